@@ -1,0 +1,35 @@
+# The commands README.md documents. Each one installs what it needs first (scripts/setup.sh).
+PORT ?= 8787
+WRANGLER := node_modules/.bin/wrangler
+
+.PHONY: setup build dev test unit e2e bundle deploy bench clean
+
+setup:
+	bash scripts/setup.sh
+
+build: setup
+	bash scripts/build.sh
+
+## Run a local instance at http://127.0.0.1:$(PORT) with local D1, R2 and Queues.
+dev: build
+	@[ -f .dev.vars ] || cp dev.vars.example .dev.vars
+	$(WRANGLER) d1 migrations apply DB --local --persist-to .wrangler/state
+	TOPI_PREBUILT=1 $(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) --persist-to .wrangler/state \
+		--var PUBLIC_URL:http://127.0.0.1:$(PORT)
+
+## Every test: native unit tests, the Worker built once, end-to-end tests against wrangler dev, bundle budget.
+test:
+	bash scripts/setup.sh test
+	bash scripts/test.sh
+
+unit:
+	cargo test --quiet
+
+deploy: build
+	bash scripts/deploy.sh
+
+bench: build
+	bash bench/run.sh
+
+clean:
+	rm -rf build target/wasm32-unknown-unknown .wrangler

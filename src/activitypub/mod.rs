@@ -1,0 +1,9 @@
+//! ActivityPub and the discovery documents around it: WebFinger, host-meta, NodeInfo, actors.
+pub mod actors;
+pub mod nodeinfo;
+pub mod webfinger;
+
+/// The JSON-LD contexts our actor documents use.
+pub const ACTIVITYSTREAMS: &str = "https://www.w3.org/ns/activitystreams";
+pub const SECURITY_V1: &str = "https://w3id.org/security/v1";
+pub const MULTIKEY_V1: &str = "https://w3id.org/security/multikey/v1";

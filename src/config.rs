@@ -1,0 +1,130 @@
+//! Instance configuration, read once per request from Worker vars and secrets
+//! (README "Configuration" documents every name).
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `https://social.example.com`, without a trailing slash.
+    pub public_url: String,
+    /// `social.example.com` (with `:port` when there is one): the server's own host.
+    pub host: String,
+    /// The domain in handles (`@me@example.com`); the host unless a split domain is configured.
+    pub handle_domain: String,
+    pub admin_username: String,
+    pub admin_email: String,
+    pub admin_password: Option<String>,
+    pub title: String,
+    pub description: String,
+    /// Where this instance's source code is offered (AGPL); clients need a non-null string.
+    pub source_url: String,
+    pub allow_password_grant: bool,
+    pub allow_private_addresses: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Reads configuration through `get` (a var or secret by name; `None` when unset).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let non_empty = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let public_url = non_empty("PUBLIC_URL")
+            .ok_or_else(|| ConfigError("PUBLIC_URL is not set".into()))?
+            .trim_end_matches('/')
+            .to_string();
+        let host = host_of(&public_url)
+            .ok_or_else(|| ConfigError(format!("PUBLIC_URL {public_url:?} is not an http(s) URL")))?;
+        let admin_username = non_empty("ADMIN_USERNAME").unwrap_or_else(|| "admin".into());
+        if !crate::activitypub::webfinger::is_valid_username(&admin_username) {
+            return Err(ConfigError(format!("ADMIN_USERNAME {admin_username:?} must be letters, digits and _")));
+        }
+        let source_url = non_empty("SOURCE_URL").unwrap_or_else(|| public_url.clone());
+        Ok(Config {
+            source_url,
+            handle_domain: non_empty("HANDLE_DOMAIN").unwrap_or_else(|| host.clone()),
+            host,
+            public_url,
+            admin_email: non_empty("ADMIN_EMAIL").unwrap_or_default(),
+            admin_username,
+            admin_password: non_empty("ADMIN_PASSWORD"),
+            title: non_empty("INSTANCE_TITLE").unwrap_or_else(|| "Topi".into()),
+            description: non_empty("INSTANCE_DESCRIPTION").unwrap_or_default(),
+            allow_password_grant: non_empty("ALLOW_PASSWORD_GRANT").is_none_or(|v| is_true(&v)),
+            allow_private_addresses: non_empty("ALLOW_PRIVATE_ADDRESSES").is_some_and(|v| is_true(&v)),
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.public_url, path)
+    }
+
+    pub fn actor_url(&self, username: &str) -> String {
+        self.url(&format!("/users/{username}"))
+    }
+
+    pub fn profile_url(&self, username: &str) -> String {
+        self.url(&format!("/@{username}"))
+    }
+
+    pub fn streaming_url(&self) -> String {
+        match self.public_url.strip_prefix("https://") {
+            Some(rest) => format!("wss://{rest}"),
+            None => format!("ws://{}", self.public_url.trim_start_matches("http://")),
+        }
+    }
+}
+
+fn is_true(v: &str) -> bool {
+    matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+}
+
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+pub fn for_tests() -> Config {
+    Config::from_lookup(|name| match name {
+        "PUBLIC_URL" => Some("https://social.example/".into()),
+        "ADMIN_USERNAME" => Some("alice".into()),
+        "ADMIN_PASSWORD" => Some("secret password".into()),
+        _ => None,
+    })
+    .expect("test configuration is valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derives_host_and_defaults() {
+        let c = for_tests();
+        assert_eq!(c.public_url, "https://social.example");
+        assert_eq!(c.host, "social.example");
+        assert_eq!(c.handle_domain, "social.example");
+        assert!(c.allow_password_grant && !c.allow_private_addresses);
+        assert_eq!(c.streaming_url(), "wss://social.example");
+    }
+
+    #[test]
+    fn rejects_missing_or_non_http_public_url() {
+        assert!(Config::from_lookup(|_| None).is_err());
+        assert!(Config::from_lookup(|n| (n == "PUBLIC_URL").then(|| "ftp://x".into())).is_err());
+    }
+
+    #[test]
+    fn handle_domain_can_differ_from_host() {
+        let c = Config::from_lookup(|n| match n {
+            "PUBLIC_URL" => Some("http://127.0.0.1:8787".into()),
+            "HANDLE_DOMAIN" => Some("example.com".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.host, "127.0.0.1:8787");
+        assert_eq!(c.handle_domain, "example.com");
+        assert_eq!(c.streaming_url(), "ws://127.0.0.1:8787");
+    }
+}

@@ -1,0 +1,4 @@
+//! Small pure rules with no better home. Nothing here does I/O or names `worker` types.
+pub mod ids;
+pub mod scopes;
+pub mod time;

@@ -1,0 +1,30 @@
+//! Topi: a single-user, Mastodon-compatible server that runs as one Cloudflare Worker.
+//!
+//! Module map (dependencies point down the list; see shared/STYLE.md §1):
+//! - `platform/`   [wasm32 only] the only code that names `worker::*`: bindings, D1, WebCrypto,
+//!                 and the `#[event]` entry points' translation to and from plain types.
+//! - `router/`     the route table, request parsing (Rails-style params), auth, errors → HTTP.
+//! - `mastodon/`   the Mastodon REST API and OAuth, one file per resource; `entities/` are the
+//!                 JSON shapes clients decode.
+//! - `activitypub/` WebFinger, host-meta, NodeInfo, actor documents.
+//! - `web/`        server-rendered pages (OAuth consent, profile); templates in `frontend/`.
+//! - `owner`       the instance's one local user, created at first start.
+//! - `store/`      D1 queries, one module per aggregate; schema in `migrations/`.
+//! - `content/`    text → HTML rendering.
+//! - `crypto/`     tokens, password hashes, PKCE, key encodings.
+//! - `domain/`     small pure rules: ids, time, scopes.
+//! - `ctx`, `config` the seams every handler receives.
+pub mod activitypub;
+pub mod config;
+pub mod content;
+pub mod crypto;
+pub mod ctx;
+pub mod domain;
+pub mod mastodon;
+pub mod owner;
+pub mod router;
+pub mod store;
+pub mod web;
+
+#[cfg(target_arch = "wasm32")]
+mod platform;

@@ -1,0 +1,196 @@
+//! <https://docs.joinmastodon.org/methods/instance/>. Strict decoders (Ice Cubes, the iOS app)
+//! fail the whole login on one missing field, so every field of shared/CLIENT-COMPAT.md §5 is here.
+use serde_json::{json, Value};
+
+use super::accounts::{MAX_DISPLAY_NAME, MAX_FIELDS, MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_NOTE};
+use super::entities::account::{Account, DEFAULT_HEADER_PATH};
+use crate::ctx::Ctx;
+use crate::domain::time::iso8601;
+use crate::owner;
+use crate::router::error::ApiError;
+use crate::router::http::Response;
+use crate::store::instance;
+
+pub const SOFTWARE_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const MAX_CHARACTERS: u32 = 500;
+pub const MAX_MEDIA_ATTACHMENTS: u32 = 4;
+
+/// The Mastodon version we claim (shared/CLIENT-COMPAT.md §4.2): 4.2 with API version 1 until
+/// grouped notifications and the other 4.3 endpoints are implemented.
+pub fn version() -> String {
+    format!("4.2.0 (compatible; Topi {SOFTWARE_VERSION})")
+}
+
+const SUPPORTED_MIME_TYPES: &[&str] = &[
+    "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "video/mp4", "video/webm",
+    "video/quicktime", "audio/mpeg", "audio/ogg", "audio/wave", "audio/wav", "audio/x-wav", "audio/mp4",
+];
+
+fn statuses_config() -> Value {
+    json!({
+        "max_characters": MAX_CHARACTERS,
+        "max_media_attachments": MAX_MEDIA_ATTACHMENTS,
+        "characters_reserved_per_url": 23,
+    })
+}
+
+fn media_config() -> Value {
+    json!({
+        "supported_mime_types": SUPPORTED_MIME_TYPES,
+        "description_limit": 1500,
+        "image_size_limit": 16_777_216,
+        "image_matrix_limit": 33_177_600,
+        "video_size_limit": 103_809_024,
+        "video_frame_rate_limit": 120,
+        "video_matrix_limit": 8_294_400,
+    })
+}
+
+fn polls_config() -> Value {
+    json!({
+        "max_options": 4,
+        "max_characters_per_option": 50,
+        "min_expiration": 300,
+        "max_expiration": 2_629_746,
+    })
+}
+
+async fn contact_account(ctx: &Ctx<'_>) -> Result<Value, ApiError> {
+    let owner = owner::load(ctx).await?;
+    Ok(serde_json::to_value(Account::from_row(&owner, ctx.config)).unwrap_or(Value::Null))
+}
+
+fn thumbnail_url(ctx: &Ctx<'_>) -> String {
+    ctx.config.url(DEFAULT_HEADER_PATH)
+}
+
+/// <https://docs.joinmastodon.org/methods/instance/#v1>
+pub async fn v1(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let config = ctx.config;
+    let stats = instance::stats(ctx.db).await?;
+    let rules = instance::rules(ctx.db).await?;
+    Response::ok_json(&json!({
+        "uri": config.host,
+        "title": config.title,
+        "short_description": config.description,
+        "description": config.description,
+        "email": config.admin_email,
+        "version": version(),
+        "urls": {"streaming_api": config.streaming_url()},
+        "stats": {"user_count": 1, "status_count": stats.statuses, "domain_count": stats.domains},
+        "thumbnail": thumbnail_url(ctx),
+        "languages": ["en"],
+        "registrations": false,
+        "approval_required": false,
+        "invites_enabled": false,
+        "configuration": {
+            "accounts": {"max_featured_tags": 10},
+            "statuses": statuses_config(),
+            "media_attachments": media_config(),
+            "polls": polls_config(),
+        },
+        "contact_account": contact_account(ctx).await?,
+        "rules": rules,
+    }))
+}
+
+/// <https://docs.joinmastodon.org/methods/instance/#v2>
+pub async fn v2(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let config = ctx.config;
+    let rules = instance::rules(ctx.db).await?;
+    let vapid_key = owner::instance_keys(ctx).await?.vapid_public_key;
+    let public = json!({"local": "public", "remote": "public"});
+    Response::ok_json(&json!({
+        "domain": config.host,
+        "title": config.title,
+        "version": version(),
+        "source_url": config.source_url,
+        "description": config.description,
+        "usage": {"users": {"active_month": 1}},
+        "thumbnail": {"url": thumbnail_url(ctx), "blurhash": null, "versions": {}},
+        "icon": [],
+        "languages": ["en"],
+        "configuration": {
+            "urls": {
+                "streaming": config.streaming_url(),
+                "status": null,
+                "about": config.url("/about"),
+                "privacy_policy": null,
+                "terms_of_service": null,
+            },
+            "vapid": {"public_key": vapid_key},
+            "accounts": {
+                "max_featured_tags": 10,
+                "max_pinned_statuses": 5,
+                "max_profile_fields": MAX_FIELDS,
+                "profile_field_name_limit": MAX_FIELD_NAME,
+                "profile_field_value_limit": MAX_FIELD_VALUE,
+                "max_display_name_length": MAX_DISPLAY_NAME,
+                "max_note_length": MAX_NOTE,
+            },
+            "statuses": statuses_config(),
+            "media_attachments": media_config(),
+            "polls": polls_config(),
+            "translation": {"enabled": false},
+            "timelines_access": {"live_feeds": public, "hashtag_feeds": public, "trending_link_feeds": public},
+            "limited_federation": false,
+        },
+        "registrations": {
+            "enabled": false, "approval_required": false, "reason_required": false,
+            "message": null, "min_age": null, "url": null,
+        },
+        "api_versions": {"mastodon": 1},
+        "contact": {"email": config.admin_email, "account": contact_account(ctx).await?},
+        "rules": rules,
+    }))
+}
+
+pub async fn peers(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let domains: Vec<String> = instance::peers(ctx.db).await?.into_iter().map(|d| d.domain).collect();
+    Response::ok_json(&domains)
+}
+
+/// Weekly activity for the last twelve weeks; only the current week is counted so far.
+pub async fn activity(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let week_ms = 7 * 86_400_000;
+    let now = ctx.now_ms();
+    let this_week = now - now.rem_euclid(week_ms) - 3 * 86_400_000; // weeks start on Monday
+    let weeks: Vec<Value> = (0..12)
+        .map(|i| json!({"week": ((this_week - i * week_ms) / 1000).to_string(), "statuses": "0", "logins": "0", "registrations": "0"}))
+        .collect();
+    Response::ok_json(&weeks)
+}
+
+pub async fn rules(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    Response::ok_json(&instance::rules(ctx.db).await?)
+}
+
+pub async fn extended_description(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let owner = owner::load(ctx).await?;
+    Response::ok_json(&json!({
+        "updated_at": iso8601(owner.updated_at),
+        "content": crate::content::text::to_html(&ctx.config.description, &ctx.config.public_url),
+    }))
+}
+
+pub fn translation_languages() -> Result<Response, ApiError> {
+    Response::ok_json(&json!({}))
+}
+
+/// We publish no moderated-domain list yet, which Mastodon expresses as an empty array.
+pub fn domain_blocks() -> Result<Response, ApiError> {
+    Response::ok_json(&json!([]))
+}
+
+/// <https://docs.joinmastodon.org/methods/custom_emojis/>
+pub async fn custom_emojis(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let emojis: Vec<Value> = instance::local_emojis(ctx.db)
+        .await?
+        .into_iter()
+        .map(|e| {
+            json!({"shortcode": e.shortcode, "url": e.image_url, "static_url": e.image_url,
+                   "visible_in_picker": e.visible_in_picker, "category": e.category})
+        })
+        .collect();
+    Response::ok_json(&emojis)
+}

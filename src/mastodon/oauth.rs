@@ -1,0 +1,232 @@
+//! OAuth 2 token endpoint, revocation and server metadata
+//! (<https://docs.joinmastodon.org/methods/oauth/>, RFC 6749, RFC 7009, RFC 7636, RFC 8414).
+//! The authorization page itself is in `web::authorize`.
+use serde_json::json;
+
+use crate::crypto::tokens;
+use crate::ctx::Ctx;
+use crate::domain::scopes::{self, Scopes};
+use crate::owner;
+use crate::router::auth;
+use crate::router::error::ApiError;
+use crate::router::http::{Request, Response};
+use crate::router::params::Params;
+use crate::store::oauth::{self as store, AppRow, NewToken};
+use crate::store::rate_limits;
+
+/// Failed password attempts allowed per client address within `PASSWORD_WINDOW_MS`.
+pub const MAX_PASSWORD_FAILURES: i64 = 10;
+pub const PASSWORD_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// Authorization codes are short-lived (RFC 6749 §4.1.2 recommends at most ten minutes).
+pub const CODE_LIFETIME_MS: i64 = 10 * 60 * 1000;
+
+/// <https://docs.joinmastodon.org/methods/oauth/#token>
+pub async fn token(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let params = req.params()?;
+    let grant_type = params.non_empty("grant_type").unwrap_or_default();
+    let (app, token_scopes, account_id) = match grant_type.as_str() {
+        "authorization_code" => authorization_code_grant(ctx, req, &params).await?,
+        "password" => password_grant(ctx, req, &params).await?,
+        "client_credentials" => {
+            let app = authenticate_client(ctx, req, &params, false).await?;
+            let scopes = requested_scopes(&params, &app)?;
+            (app, scopes, None)
+        }
+        "" => return Err(ApiError::oauth(400, "invalid_request", "The request is missing grant_type.")),
+        _ => return Err(unsupported_grant()),
+    };
+    issue_token(ctx, &app, &token_scopes, account_id).await
+}
+
+async fn issue_token(ctx: &Ctx<'_>, app: &AppRow, scopes: &Scopes, account_id: Option<i64>) -> Result<Response, ApiError> {
+    let access_token = tokens::new_secret(&ctx.crypto.random_bytes(32));
+    let now = ctx.now_ms();
+    let scope_text = scopes.to_string();
+    ctx.db
+        .run(&store::create_token(&NewToken {
+            id: ctx.new_id(),
+            token_hash: &tokens::hash(&access_token),
+            app_id: app.id,
+            account_id,
+            scopes: &scope_text,
+            now,
+        }))
+        .await?;
+    Ok(Response::json(
+        200,
+        &json!({
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "scope": scope_text,
+            "created_at": now / 1000,
+        }),
+    )
+    .header("Cache-Control", "no-store"))
+}
+
+async fn authorization_code_grant(
+    ctx: &Ctx<'_>,
+    req: &Request,
+    params: &Params,
+) -> Result<(AppRow, Scopes, Option<i64>), ApiError> {
+    let invalid_grant = || {
+        ApiError::oauth(
+            400,
+            "invalid_grant",
+            "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI \
+             used in the authorization request, or was issued to another client.",
+        )
+    };
+    let code = params.non_empty("code").ok_or_else(|| ApiError::oauth(400, "invalid_request", "Missing code."))?;
+    let code_hash = tokens::hash(&code);
+    let stored = store::get_code(ctx.db, &code_hash).await?;
+    // A public client (no secret) may use a code only if PKCE protects it.
+    let pkce_protected = stored.as_ref().is_some_and(|c| c.code_challenge.is_some());
+    let app = authenticate_client(ctx, req, params, pkce_protected).await?;
+    let stored = stored.filter(|c| c.app_id == app.id).ok_or_else(invalid_grant)?;
+    let now = ctx.now_ms();
+    if let Some(used_at) = stored.used_at {
+        // RFC 6749 §4.1.2: a reused code may mean it was stolen; revoke what it granted.
+        ctx.db.run(&store::revoke_tokens_of_reused_code(app.id, stored.account_id, used_at, now)).await?;
+        return Err(invalid_grant());
+    }
+    if stored.expires_at < now {
+        return Err(invalid_grant());
+    }
+    if params.non_empty("redirect_uri").is_some_and(|uri| uri != stored.redirect_uri) {
+        return Err(invalid_grant());
+    }
+    if let (Some(challenge), method) = (&stored.code_challenge, &stored.code_challenge_method) {
+        let verifier = params.non_empty("code_verifier").unwrap_or_default();
+        if !tokens::pkce_matches(&verifier, challenge, method.as_deref().unwrap_or("plain")) {
+            return Err(invalid_grant());
+        }
+    }
+    if ctx.db.run(&store::use_code(&code_hash, now)).await? == 0 {
+        return Err(invalid_grant());
+    }
+    let scopes = Scopes::parse(&stored.scopes).map_err(|_| invalid_grant())?;
+    Ok((app, scopes, Some(stored.account_id)))
+}
+
+async fn password_grant(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<(AppRow, Scopes, Option<i64>), ApiError> {
+    if !ctx.config.allow_password_grant {
+        return Err(unsupported_grant());
+    }
+    let app = authenticate_client(ctx, req, params, false).await?;
+    let scopes = requested_scopes(params, &app)?;
+    let limit_key = password_limit_key(req);
+    let now = ctx.now_ms();
+    if rate_limits::count(ctx.db, &limit_key, PASSWORD_WINDOW_MS, now).await? >= MAX_PASSWORD_FAILURES {
+        return Err(ApiError::RateLimited);
+    }
+    let username = params.non_empty("username").unwrap_or_default();
+    let password = params.str("password").unwrap_or_default();
+    let owner = owner::load(ctx).await?;
+    let names_owner = username.eq_ignore_ascii_case(&owner.username)
+        || username.eq_ignore_ascii_case(&ctx.config.admin_email)
+        || username.eq_ignore_ascii_case(&format!("{}@{}", owner.username, ctx.config.handle_domain));
+    if !names_owner || !owner::check_password(ctx, owner.id, &password).await? {
+        rate_limits::hit(ctx.db, &limit_key, PASSWORD_WINDOW_MS, now).await?;
+        return Err(ApiError::oauth(400, "invalid_grant", "The username or password is incorrect."));
+    }
+    rate_limits::reset(ctx.db, &limit_key).await?;
+    Ok((app, scopes, Some(owner.id)))
+}
+
+/// Rate-limit failed passwords per client address, so a stranger cannot lock the owner out
+/// from everywhere.
+pub fn password_limit_key(req: &Request) -> String {
+    let address = req.header("cf-connecting-ip").or_else(|| req.header("x-real-ip")).unwrap_or("local");
+    format!("password:{address}")
+}
+
+fn unsupported_grant() -> ApiError {
+    ApiError::oauth(400, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server.")
+}
+
+/// The `scope` a token request asks for: within the app's scopes; the app's default is `read`.
+fn requested_scopes(params: &Params, app: &AppRow) -> Result<Scopes, ApiError> {
+    let registered = Scopes::parse(&app.scopes).unwrap_or_default();
+    let requested = Scopes::parse(&params.str("scope").unwrap_or_default()).map_err(|_| invalid_scope())?;
+    if !requested.is_within(&registered) {
+        return Err(invalid_scope());
+    }
+    Ok(requested)
+}
+
+fn invalid_scope() -> ApiError {
+    ApiError::oauth(400, "invalid_scope", "The requested scope is invalid, unknown, or malformed.")
+}
+
+fn invalid_client() -> ApiError {
+    ApiError::oauth(
+        401,
+        "invalid_client",
+        "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.",
+    )
+}
+
+/// Authenticates the client by `client_secret_basic` or `client_secret_post`. With
+/// `allow_public`, a client may instead name itself by `client_id` alone (PKCE public clients).
+async fn authenticate_client(ctx: &Ctx<'_>, req: &Request, params: &Params, allow_public: bool) -> Result<AppRow, ApiError> {
+    let (client_id, secret) = match req.header("authorization").and_then(tokens::parse_basic_auth) {
+        Some((id, secret)) => (id, Some(secret)),
+        None => (params.non_empty("client_id").unwrap_or_default(), params.non_empty("client_secret")),
+    };
+    let app = store::get_app_by_client_id(ctx.db, &client_id).await?.ok_or_else(invalid_client)?;
+    match secret {
+        Some(secret) if tokens::constant_time_eq(tokens::hash(&secret).as_bytes(), app.client_secret_hash.as_bytes()) => Ok(app),
+        None if allow_public => Ok(app),
+        _ => Err(invalid_client()),
+    }
+}
+
+/// <https://docs.joinmastodon.org/methods/oauth/#revoke>: always `{}` for a known client, even when
+/// the token is unknown (RFC 7009 §2.2), so revocation reveals nothing about tokens.
+pub async fn revoke(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let params = req.params()?;
+    let app = authenticate_client(ctx, req, &params, true).await?;
+    let token = params.non_empty("token").ok_or_else(|| ApiError::oauth(400, "invalid_request", "Missing token."))?;
+    ctx.db.run(&store::revoke_token(&tokens::hash(&token), app.id, ctx.now_ms())).await?;
+    Ok(Response::json(200, &json!({})))
+}
+
+/// <https://docs.joinmastodon.org/methods/oauth/#authorization-server-metadata>
+pub fn metadata(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let url = |path: &str| ctx.config.url(path);
+    let mut grant_types = vec!["authorization_code", "client_credentials"];
+    if ctx.config.allow_password_grant {
+        grant_types.push("password");
+    }
+    Response::ok_json(&json!({
+        "issuer": url("/"),
+        "service_documentation": "https://docs.joinmastodon.org/",
+        "authorization_endpoint": url("/oauth/authorize"),
+        "token_endpoint": url("/oauth/token"),
+        "revocation_endpoint": url("/oauth/revoke"),
+        "userinfo_endpoint": url("/oauth/userinfo"),
+        "app_registration_endpoint": url("/api/v1/apps"),
+        "scopes_supported": scopes::SUPPORTED,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "grant_types_supported": grant_types,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    }))
+}
+
+/// <https://docs.joinmastodon.org/methods/oauth/#userinfo> (OpenID Connect style profile).
+pub async fn userinfo(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    auth::require_user(ctx, req, &["profile", "read:accounts"]).await?;
+    let owner = owner::load(ctx).await?;
+    let account = super::entities::account::Account::from_row(&owner, ctx.config);
+    Response::ok_json(&json!({
+        "iss": ctx.config.url("/"),
+        "sub": owner.uri,
+        "name": if owner.display_name.is_empty() { &owner.username } else { &owner.display_name },
+        "preferred_username": owner.username,
+        "profile": account.url,
+        "picture": account.avatar,
+    }))
+}

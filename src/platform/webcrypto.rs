@@ -1,0 +1,104 @@
+//! `Crypto` over the Worker's WebCrypto. RSA and PBKDF2 run natively inside workerd here,
+//! ten times faster than the same code compiled to Wasm (shared/BENCHMARKING.md).
+use async_trait::async_trait;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CryptoKey, SubtleCrypto};
+
+use crate::crypto::keys::pem;
+use crate::ctx::{Crypto, CryptoError};
+
+pub struct WebCrypto;
+
+fn crypto() -> web_sys::Crypto {
+    // workerd's global scope has `crypto` but is not a `WorkerGlobalScope` instance.
+    Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).unwrap_or(JsValue::UNDEFINED).unchecked_into()
+}
+
+fn subtle() -> SubtleCrypto {
+    crypto().subtle()
+}
+
+fn err(e: JsValue) -> CryptoError {
+    CryptoError(e.as_string().or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()))).unwrap_or_else(|| format!("{e:?}")))
+}
+
+fn object(entries: &[(&str, JsValue)]) -> Result<Object, CryptoError> {
+    let object = Object::new();
+    for (key, value) in entries {
+        Reflect::set(&object, &JsValue::from_str(key), value).map_err(err)?;
+    }
+    Ok(object)
+}
+
+fn usages(names: &[&str]) -> JsValue {
+    names.iter().map(|n| JsValue::from_str(n)).collect::<Array>().into()
+}
+
+async fn resolve(promise: Result<js_sys::Promise, JsValue>) -> Result<JsValue, CryptoError> {
+    JsFuture::from(promise.map_err(err)?).await.map_err(err)
+}
+
+async fn export(format: &str, key: &CryptoKey) -> Result<Vec<u8>, CryptoError> {
+    let buffer = resolve(subtle().export_key(format, key)).await?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+async fn generate_pair(algorithm: &Object, key_usages: &[&str]) -> Result<(CryptoKey, CryptoKey), CryptoError> {
+    let pair = resolve(subtle().generate_key_with_object(algorithm, true, &usages(key_usages))).await?;
+    let get = |name: &str| Reflect::get(&pair, &JsValue::from_str(name)).map(JsCast::unchecked_into::<CryptoKey>).map_err(err);
+    Ok((get("privateKey")?, get("publicKey")?))
+}
+
+pub fn random_u16() -> u16 {
+    let mut bytes = [0u8; 2];
+    let _ = crypto().get_random_values_with_u8_array(&mut bytes);
+    u16::from_le_bytes(bytes)
+}
+
+#[async_trait(?Send)]
+impl Crypto for WebCrypto {
+    fn random_bytes(&self, len: usize) -> Vec<u8> {
+        let mut bytes = vec![0u8; len];
+        // getRandomValues fails only above 65,536 bytes; callers ask for at most 32.
+        for chunk in bytes.chunks_mut(65_536) {
+            let _ = crypto().get_random_values_with_u8_array(chunk);
+        }
+        bytes
+    }
+
+    async fn generate_rsa_key_pair(&self) -> Result<(String, String), CryptoError> {
+        let algorithm = object(&[
+            ("name", "RSASSA-PKCS1-v1_5".into()),
+            ("modulusLength", 2048.into()),
+            ("publicExponent", Uint8Array::from(&[1u8, 0, 1][..]).into()),
+            ("hash", "SHA-256".into()),
+        ])?;
+        let (private, public) = generate_pair(&algorithm, &["sign", "verify"]).await?;
+        Ok((pem("PRIVATE KEY", &export("pkcs8", &private).await?), pem("PUBLIC KEY", &export("spki", &public).await?)))
+    }
+
+    async fn generate_p256_key_pair(&self) -> Result<(String, String), CryptoError> {
+        let algorithm = object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())])?;
+        let (private, public) = generate_pair(&algorithm, &["sign", "verify"]).await?;
+        Ok((pem("PRIVATE KEY", &export("pkcs8", &private).await?), URL_SAFE_NO_PAD.encode(export("raw", &public).await?)))
+    }
+
+    async fn pbkdf2_sha256(&self, password: &[u8], salt: &[u8], iterations: u32) -> Result<[u8; 32], CryptoError> {
+        let raw: Object = Uint8Array::from(password).into();
+        let import = object(&[("name", "PBKDF2".into())])?;
+        let key: CryptoKey =
+            resolve(subtle().import_key_with_object("raw", &raw, &import, false, &usages(&["deriveBits"]))).await?.unchecked_into();
+        let algorithm = object(&[
+            ("name", "PBKDF2".into()),
+            ("salt", Uint8Array::from(salt).into()),
+            ("iterations", iterations.into()),
+            ("hash", "SHA-256".into()),
+        ])?;
+        let bits = resolve(subtle().derive_bits_with_object(&algorithm, &key, 256)).await?;
+        Uint8Array::new(&bits).to_vec().try_into().map_err(|_| CryptoError("PBKDF2 returned the wrong length".into()))
+    }
+}

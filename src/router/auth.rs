@@ -1,0 +1,48 @@
+//! Bearer-token authentication and scope checks, shared by every API handler.
+use super::error::ApiError;
+use super::http::Request;
+use crate::crypto::tokens;
+use crate::ctx::Ctx;
+use crate::domain::scopes::Scopes;
+use crate::store::oauth::{self, TokenRow};
+
+pub struct Auth {
+    pub token: TokenRow,
+    pub scopes: Scopes,
+}
+
+/// The bearer token of a request: the `Authorization` header, or `access_token` in the query
+/// (streaming clients such as Pinafore put it there).
+fn bearer(req: &Request) -> Option<String> {
+    if let Some(header) = req.header("authorization") {
+        let (scheme, token) = header.trim().split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string());
+    }
+    req.query_params().non_empty("access_token")
+}
+
+/// The request's token, if it carries one. A token that is unknown or revoked is an error, not
+/// anonymity: Mastodon answers 401 rather than silently serving the public view.
+pub async fn optional(ctx: &Ctx<'_>, req: &Request) -> Result<Option<Auth>, ApiError> {
+    let Some(token) = bearer(req) else { return Ok(None) };
+    let row = oauth::get_live_token(ctx.db, &tokens::hash(&token)).await?.ok_or(ApiError::InvalidToken)?;
+    let scopes = Scopes::parse(&row.scopes).map_err(|_| ApiError::InvalidToken)?;
+    Ok(Some(Auth { token: row, scopes }))
+}
+
+/// A token with at least one of `any_of` scopes (an app token is enough).
+pub async fn require(ctx: &Ctx<'_>, req: &Request, any_of: &[&str]) -> Result<Auth, ApiError> {
+    let auth = optional(ctx, req).await?.ok_or(ApiError::InvalidToken)?;
+    if !any_of.is_empty() && !any_of.iter().any(|scope| auth.scopes.allows(scope)) {
+        return Err(ApiError::Scope);
+    }
+    Ok(auth)
+}
+
+/// A user token with at least one of `any_of` scopes; returns it with the user's account id.
+pub async fn require_user(ctx: &Ctx<'_>, req: &Request, any_of: &[&str]) -> Result<(Auth, i64), ApiError> {
+    let auth = require(ctx, req, any_of).await?;
+    // Mastodon answers an app-only token on a user endpoint with 422 and this message.
+    let account_id = auth.token.account_id.ok_or(ApiError::UserRequired)?;
+    Ok((auth, account_id))
+}

@@ -1,0 +1,115 @@
+//! One table of every path and its handler, plus what applies to all of them: body limits,
+//! CORS, HEAD, and the mapping of errors to responses.
+pub mod auth;
+pub mod error;
+pub mod http;
+pub mod params;
+
+use self::error::ApiError;
+use self::http::{Method, Request, Response};
+use crate::activitypub::{actors, nodeinfo, webfinger};
+use crate::ctx::Ctx;
+use crate::mastodon::{accounts, apps, instance, oauth};
+use crate::web;
+
+/// Bodies above this are refused before parsing (media uploads will get their own limit).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub async fn dispatch(ctx: &Ctx<'_>, req: Request) -> Response {
+    let cors = wants_cors(&req.path);
+    if req.method == Method::Options && cors {
+        return preflight(&req);
+    }
+    let mut response = match route(ctx, &req).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    };
+    if cors {
+        response = with_cors(response);
+    }
+    if req.method == Method::Head {
+        response.body.clear();
+    }
+    response
+}
+
+async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let declared_length = req.header("content-length").and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+    if req.body.len() > MAX_BODY_BYTES || declared_length > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    // Mastodon.py asks for `/api/v1/instance/`: a trailing slash names the same resource.
+    let path = req.path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(&req.path);
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    use Method::{Delete, Get, Head, Patch, Post};
+    let method = if req.method == Head { Get } else { req.method };
+    match (method, segments.as_slice()) {
+        // Discovery
+        (Get, [".well-known", "webfinger"]) => webfinger::get(ctx, req).await,
+        (Get, [".well-known", "host-meta"]) => webfinger::host_meta_xml(ctx),
+        (Get, [".well-known", "host-meta.json"]) => webfinger::host_meta_json(ctx),
+        (Get, [".well-known", "nodeinfo"]) => nodeinfo::links(ctx),
+        (Get, ["nodeinfo", version @ ("2.0" | "2.1")]) => nodeinfo::get(ctx, version).await,
+        (Get, [".well-known", "oauth-authorization-server"]) => oauth::metadata(ctx),
+
+        // ActivityPub actors, with HTML for browsers on the same URLs
+        (Get, ["actor"]) => actors::instance_actor(ctx).await,
+        (Get, ["users", username]) => actors::get(ctx, req, username).await,
+        (Get, [handle]) if handle.starts_with('@') => web::profile::get(ctx, req, &handle[1..]).await,
+
+        // OAuth
+        (Get, ["oauth", "authorize"]) => web::authorize::show(ctx, req).await,
+        (Post, ["oauth", "authorize"]) => web::authorize::submit(ctx, req).await,
+        (Post, ["oauth", "token"]) => oauth::token(ctx, req).await,
+        (Post, ["oauth", "revoke"]) => oauth::revoke(ctx, req).await,
+        (Get, ["oauth", "userinfo"]) | (Post, ["oauth", "userinfo"]) => oauth::userinfo(ctx, req).await,
+
+        // Mastodon API
+        (Post, ["api", "v1", "apps"]) => apps::create(ctx, req).await,
+        (Get, ["api", "v1", "apps", "verify_credentials"]) => apps::verify_credentials(ctx, req).await,
+        (Get, ["api", "v1", "accounts", "verify_credentials"]) => accounts::verify_credentials(ctx, req).await,
+        (Patch, ["api", "v1", "accounts", "update_credentials"]) => accounts::update_credentials(ctx, req).await,
+        (Get, ["api", "v1", "accounts", "lookup"]) => accounts::lookup(ctx, req).await,
+        (Get, ["api", "v1", "accounts", id]) => accounts::get(ctx, req, id).await,
+        (Get, ["api", "v1", "instance"]) => instance::v1(ctx).await,
+        (Get, ["api", "v2", "instance"]) => instance::v2(ctx).await,
+        (Get, ["api", "v1", "instance", "peers"]) => instance::peers(ctx).await,
+        (Get, ["api", "v1", "instance", "activity"]) => instance::activity(ctx).await,
+        (Get, ["api", "v1", "instance", "rules"]) => instance::rules(ctx).await,
+        (Get, ["api", "v1", "instance", "extended_description"]) => instance::extended_description(ctx).await,
+        (Get, ["api", "v1", "instance", "translation_languages"]) => instance::translation_languages(),
+        (Get, ["api", "v1", "instance", "domain_blocks"]) => instance::domain_blocks(),
+        (Get, ["api", "v1", "preferences"]) => accounts::preferences(ctx, req).await,
+        (Get, ["api", "v1", "custom_emojis"]) => instance::custom_emojis(ctx).await,
+
+        // Assets the API points at
+        (Get, ["avatars" | "headers", "original", "missing.png"]) => Ok(web::assets::missing_image()),
+        (Get, ["favicon.ico"]) => Ok(web::assets::missing_image()),
+        (Get, [] | [""] | ["about"]) => web::profile::home(ctx).await,
+
+        (_, ["api", ..]) => Err(ApiError::NotFound),
+        (Delete | Patch, _) => Err(ApiError::NotFound),
+        _ => Ok(web::not_found()),
+    }
+}
+
+/// Mastodon's CORS policy (config/initializers/cors.rb): open to every origin, no credentials.
+fn wants_cors(path: &str) -> bool {
+    !path.starts_with("/oauth/authorize")
+}
+
+const EXPOSED_HEADERS: &str = "Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id, Idempotency-Key";
+
+fn with_cors(response: Response) -> Response {
+    response.header("Access-Control-Allow-Origin", "*").header("Access-Control-Expose-Headers", EXPOSED_HEADERS)
+}
+
+fn preflight(req: &Request) -> Response {
+    let requested_headers = req.header("access-control-request-headers").unwrap_or("Authorization, Content-Type");
+    Response::new(200, "text/plain; charset=utf-8", Vec::new())
+        .header("Access-Control-Allow-Origin", "*")
+        .header("Access-Control-Allow-Methods", "POST, PUT, DELETE, GET, PATCH, OPTIONS")
+        .header("Access-Control-Allow-Headers", requested_headers)
+        .header("Access-Control-Expose-Headers", EXPOSED_HEADERS)
+        .header("Access-Control-Max-Age", "7200")
+}

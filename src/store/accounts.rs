@@ -1,0 +1,287 @@
+//! Accounts: the owner and (later) every remote actor, one table, one row type.
+use serde::Deserialize;
+
+use super::db::{self, sqlite_bool, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
+use crate::query;
+
+/// `SELECT` of every `AccountRow` column, ids cast to text (see `domain::ids`).
+macro_rules! select_accounts {
+    ($where:literal) => {
+        concat!(
+            "SELECT CAST(a.id AS TEXT) AS id, a.username, a.domain, a.uri, a.url, a.display_name, ",
+            "a.note, a.fields, a.avatar_remote_url, a.header_remote_url, a.locked, a.bot, a.group_actor, ",
+            "a.discoverable, a.indexable, a.hide_collections, a.emojis, a.actor_type, a.inbox_url, ",
+            "a.shared_inbox_url, a.public_key_id, a.public_key_pem, a.also_known_as, ",
+            "CAST(a.moved_to_account_id AS TEXT) AS moved_to_account_id, a.followers_count, a.following_count, ",
+            "a.statuses_count, a.last_status_at, a.created_at, a.updated_at FROM accounts a ",
+            $where
+        )
+    };
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct AccountRow {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub id: i64,
+    pub username: String,
+    pub domain: Option<String>,
+    pub uri: String,
+    pub url: Option<String>,
+    pub display_name: String,
+    pub note: String,
+    pub fields: String,
+    pub avatar_remote_url: Option<String>,
+    pub header_remote_url: Option<String>,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub locked: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub bot: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub group_actor: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub discoverable: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub indexable: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub hide_collections: bool,
+    pub emojis: String,
+    pub actor_type: String,
+    pub inbox_url: Option<String>,
+    pub shared_inbox_url: Option<String>,
+    pub public_key_id: Option<String>,
+    pub public_key_pem: Option<String>,
+    pub also_known_as: String,
+    #[serde(deserialize_with = "sqlite_opt_id")]
+    pub moved_to_account_id: Option<i64>,
+    pub followers_count: i64,
+    pub following_count: i64,
+    pub statuses_count: i64,
+    pub last_status_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl AccountRow {
+    pub fn is_local(&self) -> bool {
+        self.domain.is_none()
+    }
+}
+
+/// The secrets and settings beside a local account.
+#[derive(Clone, Debug, Deserialize)]
+pub struct LocalUserRow {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub account_id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub note_source: String,
+    pub fields_source: String,
+    pub rsa_private_key_pem: String,
+    pub ed25519_private_key: String,
+    pub ed25519_public_key: String,
+    pub default_privacy: String,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub default_sensitive: bool,
+    pub default_language: Option<String>,
+    pub expand_media: String,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub expand_spoilers: bool,
+    pub created_at: i64,
+}
+
+pub async fn get(db: &dyn Db, id: i64) -> Result<Option<AccountRow>, StoreError> {
+    db::first(db, &query!(select_accounts!("WHERE a.id = ?1 AND a.suspended_at IS NULL"), id)).await
+}
+
+pub async fn get_local_by_username(db: &dyn Db, username: &str) -> Result<Option<AccountRow>, StoreError> {
+    db::first(
+        db,
+        &query!(select_accounts!("WHERE lower(a.username) = lower(?1) AND a.domain IS NULL"), username),
+    )
+    .await
+}
+
+pub async fn get_by_uri(db: &dyn Db, uri: &str) -> Result<Option<AccountRow>, StoreError> {
+    db::first(db, &query!(select_accounts!("WHERE a.uri = ?1"), uri)).await
+}
+
+pub async fn count_local(db: &dyn Db) -> Result<i64, StoreError> {
+    #[derive(Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let row: Option<Count> = db::first(db, &query!("SELECT count(*) AS n FROM accounts WHERE domain IS NULL")).await?;
+    Ok(row.map_or(0, |r| r.n))
+}
+
+pub async fn get_local_user(db: &dyn Db, account_id: i64) -> Result<Option<LocalUserRow>, StoreError> {
+    db::first(
+        db,
+        &query!(
+            "SELECT CAST(account_id AS TEXT) AS account_id, email, password_hash, role, note_source, \
+             fields_source, rsa_private_key_pem, ed25519_private_key, ed25519_public_key, default_privacy, \
+             default_sensitive, default_language, expand_media, expand_spoilers, created_at \
+             FROM local_users WHERE account_id = ?1",
+            account_id
+        ),
+    )
+    .await
+}
+
+pub struct NewLocalAccount<'a> {
+    pub id: i64,
+    pub username: &'a str,
+    pub uri: &'a str,
+    pub url: &'a str,
+    pub inbox_url: &'a str,
+    pub shared_inbox_url: &'a str,
+    pub outbox_url: &'a str,
+    pub followers_url: &'a str,
+    pub following_url: &'a str,
+    pub featured_url: &'a str,
+    pub public_key_id: &'a str,
+    pub public_key_pem: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub rsa_private_key_pem: &'a str,
+    pub ed25519_private_key: &'a str,
+    pub ed25519_public_key: &'a str,
+    pub now: i64,
+}
+
+/// Inserts a local account and its secrets in one batch. Both inserts are no-ops when the
+/// username exists already, so two isolates racing through first start leave exactly one owner.
+pub fn create_local(a: &NewLocalAccount) -> [Query; 2] {
+    [
+        query!(
+            "INSERT OR IGNORE INTO accounts (id, username, domain, uri, url, inbox_url, shared_inbox_url, \
+             outbox_url, followers_url, following_url, featured_url, public_key_id, public_key_pem, \
+             created_at, updated_at) VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+            a.id, a.username, a.uri, a.url, a.inbox_url, a.shared_inbox_url, a.outbox_url,
+            a.followers_url, a.following_url, a.featured_url, a.public_key_id, a.public_key_pem, a.now
+        ),
+        query!(
+            "INSERT OR IGNORE INTO local_users (account_id, email, password_hash, rsa_private_key_pem, \
+             ed25519_private_key, ed25519_public_key, created_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?1)",
+            a.id, a.email, a.password_hash, a.rsa_private_key_pem, a.ed25519_private_key,
+            a.ed25519_public_key, a.now
+        ),
+    ]
+}
+
+pub fn set_password_hash(account_id: i64, hash: &str) -> Query {
+    query!("UPDATE local_users SET password_hash = ?2 WHERE account_id = ?1", account_id, hash)
+}
+
+/// A profile change from `update_credentials`, already validated and rendered.
+#[derive(Debug, Default)]
+pub struct ProfileUpdate {
+    pub display_name: Option<String>,
+    pub note_html: Option<String>,
+    pub note_source: Option<String>,
+    /// Rendered fields JSON and the source the owner typed.
+    pub fields: Option<(String, String)>,
+    pub locked: Option<bool>,
+    pub bot: Option<bool>,
+    pub discoverable: Option<bool>,
+    pub indexable: Option<bool>,
+    pub hide_collections: Option<bool>,
+    pub default_privacy: Option<String>,
+    pub default_sensitive: Option<bool>,
+    pub default_language: Option<String>,
+}
+
+/// Writes a profile change; `COALESCE` keeps every column the update leaves out.
+pub fn update_profile(account_id: i64, u: &ProfileUpdate, now: i64) -> [Query; 2] {
+    let (fields, fields_source) = match &u.fields {
+        Some((fields, source)) => (Some(fields.clone()), Some(source.clone())),
+        None => (None, None),
+    };
+    [
+        query!(
+            "UPDATE accounts SET display_name = COALESCE(?2, display_name), note = COALESCE(?3, note), \
+             fields = COALESCE(?4, fields), locked = COALESCE(?5, locked), bot = COALESCE(?6, bot), \
+             discoverable = COALESCE(?7, discoverable), indexable = COALESCE(?8, indexable), \
+             hide_collections = COALESCE(?9, hide_collections), updated_at = ?10 WHERE id = ?1",
+            account_id, u.display_name.clone(), u.note_html.clone(), fields, u.locked, u.bot,
+            u.discoverable, u.indexable, u.hide_collections, now
+        ),
+        query!(
+            "UPDATE local_users SET note_source = COALESCE(?2, note_source), \
+             fields_source = COALESCE(?3, fields_source), default_privacy = COALESCE(?4, default_privacy), \
+             default_sensitive = COALESCE(?5, default_sensitive), \
+             default_language = CASE WHEN ?6 IS NULL THEN default_language WHEN ?6 = '' THEN NULL ELSE ?6 END \
+             WHERE account_id = ?1",
+            account_id, u.note_source.clone(), fields_source, u.default_privacy.clone(),
+            u.default_sensitive, u.default_language.clone()
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::memory_db;
+
+    fn owner(id: i64, username: &str) -> Vec<Query> {
+        let uri = format!("https://social.example/users/{username}");
+        create_local(&NewLocalAccount {
+            id,
+            username,
+            uri: &uri,
+            url: "https://social.example/@x",
+            inbox_url: "i",
+            shared_inbox_url: "s",
+            outbox_url: "o",
+            followers_url: "f",
+            following_url: "g",
+            featured_url: "h",
+            public_key_id: "k",
+            public_key_pem: "pem",
+            email: "a@example.com",
+            password_hash: "hash",
+            rsa_private_key_pem: "private",
+            ed25519_private_key: "seed",
+            ed25519_public_key: "pub",
+            now: 1_700_000_000_000,
+        })
+        .to_vec()
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn ids_beyond_javascript_precision_round_trip() {
+        let db = memory_db();
+        let id = 7_300_000_000_000_000_123_i64; // > 2^53
+        db.batch(&owner(id, "alice")).await.unwrap();
+        let row = get_local_by_username(&db, "ALICE").await.unwrap().unwrap();
+        assert_eq!(row.id, id);
+        assert!(row.is_local() && !row.locked && row.discoverable);
+        assert_eq!(get(&db, id).await.unwrap().unwrap().username, "alice");
+        assert_eq!(get_local_user(&db, id).await.unwrap().unwrap().password_hash, "hash");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_second_first_start_leaves_one_owner() {
+        let db = memory_db();
+        db.batch(&owner(1, "alice")).await.unwrap();
+        db.batch(&owner(2, "alice")).await.unwrap();
+        assert_eq!(count_local(&db).await.unwrap(), 1);
+        assert_eq!(get_local_by_username(&db, "alice").await.unwrap().unwrap().id, 1);
+        assert!(get_local_user(&db, 2).await.unwrap().is_none());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn profile_update_keeps_what_it_leaves_out() {
+        let db = memory_db();
+        db.batch(&owner(1, "alice")).await.unwrap();
+        let change = ProfileUpdate { display_name: Some("Alice".into()), locked: Some(true), ..Default::default() };
+        db.batch(&update_profile(1, &change, 5)).await.unwrap();
+        let change = ProfileUpdate { bot: Some(true), default_language: Some("fi".into()), ..Default::default() };
+        db.batch(&update_profile(1, &change, 6)).await.unwrap();
+        let row = get(&db, 1).await.unwrap().unwrap();
+        assert_eq!((row.display_name.as_str(), row.locked, row.bot, row.updated_at), ("Alice", true, true, 6));
+        assert_eq!(get_local_user(&db, 1).await.unwrap().unwrap().default_language.as_deref(), Some("fi"));
+    }
+}

@@ -1,0 +1,93 @@
+//! Instance-wide keys, created once at first start.
+use serde::Deserialize;
+
+use super::db::{self, Db, Query, StoreError};
+use crate::query;
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct InstanceKeysRow {
+    pub rsa_private_key_pem: String,
+    pub rsa_public_key_pem: String,
+    pub vapid_private_key_pem: String,
+    pub vapid_public_key: String,
+}
+
+pub async fn get_keys(db: &dyn Db) -> Result<Option<InstanceKeysRow>, StoreError> {
+    db::first(
+        db,
+        &query!(
+            "SELECT rsa_private_key_pem, rsa_public_key_pem, vapid_private_key_pem, vapid_public_key \
+             FROM instance_keys WHERE id = 1"
+        ),
+    )
+    .await
+}
+
+/// A no-op when keys exist already, so racing first starts keep the first keys.
+pub fn create_keys(keys: &InstanceKeysRow, now: i64) -> Query {
+    query!(
+        "INSERT OR IGNORE INTO instance_keys (id, rsa_private_key_pem, rsa_public_key_pem, vapid_private_key_pem, \
+         vapid_public_key, created_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+        keys.rsa_private_key_pem.clone(), keys.rsa_public_key_pem.clone(), keys.vapid_private_key_pem.clone(),
+        keys.vapid_public_key.clone(), now
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Stats {
+    pub statuses: i64,
+    pub domains: i64,
+}
+
+/// Counts for the instance entity and NodeInfo.
+pub async fn stats(db: &dyn Db) -> Result<Stats, StoreError> {
+    let row: Option<Stats> = db::first(
+        db,
+        &query!(
+            "SELECT (SELECT count(*) FROM statuses WHERE local = 1 AND deleted_at IS NULL AND reblog_of_id IS NULL) AS statuses, \
+             (SELECT count(*) FROM instances) AS domains"
+        ),
+    )
+    .await?;
+    Ok(row.unwrap_or(Stats { statuses: 0, domains: 0 }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Domain {
+    pub domain: String,
+}
+
+pub async fn peers(db: &dyn Db) -> Result<Vec<Domain>, StoreError> {
+    db::all(db, &query!("SELECT domain FROM instances ORDER BY domain")).await
+}
+
+#[derive(Debug, Deserialize, serde::Serialize)]
+pub struct RuleRow {
+    pub id: String,
+    pub text: String,
+    pub hint: String,
+}
+
+pub async fn rules(db: &dyn Db) -> Result<Vec<RuleRow>, StoreError> {
+    db::all(db, &query!("SELECT CAST(id AS TEXT) AS id, text, hint FROM instance_rules ORDER BY position, id")).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmojiRow {
+    pub shortcode: String,
+    pub image_url: String,
+    pub category: Option<String>,
+    #[serde(deserialize_with = "super::db::sqlite_bool")]
+    pub visible_in_picker: bool,
+}
+
+pub async fn local_emojis(db: &dyn Db) -> Result<Vec<EmojiRow>, StoreError> {
+    db::all(
+        db,
+        &query!(
+            "SELECT shortcode, image_url, category, visible_in_picker FROM custom_emojis WHERE domain IS NULL \
+             ORDER BY shortcode"
+        ),
+    )
+    .await
+}

@@ -1,0 +1,10 @@
+//! D1 access, one module per aggregate. SQL lives here and in `migrations/`, nowhere else.
+//! Reads return typed rows; writes return a `Query` so that one use case can batch them.
+pub mod accounts;
+pub mod db;
+pub mod instance;
+pub mod oauth;
+pub mod rate_limits;
+
+#[cfg(test)]
+pub mod testing;

@@ -1,0 +1,83 @@
+//! A `Db` over in-memory SQLite with every migration applied, for native store and handler tests.
+use async_trait::async_trait;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use serde_json::{Map, Number, Value};
+
+use super::db::{Arg, Db, Query, Row, StoreError};
+
+pub struct MemoryDb(rusqlite::Connection);
+
+pub fn memory_db() -> MemoryDb {
+    let conn = rusqlite::Connection::open_in_memory().expect("in-memory SQLite opens");
+    conn.execute_batch("PRAGMA foreign_keys = ON;").expect("pragma");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+    let mut files: Vec<_> = std::fs::read_dir(dir).expect("migrations/ exists").flatten().map(|e| e.path()).collect();
+    files.sort();
+    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "sql")) {
+        let sql = std::fs::read_to_string(file).expect("migration is readable");
+        conn.execute_batch(&sql).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    }
+    MemoryDb(conn)
+}
+
+fn to_sql(arg: &Arg) -> SqlValue {
+    match arg {
+        Arg::Null => SqlValue::Null,
+        Arg::Int(i) => SqlValue::Integer(*i),
+        Arg::Real(f) => SqlValue::Real(*f),
+        Arg::Text(s) => SqlValue::Text(s.clone()),
+    }
+}
+
+fn err(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+impl MemoryDb {
+    fn execute(&self, q: &Query) -> Result<u64, StoreError> {
+        let mut stmt = self.0.prepare(q.sql).map_err(err)?;
+        let args: Vec<SqlValue> = q.args.iter().map(to_sql).collect();
+        Ok(stmt.execute(rusqlite::params_from_iter(args)).map_err(err)? as u64)
+    }
+}
+
+#[async_trait(?Send)]
+impl Db for MemoryDb {
+    async fn rows(&self, q: &Query) -> Result<Vec<Row>, StoreError> {
+        let mut stmt = self.0.prepare(q.sql).map_err(err)?;
+        let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
+        let args: Vec<SqlValue> = q.args.iter().map(to_sql).collect();
+        let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(err)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(err)? {
+            let mut map = Map::new();
+            for (i, name) in names.iter().enumerate() {
+                let value = match row.get_ref(i).map_err(err)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(n) => Value::from(n),
+                    ValueRef::Real(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
+                    ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(_) => Value::Null,
+                };
+                map.insert(name.clone(), value);
+            }
+            out.push(map);
+        }
+        Ok(out)
+    }
+
+    async fn run(&self, q: &Query) -> Result<u64, StoreError> {
+        self.execute(q)
+    }
+
+    async fn batch(&self, queries: &[Query]) -> Result<(), StoreError> {
+        self.0.execute_batch("BEGIN").map_err(err)?;
+        for q in queries {
+            if let Err(e) = self.execute(q) {
+                let _ = self.0.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+        self.0.execute_batch("COMMIT").map_err(err)
+    }
+}

@@ -1,0 +1,43 @@
+//! Server-rendered pages: the OAuth consent page and the public profile. Templates live in
+//! `frontend/templates/` and are compiled in; pages ship no JavaScript.
+pub mod assets;
+pub mod authorize;
+pub mod profile;
+
+use askama::Template;
+
+use crate::router::http::Response;
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage<'a> {
+    pub instance_title: &'a str,
+    pub heading: &'a str,
+    pub message: &'a str,
+    pub code: Option<&'a str>,
+}
+
+/// Renders a page; a template that fails to render is a bug, shown as a plain 500.
+pub fn render(status: u16, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Response::html(status, html)
+            .header("X-Frame-Options", "DENY")
+            .header(
+                "Content-Security-Policy",
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'",
+            )
+            .header("Referrer-Policy", "no-referrer"),
+        Err(e) => {
+            crate::router::error::log_error(&format!("template: {e}"));
+            Response::new(500, "text/plain; charset=utf-8", "Internal server error")
+        }
+    }
+}
+
+pub fn message(status: u16, instance_title: &str, heading: &str, message: &str) -> Response {
+    render(status, &MessagePage { instance_title, heading, message, code: None })
+}
+
+pub fn not_found() -> Response {
+    message(404, "Topi", "Not found", "The page you were looking for doesn't exist.")
+}

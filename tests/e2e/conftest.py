@@ -1,0 +1,315 @@
+"""Fixtures for the Topi end-to-end suite.
+
+One `wrangler dev` server per pytest session (fresh local D1 state, owner account `alice`), plus
+module-scoped extra servers with a different configuration for the few tests that need one.
+
+Environment:
+  TOPI_E2E_URL   target an already running server instead of starting one (it must have been
+                 started with the configuration in MAIN_VARS below)
+  TOPI_SHARED    the shared/ directory (default: <repo>/../shared), for the OpenAPI schema
+  TOPI_E2E_KEEP  keep the temporary state directories (logs are always kept)
+
+The Worker must already be built (build/worker/shim.mjs); servers are started with
+TOPI_PREBUILT=1 so that no compile happens here.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from client import CheckedSession, describe
+from openapi import OpenAPISpec
+from settings import EMAIL, OOB, PASSWORD, TITLE, USERNAME
+
+REPO = Path(__file__).resolve().parents[2]
+WRANGLER = REPO / "node_modules" / ".bin" / "wrangler"
+SHIM = REPO / "build" / "worker" / "shim.mjs"
+
+STARTUP_TIMEOUT = 90
+
+MAIN_VARS = {
+    "ADMIN_USERNAME": USERNAME,
+    "ADMIN_EMAIL": EMAIL,
+    "ADMIN_PASSWORD": PASSWORD,
+    "ALLOW_PASSWORD_GRANT": "true",
+    "INSTANCE_TITLE": TITLE,
+}
+
+_SPEC: OpenAPISpec | None = None
+_SERVERS: list["Server"] = []
+
+
+def load_spec() -> OpenAPISpec:
+    global _SPEC
+    if _SPEC is None:
+        _SPEC = OpenAPISpec.load()
+    return _SPEC
+
+
+# -- server processes -----------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    url: str
+    name: str = "external"
+    process: subprocess.Popen | None = None
+    workdir: Path | None = None
+    log_path: Path | None = None
+    vars: dict = field(default_factory=dict)
+
+    @property
+    def host(self) -> str:
+        """host[:port] of PUBLIC_URL, the domain part of local handles."""
+        return urlsplit(self.url).netloc
+
+    def log_tail(self, lines: int = 60) -> str:
+        if not self.log_path or not self.log_path.exists():
+            return "(no log)"
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+    def stop(self) -> None:
+        proc = self.process
+        if proc is not None and proc.poll() is None:
+            for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+                try:
+                    os.killpg(proc.pid, sig)  # the group created by start_new_session=True
+                except ProcessLookupError:
+                    break
+                try:
+                    proc.wait(timeout=wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        self.process = None
+        if self.workdir and not os.environ.get("TOPI_E2E_KEEP"):
+            shutil.rmtree(self.workdir / "state", ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(name: str, overrides: dict | None = None, repo: Path = REPO) -> Server:
+    """Start `wrangler dev` on a free port with fresh local state; wait until it answers."""
+    shim = repo / "build" / "worker" / "shim.mjs"
+    if not shim.exists():
+        pytest.fail(f"{shim} does not exist: build the Worker first (make build)", pytrace=False)
+    workdir = Path(tempfile.mkdtemp(prefix=f"topi-e2e-{name}-"))
+    state = workdir / "state"
+    log_path = workdir / "wrangler.log"
+    empty_env = workdir / "empty.env"  # keeps a developer's .dev.vars out of the test config
+    empty_env.write_text("")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    config = {"PUBLIC_URL": url, **MAIN_VARS, **(overrides or {})}
+    env = {
+        **os.environ,
+        "CI": "true",
+        "TOPI_PREBUILT": "1",
+        "WRANGLER_SEND_METRICS": "false",
+        "NO_COLOR": "1",
+        "FORCE_COLOR": "0",
+    }
+    server = Server(url=url, name=name, workdir=workdir, log_path=log_path, vars=config)
+    wrangler = str(repo / "node_modules" / ".bin" / "wrangler")
+    with open(log_path, "ab") as log:
+        log.write(b"$ wrangler d1 migrations apply\n")
+        log.flush()
+        migrate = subprocess.run(
+            [wrangler, "d1", "migrations", "apply", "DB", "--local", "--persist-to", str(state),
+             "--env-file", str(empty_env)],
+            cwd=repo, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            timeout=180,
+        )
+    if migrate.returncode != 0:
+        pytest.fail(f"d1 migrations apply failed ({migrate.returncode}); log {log_path}:\n"
+                    f"{server.log_tail()}", pytrace=False)
+
+    command = [wrangler, "dev", "--ip", "127.0.0.1", "--port", str(port),
+               "--inspector-port", str(free_port()), "--persist-to", str(state),
+               "--env-file", str(empty_env), "--show-interactive-dev-session=false",
+               "--log-level", "info"]
+    for key, value in config.items():
+        command += ["--var", f"{key}:{value}"]
+    log = open(log_path, "ab")
+    log.write(("$ " + " ".join(command) + "\n").encode())
+    log.flush()
+    server.process = subprocess.Popen(
+        command, cwd=repo, env=env, stdin=subprocess.DEVNULL, stdout=log,
+        stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    log.close()
+    _SERVERS.append(server)
+
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    last = "no answer yet"
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            break
+        try:
+            resp = requests.get(url + "/api/v1/instance", timeout=5)
+            if resp.status_code == 200:
+                return server
+            last = f"HTTP {resp.status_code}: {resp.text[:200]!r}"
+        except requests.RequestException as exc:
+            last = type(exc).__name__
+        time.sleep(0.5)
+    code = server.process.poll()
+    server.stop()
+    pytest.fail(
+        f"wrangler dev ({name}) did not answer 200 on /api/v1/instance within {STARTUP_TIMEOUT}s "
+        f"(exit code {code}, last: {last}); log {log_path}, tail:\n{server.log_tail()}",
+        pytrace=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def spec() -> OpenAPISpec:
+    return load_spec()
+
+
+@pytest.fixture(scope="session")
+def server() -> Server:
+    external = os.environ.get("TOPI_E2E_URL")
+    if external:
+        yield Server(url=external.rstrip("/"), vars={"PUBLIC_URL": external.rstrip("/"), **MAIN_VARS})
+        return
+    srv = start_server("main")
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _extra_server(name: str, overrides: dict):
+    if not SHIM.exists():
+        pytest.skip("needs its own server with a different configuration, and no Worker build exists")
+    srv = start_server(name, overrides)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def server_without_password_grant() -> Server:
+    """A separate server started with ALLOW_PASSWORD_GRANT=false."""
+    yield from _extra_server("nopassword", {"ALLOW_PASSWORD_GRANT": "false"})
+
+
+@pytest.fixture(scope="module")
+def rate_limit_server() -> Server:
+    """A separate server for lock-out tests, so the main server's owner is never locked out."""
+    yield from _extra_server("ratelimit", {})
+
+
+@pytest.fixture(scope="session")
+def base_url(server: Server) -> str:
+    return server.url
+
+
+@pytest.fixture
+def api(server: Server, spec: OpenAPISpec) -> CheckedSession:
+    """An anonymous client (own cookie jar); pass token=... per request or use .with_token()."""
+    with CheckedSession(server.url, spec) as session:
+        yield session
+
+
+# -- OAuth helpers --------------------------------------------------------------------------------
+
+
+def pkce_pair() -> tuple[str, str]:
+    """(code_verifier, S256 code_challenge) per RFC 7636."""
+    verifier = base64.urlsafe_b64encode(secrets.token_bytes(48)).rstrip(b"=").decode()
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def register_app(api: CheckedSession, *, name: str = "e2e app", redirect_uris=OOB,
+                 scopes: str | None = "read write follow push", website: str | None = None) -> dict:
+    data = {"client_name": name, "redirect_uris": redirect_uris}
+    if scopes is not None:
+        data["scopes"] = scopes
+    if website is not None:
+        data["website"] = website
+    resp = api.post("/api/v1/apps", json=data, token=None)
+    assert resp.status_code == 200, describe(resp)
+    return resp.json_body
+
+
+def password_token(api: CheckedSession, app: dict, scope: str = "read write follow push", *,
+                   username: str = USERNAME, password: str = PASSWORD) -> str:
+    resp = api.post("/oauth/token", token=None, data={
+        "grant_type": "password", "client_id": app["client_id"], "client_secret": app["client_secret"],
+        "username": username, "password": password, "scope": scope,
+    })
+    assert resp.status_code == 200, describe(resp)
+    return resp.json_body["access_token"]
+
+
+@pytest.fixture
+def app(api: CheckedSession) -> dict:
+    """A freshly registered app (oob redirect, scopes read write follow push)."""
+    return register_app(api)
+
+
+@pytest.fixture
+def make_token(api: CheckedSession, app: dict):
+    """make_token(scope) -> a fresh user token for alice with exactly that scope."""
+    def make(scope: str = "read write follow push") -> str:
+        return password_token(api, app, scope)
+    return make
+
+
+@pytest.fixture
+def token(make_token) -> str:
+    """A fresh read write follow push token of the owner."""
+    return make_token()
+
+
+@pytest.fixture
+def owner(api: CheckedSession, token: str) -> CheckedSession:
+    """A client authenticated as alice with a fresh read/write/follow/push token."""
+    with api.with_token(token) as session:
+        yield session
+
+
+# -- reporting ------------------------------------------------------------------------------------
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    spec = _SPEC
+    if spec is not None and (spec.checked_count or spec.unchecked):
+        tr = terminalreporter
+        tr.section("OpenAPI schema coverage")
+        tr.write_line(f"responses validated against the schema: {spec.checked_count}")
+        seen = sorted({f"{u.method} {spec.match_path(u.path) or u.path} -> {u.status}"
+                       for u in spec.unchecked
+                       if u.path.startswith(("/api/", "/oauth/", "/.well-known/oauth"))})
+        if seen:
+            tr.write_line(f"API responses the schema has no JSON schema for ({len(seen)} distinct), not validated:")
+            for line in seen:
+                tr.write_line(f"  {line}")
+    if _SERVERS:
+        terminalreporter.section("wrangler dev logs")
+        for srv in _SERVERS:
+            terminalreporter.write_line(f"{srv.name}: {srv.url}  log: {srv.log_path}")
