@@ -1,6 +1,7 @@
 //! `Db` over a D1 binding.
 use async_trait::async_trait;
-use wasm_bindgen::JsValue;
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::{D1Database, D1PreparedStatement};
 
 use crate::store::db::{Arg, Db, Query, Row, StoreError};
@@ -27,6 +28,14 @@ fn err(e: worker::Error) -> StoreError {
     }
 }
 
+fn js_err(e: &JsValue) -> StoreError {
+    let message = e.dyn_ref::<js_sys::Error>().map(|e| {
+        let cause = e.cause().dyn_ref::<js_sys::Error>().map(|c| String::from(c.message())).unwrap_or_default();
+        format!("{} {cause}", String::from(e.message()))
+    });
+    StoreError::Database(message.unwrap_or_else(|| format!("{e:?}")))
+}
+
 impl D1 {
     fn statement(&self, query: &Query) -> Result<D1PreparedStatement, StoreError> {
         let args: Vec<JsValue> = query.args.iter().map(to_js).collect();
@@ -42,8 +51,17 @@ impl Db for D1 {
     }
 
     async fn run(&self, query: &Query) -> Result<u64, StoreError> {
-        let result = self.statement(query)?.run().await.map_err(err)?;
-        Ok(result.meta().map_err(err)?.and_then(|m| m.changes).unwrap_or(0) as u64)
+        // Not `D1Result::meta()`: it decodes `last_row_id` as an i64 from a JS number, which
+        // fails for our ids above 2^53. Only `meta.changes` is needed.
+        let statement = self.statement(query)?;
+        let promise = statement.inner().run().map_err(|e| js_err(&e))?;
+        let result = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|e| js_err(&e))?;
+        let changes = Reflect::get(&result, &"meta".into())
+            .and_then(|meta| Reflect::get(&meta, &"changes".into()))
+            .ok()
+            .and_then(|changes| changes.as_f64())
+            .unwrap_or(0.0);
+        Ok(changes as u64)
     }
 
     async fn batch(&self, queries: &[Query]) -> Result<(), StoreError> {
