@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Deploys Topi to your own Cloudflare account (`make deploy`), or checks the bundle (`--dry-run`).
+#
+#   PUBLIC_URL=https://social.example.com ADMIN_USERNAME=me ADMIN_EMAIL=me@example.com make deploy
+#
+# Creates or reuses the D1 database, R2 bucket, federation queue and its dead-letter queue,
+# applies migrations remotely, sets the ADMIN_PASSWORD secret (prompting if absent) and runs
+# `wrangler deploy`. Log in first with `npx wrangler login` or set CLOUDFLARE_API_TOKEN.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+wrangler=node_modules/.bin/wrangler
+# Budget for the compressed upload (Cloudflare's free plan allows 3 MiB; keep headroom).
+BUNDLE_BUDGET_GZIP_KIB=${BUNDLE_BUDGET_GZIP_KIB:-1024}
+
+if [ "${1:-}" = "--dry-run" ]; then
+  out=build/dry-run
+  rm -rf "$out"
+  log=$(TOPI_PREBUILT=1 "$wrangler" deploy --dry-run --outdir "$out" 2>&1) || { echo "$log"; exit 1; }
+  line=$(printf '%s\n' "$log" | grep -E 'Total Upload' | tail -1)
+  echo "bundle: ${line:-unknown}"
+  gzip_kib=$(printf '%s\n' "$line" | sed -E 's/.*gzip: ([0-9.]+) KiB.*/\1/')
+  if ! printf '%s' "$gzip_kib" | grep -Eq '^[0-9.]+$'; then
+    echo "could not read the gzip size from wrangler's output:" >&2; printf '%s\n' "$log" >&2; exit 1
+  fi
+  if awk -v s="$gzip_kib" -v b="$BUNDLE_BUDGET_GZIP_KIB" 'BEGIN { exit !(s > b) }'; then
+    echo "bundle gzip ${gzip_kib} KiB exceeds the budget of ${BUNDLE_BUDGET_GZIP_KIB} KiB" >&2; exit 1
+  fi
+  echo "bundle gzip ${gzip_kib} KiB is within the budget of ${BUNDLE_BUDGET_GZIP_KIB} KiB"
+  exit 0
+fi
+
+public_url=${PUBLIC_URL:-$(sed -nE 's/^PUBLIC_URL = "(.*)"/\1/p' wrangler.toml)}
+case "$public_url" in
+  https://*) ;;
+  *) echo "Set PUBLIC_URL to your instance's https:// address (now: '$public_url')." >&2; exit 1 ;;
+esac
+vars=(--var "PUBLIC_URL:$public_url")
+for name in ADMIN_USERNAME ADMIN_EMAIL HANDLE_DOMAIN INSTANCE_TITLE INSTANCE_DESCRIPTION SOURCE_URL ALLOW_PASSWORD_GRANT; do
+  [ -n "${!name:-}" ] && vars+=(--var "$name:${!name}")
+done
+
+echo "== D1 database 'topi'"
+db_id=$("$wrangler" d1 list --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const db=JSON.parse(s).find(d=>d.name==="topi");console.log(db?db.uuid:"")})')
+if [ -z "$db_id" ]; then
+  "$wrangler" d1 create topi
+  db_id=$("$wrangler" d1 list --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{console.log(JSON.parse(s).find(d=>d.name==="topi").uuid)})')
+fi
+sed -i -E "s/^database_id = \".*\"/database_id = \"$db_id\"/" wrangler.toml
+echo "   using $db_id (written to wrangler.toml)"
+
+echo "== R2 bucket 'topi-media'"
+"$wrangler" r2 bucket list | grep -q 'topi-media' || "$wrangler" r2 bucket create topi-media
+
+echo "== Queues 'topi-federation' and 'topi-federation-dlq'"
+queues=$("$wrangler" queues list)
+for q in topi-federation topi-federation-dlq; do
+  printf '%s\n' "$queues" | grep -qw "$q" || "$wrangler" queues create "$q"
+done
+
+echo "== Migrations"
+CI=true "$wrangler" d1 migrations apply DB --remote
+
+echo "== Owner password"
+if ! "$wrangler" secret list 2>/dev/null | grep -q '"ADMIN_PASSWORD"'; then
+  if [ -n "${ADMIN_PASSWORD:-}" ]; then
+    printf '%s' "$ADMIN_PASSWORD" | "$wrangler" secret put ADMIN_PASSWORD
+  else
+    read -r -s -p "Choose the owner's password: " password; echo
+    printf '%s' "$password" | "$wrangler" secret put ADMIN_PASSWORD
+  fi
+fi
+
+echo "== Deploy"
+"$wrangler" deploy "${vars[@]}"
