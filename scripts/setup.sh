@@ -35,7 +35,7 @@ fi
 if [ "$want_test" = "test" ]; then
   step "Debian packages for tests"
   missing=()
-  for pkg in wrk; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  for pkg in wrk chromium; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
   if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
   fi

@@ -173,6 +173,21 @@ pub async fn extended_description(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     }))
 }
 
+/// A single-user instance collects no data from others beyond what federation needs; the
+/// owner can describe their policy in the instance description.
+pub async fn privacy_policy(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let owner = owner::load(ctx).await?;
+    let text = format!(
+        "{} is a single-user server run by @{}. It stores what other servers send it to show you \
+         this person's posts and interactions, and nothing else.",
+        ctx.config.title, owner.username
+    );
+    Response::ok_json(&json!({
+        "updated_at": iso8601(owner.created_at),
+        "content": crate::content::text::to_html(&text, &ctx.config.public_url),
+    }))
+}
+
 pub fn translation_languages() -> Result<Response, ApiError> {
     Response::ok_json(&json!({}))
 }

@@ -66,8 +66,15 @@ impl ApiError {
             _ => json!({"error": self.to_string()}),
         };
         let mut response = Response::json(self.status(), &body);
-        if matches!(self, ApiError::InvalidToken) {
-            response = response.header("WWW-Authenticate", "Bearer realm=\"Doorkeeper\", error=\"invalid_token\"");
+        match self {
+            ApiError::InvalidToken => {
+                response = response.header("WWW-Authenticate", "Bearer realm=\"Doorkeeper\", error=\"invalid_token\"");
+            }
+            // RFC 6749 §5.2: a 401 for failed client authentication names the scheme to use.
+            ApiError::OAuth { status: 401, .. } => {
+                response = response.header("WWW-Authenticate", "Basic realm=\"Doorkeeper\"");
+            }
+            _ => {}
         }
         response
     }

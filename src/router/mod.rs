@@ -77,6 +77,7 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "instance", "activity"]) => instance::activity(ctx).await,
         (Get, ["api", "v1", "instance", "rules"]) => instance::rules(ctx).await,
         (Get, ["api", "v1", "instance", "extended_description"]) => instance::extended_description(ctx).await,
+        (Get, ["api", "v1", "instance", "privacy_policy"]) => instance::privacy_policy(ctx).await,
         (Get, ["api", "v1", "instance", "translation_languages"]) => instance::translation_languages(),
         (Get, ["api", "v1", "instance", "domain_blocks"]) => instance::domain_blocks(),
         (Get, ["api", "v1", "preferences"]) => accounts::preferences(ctx, req).await,

@@ -202,7 +202,7 @@ def server() -> Server:
 
 def _extra_server(name: str, overrides: dict):
     if not SHIM.exists():
-        pytest.skip("needs its own server with a different configuration, and no Worker build exists")
+        pytest.fail(f"{SHIM} is missing: build the Worker first (scripts/build.sh)")
     srv = start_server(name, overrides)
     try:
         yield srv

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from client import describe, expect_error, expect_ok
+from client import expect_error, expect_ok
 from settings import OOB
 
 NUMERIC_ID = re.compile(r"^\d+$")

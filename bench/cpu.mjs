@@ -1,0 +1,141 @@
+// Starts one worker under Miniflare for bench/run.sh and reports where it runs.
+//   node bench/cpu.mjs topi PORT STATE_DIR OUT_JSON   the built Topi worker (build/), fresh D1, a token
+//   node bench/cpu.mjs noop PORT STATE_DIR OUT_JSON   the JS no-op baseline (bench/noop.mjs)
+// Writes {"workerd_pid", "node_pid", "port", "token"} to OUT_JSON once the worker answers, then
+// stays up until SIGTERM/SIGINT, when it disposes Miniflare (which stops workerd).
+import { Miniflare } from "miniflare";
+import { readFileSync, readdirSync, writeFileSync, renameSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const [kind, portArg, stateDir, outPath] = process.argv.slice(2);
+if (!["topi", "noop"].includes(kind) || !portArg || !stateDir || !outPath) {
+  console.error("usage: node bench/cpu.mjs topi|noop PORT STATE_DIR OUT_JSON");
+  process.exit(2);
+}
+const port = Number(portArg);
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const base = `http://127.0.0.1:${port}`;
+
+const common = { host: "127.0.0.1", port, modules: true, compatibilityDate: "2026-04-01" };
+const options = kind === "noop"
+  ? { ...common, scriptPath: join(root, "bench/noop.mjs") }
+  : {
+      ...common,
+      scriptPath: join(root, "build/worker/shim.mjs"),
+      // build/index.js is an ES module (Miniflare would take a bare .js for CommonJS) and does
+      // `import H from "./index_bg.wasm"`, instantiating the compiled module itself.
+      modulesRules: [
+        { type: "ESModule", include: ["**/*.js"] },
+        { type: "CompiledWasm", include: ["**/*.wasm"] },
+      ],
+      bindings: {
+        PUBLIC_URL: base,
+        ADMIN_USERNAME: "alice",
+        ADMIN_PASSWORD: "bench-password",
+        ALLOW_PASSWORD_GRANT: "true",
+      },
+      d1Databases: { DB: "id" },
+      r2Buckets: ["MEDIA"],
+      queueProducers: { FEDERATION: { queueName: "topi-federation" } },
+      defaultPersistRoot: stateDir,
+      d1Persist: join(stateDir, "d1"),
+      r2Persist: join(stateDir, "r2"),
+    };
+
+// Statements of a migration file: `--` comments dropped, split on `;` outside quotes, keeping
+// CREATE TRIGGER … BEGIN … END; bodies whole.
+function statements(sql) {
+  const out = [];
+  let cur = "";
+  for (let i = 0; i < sql.length; i++) {
+    const ch = sql[i];
+    if (ch === "'") {
+      const end = sql.indexOf("'", i + 1); // '' escapes re-enter here as two adjacent strings
+      cur += sql.slice(i, end + 1);
+      i = end;
+    } else if (ch === "-" && sql[i + 1] === "-") {
+      i = sql.indexOf("\n", i) === -1 ? sql.length : sql.indexOf("\n", i) - 1;
+    } else if (ch === ";" && !(/^\s*CREATE\s+TRIGGER/i.test(cur) && !/\bEND\s*$/i.test(cur))) {
+      if (cur.trim()) out.push(cur.trim());
+      cur = "";
+    } else {
+      cur += ch;
+    }
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+async function migrate(mf) {
+  const db = await mf.getD1Database("DB");
+  const dir = join(root, "migrations");
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+    const stmts = statements(readFileSync(join(dir, file), "utf8"));
+    await db.batch(stmts.map((s) => db.prepare(s)));
+  }
+}
+
+async function form(path, fields) {
+  const res = await fetch(base + path, { method: "POST", body: new URLSearchParams(fields) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+async function token() {
+  const app = await form("/api/v1/apps", {
+    client_name: "bench", redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read write",
+  });
+  const tok = await form("/oauth/token", {
+    grant_type: "password", username: "alice", password: "bench-password",
+    client_id: app.client_id, client_secret: app.client_secret, scope: "read write",
+  });
+  return tok.access_token;
+}
+
+// The workerd process Miniflare spawned: a descendant of this node process.
+function workerdPid() {
+  const parent = (pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    } catch { return 0; }
+  };
+  const found = [];
+  for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    let cmd;
+    try { cmd = readFileSync(`/proc/${name}/cmdline`, "utf8"); } catch { continue; }
+    if (!cmd.split("\0")[0].endsWith("workerd")) continue;
+    for (let p = Number(name); p > 1; p = parent(p)) {
+      if (p === process.pid) { found.push(Number(name)); break; }
+    }
+  }
+  if (found.length !== 1) throw new Error(`expected one workerd under node ${process.pid}, found ${found}`);
+  return found[0];
+}
+
+const mf = new Miniflare(options);
+let stopping = false;
+const stop = async (code) => {
+  if (stopping) return;
+  stopping = true;
+  try { await mf.dispose(); } finally { process.exit(code); }
+};
+process.on("SIGTERM", () => stop(0));
+process.on("SIGINT", () => stop(0));
+
+try {
+  await mf.ready;
+  const info = { workerd_pid: workerdPid(), node_pid: process.pid, port, token: "" };
+  if (kind === "topi") {
+    await migrate(mf);
+    info.token = await token();
+  }
+  writeFileSync(outPath + ".tmp", JSON.stringify(info) + "\n");
+  renameSync(outPath + ".tmp", outPath);
+} catch (e) {
+  console.error(`bench/cpu.mjs (${kind}): ${e.stack ?? e}`);
+  await stop(1);
+}
+setInterval(() => {}, 1 << 30); // stay up until signalled

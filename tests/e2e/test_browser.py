@@ -1,0 +1,92 @@
+"""The web pages in a real browser: Debian's headless Chromium driven by Playwright.
+
+What this adds over the HTTP-level OAuth tests: the consent page's CSP, cookie attributes
+(SameSite, Path) and form markup work for an actual browser, and the profile page renders.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from conftest import register_app
+from settings import OOB, PASSWORD, USERNAME
+
+CHROMIUM = os.environ.get("TOPI_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def page():
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: scripts/setup.sh test installs Debian's chromium"
+    profile = tempfile.mkdtemp(prefix="topi-chromium-")
+    with sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page()
+        errors: list[str] = []
+        # A 422 answer to a wrong password is logged by Chromium as a failed load; that is the
+        # page working. Anything else (a CSP violation, a script error) is a failure.
+        page.on("console", lambda m: errors.append(m.text)
+                if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+        page.console_errors = errors
+        yield page
+        browser.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_owner_authorizes_an_app_in_the_browser_and_the_code_works(page, api, base_url):
+    app = register_app(api, name="Browser App", redirect_uris=OOB, scopes="read write")
+    page.goto(
+        f"{base_url}/oauth/authorize?response_type=code&client_id={app['client_id']}"
+        f"&redirect_uri={OOB}&scope=read+write"
+    )
+    assert "Authorize Browser App" in page.title()
+
+    page.fill("input[name=password]", "not the password")
+    page.click("button[value=approve]")
+    page.wait_for_load_state()
+    assert page.locator("[role=alert]").inner_text() == "Invalid password."
+    assert page.locator("#code").count() == 0
+
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[value=approve]")
+    page.wait_for_selector("#code")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "authorize-code.png"))
+    code = page.locator("#code").inner_text().strip()
+
+    token = api.post("/oauth/token", data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": OOB,
+        "client_id": app["client_id"], "client_secret": app["client_secret"],
+    })
+    assert token.status_code == 200, token.text
+    me = api.get("/api/v1/accounts/verify_credentials", token=token.json()["access_token"])
+    assert me.status_code == 200 and me.json()["username"] == USERNAME
+    assert page.console_errors == [], page.console_errors
+
+
+def test_denying_in_the_browser_issues_no_code(page, api, base_url):
+    app = register_app(api, name="Denied App", redirect_uris=OOB)
+    page.goto(f"{base_url}/oauth/authorize?response_type=code&client_id={app['client_id']}&redirect_uri={OOB}")
+    page.click("button[value=deny]")
+    page.wait_for_load_state()
+    assert "denied" in page.content().lower()
+    assert page.locator("#code").count() == 0
+
+
+def test_profile_page_renders_for_browsers(page, base_url):
+    page.goto(f"{base_url}/@{USERNAME}")
+    assert page.locator(".handle").inner_text().startswith(f"@{USERNAME}@")
+    assert page.locator("img.avatar").evaluate("img => img.complete && img.naturalWidth > 0")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "profile.png"))
+    assert page.console_errors == [], page.console_errors
