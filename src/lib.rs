@@ -28,3 +28,6 @@ pub mod web;
 
 #[cfg(target_arch = "wasm32")]
 mod platform;
+
+#[cfg(test)]
+mod testing;

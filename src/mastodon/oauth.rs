@@ -230,3 +230,67 @@ pub async fn userinfo(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError
         "picture": account.avatar,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::crypto::tokens;
+    use crate::router::http::Method::Post;
+    use crate::store::db::Db;
+    use crate::store::oauth::{self as store, NewCode};
+    use crate::testing::TestEnv;
+
+    /// Registers an app and stores a code for the owner as the consent page would.
+    async fn app_and_code(env: &TestEnv, challenge: Option<&str>) -> (String, String) {
+        let (_, app) = env.send(Post, "/api/v1/apps", "client_name=t&redirect_uris=urn:ietf:wg:oauth:2.0:oob&scopes=read").await;
+        let owner = crate::owner::load(&env.ctx()).await.unwrap();
+        let stored = store::get_app_by_client_id(&env.db, app["client_id"].as_str().unwrap()).await.unwrap().unwrap();
+        let code = "the-code";
+        let insert = store::create_code(&NewCode {
+            code_hash: &tokens::hash(code),
+            app_id: stored.id,
+            account_id: owner.id,
+            redirect_uri: "urn:ietf:wg:oauth:2.0:oob",
+            scopes: "read",
+            code_challenge: challenge,
+            code_challenge_method: challenge.map(|_| "S256"),
+            expires_at: env.ctx().now_ms() + super::CODE_LIFETIME_MS,
+        });
+        env.db.run(&insert).await.unwrap();
+        let client = format!("client_id={}&client_secret={}", app["client_id"].as_str().unwrap(), app["client_secret"].as_str().unwrap());
+        (client, code.to_string())
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_expired_code_is_an_invalid_grant() {
+        let env = TestEnv::new();
+        let (client, code) = app_and_code(&env, None).await;
+        env.advance(super::CODE_LIFETIME_MS + 1);
+        let (response, body) = env.send(Post, "/oauth/token", &format!("grant_type=authorization_code&code={code}&{client}")).await;
+        assert_eq!((response.status, body["error"].as_str()), (400, Some("invalid_grant")));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_fresh_code_gives_a_token_once() {
+        let env = TestEnv::new();
+        let (client, code) = app_and_code(&env, None).await;
+        env.advance(super::CODE_LIFETIME_MS - 1);
+        let form = format!("grant_type=authorization_code&code={code}&{client}");
+        let (response, body) = env.send(Post, "/oauth/token", &form).await;
+        assert_eq!(response.status, 200, "{body}");
+        assert_eq!(body["scope"], "read");
+        let (again, _) = env.send(Post, "/oauth/token", &form).await;
+        assert_eq!(again.status, 400);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_public_client_needs_pkce() {
+        let env = TestEnv::new();
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let (client, code) = app_and_code(&env, Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")).await;
+        let client_id = client.split('&').next().unwrap();
+        let (response, _) = env.send(Post, "/oauth/token", &format!("grant_type=authorization_code&code={code}&{client_id}&code_verifier=wrong-verifier-wrong-verifier-wrong-verifier")).await;
+        assert_eq!(response.status, 400);
+        let (response, body) = env.send(Post, "/oauth/token", &format!("grant_type=authorization_code&code={code}&{client_id}&code_verifier={verifier}")).await;
+        assert_eq!(response.status, 200, "{body}");
+    }
+}
