@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH" CI=true
 
+echo "== lints (clippy, native and wasm32, warnings are errors)"
+cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
+
 echo "== native unit tests (cargo test)"
 cargo test --quiet
 

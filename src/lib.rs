@@ -2,10 +2,10 @@
 //!
 //! Module map (dependencies point down the list; see shared/STYLE.md §1):
 //! - `platform/`   [wasm32 only] the only code that names `worker::*`: bindings, D1, WebCrypto,
-//!                 and the `#[event]` entry points' translation to and from plain types.
+//!   and the `#[event]` entry points' translation to and from plain types.
 //! - `router/`     the route table, request parsing (Rails-style params), auth, errors → HTTP.
 //! - `mastodon/`   the Mastodon REST API and OAuth, one file per resource; `entities/` are the
-//!                 JSON shapes clients decode.
+//!   JSON shapes clients decode.
 //! - `activitypub/` WebFinger, host-meta, NodeInfo, actor documents.
 //! - `web/`        server-rendered pages (OAuth consent, profile); templates in `frontend/`.
 //! - `owner`       the instance's one local user, created at first start.

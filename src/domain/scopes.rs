@@ -81,7 +81,7 @@ mod tests {
         assert!(s.allows("write:statuses"));
         assert!(!s.allows("write:accounts"));
         assert!(!s.allows("write"));
-        assert!(!Scopes::parse("readx").is_ok());
+        assert!(Scopes::parse("readx").is_err());
     }
 
     #[test]
