@@ -12,6 +12,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "Rust target wasm32-unknown-unknown"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 
 cargo_tool() { # name binary version
   local crate=$1 bin=$2 version=$3
