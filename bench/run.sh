@@ -20,6 +20,14 @@ for port in "$topi_port" "$noop_port"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port is in use (set BENCH_PORT)"; fi
 done
 
+# Bundle sizes now, before Miniflare loads build/, so they describe the code measured.
+kib() { awk -v b="$1" 'BEGIN { printf "%.1f KiB (%d B)", b / 1024, b }'; }
+build_time=$(date -u -r build/index_bg.wasm '+%Y-%m-%d %H:%M UTC')
+head=$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ', src/ modified')
+bundle=$(for f in build/index_bg.wasm build/index.js; do
+  echo "| \`$f\` | $(kib "$(stat -c %s "$f")") | $(kib "$(gzip -9 -c "$f" | wc -c)") |"
+done)
+
 state=$(mktemp -d /tmp/topi-bench.XXXXXX)
 node_pids=() workerd_pids=()
 cleanup() {
@@ -108,17 +116,14 @@ done
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 med() { awk -v k="$1" -v c="$2" '$1 == k { print $c }' "$state/samples" | median; }
-size() { stat -c %s "$1"; }
-gz() { gzip -9 -c "$1" | wc -c; }
-kib() { awk -v b="$1" 'BEGIN { printf "%.1f KiB", b / 1024 }'; }
 
 floor=$(med noop 2)
 mkdir -p bench/results
 {
   echo "## Topi method A: workerd CPU per request under Miniflare"
   echo
-  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); build/ of $(date -u -r build/index_bg.wasm '+%Y-%m-%d %H:%M UTC')" \
-    "(HEAD $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ', src/ modified'));" \
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); build/ of $build_time" \
+    "(HEAD $head);" \
     "workerd $(node -p "require('./node_modules/@cloudflare/workerd-linux-64/package.json').version")," \
     "miniflare $(node -p "require('./node_modules/miniflare/package.json').version")."
   echo "Median of $runs run(s) x ${secs} s per endpoint (took $((SECONDS - started)) s); wrk -t1 -c2 on core 0," \
@@ -135,7 +140,5 @@ mkdir -p bench/results
   echo
   echo "| bundle file | raw | gzip -9 |"
   echo "|---|---:|---:|"
-  for f in build/index_bg.wasm build/index.js; do
-    echo "| \`$f\` | $(kib "$(size "$f")") ($(size "$f") B) | $(kib "$(gz "$f")") ($(gz "$f") B) |"
-  done
+  echo "$bundle"
 } | tee bench/results/latest.md
