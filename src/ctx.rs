@@ -1,5 +1,7 @@
 //! `Ctx`: everything a handler may touch, as small traits. `platform/` builds it from the
 //! Worker's bindings; native tests build it over rusqlite and plain Rust crypto.
+use std::cell::RefCell;
+
 use async_trait::async_trait;
 
 use crate::config::Config;
@@ -15,12 +17,15 @@ pub struct Ctx<'a> {
     pub cache: &'a IsolateCache,
 }
 
-/// State kept for the life of one isolate: documents every request needs and that change only
-/// through this isolate's own writes or rarely (other isolates catch up within `FRESH_MS`).
+/// State kept for the life of one isolate: data nearly every request needs and that changes only
+/// through this isolate's own writes or rarely. Each entry carries the time it was loaded; its
+/// reader decides how stale it may be. Tokens are deliberately not cached, so that a revocation
+/// takes effect everywhere at once.
 #[derive(Default)]
 pub struct IsolateCache {
-    pub owner: std::cell::RefCell<Option<(i64, crate::store::accounts::AccountRow)>>,
-    pub instance_keys: std::cell::RefCell<Option<crate::store::instance::InstanceKeysRow>>,
+    pub owner: RefCell<Option<(i64, crate::owner::Owner)>>,
+    pub instance_keys: RefCell<Option<crate::store::instance::InstanceKeysRow>>,
+    pub instance_summary: RefCell<Option<(i64, crate::store::instance::Summary)>>,
 }
 
 impl Ctx<'_> {

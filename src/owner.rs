@@ -3,22 +3,33 @@
 use crate::crypto::{keys, passwords};
 use crate::ctx::Ctx;
 use crate::router::error::ApiError;
-use crate::store::accounts::{self, AccountRow, NewLocalAccount};
+use crate::store::accounts::{self, AccountRow, LocalUserRow, NewLocalAccount};
 use crate::store::instance::{self, InstanceKeysRow};
 
 /// How long an isolate trusts its cached copy of the owner's row. Writes in this isolate clear
 /// the cache at once; another isolate's profile edit shows here within this time.
 pub const FRESH_MS: i64 = 10_000;
 
+/// The owner's public account row and private settings and keys.
+#[derive(Clone, Debug)]
+pub struct Owner {
+    pub account: AccountRow,
+    pub user: LocalUserRow,
+}
+
 /// The owner's account, creating it (and the instance keys) on first start.
 pub async fn load(ctx: &Ctx<'_>) -> Result<AccountRow, ApiError> {
+    Ok(load_owner(ctx).await?.account)
+}
+
+pub async fn load_owner(ctx: &Ctx<'_>) -> Result<Owner, ApiError> {
     let now = ctx.now_ms();
-    if let Some((loaded_at, row)) = ctx.cache.owner.borrow().as_ref() {
+    if let Some((loaded_at, owner)) = ctx.cache.owner.borrow().as_ref() {
         if now - loaded_at < FRESH_MS {
-            return Ok(row.clone());
+            return Ok(owner.clone());
         }
     }
-    let row = match accounts::get_local_by_username(ctx.db, &ctx.config.admin_username).await? {
+    let account = match accounts::get_local_by_username(ctx.db, &ctx.config.admin_username).await? {
         Some(row) => row,
         None => {
             create(ctx).await?;
@@ -27,8 +38,12 @@ pub async fn load(ctx: &Ctx<'_>) -> Result<AccountRow, ApiError> {
                 .ok_or_else(|| ApiError::Internal("owner account missing after creation".into()))?
         }
     };
-    *ctx.cache.owner.borrow_mut() = Some((now, row.clone()));
-    Ok(row)
+    let user = accounts::get_local_user(ctx.db, account.id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("owner account has no local user".into()))?;
+    let owner = Owner { account, user };
+    *ctx.cache.owner.borrow_mut() = Some((now, owner.clone()));
+    Ok(owner)
 }
 
 /// Forgets the cached owner row after this isolate changed it.

@@ -13,7 +13,7 @@ use crate::mastodon::entities::account::{Account, Field};
 use crate::owner;
 use crate::router::error::ApiError;
 use crate::router::http::{Request, Response, ACTIVITY_JSON};
-use crate::store::accounts::{self, AccountRow};
+use crate::store::accounts::AccountRow;
 
 /// Mastodon's extension terms, so that peers read `featured`, `discoverable` and profile fields.
 fn context() -> Value {
@@ -43,13 +43,14 @@ pub async fn get(ctx: &Ctx<'_>, req: &Request, username: &str) -> Result<Respons
     if !req.wants_activity_json() {
         return Ok(Response::redirect(302, &ctx.config.profile_url(&owner.username)));
     }
-    actor_response(ctx, &owner).await
+    actor_response(ctx).await
 }
 
-pub async fn actor_response(ctx: &Ctx<'_>, owner: &AccountRow) -> Result<Response, ApiError> {
-    let user = accounts::get_local_user(ctx.db, owner.id).await?.ok_or(ApiError::NotFound)?;
-    let ed25519_public = STANDARD.decode(&user.ed25519_public_key).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    Ok(Response::typed_json(200, ACTIVITY_JSON, &person(owner, &ed25519_public, ctx.config))
+/// The owner's actor document.
+pub async fn actor_response(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    let owner = owner::load_owner(ctx).await?;
+    let ed25519_public = STANDARD.decode(&owner.user.ed25519_public_key).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    Ok(Response::typed_json(200, ACTIVITY_JSON, &person(&owner.account, &ed25519_public, ctx.config))
         .header("Cache-Control", "max-age=60, public")
         .header("Vary", "Accept"))
 }

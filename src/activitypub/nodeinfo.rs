@@ -3,10 +3,9 @@
 use serde_json::json;
 
 use crate::ctx::Ctx;
-use crate::mastodon::instance::SOFTWARE_VERSION;
+use crate::mastodon::instance::{self, SOFTWARE_VERSION};
 use crate::router::error::ApiError;
 use crate::router::http::Response;
-use crate::store::instance;
 
 pub fn links(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let link = |version: &str| {
@@ -17,7 +16,7 @@ pub fn links(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 }
 
 pub async fn get(ctx: &Ctx<'_>, version: &str) -> Result<Response, ApiError> {
-    let stats = instance::stats(ctx.db).await?;
+    let stats = instance::summary(ctx).await?.stats;
     let mut software = json!({"name": "topi", "version": SOFTWARE_VERSION});
     if version == "2.1" {
         software["homepage"] = json!(ctx.config.source_url);

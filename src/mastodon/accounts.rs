@@ -25,10 +25,13 @@ pub async fn verify_credentials(ctx: &Ctx<'_>, req: &Request) -> Result<Response
     Response::ok_json(&credential_account(ctx, account_id).await?)
 }
 
+/// Every user token belongs to the owner: a token for anyone else is stale.
 async fn credential_account(ctx: &Ctx<'_>, account_id: i64) -> Result<CredentialAccount, ApiError> {
-    let row = accounts::get(ctx.db, account_id).await?.ok_or(ApiError::InvalidToken)?;
-    let user = accounts::get_local_user(ctx.db, account_id).await?.ok_or(ApiError::InvalidToken)?;
-    Ok(CredentialAccount::new(&row, &user, 0, ctx.config))
+    let owner = owner::load_owner(ctx).await?;
+    if owner.account.id != account_id {
+        return Err(ApiError::InvalidToken);
+    }
+    Ok(CredentialAccount::new(&owner.account, &owner.user, 0, ctx.config))
 }
 
 /// <https://docs.joinmastodon.org/methods/accounts/#update_credentials>
@@ -124,7 +127,8 @@ fn to_json(value: &impl serde::Serialize) -> String {
 pub async fn get(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     auth::optional(ctx, req).await?;
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
-    let row = accounts::get(ctx.db, id).await?.ok_or(ApiError::NotFound)?;
+    let owner = owner::load(ctx).await?;
+    let row = if id == owner.id { owner } else { accounts::get(ctx.db, id).await?.ok_or(ApiError::NotFound)? };
     Response::ok_json(&Account::from_row(&row, ctx.config))
 }
 
@@ -148,8 +152,8 @@ pub async fn lookup(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
 
 /// <https://docs.joinmastodon.org/methods/preferences/>
 pub async fn preferences(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    let (_, account_id) = auth::require_user(ctx, req, &["read:accounts"]).await?;
-    let user = accounts::get_local_user(ctx.db, account_id).await?.ok_or(ApiError::InvalidToken)?;
+    auth::require_user(ctx, req, &["read:accounts"]).await?;
+    let user = owner::load_owner(ctx).await?.user;
     Response::ok_json(&json!({
         "posting:default:visibility": user.default_privacy,
         "posting:default:sensitive": user.default_sensitive,

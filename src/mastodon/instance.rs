@@ -55,6 +55,22 @@ fn polls_config() -> Value {
     })
 }
 
+/// Counts and rules may be a minute old: they are shown, never acted on.
+const SUMMARY_FRESH_MS: i64 = 60_000;
+
+/// Statistics and rules, through the isolate cache.
+pub async fn summary(ctx: &Ctx<'_>) -> Result<instance::Summary, ApiError> {
+    let now = ctx.now_ms();
+    if let Some((loaded_at, summary)) = ctx.cache.instance_summary.borrow().as_ref() {
+        if now - loaded_at < SUMMARY_FRESH_MS {
+            return Ok(summary.clone());
+        }
+    }
+    let summary = instance::summary(ctx.db).await?;
+    *ctx.cache.instance_summary.borrow_mut() = Some((now, summary.clone()));
+    Ok(summary)
+}
+
 async fn contact_account(ctx: &Ctx<'_>) -> Result<Value, ApiError> {
     let owner = owner::load(ctx).await?;
     Ok(serde_json::to_value(Account::from_row(&owner, ctx.config)).unwrap_or(Value::Null))
@@ -67,8 +83,7 @@ fn thumbnail_url(ctx: &Ctx<'_>) -> String {
 /// <https://docs.joinmastodon.org/methods/instance/#v1>
 pub async fn v1(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let config = ctx.config;
-    let stats = instance::stats(ctx.db).await?;
-    let rules = instance::rules(ctx.db).await?;
+    let instance::Summary { stats, rules } = summary(ctx).await?;
     Response::ok_json(&json!({
         "uri": config.host,
         "title": config.title,
@@ -97,7 +112,7 @@ pub async fn v1(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 /// <https://docs.joinmastodon.org/methods/instance/#v2>
 pub async fn v2(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let config = ctx.config;
-    let rules = instance::rules(ctx.db).await?;
+    let rules = summary(ctx).await?.rules;
     let vapid_key = owner::instance_keys(ctx).await?.vapid_public_key;
     let public = json!({"local": "public", "remote": "public"});
     Response::ok_json(&json!({
@@ -162,7 +177,7 @@ pub async fn activity(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 }
 
 pub async fn rules(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    Response::ok_json(&instance::rules(ctx.db).await?)
+    Response::ok_json(&summary(ctx).await?.rules)
 }
 
 pub async fn extended_description(ctx: &Ctx<'_>) -> Result<Response, ApiError> {

@@ -33,7 +33,7 @@ pub fn create_keys(keys: &InstanceKeysRow, now: i64) -> Query {
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct Stats {
     pub statuses: i64,
     pub domains: i64,
@@ -61,7 +61,7 @@ pub async fn peers(db: &dyn Db) -> Result<Vec<Domain>, StoreError> {
     db::all(db, &query!("SELECT domain FROM instances ORDER BY domain")).await
 }
 
-#[derive(Debug, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 pub struct RuleRow {
     pub id: String,
     pub text: String,
@@ -90,4 +90,15 @@ pub async fn local_emojis(db: &dyn Db) -> Result<Vec<EmojiRow>, StoreError> {
         ),
     )
     .await
+}
+
+/// What the instance and NodeInfo documents show besides configuration.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub stats: Stats,
+    pub rules: Vec<RuleRow>,
+}
+
+pub async fn summary(db: &dyn Db) -> Result<Summary, StoreError> {
+    Ok(Summary { stats: stats(db).await?, rules: rules(db).await? })
 }

@@ -27,7 +27,7 @@ struct ProfilePage<'a> {
 pub async fn get(ctx: &Ctx<'_>, req: &Request, username: &str) -> Result<Response, ApiError> {
     let Some(owner) = owner::by_username(ctx, username).await? else { return Ok(super::not_found()) };
     if req.wants_activity_json() {
-        return actors::actor_response(ctx, &owner).await;
+        return actors::actor_response(ctx).await;
     }
     Ok(render_profile(ctx, &owner).header("Vary", "Accept"))
 }
