@@ -46,6 +46,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Starts one Miniflare instance (bench/cpu.mjs) and waits for its JSON: workerd_pid, token.
+export CLK_TCK=$(getconf CLK_TCK)
 start() { # kind port
   node bench/cpu.mjs "$1" "$2" "$state/$1" "$state/$1.json" >"$state/$1.log" 2>&1 &
   node_pids+=($!)
@@ -137,6 +138,11 @@ mkdir -p bench/results
     above=$([ "$key" = noop ] && echo "—" || awk -v a="$cpu" -v b="$floor" 'BEGIN { printf "%+.3f", a - b }')
     printf '| %s | %.3f | %s | %.2f | %.2f | %.0f |\n' "$label" "$cpu" "$above" "$(med "$key" 3)" "$(med "$key" 4)" "$(med "$key" 5)"
   done
+  echo
+  echo "One-off costs (workerd CPU, 10 ms tick resolution): instance keys at first app registration" \
+    "$(json topi first_start.instance_keys_ms) ms; owner creation and first login" \
+    "$(json topi first_start.owner_creation_and_first_login_ms) ms; one password login (PBKDF2," \
+    "100,000 iterations) $(json topi first_start.password_login_ms) ms."
   echo
   echo "| bundle file | raw | gzip -9 |"
   echo "|---|---:|---:|"

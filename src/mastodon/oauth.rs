@@ -6,13 +6,12 @@ use serde_json::json;
 use crate::crypto::tokens;
 use crate::ctx::Ctx;
 use crate::domain::scopes::{self, Scopes};
-use crate::owner;
+use crate::owner::{self, PasswordCheck};
 use crate::router::auth;
 use crate::router::error::ApiError;
 use crate::router::http::{Request, Response};
 use crate::router::params::Params;
 use crate::store::oauth::{self as store, AppRow, NewToken};
-use crate::store::rate_limits;
 
 /// Failed password attempts allowed per client address within `PASSWORD_WINDOW_MS`.
 pub const MAX_PASSWORD_FAILURES: i64 = 10;
@@ -115,22 +114,19 @@ async fn password_grant(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result
     }
     let app = authenticate_client(ctx, req, params, false).await?;
     let scopes = requested_scopes(params, &app)?;
-    let limit_key = password_limit_key(req);
-    let now = ctx.now_ms();
-    if rate_limits::count(ctx.db, &limit_key, PASSWORD_WINDOW_MS, now).await? >= MAX_PASSWORD_FAILURES {
-        return Err(ApiError::RateLimited);
-    }
     let username = params.non_empty("username").unwrap_or_default();
     let password = params.str("password").unwrap_or_default();
     let owner = owner::load(ctx).await?;
     let names_owner = username.eq_ignore_ascii_case(&owner.username)
         || username.eq_ignore_ascii_case(&ctx.config.admin_email)
         || username.eq_ignore_ascii_case(&format!("{}@{}", owner.username, ctx.config.handle_domain));
-    if !names_owner || !owner::check_password(ctx, owner.id, &password).await? {
-        rate_limits::hit(ctx.db, &limit_key, PASSWORD_WINDOW_MS, now).await?;
-        return Err(ApiError::oauth(400, "invalid_grant", "The username or password is incorrect."));
+    // A wrong username counts as a failed attempt too, so both are guessed under the same limit.
+    let password = if names_owner { password } else { String::new() };
+    match owner::attempt_password(ctx, &password_limit_key(req), &password).await? {
+        PasswordCheck::Correct if names_owner => {}
+        PasswordCheck::RateLimited => return Err(ApiError::RateLimited),
+        _ => return Err(ApiError::oauth(400, "invalid_grant", "The username or password is incorrect.")),
     }
-    rate_limits::reset(ctx.db, &limit_key).await?;
     Ok((app, scopes, Some(owner.id)))
 }
 

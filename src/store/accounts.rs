@@ -171,10 +171,6 @@ pub fn create_local(a: &NewLocalAccount) -> [Query; 2] {
     ]
 }
 
-pub fn set_password_hash(account_id: i64, hash: &str) -> Query {
-    query!("UPDATE local_users SET password_hash = ?2 WHERE account_id = ?1", account_id, hash)
-}
-
 /// A profile change from `update_credentials`, already validated and rendered.
 #[derive(Debug, Default)]
 pub struct ProfileUpdate {

@@ -9,13 +9,12 @@ use crate::crypto::tokens;
 use crate::ctx::Ctx;
 use crate::domain::scopes::Scopes;
 use crate::mastodon::apps::OOB_REDIRECT_URI;
-use crate::mastodon::oauth::{password_limit_key, CODE_LIFETIME_MS, MAX_PASSWORD_FAILURES, PASSWORD_WINDOW_MS};
-use crate::owner;
+use crate::mastodon::oauth::{password_limit_key, CODE_LIFETIME_MS};
+use crate::owner::{self, PasswordCheck};
 use crate::router::error::ApiError;
 use crate::router::http::{Request, Response};
 use crate::router::params::Params;
 use crate::store::oauth::{self as store, AppRow, NewCode};
-use crate::store::rate_limits;
 
 const CSRF_COOKIE: &str = "topi_csrf";
 
@@ -147,18 +146,16 @@ pub async fn submit(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
         return Ok(finish(ctx, &grant, Outcome::Denied));
     }
     let owner = owner::load(ctx).await?;
-    let limit_key = password_limit_key(req);
-    let now = ctx.now_ms();
-    if rate_limits::count(ctx.db, &limit_key, PASSWORD_WINDOW_MS, now).await? >= MAX_PASSWORD_FAILURES {
-        let error = "Too many failed attempts. Wait a few minutes and try again.";
-        return Ok(page(ctx, &grant, &owner.username, &form_token, Some(error), 429));
-    }
     let password = params.str("password").unwrap_or_default();
-    if !owner::check_password(ctx, owner.id, &password).await? {
-        rate_limits::hit(ctx.db, &limit_key, PASSWORD_WINDOW_MS, now).await?;
-        return Ok(page(ctx, &grant, &owner.username, &form_token, Some("Invalid password."), 422));
+    match owner::attempt_password(ctx, &password_limit_key(req), &password).await? {
+        PasswordCheck::Correct => {}
+        PasswordCheck::Wrong => return Ok(page(ctx, &grant, &owner.username, &form_token, Some("Invalid password."), 422)),
+        PasswordCheck::RateLimited => {
+            let error = "Too many failed attempts. Wait a few minutes and try again.";
+            return Ok(page(ctx, &grant, &owner.username, &form_token, Some(error), 429));
+        }
     }
-    rate_limits::reset(ctx.db, &limit_key).await?;
+    let now = ctx.now_ms();
     let code = tokens::new_secret(&ctx.crypto.random_bytes(32));
     ctx.db
         .run(&store::create_code(&NewCode {
