@@ -15,6 +15,7 @@ pub struct Ctx<'a> {
     pub clock: &'a dyn Clock,
     pub ids: &'a IdGenerator,
     pub cache: &'a IsolateCache,
+    pub jobs: &'a dyn crate::federation::Jobs,
 }
 
 /// State kept for the life of one isolate: data nearly every request needs and that changes only

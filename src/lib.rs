@@ -9,6 +9,7 @@
 //! - `activitypub/` WebFinger, host-meta, NodeInfo, actor documents.
 //! - `web/`        server-rendered pages (OAuth consent, profile); templates in `frontend/`.
 //! - `owner`       the instance's one local user, created at first start.
+//! - `federation/` events that local writes publish through the queue, and their consumer.
 //! - `store/`      D1 queries, one module per aggregate; schema in `migrations/`.
 //! - `content/`    text → HTML rendering.
 //! - `crypto/`     tokens, password hashes, PKCE, key encodings.
@@ -20,6 +21,7 @@ pub mod content;
 pub mod crypto;
 pub mod ctx;
 pub mod domain;
+pub mod federation;
 pub mod mastodon;
 pub mod owner;
 pub mod router;

@@ -6,6 +6,7 @@ use crate::config::{self, Config};
 use crate::crypto::testing::NativeCrypto;
 use crate::ctx::{Clock, Ctx, IsolateCache};
 use crate::domain::ids::IdGenerator;
+use crate::federation::testing::RecordedJobs;
 use crate::router::http::{Method, Request, Response};
 use crate::store::testing::{memory_db, MemoryDb};
 
@@ -24,6 +25,7 @@ pub struct TestEnv {
     pub clock: TestClock,
     pub ids: IdGenerator,
     pub cache: IsolateCache,
+    pub jobs: RecordedJobs,
 }
 
 impl TestEnv {
@@ -35,11 +37,12 @@ impl TestEnv {
             clock: TestClock(Cell::new(1_700_000_000_000)),
             ids: IdGenerator::new(0),
             cache: IsolateCache::default(),
+            jobs: RecordedJobs::default(),
         }
     }
 
     pub fn ctx(&self) -> Ctx<'_> {
-        Ctx { config: &self.config, db: &self.db, crypto: &self.crypto, clock: &self.clock, ids: &self.ids, cache: &self.cache }
+        Ctx { config: &self.config, db: &self.db, crypto: &self.crypto, clock: &self.clock, ids: &self.ids, cache: &self.cache, jobs: &self.jobs }
     }
 
     pub fn advance(&self, ms: i64) {

@@ -1,61 +1,159 @@
 //! Plain text → Mastodon-shaped HTML: paragraphs, line breaks, links and hashtags.
 use super::escape_html;
 
+/// What a status's text turned into: the HTML, and the hashtags and mentions it contains.
+#[derive(Debug, Default, PartialEq)]
+pub struct Rendered {
+    pub html: String,
+    /// Hashtag names as written (without `#`), first occurrence of each, case-insensitively.
+    pub tags: Vec<String>,
+    /// Mentions that resolved, as (username, domain) as written.
+    pub mentions: Vec<(String, Option<String>)>,
+}
+
+/// Resolves `@user` or `@user@domain` to the profile URL it links to; `None` leaves it as text.
+pub type MentionResolver<'a> = &'a dyn Fn(&str, Option<&str>) -> Option<String>;
+
+fn no_mentions(_: &str, _: Option<&str>) -> Option<String> {
+    None
+}
+
 /// Renders text as Mastodon does: blank lines separate `<p>` paragraphs, single newlines become
 /// `<br />`, URLs become links with the `invisible`/`ellipsis` spans and hashtags link to the
 /// tag page. An empty text renders as an empty string (Mastodon sends `""` for an empty note).
 pub fn to_html(text: &str, public_url: &str) -> String {
+    render(text, public_url, &no_mentions).html
+}
+
+/// Renders a status: like `to_html`, and mentions become h-card links.
+pub fn render(text: &str, public_url: &str, resolve: MentionResolver) -> Rendered {
     let text = text.replace("\r\n", "\n");
     let text = text.trim();
+    let mut rendered = Rendered::default();
     if text.is_empty() {
-        return String::new();
+        return rendered;
     }
-    text.split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|paragraph| {
-            let lines: Vec<String> = paragraph.lines().map(|line| render_line(line, public_url)).collect();
-            format!("<p>{}</p>", lines.join("<br />"))
-        })
-        .collect()
+    for paragraph in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+        let lines: Vec<String> = paragraph.lines().map(|line| render_line(line, public_url, resolve, &mut rendered)).collect();
+        rendered.html.push_str(&format!("<p>{}</p>", lines.join("<br />")));
+    }
+    rendered
 }
 
 /// Renders a single-line value (profile field values): links and hashtags, no paragraph.
 pub fn inline_html(text: &str, public_url: &str) -> String {
-    render_line(text.trim(), public_url)
+    render_line(text.trim(), public_url, &no_mentions, &mut Rendered::default())
 }
 
-fn render_line(line: &str, public_url: &str) -> String {
+/// Mastodon's character count: a URL counts as 23 characters and a mention as its local part.
+pub fn character_count(text: &str) -> usize {
+    let mut count = 0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        match next_token(rest) {
+            Some((at, token)) => {
+                count += rest[..at].chars().count();
+                count += match &token {
+                    Token::Url(_) => 23,
+                    Token::Hashtag(name) => name.chars().count() + 1,
+                    Token::Mention(user, _) => user.chars().count() + 1,
+                };
+                rest = &rest[at + token.len()..];
+            }
+            None => {
+                count += rest.chars().count();
+                rest = "";
+            }
+        }
+    }
+    count
+}
+
+enum Token<'a> {
+    Url(&'a str),
+    Hashtag(&'a str),
+    Mention(&'a str, Option<&'a str>),
+}
+
+impl Token<'_> {
+    /// Length in bytes of the token's source text.
+    fn len(&self) -> usize {
+        match self {
+            Token::Url(url) => url.len(),
+            Token::Hashtag(name) => name.len() + 1,
+            Token::Mention(user, domain) => user.len() + 1 + domain.map_or(0, |d| d.len() + 1),
+        }
+    }
+}
+
+/// The first URL, hashtag or mention in `text`, with its byte position.
+fn next_token(text: &str) -> Option<(usize, Token<'_>)> {
+    let url = ["https://", "http://"].iter().filter_map(|scheme| text.find(scheme)).min().map(|at| (at, Token::Url(&text[at..at + url_length(&text[at..])])));
+    let tag = find_hashtag(text).map(|(at, len)| (at, Token::Hashtag(&text[at + 1..at + len])));
+    let mention = find_mention(text).map(|(at, user, domain)| (at, Token::Mention(user, domain)));
+    [url, tag, mention].into_iter().flatten().min_by_key(|(at, _)| *at)
+}
+
+fn render_line(line: &str, public_url: &str, resolve: MentionResolver, rendered: &mut Rendered) -> String {
     let mut out = String::new();
     let mut rest = line;
-    while !rest.is_empty() {
-        let next_link = ["https://", "http://"].iter().filter_map(|scheme| rest.find(scheme)).min();
-        let next_tag = find_hashtag(rest);
-        match (next_link, next_tag) {
-            (Some(l), t) if t.is_none_or(|(t, _)| l <= t) => {
-                out.push_str(&escape_html(&rest[..l]));
-                let end = l + url_length(&rest[l..]);
-                out.push_str(&link_html(&rest[l..end]));
-                rest = &rest[end..];
-            }
-            (_, Some((t, len))) => {
-                out.push_str(&escape_html(&rest[..t]));
-                let name = &rest[t + 1..t + len];
+    while let Some((at, token)) = next_token(rest) {
+        out.push_str(&escape_html(&rest[..at]));
+        let source = &rest[at..at + token.len()];
+        match token {
+            Token::Url(url) => out.push_str(&link_html(url)),
+            Token::Hashtag(name) => {
+                if !rendered.tags.iter().any(|t| t.eq_ignore_ascii_case(name)) {
+                    rendered.tags.push(name.to_string());
+                }
                 out.push_str(&format!(
                     "<a href=\"{}/tags/{}\" class=\"mention hashtag\" rel=\"tag\">#<span>{}</span></a>",
                     public_url,
                     escape_html(&name.to_lowercase()),
                     escape_html(name)
                 ));
-                rest = &rest[t + len..];
             }
-            _ => {
-                out.push_str(&escape_html(rest));
-                rest = "";
-            }
+            Token::Mention(user, domain) => match resolve(user, domain) {
+                Some(url) => {
+                    let key = (user.to_string(), domain.map(str::to_string));
+                    if !rendered.mentions.contains(&key) {
+                        rendered.mentions.push(key);
+                    }
+                    out.push_str(&format!(
+                        "<span class=\"h-card\" translate=\"no\"><a href=\"{}\" class=\"u-url mention\">@<span>{}</span></a></span>",
+                        escape_html(&url),
+                        escape_html(user)
+                    ));
+                }
+                None => out.push_str(&escape_html(source)),
+            },
         }
+        rest = &rest[at + source.len()..];
     }
+    out.push_str(&escape_html(rest));
     out
+}
+
+/// Finds `@user` or `@user@domain` at a word start: (position of `@`, user, domain).
+fn find_mention(text: &str) -> Option<(usize, &str, Option<&str>)> {
+    let mut search_from = 0;
+    while let Some(offset) = text[search_from..].find('@') {
+        let at = search_from + offset;
+        let preceded_ok = text[..at].chars().last().is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '/' || c == '@'));
+        let user_len: usize = text[at + 1..].bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+        if preceded_ok && user_len > 0 {
+            let user = &text[at + 1..at + 1 + user_len];
+            let after = &text[at + 1 + user_len..];
+            let domain = after.strip_prefix('@').map(|d| {
+                let len = d.bytes().take_while(|b| b.is_ascii_alphanumeric() || b"-.:".contains(b)).count();
+                d[..len].trim_end_matches(['.', ':'])
+            });
+            let domain = domain.filter(|d| d.contains('.') || d.contains(':') || *d == "localhost");
+            return Some((at, user, domain));
+        }
+        search_from = at + 1;
+    }
+    None
 }
 
 /// A URL runs to the next whitespace, minus trailing punctuation that usually ends a sentence.
@@ -132,6 +230,35 @@ mod tests {
         let long = to_html("https://example.com/a/very/long/path/that/goes/on", BASE);
         assert!(long.contains("<span class=\"ellipsis\">example.com/a/very/long/path/t</span>"), "{long}");
         assert!(long.contains("<span class=\"invisible\">hat/goes/on</span>"), "{long}");
+    }
+
+    #[test]
+    fn mentions_render_as_h_cards_when_resolved() {
+        let resolve = |user: &str, domain: Option<&str>| {
+            (user == "alice" && domain.is_none_or(|d| d == "social.example")).then(|| "https://social.example/@alice".to_string())
+        };
+        let r = render("hi @alice and @alice@social.example, not @bob or mail@alice", BASE, &resolve);
+        assert_eq!(
+            r.html,
+            "<p>hi <span class=\"h-card\" translate=\"no\"><a href=\"https://social.example/@alice\" class=\"u-url mention\">@<span>alice</span></a></span> \
+             and <span class=\"h-card\" translate=\"no\"><a href=\"https://social.example/@alice\" class=\"u-url mention\">@<span>alice</span></a></span>, \
+             not @bob or mail@alice</p>"
+        );
+        assert_eq!(r.mentions, [("alice".to_string(), None), ("alice".to_string(), Some("social.example".to_string()))]);
+    }
+
+    #[test]
+    fn tags_are_collected_once() {
+        let r = render("#Rust and #rust and #topi", BASE, &no_mentions);
+        assert_eq!(r.tags, ["Rust", "topi"]);
+    }
+
+    #[test]
+    fn urls_count_as_23_characters_and_mentions_as_their_user() {
+        assert_eq!(character_count("abc"), 3);
+        assert_eq!(character_count("see https://example.com/a/very/long/path/indeed"), 4 + 23);
+        assert_eq!(character_count("@bob@remote.example hi"), 4 + 3);
+        assert_eq!(character_count("héllo"), 5);
     }
 
     #[test]

@@ -1,4 +1,6 @@
 //! Small pure rules with no better home. Nothing here does I/O or names `worker` types.
 pub mod ids;
+pub mod paging;
 pub mod scopes;
 pub mod time;
+pub mod visibility;

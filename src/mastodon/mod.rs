@@ -4,4 +4,26 @@ pub mod accounts;
 pub mod apps;
 pub mod entities;
 pub mod instance;
+pub mod markers;
+pub mod notifications;
 pub mod oauth;
+pub mod statuses;
+pub mod timelines;
+
+use serde::Serialize;
+
+use crate::ctx::Ctx;
+use crate::domain::paging;
+use crate::router::http::{Request, Response};
+
+/// A page of a list, with the `Link` header that leads to the pages around it. `ids` are the
+/// pagination keys of the items in response order (newest first).
+pub fn paginated(ctx: &Ctx<'_>, req: &Request, body: &impl Serialize, ids: &[i64]) -> Response {
+    let params: Vec<(String, String)> =
+        form_urlencoded::parse(req.query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let response = Response::json(200, body);
+    match paging::link_header(&ctx.config.public_url, &req.path, &params, ids) {
+        Some(link) => response.header("Link", &link),
+        None => response,
+    }
+}

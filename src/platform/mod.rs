@@ -3,17 +3,56 @@
 mod d1;
 mod webcrypto;
 
-use std::sync::OnceLock;
-
-use worker::{event, Context, Env, Headers, ScheduleContext, ScheduledEvent};
+use worker::{event, Context, Env, Headers, MessageBatch, MessageExt, QueueRetryOptionsBuilder, ScheduleContext, ScheduledEvent};
 
 use crate::config::Config;
 use crate::ctx::{Clock, Ctx, IsolateCache};
+use crate::federation::{self, Event, Jobs, QueueError};
 use crate::domain::ids::IdGenerator;
 use crate::router::{self, http};
 
 /// Binding names, as declared in wrangler.toml.
 const DB_BINDING: &str = "DB";
+const QUEUE_BINDING: &str = "FEDERATION";
+
+/// The queue producer.
+struct Queue(worker::Queue);
+
+#[async_trait::async_trait(?Send)]
+impl Jobs for Queue {
+    async fn send(&self, event: &Event) -> Result<(), QueueError> {
+        self.0.send(event.clone()).await.map_err(|e| QueueError(e.to_string()))
+    }
+}
+
+/// Everything a `Ctx` borrows, built once per invocation from the bindings.
+struct Parts {
+    config: Config,
+    db: d1::D1,
+    jobs: Queue,
+    isolate: &'static Isolate,
+}
+
+impl Parts {
+    fn from_env(env: &Env) -> Result<Parts, String> {
+        let config = config(env).map_err(|e| e.to_string())?;
+        let db = d1::D1(env.d1(DB_BINDING).map_err(|e| format!("binding {DB_BINDING}: {e}"))?);
+        let jobs = Queue(env.queue(QUEUE_BINDING).map_err(|e| format!("binding {QUEUE_BINDING}: {e}"))?);
+        Ok(Parts { config, db, jobs, isolate: ISOLATE.with(|isolate| *isolate) })
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            config: &self.config,
+            db: &self.db,
+            crypto: &webcrypto::WebCrypto,
+            clock: &JsClock,
+            ids: &self.isolate.ids,
+            cache: &self.isolate.cache,
+            jobs: &self.jobs,
+        }
+    }
+}
 
 struct JsClock;
 
@@ -51,20 +90,36 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<worker::Response> {
-    static NO_CONFIG: OnceLock<()> = OnceLock::new();
-    let config = match config(&env) {
-        Ok(config) => config,
+    let parts = match Parts::from_env(&env) {
+        Ok(parts) => parts,
         Err(e) => {
-            NO_CONFIG.get_or_init(|| router::error::log_error(&e.to_string()));
+            router::error::log_error(&e);
             return worker::Response::error(format!("Topi is not configured: {e}"), 500);
         }
     };
-    let db = d1::D1(env.d1(DB_BINDING)?);
-    let crypto = webcrypto::WebCrypto;
     let request = to_request(req).await?;
-    let isolate = ISOLATE.with(|isolate| *isolate);
-    let ctx = Ctx { config: &config, db: &db, crypto: &crypto, clock: &JsClock, ids: &isolate.ids, cache: &isolate.cache };
-    to_worker_response(router::dispatch(&ctx, request).await)
+    to_worker_response(router::dispatch(&parts.ctx(), request).await)
+}
+
+/// Federation events. A failed one is retried with backoff (`federation::retry_delay_seconds`);
+/// after `max_retries` in wrangler.toml the queue moves it to the dead-letter queue, so nothing
+/// is dropped silently.
+#[event(queue)]
+async fn queue(batch: MessageBatch<Event>, env: Env, _ctx: Context) -> worker::Result<()> {
+    let parts = Parts::from_env(&env).map_err(worker::Error::RustError)?;
+    let ctx = parts.ctx();
+    for message in batch.messages()? {
+        match federation::handle(&ctx, message.body()).await {
+            Ok(()) => message.ack(),
+            Err(e) => {
+                router::error::log_error(&format!("federation event {:?}: {e}", message.body()));
+                let age_ms = js_sys::Date::now() - message.timestamp().as_millis() as f64;
+                let delay = federation::retry_delay_seconds((age_ms / 1000.0) as u32);
+                message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
+            }
+        }
+    }
+    Ok(())
 }
 
 #[event(scheduled)]

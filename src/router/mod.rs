@@ -9,7 +9,9 @@ use self::error::ApiError;
 use self::http::{Method, Request, Response};
 use crate::activitypub::{actors, nodeinfo, webfinger};
 use crate::ctx::Ctx;
-use crate::mastodon::{accounts, apps, instance, oauth};
+use crate::mastodon::statuses::{self, Actors, Interaction};
+use crate::mastodon::{accounts, apps, instance, markers, notifications, oauth, timelines};
+use crate::store::statuses::StatusList;
 use crate::web;
 
 /// Bodies above this are refused before parsing (media uploads will get their own limit).
@@ -41,7 +43,7 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     // Mastodon.py asks for `/api/v1/instance/`: a trailing slash names the same resource.
     let path = req.path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(&req.path);
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    use Method::{Delete, Get, Head, Patch, Post};
+    use Method::{Delete, Get, Head, Patch, Post, Put};
     let method = if req.method == Head { Get } else { req.method };
     match (method, segments.as_slice()) {
         // Discovery
@@ -71,6 +73,43 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Patch, ["api", "v1", "accounts", "update_credentials"]) => accounts::update_credentials(ctx, req).await,
         (Get, ["api", "v1", "accounts", "lookup"]) => accounts::lookup(ctx, req).await,
         (Get, ["api", "v1", "accounts", id]) => accounts::get(ctx, req, id).await,
+        (Get, ["api", "v1", "accounts", id, "statuses"]) => timelines::account_statuses(ctx, req, id).await,
+
+        (Post, ["api", "v1", "statuses"]) => statuses::create(ctx, req).await,
+        (Get, ["api", "v1", "statuses"]) => statuses::get_many(ctx, req).await,
+        (Get, ["api", "v1", "statuses", id]) => statuses::get(ctx, req, id).await,
+        (Delete, ["api", "v1", "statuses", id]) => statuses::delete(ctx, req, id).await,
+        (Put, ["api", "v1", "statuses", id]) => statuses::update(ctx, req, id).await,
+        (Get, ["api", "v1", "statuses", id, "context"]) => statuses::context(ctx, req, id).await,
+        (Get, ["api", "v1", "statuses", id, "history"]) => statuses::history(ctx, req, id).await,
+        (Get, ["api", "v1", "statuses", id, "source"]) => statuses::source(ctx, req, id).await,
+        (Get, ["api", "v1", "statuses", id, "favourited_by"]) => statuses::actors(ctx, req, id, Actors::FavouritedBy).await,
+        (Get, ["api", "v1", "statuses", id, "reblogged_by"]) => statuses::actors(ctx, req, id, Actors::RebloggedBy).await,
+        (Post, ["api", "v1", "statuses", id, "reblog"]) => statuses::reblog(ctx, req, id).await,
+        (Post, ["api", "v1", "statuses", id, "unreblog"]) => statuses::unreblog(ctx, req, id).await,
+        (Post, ["api", "v1", "statuses", id, action]) => match *action {
+            "favourite" => statuses::interact(ctx, req, id, Interaction::Favourite).await,
+            "unfavourite" => statuses::interact(ctx, req, id, Interaction::Unfavourite).await,
+            "bookmark" => statuses::interact(ctx, req, id, Interaction::Bookmark).await,
+            "unbookmark" => statuses::interact(ctx, req, id, Interaction::Unbookmark).await,
+            "pin" => statuses::interact(ctx, req, id, Interaction::Pin).await,
+            "unpin" => statuses::interact(ctx, req, id, Interaction::Unpin).await,
+            "mute" => statuses::interact(ctx, req, id, Interaction::Mute).await,
+            "unmute" => statuses::interact(ctx, req, id, Interaction::Unmute).await,
+            _ => Err(ApiError::NotFound),
+        },
+        (Get, ["api", "v1", "timelines", "home"]) => timelines::home(ctx, req).await,
+        (Get, ["api", "v1", "timelines", "public"]) => timelines::public(ctx, req).await,
+        (Get, ["api", "v1", "timelines", "tag", hashtag]) => timelines::tag(ctx, req, hashtag).await,
+        (Get, ["api", "v1", "favourites"]) => timelines::listed(ctx, req, StatusList::Favourites).await,
+        (Get, ["api", "v1", "bookmarks"]) => timelines::listed(ctx, req, StatusList::Bookmarks).await,
+
+        (Get, ["api", "v1", "notifications"]) => notifications::list(ctx, req).await,
+        (Post, ["api", "v1", "notifications", "clear"]) => notifications::clear(ctx, req).await,
+        (Get, ["api", "v1", "notifications", id]) => notifications::get(ctx, req, id).await,
+        (Post, ["api", "v1", "notifications", id, "dismiss"]) => notifications::dismiss(ctx, req, id).await,
+        (Get, ["api", "v1", "markers"]) => markers::get(ctx, req).await,
+        (Post, ["api", "v1", "markers"]) => markers::set(ctx, req).await,
         (Get, ["api", "v1", "instance"]) => instance::v1(ctx).await,
         (Get, ["api", "v2", "instance"]) => instance::v2(ctx).await,
         (Get, ["api", "v1", "instance", "peers"]) => instance::peers(ctx).await,
@@ -89,7 +128,7 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, [] | [""] | ["about"]) => web::profile::home(ctx).await,
 
         (_, ["api", ..]) => Err(ApiError::NotFound),
-        (Delete | Patch, _) => Err(ApiError::NotFound),
+        (Delete | Patch | Put, _) => Err(ApiError::NotFound),
         _ => Ok(web::not_found()),
     }
 }

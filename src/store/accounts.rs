@@ -94,6 +94,14 @@ pub async fn get(db: &dyn Db, id: i64) -> Result<Option<AccountRow>, StoreError>
     db::first(db, &query!(select_accounts!("WHERE a.id = ?1 AND a.suspended_at IS NULL"), id)).await
 }
 
+pub async fn get_many(db: &dyn Db, ids: &[i64]) -> Result<Vec<AccountRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = super::statuses::id_list(ids);
+    db::all(db, &query!(select_accounts!("WHERE a.id IN (SELECT value FROM json_each(?1))"), ids)).await
+}
+
 pub async fn get_local_by_username(db: &dyn Db, username: &str) -> Result<Option<AccountRow>, StoreError> {
     db::first(
         db,

@@ -3,8 +3,10 @@
 pub mod accounts;
 pub mod db;
 pub mod instance;
+pub mod notifications;
 pub mod oauth;
 pub mod rate_limits;
+pub mod statuses;
 
 #[cfg(test)]
 pub mod testing;

@@ -1,0 +1,198 @@
+//! Status (<https://docs.joinmastodon.org/entities/Status/>) and its loader, which renders any
+//! number of status rows with the accounts, tags, mentions and apps they refer to in a fixed
+//! number of queries.
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::account::Account;
+use crate::config::Config;
+use crate::ctx::Ctx;
+use crate::domain::time::iso8601;
+use crate::router::error::ApiError;
+use crate::store::accounts::{self, AccountRow};
+use crate::store::statuses::{self, ApplicationRow, MentionRow, StatusRow, TagRow};
+
+#[derive(Debug, Serialize)]
+pub struct Mention {
+    pub id: String,
+    pub username: String,
+    pub url: String,
+    pub acct: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tag {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Application {
+    pub name: String,
+    pub website: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub id: String,
+    pub created_at: String,
+    pub in_reply_to_id: Option<String>,
+    pub in_reply_to_account_id: Option<String>,
+    pub sensitive: bool,
+    pub spoiler_text: String,
+    pub visibility: String,
+    pub language: Option<String>,
+    pub uri: String,
+    pub url: Option<String>,
+    pub replies_count: i64,
+    pub reblogs_count: i64,
+    pub favourites_count: i64,
+    pub edited_at: Option<String>,
+    pub content: String,
+    pub reblog: Option<Box<Status>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application: Option<Application>,
+    pub account: Account,
+    pub media_attachments: Vec<Value>,
+    pub mentions: Vec<Mention>,
+    pub tags: Vec<Tag>,
+    pub emojis: Vec<Value>,
+    pub card: Option<Value>,
+    pub poll: Option<Value>,
+    /// The viewer's flags, present only for an authenticated viewer.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub viewer: Option<ViewerFlags>,
+    /// The source text, only in the answer to a delete ("delete and redraft").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ViewerFlags {
+    pub favourited: bool,
+    pub reblogged: bool,
+    pub muted: bool,
+    pub bookmarked: bool,
+    pub pinned: bool,
+    pub filtered: Vec<Value>,
+}
+
+/// Everything the rows refer to, loaded once.
+struct Related {
+    accounts: HashMap<i64, AccountRow>,
+    reblogged: HashMap<i64, StatusRow>,
+    tags: HashMap<i64, Vec<TagRow>>,
+    mentions: HashMap<i64, Vec<MentionRow>>,
+    apps: HashMap<i64, ApplicationRow>,
+}
+
+/// Renders rows in order. A row whose account is missing (an inconsistent database) is skipped
+/// rather than failing the whole page.
+pub async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow]) -> Result<Vec<Status>, ApiError> {
+    let reblog_ids: Vec<i64> = rows.iter().filter_map(|r| r.reblog_of_id).collect();
+    let reblogged: HashMap<i64, StatusRow> =
+        statuses::get_many(ctx.db, viewer, &reblog_ids).await?.into_iter().map(|r| (r.id, r)).collect();
+    let all_rows: Vec<&StatusRow> = rows.iter().chain(reblogged.values()).collect();
+    let mut account_ids: Vec<i64> = all_rows.iter().map(|r| r.account_id).collect();
+    account_ids.sort_unstable();
+    account_ids.dedup();
+    let status_ids: Vec<i64> = all_rows.iter().map(|r| r.id).collect();
+    let mut app_ids: Vec<i64> = all_rows.iter().filter_map(|r| r.application_id).collect();
+    app_ids.sort_unstable();
+    app_ids.dedup();
+    let owner = crate::owner::load(ctx).await?;
+    let mut accounts: HashMap<i64, AccountRow> = HashMap::from([(owner.id, owner.clone())]);
+    let others: Vec<i64> = account_ids.into_iter().filter(|id| *id != owner.id).collect();
+    accounts.extend(accounts::get_many(ctx.db, &others).await?.into_iter().map(|a| (a.id, a)));
+    let group = |items: Vec<(i64, TagRow)>| {
+        let mut map: HashMap<i64, Vec<TagRow>> = HashMap::new();
+        for (id, item) in items {
+            map.entry(id).or_default().push(item);
+        }
+        map
+    };
+    let tags = group(statuses::tags_of(ctx.db, &status_ids).await?.into_iter().map(|t| (t.status_id, t)).collect());
+    let mut mentions: HashMap<i64, Vec<MentionRow>> = HashMap::new();
+    for m in statuses::mentions_of(ctx.db, &status_ids).await? {
+        mentions.entry(m.status_id).or_default().push(m);
+    }
+    // Only the owner's own posts say which app posted them, as in Mastodon.
+    let apps = if viewer == Some(owner.id) && !app_ids.is_empty() {
+        statuses::applications(ctx.db, &app_ids).await?.into_iter().map(|a| (a.id, a)).collect()
+    } else {
+        HashMap::new()
+    };
+    let related = Related { accounts, reblogged, tags, mentions, apps };
+    Ok(rows.iter().filter_map(|row| to_status(row, viewer.is_some(), &related, ctx.config)).collect())
+}
+
+pub async fn render_one(ctx: &Ctx<'_>, viewer: Option<i64>, row: &StatusRow) -> Result<Status, ApiError> {
+    render(ctx, viewer, std::slice::from_ref(row))
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Internal(format!("status {} has no account", row.id).into()))
+}
+
+fn to_status(row: &StatusRow, with_viewer: bool, related: &Related, config: &Config) -> Option<Status> {
+    let account = related.accounts.get(&row.account_id)?;
+    let reblog = match row.reblog_of_id {
+        Some(id) => Some(Box::new(to_status(related.reblogged.get(&id)?, with_viewer, related, config)?)),
+        None => None,
+    };
+    let tags = related.tags.get(&row.id).map(Vec::as_slice).unwrap_or_default();
+    let mentions = related.mentions.get(&row.id).map(Vec::as_slice).unwrap_or_default();
+    Some(Status {
+        id: row.id.to_string(),
+        created_at: iso8601(row.created_at),
+        in_reply_to_id: row.in_reply_to_id.map(|id| id.to_string()),
+        in_reply_to_account_id: row.in_reply_to_account_id.map(|id| id.to_string()),
+        sensitive: row.sensitive,
+        spoiler_text: row.spoiler_text.clone(),
+        visibility: row.visibility.clone(),
+        language: row.language.clone(),
+        uri: row.uri.clone(),
+        url: row.url.clone(),
+        replies_count: row.replies_count,
+        reblogs_count: row.reblogs_count,
+        favourites_count: row.favourites_count,
+        edited_at: row.edited_at.map(iso8601),
+        content: if reblog.is_some() { String::new() } else { row.content.clone() },
+        reblog,
+        application: row
+            .application_id
+            .and_then(|id| related.apps.get(&id))
+            .map(|a| Application { name: a.name.clone(), website: a.website.clone() }),
+        account: Account::from_row(account, config),
+        media_attachments: Vec::new(),
+        mentions: mentions
+            .iter()
+            .map(|m| Mention {
+                id: m.account_id.to_string(),
+                username: m.username.clone(),
+                url: m.url.clone().unwrap_or_else(|| m.uri.clone()),
+                acct: match &m.domain {
+                    Some(domain) => format!("{}@{domain}", m.username),
+                    None => m.username.clone(),
+                },
+            })
+            .collect(),
+        tags: tags
+            .iter()
+            .map(|t| Tag { name: t.name.to_lowercase(), url: config.url(&format!("/tags/{}", t.name.to_lowercase())) })
+            .collect(),
+        emojis: Vec::new(),
+        card: None,
+        poll: None,
+        viewer: with_viewer.then(|| ViewerFlags {
+            favourited: row.favourited,
+            reblogged: row.reblogged,
+            muted: row.muted,
+            bookmarked: row.bookmarked,
+            pinned: row.pinned_at.is_some(),
+            filtered: Vec::new(),
+        }),
+        text: None,
+    })
+}

@@ -1,0 +1,416 @@
+//! <https://docs.joinmastodon.org/methods/statuses/>: posting, reading, editing, deleting, and the
+//! owner's interactions with statuses.
+use serde_json::json;
+
+use super::entities::account::Account;
+use super::entities::status::{self, Status};
+use super::instance::MAX_CHARACTERS;
+use super::paginated;
+use crate::content::text::{self, Rendered};
+use crate::ctx::Ctx;
+use crate::domain::ids;
+use crate::domain::paging::Page;
+use crate::domain::time::iso8601;
+use crate::domain::visibility::{self, Visibility};
+use crate::federation::{self, Event};
+use crate::owner;
+use crate::router::auth;
+use crate::router::error::ApiError;
+use crate::router::http::{Request, Response};
+use crate::router::params::Params;
+use crate::store::accounts;
+use crate::store::statuses::{self as store, Edit, NewStatus, StatusRow};
+
+/// `Idempotency-Key` answers the same status for this long (Tusky always sends one).
+const IDEMPOTENCY_MS: i64 = 60 * 60 * 1000;
+const MAX_PINNED: i64 = 5;
+
+/// The viewer of a read: the owner when the token is a user token.
+pub async fn viewer(ctx: &Ctx<'_>, req: &Request) -> Result<Option<i64>, ApiError> {
+    Ok(auth::optional(ctx, req).await?.and_then(|a| a.token.account_id))
+}
+
+/// A status the viewer may see, or 404 (Mastodon hides what you may not see).
+pub async fn visible(ctx: &Ctx<'_>, viewer: Option<i64>, id: &str) -> Result<StatusRow, ApiError> {
+    let id = ids::parse(id).ok_or(ApiError::NotFound)?;
+    let row = store::get(ctx.db, viewer, id).await?.ok_or(ApiError::NotFound)?;
+    let is_owner = viewer.is_some();
+    if !visibility::may_see(&row.visibility, is_owner) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(row)
+}
+
+async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, row: &StatusRow) -> Result<Response, ApiError> {
+    Response::ok_json(&status::render_one(ctx, viewer, row).await?)
+}
+
+/// Text and spoiler, checked and rendered: the shared part of posting and editing.
+struct Composed {
+    text: String,
+    spoiler_text: String,
+    rendered: Rendered,
+    mentioned: Vec<i64>,
+}
+
+async fn compose(ctx: &Ctx<'_>, params: &Params) -> Result<Composed, ApiError> {
+    if !params.strings("media_ids").is_empty() {
+        // TODO(#3): attach media once uploads to R2 land.
+        return Err(ApiError::Invalid("Media attachments are not supported yet".into()));
+    }
+    if params.get("poll").is_some() {
+        return Err(ApiError::Invalid("Polls are not supported yet".into())); // TODO(#3)
+    }
+    let text = params.str("status").unwrap_or_default();
+    let spoiler_text = params.str("spoiler_text").unwrap_or_default().trim().to_string();
+    if text.trim().is_empty() {
+        return Err(ApiError::Invalid("Text can't be blank".into()));
+    }
+    let length = text::character_count(&text) + spoiler_text.chars().count();
+    if length > MAX_CHARACTERS as usize {
+        return Err(ApiError::Invalid(format!("Text character limit of {MAX_CHARACTERS} exceeded")));
+    }
+    let owner = owner::load(ctx).await?;
+    let config = ctx.config;
+    let profile_url = config.profile_url(&owner.username);
+    // TODO(#4): resolve remote mentions through WebFinger; until then they stay plain text.
+    let resolve = |user: &str, domain: Option<&str>| {
+        let ours = domain.is_none_or(|d| d.eq_ignore_ascii_case(&config.handle_domain) || d.eq_ignore_ascii_case(&config.host));
+        (ours && user.eq_ignore_ascii_case(&owner.username)).then(|| profile_url.clone())
+    };
+    let rendered = text::render(&text, &config.public_url, &resolve);
+    let mentioned = if rendered.mentions.is_empty() { Vec::new() } else { vec![owner.id] };
+    Ok(Composed { text, spoiler_text, rendered, mentioned })
+}
+
+fn new_tags(ctx: &Ctx<'_>, names: &[String]) -> Vec<(i64, String)> {
+    names.iter().map(|name| (ctx.new_id(), name.clone())).collect()
+}
+
+/// <https://docs.joinmastodon.org/methods/statuses/#create>
+pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let (auth, account_id) = auth::require_user(ctx, req, &["write:statuses"]).await?;
+    let now = ctx.now_ms();
+    let idempotency_key = req.header("idempotency-key").map(str::trim).filter(|k| !k.is_empty());
+    if let Some(key) = idempotency_key {
+        if let Some(id) = store::by_idempotency_key(ctx.db, account_id, key, now - IDEMPOTENCY_MS).await? {
+            if let Some(row) = store::get(ctx.db, Some(account_id), id).await? {
+                return render(ctx, Some(account_id), &row).await;
+            }
+        }
+    }
+    let params = req.params()?;
+    if params.non_empty("scheduled_at").is_some() {
+        return Err(ApiError::Invalid("Scheduled statuses are not supported yet".into())); // TODO(#3)
+    }
+    let composed = compose(ctx, &params).await?;
+    let owner = owner::load_owner(ctx).await?;
+    let visibility = match params.non_empty("visibility") {
+        Some(v) => Visibility::parse(&v).ok_or_else(|| ApiError::Invalid(format!("Visibility is not valid: {v}")))?,
+        None => Visibility::parse(&owner.user.default_privacy).unwrap_or(Visibility::Public),
+    };
+    let sensitive = params.bool("sensitive").map_err(|k| ApiError::Invalid(format!("{k} must be a boolean")))?;
+    let sensitive = sensitive.unwrap_or(owner.user.default_sensitive) || !composed.spoiler_text.is_empty();
+    let language = params.non_empty("language").or_else(|| owner.user.default_language.clone());
+    let parent = match params.non_empty("in_reply_to_id") {
+        Some(id) => Some(visible(ctx, Some(account_id), &id).await?),
+        None => None,
+    };
+    let id = ctx.new_id();
+    let uri = format!("{}/statuses/{id}", owner.account.uri);
+    let url = format!("{}/{id}", ctx.config.profile_url(&owner.account.username));
+    let new = NewStatus {
+        id,
+        uri: &uri,
+        url: Some(&url),
+        account_id,
+        local: true,
+        visibility: visibility.as_str(),
+        content: &composed.rendered.html,
+        text: Some(&composed.text),
+        spoiler_text: &composed.spoiler_text,
+        sensitive,
+        language: language.as_deref(),
+        in_reply_to: parent.as_ref().map(|p| (p.id, p.account_id)),
+        reblog_of_id: None,
+        conversation_id: parent.as_ref().and_then(|p| p.conversation_id).unwrap_or(id),
+        application_id: Some(auth.token.app_id),
+        now,
+    };
+    let mut queries = store::create(&new, &new_tags(ctx, &composed.rendered.tags), &composed.mentioned, &[account_id]);
+    if let Some(key) = idempotency_key {
+        queries.push(store::remember_idempotency_key(account_id, key, id, now));
+    }
+    ctx.db.batch(&queries).await?;
+    owner::invalidate(ctx);
+    federation::publish(ctx, Event::StatusCreated { status_id: id.to_string() }).await?;
+    let row = store::get(ctx.db, Some(account_id), id).await?.ok_or(ApiError::NotFound)?;
+    render(ctx, Some(account_id), &row).await
+}
+
+/// <https://docs.joinmastodon.org/methods/statuses/#get>
+pub async fn get(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let viewer = viewer(ctx, req).await?;
+    let row = visible(ctx, viewer, id).await?;
+    render(ctx, viewer, &row).await
+}
+
+/// <https://docs.joinmastodon.org/methods/statuses/#index>: the visible ones of `id[]`, in order.
+pub async fn get_many(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let viewer = viewer(ctx, req).await?;
+    let wanted: Vec<i64> = req.query_params().strings("id").iter().filter_map(|id| ids::parse(id)).take(40).collect();
+    let mut rows = store::get_many(ctx.db, viewer, &wanted).await?;
+    rows.retain(|r| visibility::may_see(&r.visibility, viewer.is_some()));
+    rows.sort_by_key(|r| wanted.iter().position(|id| *id == r.id));
+    Response::ok_json(&status::render(ctx, viewer, &rows).await?)
+}
+
+/// <https://docs.joinmastodon.org/methods/statuses/#context>
+pub async fn context(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let viewer = viewer(ctx, req).await?;
+    let row = visible(ctx, viewer, id).await?;
+    let keep = |rows: Vec<StatusRow>| -> Vec<StatusRow> {
+        rows.into_iter().filter(|r| visibility::may_see(&r.visibility, viewer.is_some())).collect()
+    };
+    let ancestors = keep(store::ancestors(ctx.db, viewer, row.id).await?);
+    let descendants = keep(store::descendants(ctx.db, viewer, row.id).await?);
+    Response::ok_json(&json!({
+        "ancestors": status::render(ctx, viewer, &ancestors).await?,
+        "descendants": status::render(ctx, viewer, &descendants).await?,
+    }))
+}
+
+/// A status of the owner's own, for changes only its author may make.
+async fn own(ctx: &Ctx<'_>, account_id: i64, id: &str) -> Result<StatusRow, ApiError> {
+    let row = visible(ctx, Some(account_id), id).await?;
+    if row.account_id != account_id {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(row)
+}
+
+/// <https://docs.joinmastodon.org/methods/statuses/#delete>: answers the deleted status with its
+/// source `text`, for "delete and redraft".
+pub async fn delete(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let (_, account_id) = auth::require_user(ctx, req, &["write:statuses"]).await?;
+    let row = own(ctx, account_id, id).await?;
+    let mut rendered: Status = status::render_one(ctx, Some(account_id), &row).await?;
+    rendered.text = Some(row.text.clone().unwrap_or_default());
+    ctx.db.batch(&store::delete(&row, ctx.now_ms())).await?;
+    owner::invalidate(ctx);
+    federation::publish(ctx, Event::StatusDeleted { status_id: row.id.to_string(), uri: row.uri.clone() }).await?;
+    Response::ok_json(&rendered)
+}
+
+/// <https://docs.joinmastodon.org/methods/statuses/#edit>
+pub async fn update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let (_, account_id) = auth::require_user(ctx, req, &["write:statuses"]).await?;
+    let row = own(ctx, account_id, id).await?;
+    if row.reblog_of_id.is_some() {
+        return Err(ApiError::NotFound);
+    }
+    let params = req.params()?;
+    let composed = compose(ctx, &params).await?;
+    let sensitive = params.bool("sensitive").map_err(|k| ApiError::Invalid(format!("{k} must be a boolean")))?;
+    let sensitive = sensitive.unwrap_or(row.sensitive) || !composed.spoiler_text.is_empty();
+    let language = params.non_empty("language").or_else(|| row.language.clone());
+    let edit = Edit {
+        content: &composed.rendered.html,
+        text: &composed.text,
+        spoiler_text: &composed.spoiler_text,
+        sensitive,
+        language: language.as_deref(),
+    };
+    let versions = (ctx.new_id(), ctx.new_id());
+    ctx.db.batch(&store::edit(&row, &edit, versions, &new_tags(ctx, &composed.rendered.tags), ctx.now_ms())).await?;
+    federation::publish(ctx, Event::StatusUpdated { status_id: row.id.to_string() }).await?;
+    let row = store::get(ctx.db, Some(account_id), row.id).await?.ok_or(ApiError::NotFound)?;
+    render(ctx, Some(account_id), &row).await
+}
+
+/// <https://docs.joinmastodon.org/methods/statuses/#history>: every version, oldest first.
+pub async fn history(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let viewer = viewer(ctx, req).await?;
+    let row = visible(ctx, viewer, id).await?;
+    let author = accounts::get(ctx.db, row.account_id).await?.ok_or(ApiError::NotFound)?;
+    let account = serde_json::to_value(Account::from_row(&author, ctx.config)).unwrap_or_default();
+    let version = |content: &str, spoiler_text: &str, sensitive: bool, at: i64| {
+        json!({"content": content, "spoiler_text": spoiler_text, "sensitive": sensitive, "created_at": iso8601(at),
+               "account": account, "media_attachments": [], "emojis": []})
+    };
+    let edits = store::edits(ctx.db, row.id).await?;
+    let versions: Vec<_> = if edits.is_empty() {
+        vec![version(&row.content, &row.spoiler_text, row.sensitive, row.created_at)]
+    } else {
+        edits.iter().map(|e| version(&e.content, &e.spoiler_text, e.sensitive, e.created_at)).collect()
+    };
+    Response::ok_json(&versions)
+}
+
+/// <https://docs.joinmastodon.org/methods/statuses/#source>
+pub async fn source(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let (_, account_id) = auth::require_user(ctx, req, &["read:statuses"]).await?;
+    let row = own(ctx, account_id, id).await?;
+    Response::ok_json(&json!({"id": row.id.to_string(), "text": row.text.unwrap_or_default(), "spoiler_text": row.spoiler_text}))
+}
+
+/// What an interaction endpoint does to a status, once found and checked.
+#[derive(Clone, Copy, Debug)]
+pub enum Interaction {
+    Favourite,
+    Unfavourite,
+    Bookmark,
+    Unbookmark,
+    Pin,
+    Unpin,
+    Mute,
+    Unmute,
+}
+
+impl Interaction {
+    fn scope(self) -> &'static str {
+        match self {
+            Interaction::Favourite | Interaction::Unfavourite => "write:favourites",
+            Interaction::Bookmark | Interaction::Unbookmark => "write:bookmarks",
+            Interaction::Pin | Interaction::Unpin => "write:accounts",
+            Interaction::Mute | Interaction::Unmute => "write:mutes",
+        }
+    }
+}
+
+/// `POST /api/v1/statuses/:id/{favourite,bookmark,pin,mute,…}`: answers the status as it is now.
+pub async fn interact(ctx: &Ctx<'_>, req: &Request, id: &str, interaction: Interaction) -> Result<Response, ApiError> {
+    let (_, account_id) = auth::require_user(ctx, req, &[interaction.scope()]).await?;
+    let row = visible(ctx, Some(account_id), id).await?;
+    let now = ctx.now_ms();
+    let status_id = row.id.to_string();
+    match interaction {
+        Interaction::Favourite => {
+            ctx.db.batch(&store::favourite(ctx.new_id(), account_id, row.id, now)).await?;
+            federation::publish(ctx, Event::Favourited { status_id }).await?;
+        }
+        Interaction::Unfavourite => {
+            ctx.db.batch(&store::unfavourite(account_id, row.id)).await?;
+            federation::publish(ctx, Event::Unfavourited { status_id }).await?;
+        }
+        Interaction::Bookmark => {
+            ctx.db.run(&store::bookmark(ctx.new_id(), account_id, row.id, now)).await?;
+        }
+        Interaction::Unbookmark => {
+            ctx.db.run(&store::unbookmark(account_id, row.id)).await?;
+        }
+        Interaction::Pin | Interaction::Unpin => {
+            if row.account_id != account_id || row.reblog_of_id.is_some() {
+                return Err(ApiError::Invalid("You can only pin your own posts".into()));
+            }
+            let pin = matches!(interaction, Interaction::Pin);
+            if pin && row.visibility == "direct" {
+                return Err(ApiError::Invalid("Private mentions cannot be pinned".into()));
+            }
+            if pin && row.pinned_at.is_none() && store::count_pinned(ctx.db, account_id).await? >= MAX_PINNED {
+                return Err(ApiError::Invalid(format!("You can pin at most {MAX_PINNED} posts")));
+            }
+            if pin != row.pinned_at.is_some() {
+                ctx.db.run(&store::set_pinned(row.id, pin.then_some(now))).await?;
+            }
+        }
+        Interaction::Mute | Interaction::Unmute => {
+            let conversation = row.conversation_id.unwrap_or(row.id);
+            let query = match interaction {
+                Interaction::Mute => store::mute_conversation(account_id, conversation),
+                _ => store::unmute_conversation(account_id, conversation),
+            };
+            ctx.db.run(&query).await?;
+        }
+    }
+    let row = store::get(ctx.db, Some(account_id), row.id).await?.ok_or(ApiError::NotFound)?;
+    render(ctx, Some(account_id), &row).await
+}
+
+/// <https://docs.joinmastodon.org/methods/statuses/#boost>: answers the reblog, which wraps the
+/// original. Reblogging twice answers the existing reblog.
+pub async fn reblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let (auth, account_id) = auth::require_user(ctx, req, &["write:statuses"]).await?;
+    let mut original = visible(ctx, Some(account_id), id).await?;
+    if let Some(inner) = original.reblog_of_id {
+        original = store::get(ctx.db, Some(account_id), inner).await?.ok_or(ApiError::NotFound)?;
+    }
+    if !visibility::may_reblog(&original.visibility, original.account_id == account_id) {
+        return Err(ApiError::Forbidden);
+    }
+    if let Some(existing) = store::reblog_by(ctx.db, account_id, original.id).await? {
+        return render(ctx, Some(account_id), &existing).await;
+    }
+    let params = req.params()?;
+    let visibility = match params.non_empty("visibility") {
+        Some(v) => Visibility::parse(&v).filter(|v| *v != Visibility::Direct).ok_or_else(|| ApiError::Invalid(format!("Visibility is not valid: {v}")))?,
+        None => Visibility::Public,
+    };
+    let owner = owner::load(ctx).await?;
+    let id = ctx.new_id();
+    let uri = format!("{}/statuses/{id}/activity", owner.uri);
+    let new = NewStatus {
+        id,
+        uri: &uri,
+        url: None,
+        account_id,
+        local: true,
+        visibility: visibility.as_str(),
+        content: "",
+        text: None,
+        spoiler_text: "",
+        sensitive: false,
+        language: None,
+        in_reply_to: None,
+        reblog_of_id: Some(original.id),
+        conversation_id: original.conversation_id.unwrap_or(original.id),
+        application_id: Some(auth.token.app_id),
+        now: ctx.now_ms(),
+    };
+    ctx.db.batch(&store::create(&new, &[], &[], &[account_id])).await?;
+    federation::publish(ctx, Event::Reblogged { reblog_id: id.to_string() }).await?;
+    let row = store::get(ctx.db, Some(account_id), id).await?.ok_or(ApiError::NotFound)?;
+    render(ctx, Some(account_id), &row).await
+}
+
+/// <https://docs.joinmastodon.org/methods/statuses/#unreblog>: answers the original.
+pub async fn unreblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let (_, account_id) = auth::require_user(ctx, req, &["write:statuses"]).await?;
+    let mut original = visible(ctx, Some(account_id), id).await?;
+    if let Some(inner) = original.reblog_of_id {
+        original = store::get(ctx.db, Some(account_id), inner).await?.ok_or(ApiError::NotFound)?;
+    }
+    if let Some(reblog) = store::reblog_by(ctx.db, account_id, original.id).await? {
+        ctx.db.batch(&store::delete(&reblog, ctx.now_ms())).await?;
+        federation::publish(ctx, Event::Unreblogged { reblog_id: reblog.id.to_string(), status_id: original.id.to_string() }).await?;
+    }
+    let row = store::get(ctx.db, Some(account_id), original.id).await?.ok_or(ApiError::NotFound)?;
+    render(ctx, Some(account_id), &row).await
+}
+
+/// Who favourited or reblogged a status.
+#[derive(Clone, Copy, Debug)]
+pub enum Actors {
+    FavouritedBy,
+    RebloggedBy,
+}
+
+/// <https://docs.joinmastodon.org/methods/statuses/#favourited_by> and `#reblogged_by`.
+pub async fn actors(ctx: &Ctx<'_>, req: &Request, id: &str, which: Actors) -> Result<Response, ApiError> {
+    let viewer = viewer(ctx, req).await?;
+    let row = visible(ctx, viewer, id).await?;
+    let page = Page::with_limits(&req.query_params(), 40, 80);
+    let rows = match which {
+        Actors::FavouritedBy => store::favourited_by(ctx.db, row.id, &page).await?,
+        Actors::RebloggedBy => store::reblogged_by(ctx.db, row.id, &page).await?,
+    };
+    let account_ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
+    let found = accounts::get_many(ctx.db, &account_ids).await?;
+    let accounts: Vec<Account> = account_ids
+        .iter()
+        .filter_map(|id| found.iter().find(|a| a.id == *id))
+        .map(|a| Account::from_row(a, ctx.config))
+        .collect();
+    let keys: Vec<i64> = rows.iter().map(|r| r.row_id).collect();
+    Ok(paginated(ctx, req, &accounts, &keys))
+}

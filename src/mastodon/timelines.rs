@@ -1,0 +1,110 @@
+//! <https://docs.joinmastodon.org/methods/timelines/>, an account's statuses, favourites and
+//! bookmarks: every list of statuses, paged the same way.
+use super::entities::status;
+use super::paginated;
+use super::statuses::viewer;
+use crate::ctx::Ctx;
+use crate::domain::ids;
+use crate::domain::paging::Page;
+use crate::owner;
+use crate::router::auth;
+use crate::router::error::ApiError;
+use crate::router::http::{Request, Response};
+use crate::router::params::Params;
+use crate::store::accounts;
+use crate::store::statuses::{self as store, AccountFilter, Locality, StatusList, StatusRow};
+
+async fn respond(ctx: &Ctx<'_>, req: &Request, viewer: Option<i64>, rows: &[StatusRow]) -> Result<Response, ApiError> {
+    let statuses = status::render(ctx, viewer, rows).await?;
+    let keys: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    Ok(paginated(ctx, req, &statuses, &keys))
+}
+
+fn flag(params: &Params, key: &str) -> Result<bool, ApiError> {
+    Ok(params.bool(key).map_err(|k| ApiError::Invalid(format!("{k} must be a boolean")))?.unwrap_or(false))
+}
+
+fn locality(params: &Params) -> Result<Locality, ApiError> {
+    Ok(match (flag(params, "local")?, flag(params, "remote")?) {
+        (true, _) => Locality::Local,
+        (false, true) => Locality::Remote,
+        _ => Locality::All,
+    })
+}
+
+/// <https://docs.joinmastodon.org/methods/timelines/#home>
+pub async fn home(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let (_, account_id) = auth::require_user(ctx, req, &["read:statuses"]).await?;
+    let page = Page::from_params(&req.query_params());
+    let rows = store::home(ctx.db, account_id, &page).await?;
+    respond(ctx, req, Some(account_id), &rows).await
+}
+
+/// <https://docs.joinmastodon.org/methods/timelines/#public>: open to anonymous readers.
+pub async fn public(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let viewer = viewer(ctx, req).await?;
+    let params = req.query_params();
+    if flag(&params, "only_media")? {
+        // No status has media until uploads land (#3): an empty page is the true answer.
+        return respond(ctx, req, viewer, &[]).await;
+    }
+    let rows = store::public(ctx.db, viewer, &Page::from_params(&params), locality(&params)?).await?;
+    respond(ctx, req, viewer, &rows).await
+}
+
+/// <https://docs.joinmastodon.org/methods/timelines/#tag>
+pub async fn tag(ctx: &Ctx<'_>, req: &Request, hashtag: &str) -> Result<Response, ApiError> {
+    let viewer = viewer(ctx, req).await?;
+    let params = req.query_params();
+    let normalize = |names: Vec<String>| -> Vec<String> {
+        names.iter().map(|n| n.trim().trim_start_matches('#').to_lowercase()).filter(|n| !n.is_empty()).collect()
+    };
+    let mut any = normalize(params.strings("any"));
+    any.push(hashtag.trim_start_matches('#').to_lowercase());
+    let all = normalize(params.strings("all"));
+    let none = normalize(params.strings("none"));
+    if flag(&params, "only_media")? {
+        return respond(ctx, req, viewer, &[]).await;
+    }
+    let rows = store::tagged(ctx.db, viewer, &Page::from_params(&params), &any, &all, &none, locality(&params)?).await?;
+    respond(ctx, req, viewer, &rows).await
+}
+
+/// <https://docs.joinmastodon.org/methods/accounts/#statuses>
+pub async fn account_statuses(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let viewer = viewer(ctx, req).await?;
+    let id = ids::parse(id).ok_or(ApiError::NotFound)?;
+    let owner = owner::load(ctx).await?;
+    if id != owner.id && accounts::get(ctx.db, id).await?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    let params = req.query_params();
+    let filter = AccountFilter {
+        // The owner sees everything stored; others see public and unlisted posts.
+        include_private: viewer.is_some(),
+        exclude_replies: flag(&params, "exclude_replies")?,
+        exclude_reblogs: flag(&params, "exclude_reblogs")?,
+        only_media: flag(&params, "only_media")?,
+        pinned: flag(&params, "pinned")?,
+        tagged: params.non_empty("tagged").map(|t| t.trim_start_matches('#').to_lowercase()),
+    };
+    let rows = store::by_account(ctx.db, viewer, id, &Page::from_params(&params), &filter).await?;
+    respond(ctx, req, viewer, &rows).await
+}
+
+/// <https://docs.joinmastodon.org/methods/favourites/> and <https://docs.joinmastodon.org/methods/bookmarks/>:
+/// paged by when the status was added, not by the status id.
+pub async fn listed(ctx: &Ctx<'_>, req: &Request, list: StatusList) -> Result<Response, ApiError> {
+    let scope = match list {
+        StatusList::Favourites => "read:favourites",
+        StatusList::Bookmarks => "read:bookmarks",
+    };
+    let (_, account_id) = auth::require_user(ctx, req, &[scope]).await?;
+    let entries = store::listed(ctx.db, list, account_id, &Page::from_params(&req.query_params())).await?;
+    let ids: Vec<i64> = entries.iter().map(|e| e.status_id).collect();
+    let found = store::get_many(ctx.db, Some(account_id), &ids).await?;
+    let rows: Vec<StatusRow> = ids.iter().filter_map(|id| found.iter().find(|r| r.id == *id).cloned()).collect();
+    let statuses = status::render(ctx, Some(account_id), &rows).await?;
+    let keys: Vec<i64> = entries.iter().map(|e| e.row_id).collect();
+    Ok(paginated(ctx, req, &statuses, &keys))
+}

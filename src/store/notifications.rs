@@ -1,0 +1,111 @@
+//! Notifications for the owner, and reading markers.
+use serde::Deserialize;
+
+use super::db::{self, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
+use crate::domain::paging::Page;
+use crate::query;
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct NotificationRow {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(deserialize_with = "sqlite_id")]
+    pub from_account_id: i64,
+    #[serde(deserialize_with = "sqlite_opt_id")]
+    pub status_id: Option<i64>,
+    pub group_key: String,
+    pub created_at: i64,
+}
+
+macro_rules! select_notifications {
+    ($order:literal) => {
+        concat!(
+            "SELECT CAST(id AS TEXT) AS id, type, CAST(from_account_id AS TEXT) AS from_account_id, ",
+            "CAST(status_id AS TEXT) AS status_id, group_key, created_at FROM notifications ",
+            "WHERE account_id = ?1 AND dismissed_at IS NULL AND (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR id > ?3) ",
+            "AND (?5 = '[]' OR type IN (SELECT value FROM json_each(?5))) ",
+            "AND type NOT IN (SELECT value FROM json_each(?6)) ",
+            "AND (?7 IS NULL OR from_account_id = ?7) ",
+            "ORDER BY id ", $order, " LIMIT ?4"
+        )
+    };
+}
+
+/// Filters of `GET /api/v1/notifications`, as JSON arrays of type names.
+pub struct Filter {
+    pub types: String,
+    pub exclude_types: String,
+    pub account_id: Option<i64>,
+}
+
+pub async fn list(db: &dyn Db, account_id: i64, page: &Page, filter: &Filter) -> Result<Vec<NotificationRow>, StoreError> {
+    let sql = if page.ascending() { select_notifications!("ASC") } else { select_notifications!("DESC") };
+    let args = vec![
+        account_id.into(),
+        page.max_id.into(),
+        page.lower().into(),
+        page.limit.into(),
+        filter.types.clone().into(),
+        filter.exclude_types.clone().into(),
+        filter.account_id.into(),
+    ];
+    let mut rows: Vec<NotificationRow> = db::all(db, &Query { sql, args }).await?;
+    if page.ascending() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+pub async fn get(db: &dyn Db, account_id: i64, id: i64) -> Result<Option<NotificationRow>, StoreError> {
+    db::first(
+        db,
+        &query!(
+            "SELECT CAST(id AS TEXT) AS id, type, CAST(from_account_id AS TEXT) AS from_account_id, \
+             CAST(status_id AS TEXT) AS status_id, group_key, created_at FROM notifications \
+             WHERE account_id = ?1 AND id = ?2 AND dismissed_at IS NULL",
+            account_id, id
+        ),
+    )
+    .await
+}
+
+pub fn dismiss(account_id: i64, id: i64, now: i64) -> Query {
+    query!("UPDATE notifications SET dismissed_at = ?3 WHERE account_id = ?1 AND id = ?2", account_id, id, now)
+}
+
+pub fn clear(account_id: i64, now: i64) -> Query {
+    query!("UPDATE notifications SET dismissed_at = ?2 WHERE account_id = ?1 AND dismissed_at IS NULL", account_id, now)
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct MarkerRow {
+    pub timeline: String,
+    #[serde(deserialize_with = "sqlite_id")]
+    pub last_read_id: i64,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+pub async fn markers(db: &dyn Db, account_id: i64, timelines: &[String]) -> Result<Vec<MarkerRow>, StoreError> {
+    let names = serde_json::to_string(timelines).unwrap_or_else(|_| "[]".into());
+    db::all(
+        db,
+        &query!(
+            "SELECT timeline, CAST(last_read_id AS TEXT) AS last_read_id, version, updated_at FROM markers \
+             WHERE account_id = ?1 AND timeline IN (SELECT value FROM json_each(?2))",
+            account_id, names
+        ),
+    )
+    .await
+}
+
+/// Sets a marker; `version` counts the changes, as Mastodon's optimistic locking does.
+pub fn set_marker(account_id: i64, timeline: &str, last_read_id: i64, now: i64) -> Query {
+    query!(
+        "INSERT INTO markers (account_id, timeline, last_read_id, version, updated_at) VALUES (?1, ?2, ?3, 1, ?4) \
+         ON CONFLICT (account_id, timeline) DO UPDATE SET last_read_id = ?3, version = version + 1, updated_at = ?4",
+        account_id, timeline, last_read_id, now
+    )
+}
