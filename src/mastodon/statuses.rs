@@ -342,13 +342,18 @@ pub async fn reblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
         return render(ctx, Some(account_id), &existing).await;
     }
     let params = req.params()?;
-    let visibility = match params.non_empty("visibility") {
-        Some(v) => Visibility::parse(&v).filter(|v| *v != Visibility::Direct).ok_or_else(|| ApiError::Invalid(format!("Visibility is not valid: {v}")))?,
-        None => Visibility::Public,
+    let owner = owner::load_owner(ctx).await?;
+    // As Mastodon's ReblogService: a followers-only post's boost keeps its audience; otherwise
+    // the requested visibility, or the owner's default.
+    let visibility = match (Visibility::parse(&original.visibility), params.non_empty("visibility")) {
+        (Some(Visibility::Private), _) => Visibility::Private,
+        (_, Some(v)) => Visibility::parse(&v)
+            .filter(|v| *v != Visibility::Direct)
+            .ok_or_else(|| ApiError::Invalid(format!("Visibility is not valid: {v}")))?,
+        (_, None) => Visibility::parse(&owner.user.default_privacy).unwrap_or(Visibility::Public),
     };
-    let owner = owner::load(ctx).await?;
     let id = ctx.new_id();
-    let uri = format!("{}/statuses/{id}/activity", owner.uri);
+    let uri = format!("{}/statuses/{id}/activity", owner.account.uri);
     let new = NewStatus {
         id,
         uri: &uri,

@@ -313,3 +313,83 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.section("wrangler dev logs")
         for srv in _SERVERS:
             terminalreporter.write_line(f"{srv.name}: {srv.url}  log: {srv.log_path}")
+
+
+# -- statuses: helpers shared by test_statuses, test_timelines, test_interactions, test_notifications
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a long-running test (deselect with -m 'not slow')")
+
+
+def post_status(session: CheckedSession, text: str | None, *, headers: dict | None = None,
+                **fields) -> dict:
+    """POST /api/v1/statuses as a form (like Mastodon.py) and return the Status. `visibility`
+    defaults to public so that tests do not depend on the owner's default; pass visibility=None to
+    send none. Other fields are sent as given (None values are left out)."""
+    fields.setdefault("visibility", "public")
+    data = {"status": text, **fields}
+    data = {k: v for k, v in data.items() if v is not None}
+    resp = session.post("/api/v1/statuses", data=data, headers=headers)
+    assert resp.status_code == 200, describe(resp)
+    return resp.json_body
+
+
+def check_status(status: dict, base_url: str, *, owner_id: str | None = None,
+                 authenticated: bool = True) -> None:
+    """The Status rules of CLIENT-COMPAT §2.3 that the OpenAPI schema leaves open, for a status of
+    the owner (the only local account). A reblog wrapper's inner status is checked too."""
+    import re
+    from settings import USERNAME as owner_username
+
+    where = f"status {status.get('id')!r}"
+    assert isinstance(status["id"], str) and re.fullmatch(r"\d+", status["id"]), f"{where}: id must be a numeric string"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", status["created_at"]), (
+        f"{where}: created_at {status['created_at']!r} needs 3 fractional digits and Z")
+    assert status["uri"].startswith(base_url + "/"), f"{where}: uri {status['uri']!r} is not an absolute URL here"
+    for key in ("reblog", "in_reply_to_id", "in_reply_to_account_id", "card", "poll", "language", "url",
+                "edited_at"):
+        assert key in status, f"{where}: {key} must be present (nullable), CLIENT-COMPAT §2.3"
+    if status["url"] is not None:
+        assert status["url"].startswith(base_url + "/"), f"{where}: url {status['url']!r} is not absolute"
+    if status["edited_at"] is not None:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", status["edited_at"]), where
+    account = status["account"]
+    assert (account["username"], account["acct"]) == (owner_username, owner_username), f"{where}: account {account!r}"
+    if owner_id is not None:
+        assert account["id"] == owner_id, where
+    assert status["visibility"] in ("public", "unlisted", "private", "direct"), where
+    assert isinstance(status["content"], str) and isinstance(status["spoiler_text"], str), where
+    assert isinstance(status["sensitive"], bool), where
+    assert status["media_attachments"] == [] and status["emojis"] == [], where
+    assert status["poll"] is None, where
+    for key in ("replies_count", "reblogs_count", "favourites_count"):
+        assert isinstance(status[key], int) and not isinstance(status[key], bool) and status[key] >= 0, (where, key)
+    for mention in status["mentions"]:
+        assert {"id", "username", "acct", "url"} <= set(mention), f"{where}: mention {mention!r}"
+    for tag in status["tags"]:
+        assert isinstance(tag["name"], str) and tag["url"].startswith(base_url + "/tags/"), f"{where}: tag {tag!r}"
+    assert status.get("text") is None, f"{where}: text is only sent by DELETE (and the source endpoint)"
+    if authenticated:
+        for key in ("favourited", "reblogged", "bookmarked", "muted"):
+            assert isinstance(status.get(key), bool), f"{where}: {key} must be a boolean for the signed-in user"
+        if status["reblog"] is None and status["visibility"] != "direct":
+            assert isinstance(status.get("pinned"), bool), f"{where}: pinned must be a boolean on own statuses"
+    if status["reblog"] is not None:
+        assert status["reblog"]["reblog"] is None, f"{where}: a reblog of a reblog"
+        check_status(status["reblog"], base_url, owner_id=owner_id, authenticated=authenticated)
+
+
+def link_params(response, rel: str) -> dict | None:
+    """The query parameters of the Link header's `rel` URL (single values), or None without one."""
+    from urllib.parse import parse_qsl
+
+    link = response.links.get(rel)
+    if link is None:
+        return None
+    return dict(parse_qsl(urlsplit(link["url"]).query))
+
+
+def unique_tag(prefix: str = "e2e") -> str:
+    """A fresh lower-case hashtag name (letters and digits, never all digits)."""
+    return prefix + secrets.token_hex(4)
