@@ -20,6 +20,12 @@ pub enum Event {
     Reblogged { reblog_id: String },
     Unreblogged { reblog_id: String, status_id: String },
     ProfileUpdated,
+    Followed { account_id: String },
+    Unfollowed { account_id: String },
+    FollowAccepted { account_id: String },
+    FollowRejected { account_id: String },
+    Blocked { account_id: String },
+    Unblocked { account_id: String },
 }
 
 #[derive(Debug, thiserror::Error)]

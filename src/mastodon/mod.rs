@@ -7,6 +7,7 @@ pub mod instance;
 pub mod markers;
 pub mod notifications;
 pub mod oauth;
+pub mod relationships;
 pub mod statuses;
 pub mod timelines;
 

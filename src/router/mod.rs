@@ -11,6 +11,8 @@ use crate::activitypub::{actors, nodeinfo, webfinger};
 use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::{accounts, apps, instance, markers, notifications, oauth, timelines};
+use crate::mastodon::relationships::{self, Action};
+use crate::store::relationships::AccountList;
 use crate::store::statuses::StatusList;
 use crate::web;
 
@@ -72,7 +74,20 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "accounts", "verify_credentials"]) => accounts::verify_credentials(ctx, req).await,
         (Patch, ["api", "v1", "accounts", "update_credentials"]) => accounts::update_credentials(ctx, req).await,
         (Get, ["api", "v1", "accounts", "lookup"]) => accounts::lookup(ctx, req).await,
+        (Get, ["api", "v1", "accounts", "relationships"]) => relationships::relationships(ctx, req).await,
         (Get, ["api", "v1", "accounts", id]) => accounts::get(ctx, req, id).await,
+        (Get, ["api", "v1", "accounts", id, "followers"]) => relationships::follow_list(ctx, req, id, AccountList::Followers).await,
+        (Get, ["api", "v1", "accounts", id, "following"]) => relationships::follow_list(ctx, req, id, AccountList::Following).await,
+        (Post, ["api", "v1", "accounts", id, action]) => match Action::parse(action) {
+            Some(action) => relationships::act(ctx, req, id, action).await,
+            None => Err(ApiError::NotFound),
+        },
+        (Get, ["api", "v1", "follow_requests"]) => relationships::own_list(ctx, req, AccountList::FollowRequests).await,
+        (Post, ["api", "v1", "follow_requests", id, "authorize"]) => relationships::act(ctx, req, id, Action::AuthorizeFollow).await,
+        (Post, ["api", "v1", "follow_requests", id, "reject"]) => relationships::act(ctx, req, id, Action::RejectFollow).await,
+        (Get, ["api", "v1", "blocks"]) => relationships::own_list(ctx, req, AccountList::Blocks).await,
+        (Get, ["api", "v1", "mutes"]) => relationships::own_list(ctx, req, AccountList::Mutes).await,
+        (Get, ["api", "v1", "endorsements"]) => relationships::own_list(ctx, req, AccountList::Endorsements).await,
         (Get, ["api", "v1", "accounts", id, "statuses"]) => timelines::account_statuses(ctx, req, id).await,
 
         (Post, ["api", "v1", "statuses"]) => statuses::create(ctx, req).await,

@@ -6,6 +6,7 @@ pub mod instance;
 pub mod notifications;
 pub mod oauth;
 pub mod rate_limits;
+pub mod relationships;
 pub mod statuses;
 
 #[cfg(test)]

@@ -1,0 +1,269 @@
+//! Follows, blocks, mutes, endorsements and notes between the owner and other accounts.
+use serde::Deserialize;
+
+use super::db::{self, sqlite_bool, sqlite_id, Db, Query, StoreError};
+use super::statuses::id_list;
+use crate::domain::paging::Page;
+use crate::query;
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct RelationshipRow {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub id: i64,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub following: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub showing_reblogs: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub notifying: bool,
+    pub languages: Option<String>,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub followed_by: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub blocking: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub blocked_by: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub muting: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub muting_notifications: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub requested: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub requested_by: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub domain_blocking: bool,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub endorsed: bool,
+    pub note: String,
+}
+
+/// The owner's relationship to each of `targets` that exists, in one query.
+pub async fn relationships(db: &dyn Db, owner: i64, targets: &[i64]) -> Result<Vec<RelationshipRow>, StoreError> {
+    db::all(
+        db,
+        &query!(
+            "SELECT CAST(a.id AS TEXT) AS id, \
+             EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ?1 AND f.target_account_id = a.id AND f.accepted_at IS NOT NULL) AS following, \
+             COALESCE((SELECT f.show_reblogs FROM follows f WHERE f.account_id = ?1 AND f.target_account_id = a.id), 1) AS showing_reblogs, \
+             COALESCE((SELECT f.notify FROM follows f WHERE f.account_id = ?1 AND f.target_account_id = a.id), 0) AS notifying, \
+             (SELECT f.languages FROM follows f WHERE f.account_id = ?1 AND f.target_account_id = a.id) AS languages, \
+             EXISTS (SELECT 1 FROM follows f WHERE f.account_id = a.id AND f.target_account_id = ?1 AND f.accepted_at IS NOT NULL) AS followed_by, \
+             EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ?1 AND b.target_account_id = a.id) AS blocking, \
+             EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = a.id AND b.target_account_id = ?1) AS blocked_by, \
+             EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ?1 AND m.target_account_id = a.id) AS muting, \
+             EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ?1 AND m.target_account_id = a.id AND m.hide_notifications = 1) AS muting_notifications, \
+             EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ?1 AND f.target_account_id = a.id AND f.accepted_at IS NULL) AS requested, \
+             EXISTS (SELECT 1 FROM follows f WHERE f.account_id = a.id AND f.target_account_id = ?1 AND f.accepted_at IS NULL) AS requested_by, \
+             EXISTS (SELECT 1 FROM domain_blocks d WHERE d.account_id = ?1 AND d.domain = a.domain) AS domain_blocking, \
+             EXISTS (SELECT 1 FROM endorsements e WHERE e.account_id = ?1 AND e.target_account_id = a.id) AS endorsed, \
+             COALESCE((SELECT n.comment FROM account_notes n WHERE n.account_id = ?1 AND n.target_account_id = a.id), '') AS note \
+             FROM accounts a WHERE a.id IN (SELECT value FROM json_each(?2))",
+            owner,
+            id_list(targets)
+        ),
+    )
+    .await
+}
+
+/// One row of a list of accounts, with the key the list pages by.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Listed {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub row_id: i64,
+    #[serde(deserialize_with = "sqlite_id")]
+    pub account_id: i64,
+}
+
+/// Which list of accounts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountList {
+    /// Accounts that follow `subject`.
+    Followers,
+    /// Accounts `subject` follows.
+    Following,
+    /// Accounts waiting for `subject` to accept their follow.
+    FollowRequests,
+    Blocks,
+    Mutes,
+    Endorsements,
+}
+
+macro_rules! listed_sql {
+    ($select:literal, $from_where:literal, $key:literal) => {
+        (
+            concat!($select, " ", $from_where, " AND (?2 IS NULL OR ", $key, " < ?2) AND (?3 IS NULL OR ", $key, " > ?3) ORDER BY ", $key, " DESC LIMIT ?4"),
+            concat!($select, " ", $from_where, " AND (?2 IS NULL OR ", $key, " < ?2) AND (?3 IS NULL OR ", $key, " > ?3) ORDER BY ", $key, " ASC LIMIT ?4"),
+        )
+    };
+}
+
+pub async fn list(db: &dyn Db, which: AccountList, subject: i64, page: &Page) -> Result<Vec<Listed>, StoreError> {
+    let (desc, asc) = match which {
+        AccountList::Followers => listed_sql!(
+            "SELECT CAST(id AS TEXT) AS row_id, CAST(account_id AS TEXT) AS account_id",
+            "FROM follows WHERE target_account_id = ?1 AND accepted_at IS NOT NULL",
+            "id"
+        ),
+        AccountList::Following => listed_sql!(
+            "SELECT CAST(id AS TEXT) AS row_id, CAST(target_account_id AS TEXT) AS account_id",
+            "FROM follows WHERE account_id = ?1 AND accepted_at IS NOT NULL",
+            "id"
+        ),
+        AccountList::FollowRequests => listed_sql!(
+            "SELECT CAST(id AS TEXT) AS row_id, CAST(account_id AS TEXT) AS account_id",
+            "FROM follows WHERE target_account_id = ?1 AND accepted_at IS NULL",
+            "id"
+        ),
+        AccountList::Blocks => listed_sql!(
+            "SELECT CAST(id AS TEXT) AS row_id, CAST(target_account_id AS TEXT) AS account_id",
+            "FROM blocks WHERE account_id = ?1",
+            "id"
+        ),
+        AccountList::Mutes => listed_sql!(
+            "SELECT CAST(id AS TEXT) AS row_id, CAST(target_account_id AS TEXT) AS account_id",
+            "FROM mutes WHERE account_id = ?1",
+            "id"
+        ),
+        AccountList::Endorsements => listed_sql!(
+            "SELECT CAST(target_account_id AS TEXT) AS row_id, CAST(target_account_id AS TEXT) AS account_id",
+            "FROM endorsements WHERE account_id = ?1",
+            "target_account_id"
+        ),
+    };
+    let args = vec![subject.into(), page.max_id.into(), page.lower().into(), page.limit.into()];
+    let mut rows: Vec<Listed> = db::all(db, &Query { sql: if page.ascending() { asc } else { desc }, args }).await?;
+    if page.ascending() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+pub struct NewFollow {
+    pub id: i64,
+    pub follower: i64,
+    pub target: i64,
+    /// The Follow activity's id.
+    pub uri: String,
+    pub show_reblogs: bool,
+    pub notify: bool,
+    /// JSON array of language codes, or none for all.
+    pub languages: Option<String>,
+    pub now: i64,
+}
+
+/// Starts following: requested until the other server accepts. Following again only changes
+/// the options.
+pub fn follow(f: NewFollow) -> Query {
+    let NewFollow { id, follower, target, uri, show_reblogs, notify, languages, now } = f;
+    query!(
+        "INSERT INTO follows (id, account_id, target_account_id, uri, show_reblogs, notify, languages, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (account_id, target_account_id) \
+         DO UPDATE SET show_reblogs = ?5, notify = ?6, languages = ?7",
+        id, follower, target, uri, show_reblogs, notify, languages, now
+    )
+}
+
+/// Removes a follow either way round (`follower` → `followed`), with the counts it held.
+pub fn unfollow(follower: i64, followed: i64) -> [Query; 3] {
+    [
+        query!(
+            "UPDATE accounts SET following_count = max(following_count - 1, 0) WHERE id = ?1 AND EXISTS \
+             (SELECT 1 FROM follows WHERE account_id = ?1 AND target_account_id = ?2 AND accepted_at IS NOT NULL)",
+            follower, followed
+        ),
+        query!(
+            "UPDATE accounts SET followers_count = max(followers_count - 1, 0) WHERE id = ?2 AND EXISTS \
+             (SELECT 1 FROM follows WHERE account_id = ?1 AND target_account_id = ?2 AND accepted_at IS NOT NULL)",
+            follower, followed
+        ),
+        query!("DELETE FROM follows WHERE account_id = ?1 AND target_account_id = ?2", follower, followed),
+    ]
+}
+
+/// Accepts a pending follow of `followed` by `follower`, counting it on both accounts.
+pub fn accept_follow(follower: i64, followed: i64, now: i64) -> [Query; 3] {
+    [
+        query!(
+            "UPDATE accounts SET following_count = following_count + 1 WHERE id = ?1 AND EXISTS \
+             (SELECT 1 FROM follows WHERE account_id = ?1 AND target_account_id = ?2 AND accepted_at IS NULL)",
+            follower, followed
+        ),
+        query!(
+            "UPDATE accounts SET followers_count = followers_count + 1 WHERE id = ?2 AND EXISTS \
+             (SELECT 1 FROM follows WHERE account_id = ?1 AND target_account_id = ?2 AND accepted_at IS NULL)",
+            follower, followed
+        ),
+        query!(
+            "UPDATE follows SET accepted_at = ?3 WHERE account_id = ?1 AND target_account_id = ?2 AND accepted_at IS NULL",
+            follower, followed, now
+        ),
+    ]
+}
+
+pub fn block(id: i64, owner: i64, target: i64, now: i64) -> Query {
+    query!("INSERT OR IGNORE INTO blocks (id, account_id, target_account_id, created_at) VALUES (?1, ?2, ?3, ?4)", id, owner, target, now)
+}
+
+pub fn unblock(owner: i64, target: i64) -> Query {
+    query!("DELETE FROM blocks WHERE account_id = ?1 AND target_account_id = ?2", owner, target)
+}
+
+pub fn mute(id: i64, owner: i64, target: i64, hide_notifications: bool, expires_at: Option<i64>, now: i64) -> Query {
+    query!(
+        "INSERT INTO mutes (id, account_id, target_account_id, hide_notifications, expires_at, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (account_id, target_account_id) \
+         DO UPDATE SET hide_notifications = ?4, expires_at = ?5",
+        id, owner, target, hide_notifications, expires_at, now
+    )
+}
+
+pub fn unmute(owner: i64, target: i64) -> Query {
+    query!("DELETE FROM mutes WHERE account_id = ?1 AND target_account_id = ?2", owner, target)
+}
+
+pub fn endorse(owner: i64, target: i64, now: i64) -> Query {
+    query!("INSERT OR IGNORE INTO endorsements (account_id, target_account_id, created_at) VALUES (?1, ?2, ?3)", owner, target, now)
+}
+
+pub fn unendorse(owner: i64, target: i64) -> Query {
+    query!("DELETE FROM endorsements WHERE account_id = ?1 AND target_account_id = ?2", owner, target)
+}
+
+pub fn set_note(owner: i64, target: i64, comment: &str) -> Query {
+    query!(
+        "INSERT INTO account_notes (account_id, target_account_id, comment) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (account_id, target_account_id) DO UPDATE SET comment = ?3",
+        owner, target, comment
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::memory_db;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn relationship_flags_come_from_the_tables() {
+        let db = memory_db();
+        for (id, name, domain) in [(1, "alice", None), (2, "bob", Some("remote.example"))] {
+            db.run(&query!(
+                "INSERT INTO accounts (id, username, domain, uri, created_at, updated_at) VALUES (?1, ?2, ?3, ?2, 0, 0)",
+                id as i64, name, domain
+            ))
+            .await
+            .unwrap();
+        }
+        db.run(&query!("INSERT INTO follows (id, account_id, target_account_id, accepted_at, created_at) VALUES (10, 2, 1, 5, 5)")).await.unwrap();
+        db.run(&query!("INSERT INTO follows (id, account_id, target_account_id, created_at) VALUES (11, 1, 2, 5)")).await.unwrap();
+        db.run(&set_note(1, 2, "met at a conference")).await.unwrap();
+        let rows = relationships(&db, 1, &[2, 99]).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        let r = &rows[0];
+        assert!(r.followed_by && r.requested && !r.following && !r.blocking && r.showing_reblogs);
+        assert_eq!(r.note, "met at a conference");
+        let followers = list(&db, AccountList::Followers, 1, &Page { limit: 40, ..Default::default() }).await.unwrap();
+        assert_eq!(followers.iter().map(|l| l.account_id).collect::<Vec<_>>(), [2]);
+        assert!(list(&db, AccountList::Following, 1, &Page { limit: 40, ..Default::default() }).await.unwrap().is_empty());
+    }
+}
