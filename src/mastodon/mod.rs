@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod apps;
 pub mod entities;
 pub mod instance;
+pub mod lists;
 pub mod markers;
 pub mod notifications;
 pub mod oauth;

@@ -14,7 +14,7 @@ use crate::router::params::Params;
 use crate::store::accounts;
 use crate::store::statuses::{self as store, AccountFilter, Locality, StatusList, StatusRow};
 
-async fn respond(ctx: &Ctx<'_>, req: &Request, viewer: Option<i64>, rows: &[StatusRow]) -> Result<Response, ApiError> {
+pub async fn respond(ctx: &Ctx<'_>, req: &Request, viewer: Option<i64>, rows: &[StatusRow]) -> Result<Response, ApiError> {
     let statuses = status::render(ctx, viewer, rows).await?;
     let keys: Vec<i64> = rows.iter().map(|r| r.id).collect();
     Ok(paginated(ctx, req, &statuses, &keys))

@@ -10,7 +10,7 @@ use self::http::{Method, Request, Response};
 use crate::activitypub::{actors, nodeinfo, webfinger};
 use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
-use crate::mastodon::{accounts, apps, instance, markers, notifications, oauth, timelines};
+use crate::mastodon::{accounts, apps, instance, lists, markers, notifications, oauth, timelines};
 use crate::mastodon::relationships::{self, Action};
 use crate::store::relationships::AccountList;
 use crate::store::statuses::StatusList;
@@ -82,6 +82,16 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
             Some(action) => relationships::act(ctx, req, id, action).await,
             None => Err(ApiError::NotFound),
         },
+        (Get, ["api", "v1", "accounts", id, "lists"]) => lists::of_account(ctx, req, id).await,
+        (Get, ["api", "v1", "lists"]) => lists::index(ctx, req).await,
+        (Post, ["api", "v1", "lists"]) => lists::create(ctx, req).await,
+        (Get, ["api", "v1", "lists", id]) => lists::show(ctx, req, id).await,
+        (Put, ["api", "v1", "lists", id]) => lists::update(ctx, req, id).await,
+        (Delete, ["api", "v1", "lists", id]) => lists::delete(ctx, req, id).await,
+        (Get, ["api", "v1", "lists", id, "accounts"]) => lists::members(ctx, req, id).await,
+        (Post, ["api", "v1", "lists", id, "accounts"]) => lists::add_members(ctx, req, id).await,
+        (Delete, ["api", "v1", "lists", id, "accounts"]) => lists::remove_members(ctx, req, id).await,
+        (Get, ["api", "v1", "timelines", "list", id]) => lists::timeline(ctx, req, id).await,
         (Get, ["api", "v1", "follow_requests"]) => relationships::own_list(ctx, req, AccountList::FollowRequests).await,
         (Post, ["api", "v1", "follow_requests", id, "authorize"]) => relationships::act(ctx, req, id, Action::AuthorizeFollow).await,
         (Post, ["api", "v1", "follow_requests", id, "reject"]) => relationships::act(ctx, req, id, Action::RejectFollow).await,

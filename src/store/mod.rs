@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod db;
 pub mod instance;
+pub mod lists;
 pub mod notifications;
 pub mod oauth;
 pub mod rate_limits;

@@ -126,6 +126,16 @@ pub async fn home(db: &dyn Db, viewer: i64, page: &Page) -> Result<Vec<StatusRow
     paged(db, desc, asc, Some(viewer), page, vec![]).await
 }
 
+/// A list's timeline: the owner's home feed narrowed to the list's members.
+pub async fn list_timeline(db: &dyn Db, viewer: i64, list_id: i64, page: &Page) -> Result<Vec<StatusRow>, StoreError> {
+    let (desc, asc) = paged_pair!(
+        "FROM home_feed h JOIN statuses s ON s.id = h.status_id WHERE h.account_id = ?1 AND s.deleted_at IS NULL \
+         AND s.account_id IN (SELECT account_id FROM list_accounts WHERE list_id = ?5)",
+        "h.status_id"
+    );
+    paged(db, desc, asc, Some(viewer), page, vec![list_id.into()]).await
+}
+
 /// Which statuses the public timeline shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Locality {

@@ -1,0 +1,90 @@
+//! The owner's lists of accounts, and the list timeline.
+use serde::Deserialize;
+
+use super::db::{self, sqlite_bool, sqlite_id, Db, Query, StoreError};
+use super::statuses::id_list;
+use crate::query;
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ListRow {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub id: i64,
+    pub title: String,
+    pub replies_policy: String,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub exclusive: bool,
+}
+
+pub async fn all(db: &dyn Db, owner: i64) -> Result<Vec<ListRow>, StoreError> {
+    db::all(db, &query!("SELECT CAST(id AS TEXT) AS id, title, replies_policy, exclusive FROM lists WHERE account_id = ?1 ORDER BY lower(title), id", owner)).await
+}
+
+pub async fn get(db: &dyn Db, owner: i64, id: i64) -> Result<Option<ListRow>, StoreError> {
+    db::first(db, &query!("SELECT CAST(id AS TEXT) AS id, title, replies_policy, exclusive FROM lists WHERE account_id = ?1 AND id = ?2", owner, id)).await
+}
+
+/// Lists of the owner's that contain `member`.
+pub async fn containing(db: &dyn Db, owner: i64, member: i64) -> Result<Vec<ListRow>, StoreError> {
+    db::all(
+        db,
+        &query!(
+            "SELECT CAST(l.id AS TEXT) AS id, l.title, l.replies_policy, l.exclusive FROM lists l \
+             JOIN list_accounts la ON la.list_id = l.id WHERE l.account_id = ?1 AND la.account_id = ?2 ORDER BY lower(l.title)",
+            owner, member
+        ),
+    )
+    .await
+}
+
+pub fn create(owner: i64, list: &ListRow, now: i64) -> Query {
+    query!(
+        "INSERT INTO lists (id, account_id, title, replies_policy, exclusive, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        list.id, owner, list.title.clone(), list.replies_policy.clone(), list.exclusive, now
+    )
+}
+
+pub fn update(owner: i64, list: &ListRow) -> Query {
+    query!(
+        "UPDATE lists SET title = ?3, replies_policy = ?4, exclusive = ?5 WHERE account_id = ?1 AND id = ?2",
+        owner, list.id, list.title.clone(), list.replies_policy.clone(), list.exclusive
+    )
+}
+
+pub fn delete(owner: i64, id: i64) -> [Query; 2] {
+    [
+        query!("DELETE FROM list_accounts WHERE list_id = (SELECT id FROM lists WHERE account_id = ?1 AND id = ?2)", owner, id),
+        query!("DELETE FROM lists WHERE account_id = ?1 AND id = ?2", owner, id),
+    ]
+}
+
+pub async fn members(db: &dyn Db, list_id: i64, after: Option<i64>, limit: i64) -> Result<Vec<i64>, StoreError> {
+    #[derive(Deserialize)]
+    struct Member {
+        #[serde(deserialize_with = "sqlite_id")]
+        account_id: i64,
+    }
+    let rows: Vec<Member> = db::all(
+        db,
+        &query!(
+            "SELECT CAST(account_id AS TEXT) AS account_id FROM list_accounts WHERE list_id = ?1 AND (?2 IS NULL OR account_id < ?2) \
+             ORDER BY account_id DESC LIMIT ?3",
+            list_id, after, limit
+        ),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|m| m.account_id).collect())
+}
+
+pub fn add_members(list_id: i64, accounts: &[i64]) -> Query {
+    query!(
+        "INSERT OR IGNORE INTO list_accounts (list_id, account_id) SELECT ?1, value FROM json_each(?2)",
+        list_id, id_list(accounts)
+    )
+}
+
+pub fn remove_members(list_id: i64, accounts: &[i64]) -> Query {
+    query!(
+        "DELETE FROM list_accounts WHERE list_id = ?1 AND account_id IN (SELECT value FROM json_each(?2))",
+        list_id, id_list(accounts)
+    )
+}
