@@ -10,6 +10,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod relationships;
 pub mod statuses;
+pub mod tags;
 pub mod timelines;
 
 use serde::Serialize;

@@ -10,7 +10,7 @@ use self::http::{Method, Request, Response};
 use crate::activitypub::{actors, nodeinfo, webfinger};
 use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
-use crate::mastodon::{accounts, apps, instance, lists, markers, notifications, oauth, timelines};
+use crate::mastodon::{accounts, apps, instance, lists, markers, notifications, oauth, tags, timelines};
 use crate::mastodon::relationships::{self, Action};
 use crate::store::relationships::AccountList;
 use crate::store::statuses::StatusList;
@@ -92,6 +92,17 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Post, ["api", "v1", "lists", id, "accounts"]) => lists::add_members(ctx, req, id).await,
         (Delete, ["api", "v1", "lists", id, "accounts"]) => lists::remove_members(ctx, req, id).await,
         (Get, ["api", "v1", "timelines", "list", id]) => lists::timeline(ctx, req, id).await,
+        (Get, ["api", "v1", "accounts", id, "featured_tags"]) => tags::featured_of(ctx, req, id).await,
+        (Get, ["api", "v1", "tags", name]) => tags::get(ctx, req, name).await,
+        (Post, ["api", "v1", "tags", name, "follow"]) => tags::set_followed(ctx, req, name, true).await,
+        (Post, ["api", "v1", "tags", name, "unfollow"]) => tags::set_followed(ctx, req, name, false).await,
+        (Get, ["api", "v1", "followed_tags"]) => tags::followed(ctx, req).await,
+        (Get, ["api", "v1", "featured_tags"]) => tags::featured(ctx, req).await,
+        (Post, ["api", "v1", "featured_tags"]) => tags::feature(ctx, req).await,
+        (Delete, ["api", "v1", "featured_tags", id]) => tags::unfeature(ctx, req, id).await,
+        (Get, ["api", "v1", "trends"] | ["api", "v1", "trends", "tags"]) => tags::trending_tags(ctx, req).await,
+        (Get, ["api", "v1", "trends", "statuses"]) => tags::trending_statuses(ctx, req).await,
+        (Get, ["api", "v1", "trends", "links"]) => tags::trending_links(),
         (Get, ["api", "v1", "follow_requests"]) => relationships::own_list(ctx, req, AccountList::FollowRequests).await,
         (Post, ["api", "v1", "follow_requests", id, "authorize"]) => relationships::act(ctx, req, id, Action::AuthorizeFollow).await,
         (Post, ["api", "v1", "follow_requests", id, "reject"]) => relationships::act(ctx, req, id, Action::RejectFollow).await,

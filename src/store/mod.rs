@@ -9,6 +9,7 @@ pub mod oauth;
 pub mod rate_limits;
 pub mod relationships;
 pub mod statuses;
+pub mod tags;
 
 #[cfg(test)]
 pub mod testing;

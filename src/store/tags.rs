@@ -1,0 +1,130 @@
+//! Hashtags: lookups, the owner's followed and featured tags, usage history and trends.
+use serde::Deserialize;
+
+use super::db::{self, sqlite_id, Db, Query, StoreError};
+use crate::domain::paging::Page;
+use crate::query;
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct TagRow {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub id: i64,
+    pub name: String,
+    pub followed_at: Option<i64>,
+    pub featured_at: Option<i64>,
+}
+
+pub async fn get(db: &dyn Db, name: &str) -> Result<Option<TagRow>, StoreError> {
+    db::first(db, &query!("SELECT CAST(id AS TEXT) AS id, name, followed_at, featured_at FROM tags WHERE normalized = lower(?1)", name)).await
+}
+
+/// Creates the tag if it is new (following a tag nobody used yet is allowed).
+pub fn ensure(id: i64, name: &str, now: i64) -> Query {
+    query!("INSERT OR IGNORE INTO tags (id, name, normalized, created_at) VALUES (?1, ?2, lower(?2), ?3)", id, name, now)
+}
+
+pub fn set_followed(name: &str, at: Option<i64>) -> Query {
+    query!("UPDATE tags SET followed_at = ?2 WHERE normalized = lower(?1)", name, at)
+}
+
+pub fn set_featured(name: &str, at: Option<i64>) -> Query {
+    query!("UPDATE tags SET featured_at = ?2 WHERE normalized = lower(?1)", name, at)
+}
+
+pub async fn get_by_id(db: &dyn Db, id: i64) -> Result<Option<TagRow>, StoreError> {
+    db::first(db, &query!("SELECT CAST(id AS TEXT) AS id, name, followed_at, featured_at FROM tags WHERE id = ?1", id)).await
+}
+
+/// Followed tags, paged by tag id.
+pub async fn followed(db: &dyn Db, page: &Page) -> Result<Vec<TagRow>, StoreError> {
+    db::all(
+        db,
+        &query!(
+            "SELECT CAST(id AS TEXT) AS id, name, followed_at, featured_at FROM tags WHERE followed_at IS NOT NULL \
+             AND (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR id > ?2) ORDER BY id DESC LIMIT ?3",
+            page.max_id, page.lower(), page.limit
+        ),
+    )
+    .await
+}
+
+pub async fn featured(db: &dyn Db) -> Result<Vec<TagRow>, StoreError> {
+    db::all(db, &query!("SELECT CAST(id AS TEXT) AS id, name, followed_at, featured_at FROM tags WHERE featured_at IS NOT NULL ORDER BY featured_at")).await
+}
+
+/// Tags whose name starts with `prefix`, most used first.
+pub async fn search(db: &dyn Db, prefix: &str, limit: i64, offset: i64) -> Result<Vec<TagRow>, StoreError> {
+    db::all(
+        db,
+        &query!(
+            "SELECT CAST(t.id AS TEXT) AS id, t.name, t.followed_at, t.featured_at FROM tags t \
+             WHERE t.normalized >= lower(?1) AND t.normalized < lower(?1) || char(1114111) \
+             ORDER BY (SELECT count(*) FROM status_tags st WHERE st.tag_id = t.id) DESC, t.normalized LIMIT ?2 OFFSET ?3",
+            prefix, limit, offset
+        ),
+    )
+    .await
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct DayUse {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub tag_id: i64,
+    /// Days since the Unix epoch.
+    pub day: i64,
+    pub uses: i64,
+    pub accounts: i64,
+}
+
+/// Daily uses of each tag since `since` (ms), for `history`.
+pub async fn daily_uses(db: &dyn Db, tag_ids: &[i64], since: i64) -> Result<Vec<DayUse>, StoreError> {
+    db::all(
+        db,
+        &query!(
+            "SELECT CAST(st.tag_id AS TEXT) AS tag_id, s.created_at / 86400000 AS day, count(*) AS uses, \
+             count(DISTINCT s.account_id) AS accounts FROM status_tags st JOIN statuses s ON s.id = st.status_id \
+             WHERE st.tag_id IN (SELECT value FROM json_each(?1)) AND s.created_at >= ?2 AND s.deleted_at IS NULL \
+             GROUP BY st.tag_id, day",
+            super::statuses::id_list(tag_ids), since
+        ),
+    )
+    .await
+}
+
+/// Tags used in public posts since `since`, by how many accounts and posts used them.
+pub async fn trending(db: &dyn Db, since: i64, limit: i64, offset: i64) -> Result<Vec<TagRow>, StoreError> {
+    db::all(
+        db,
+        &query!(
+            "SELECT CAST(t.id AS TEXT) AS id, t.name, t.followed_at, t.featured_at FROM tags t \
+             JOIN status_tags st ON st.tag_id = t.id JOIN statuses s ON s.id = st.status_id \
+             WHERE s.created_at >= ?1 AND s.visibility = 'public' AND s.deleted_at IS NULL \
+             GROUP BY t.id ORDER BY count(DISTINCT s.account_id) DESC, count(*) DESC, t.normalized LIMIT ?2 OFFSET ?3",
+            since, limit, offset
+        ),
+    )
+    .await
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct FeaturedStats {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub tag_id: i64,
+    pub statuses_count: i64,
+    pub last_status_at: Option<i64>,
+}
+
+/// How often `account_id` used each tag in public posts (featured tags show it).
+pub async fn account_usage(db: &dyn Db, account_id: i64, tag_ids: &[i64]) -> Result<Vec<FeaturedStats>, StoreError> {
+    db::all(
+        db,
+        &query!(
+            "SELECT CAST(st.tag_id AS TEXT) AS tag_id, count(*) AS statuses_count, max(s.created_at) AS last_status_at \
+             FROM status_tags st JOIN statuses s ON s.id = st.status_id WHERE s.account_id = ?1 \
+             AND st.tag_id IN (SELECT value FROM json_each(?2)) AND s.visibility IN ('public', 'unlisted') \
+             AND s.deleted_at IS NULL GROUP BY st.tag_id",
+            account_id, super::statuses::id_list(tag_ids)
+        ),
+    )
+    .await
+}
