@@ -9,6 +9,7 @@ pub mod markers;
 pub mod notifications;
 pub mod oauth;
 pub mod relationships;
+pub mod search;
 pub mod statuses;
 pub mod tags;
 pub mod timelines;

@@ -10,7 +10,7 @@ use self::http::{Method, Request, Response};
 use crate::activitypub::{actors, nodeinfo, webfinger};
 use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
-use crate::mastodon::{accounts, apps, instance, lists, markers, notifications, oauth, tags, timelines};
+use crate::mastodon::{accounts, apps, instance, lists, markers, notifications, oauth, search, tags, timelines};
 use crate::mastodon::relationships::{self, Action};
 use crate::store::relationships::AccountList;
 use crate::store::statuses::StatusList;
@@ -74,6 +74,8 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "accounts", "verify_credentials"]) => accounts::verify_credentials(ctx, req).await,
         (Patch, ["api", "v1", "accounts", "update_credentials"]) => accounts::update_credentials(ctx, req).await,
         (Get, ["api", "v1", "accounts", "lookup"]) => accounts::lookup(ctx, req).await,
+        (Get, ["api", "v1", "accounts", "search"]) => search::accounts(ctx, req).await,
+        (Get, ["api", "v2", "search"]) => search::v2(ctx, req).await,
         (Get, ["api", "v1", "accounts", "relationships"]) => relationships::relationships(ctx, req).await,
         (Get, ["api", "v1", "accounts", id]) => accounts::get(ctx, req, id).await,
         (Get, ["api", "v1", "accounts", id, "followers"]) => relationships::follow_list(ctx, req, id, AccountList::Followers).await,

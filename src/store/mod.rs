@@ -8,6 +8,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod rate_limits;
 pub mod relationships;
+pub mod search;
 pub mod statuses;
 pub mod tags;
 

@@ -1,0 +1,121 @@
+//! <https://docs.joinmastodon.org/methods/search/> over what this instance stores: accounts by
+//! handle or name, hashtags by prefix, statuses by full text (FTS5) or by URL.
+use serde_json::{json, Value};
+
+use super::entities::account::Account;
+use super::entities::status;
+use super::statuses::viewer;
+use super::tags;
+use crate::ctx::Ctx;
+use crate::domain::ids;
+use crate::domain::visibility;
+use crate::router::error::ApiError;
+use crate::router::http::{Request, Response};
+use crate::router::params::Params;
+use crate::store::search::{self as store, AccountQuery};
+use crate::store::statuses::{self, StatusRow};
+use crate::store::tags as tag_store;
+
+/// `@user@domain` (or `user@domain`) as (user, domain).
+fn handle(q: &str) -> Option<(&str, &str)> {
+    let (user, domain) = q.trim_start_matches('@').split_once('@')?;
+    (!user.is_empty() && !domain.is_empty() && !domain.contains('@')).then_some((user, domain))
+}
+
+async fn find_accounts(ctx: &Ctx<'_>, q: &str, following_of: Option<i64>, limit: i64, offset: i64) -> Result<Vec<Value>, ApiError> {
+    let config = ctx.config;
+    let rows = match handle(q) {
+        Some((user, domain)) => {
+            let ours = domain.eq_ignore_ascii_case(&config.handle_domain) || domain.eq_ignore_ascii_case(&config.host);
+            // TODO(#4): with resolve=true, look unknown remote handles up over WebFinger.
+            store::accounts(ctx.db, &AccountQuery::Exact(user, (!ours).then_some(domain)), following_of, limit, offset).await?
+        }
+        None => store::accounts(ctx.db, &AccountQuery::Prefix(q.trim_start_matches('@')), following_of, limit, offset).await?,
+    };
+    Ok(rows.iter().filter_map(|a| serde_json::to_value(Account::from_row(a, config)).ok()).collect())
+}
+
+fn limits(params: &Params) -> (i64, i64) {
+    let limit = params.str("limit").and_then(|l| l.parse::<i64>().ok()).unwrap_or(20).clamp(1, 40);
+    let offset = params.str("offset").and_then(|o| o.parse::<i64>().ok()).unwrap_or(0).max(0);
+    (limit, offset)
+}
+
+/// <https://docs.joinmastodon.org/methods/search/#v2>
+pub async fn v2(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let viewer = viewer(ctx, req).await?;
+    let params = req.query_params();
+    let q = params.non_empty("q").ok_or_else(|| ApiError::BadRequest("The q parameter is required".into()))?;
+    let (limit, offset) = limits(&params);
+    if viewer.is_none() && offset > 0 {
+        return Err(ApiError::InvalidToken);
+    }
+    let kind = params.non_empty("type");
+    let wants = |k: &str| kind.as_deref().is_none_or(|t| t == k);
+    let following = params.bool("following").unwrap_or_default().unwrap_or(false);
+    let account_id = params.str("account_id").as_deref().and_then(ids::parse);
+
+    let accounts = if wants("accounts") {
+        find_accounts(ctx, &q, viewer.filter(|_| following), limit, offset).await?
+    } else {
+        Vec::new()
+    };
+    let hashtags = if wants("hashtags") && handle(&q).is_none() && !q.contains("://") {
+        let found = tag_store::search(ctx.db, q.trim_start_matches('#'), limit, offset).await?;
+        tags::entities(ctx, &found, viewer.is_some()).await?
+    } else {
+        Vec::new()
+    };
+    // As Mastodon: searching post text needs a login; a post's URL finds it for anyone.
+    let status_rows: Vec<StatusRow> = if !wants("statuses") {
+        Vec::new()
+    } else if q.starts_with("https://") || q.starts_with("http://") {
+        statuses_by_url(ctx, viewer, &q).await?
+    } else if viewer.is_some() {
+        match store::fts_query(&q) {
+            Some(fts) => {
+                let ids = store::statuses(ctx.db, &fts, account_id, limit, offset).await?;
+                let found = statuses::get_many(ctx.db, viewer, &ids).await?;
+                ids.iter().filter_map(|id| found.iter().find(|r| r.id == *id).cloned()).collect()
+            }
+            None => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    let statuses = status::render(ctx, viewer, &status_rows).await?;
+    Response::ok_json(&json!({"accounts": accounts, "statuses": statuses, "hashtags": hashtags}))
+}
+
+/// A status of ours found by its `uri` or `url` (`…/users/alice/statuses/ID`, `…/@alice/ID`).
+async fn statuses_by_url(ctx: &Ctx<'_>, viewer: Option<i64>, url: &str) -> Result<Vec<StatusRow>, ApiError> {
+    let Some(path) = url.strip_prefix(&ctx.config.public_url) else {
+        // TODO(#4): with resolve=true, fetch remote posts by URL.
+        return Ok(Vec::new());
+    };
+    let id = path.rsplit('/').next().and_then(ids::parse);
+    let Some(id) = id else { return Ok(Vec::new()) };
+    let row = statuses::get(ctx.db, viewer, id).await?;
+    Ok(row.filter(|r| visibility::may_see(&r.visibility, viewer.is_some()) && (r.uri == url || r.url.as_deref() == Some(url))).into_iter().collect())
+}
+
+/// <https://docs.joinmastodon.org/methods/accounts/#search>
+pub async fn accounts(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let viewer = viewer(ctx, req).await?;
+    let params = req.query_params();
+    let q = params.non_empty("q").ok_or_else(|| ApiError::BadRequest("The q parameter is required".into()))?;
+    let (limit, offset) = limits(&params);
+    let following = params.bool("following").unwrap_or_default().unwrap_or(false);
+    Response::ok_json(&find_accounts(ctx, &q, viewer.filter(|_| following), limit, offset).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn handles_are_recognised() {
+        assert_eq!(super::handle("@bob@remote.example"), Some(("bob", "remote.example")));
+        assert_eq!(super::handle("bob@remote.example"), Some(("bob", "remote.example")));
+        assert_eq!(super::handle("bob"), None);
+        assert_eq!(super::handle("@bob@"), None);
+    }
+}

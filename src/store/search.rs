@@ -1,0 +1,92 @@
+//! Full-text search over statuses (SQLite FTS5; `statuses_fts` rowid = status id) and prefix
+//! search over accounts.
+use serde::Deserialize;
+
+use super::accounts::AccountRow;
+use super::db::{self, sqlite_id, Db, StoreError};
+use crate::query;
+
+/// An FTS5 query that matches every word of `text` as a prefix, with FTS syntax neutralised:
+/// each word becomes a quoted string (quotes doubled) followed by `*`.
+pub fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .take(10)
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// Ids of statuses matching `fts`, newest first, optionally by one account.
+pub async fn statuses(db: &dyn Db, fts: &str, account_id: Option<i64>, limit: i64, offset: i64) -> Result<Vec<i64>, StoreError> {
+    #[derive(Deserialize)]
+    struct Hit {
+        #[serde(deserialize_with = "sqlite_id")]
+        id: i64,
+    }
+    let hits: Vec<Hit> = db::all(
+        db,
+        &query!(
+            "SELECT CAST(s.id AS TEXT) AS id FROM statuses_fts f JOIN statuses s ON s.id = f.rowid \
+             WHERE statuses_fts MATCH ?1 AND s.deleted_at IS NULL AND (?2 IS NULL OR s.account_id = ?2) \
+             ORDER BY s.id DESC LIMIT ?3 OFFSET ?4",
+            fts, account_id, limit, offset
+        ),
+    )
+    .await?;
+    Ok(hits.into_iter().map(|h| h.id).collect())
+}
+
+/// How an account search matches.
+pub enum AccountQuery<'a> {
+    /// Username or display name starts with this.
+    Prefix(&'a str),
+    /// Exactly this handle; domain `None` for a local account.
+    Exact(&'a str, Option<&'a str>),
+}
+
+/// Accounts matching `q`; `following_of` keeps only accounts that account follows.
+pub async fn accounts(db: &dyn Db, q: &AccountQuery<'_>, following_of: Option<i64>, limit: i64, offset: i64) -> Result<Vec<AccountRow>, StoreError> {
+    let (prefix, exact_user, exact_domain) = match q {
+        AccountQuery::Prefix(p) => (Some(like_escape(p)), None, None),
+        AccountQuery::Exact(user, domain) => (None, Some(user.to_string()), Some(domain.unwrap_or("").to_string())),
+    };
+    db::all(
+        db,
+        &query!(
+            concat!(
+                "SELECT CAST(a.id AS TEXT) AS id, a.username, a.domain, a.uri, a.url, a.display_name, ",
+                "a.note, a.fields, a.avatar_remote_url, a.header_remote_url, a.locked, a.bot, a.group_actor, ",
+                "a.discoverable, a.indexable, a.hide_collections, a.emojis, a.actor_type, a.inbox_url, ",
+                "a.shared_inbox_url, a.public_key_id, a.public_key_pem, a.also_known_as, ",
+                "CAST(a.moved_to_account_id AS TEXT) AS moved_to_account_id, a.followers_count, a.following_count, ",
+                "a.statuses_count, a.last_status_at, a.created_at, a.updated_at FROM accounts a ",
+                "WHERE a.suspended_at IS NULL AND (",
+                "  (?1 IS NOT NULL AND (lower(a.username) LIKE lower(?1) || '%' ESCAPE '\\' OR lower(a.display_name) LIKE lower(?1) || '%' ESCAPE '\\'))",
+                "  OR (?2 IS NOT NULL AND lower(a.username) = lower(?2) AND ifnull(lower(a.domain), '') = lower(?3))) ",
+                "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ?4 AND f.target_account_id = a.id AND f.accepted_at IS NOT NULL)) ",
+                "ORDER BY a.domain IS NOT NULL, a.followers_count DESC, a.username LIMIT ?5 OFFSET ?6"
+            ),
+            prefix, exact_user, exact_domain, following_of, limit, offset
+        ),
+    )
+    .await
+}
+
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_queries_quote_every_word() {
+        assert_eq!(fts_query("hello wörld").as_deref(), Some("\"hello\"* \"wörld\"*"));
+        assert_eq!(fts_query("a\"b OR c").as_deref(), Some("\"a\"\"b\"* \"OR\"* \"c\"*"));
+        assert_eq!(fts_query("  ** "), None);
+    }
+}
