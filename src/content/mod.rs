@@ -17,3 +17,18 @@ pub fn escape_html(text: &str) -> String {
     }
     out
 }
+
+/// `https://host/tags/name`: lower case and percent-encoded, like Rails' `tag_url` (Swift's
+/// `URL(string:)` rejects raw non-ASCII).
+pub fn tag_url(public_url: &str, name: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'_');
+    format!("{public_url}/tags/{}", percent_encoding::utf8_percent_encode(&name.to_lowercase(), SEGMENT))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tag_urls_are_ascii() {
+        assert_eq!(super::tag_url("https://s.example", "Äänestys_2"), "https://s.example/tags/%C3%A4%C3%A4nestys_2");
+    }
+}

@@ -11,10 +11,11 @@ pub struct Rendered {
     pub mentions: Vec<(String, Option<String>)>,
 }
 
-/// Resolves `@user` or `@user@domain` to the profile URL it links to; `None` leaves it as text.
-pub type MentionResolver<'a> = &'a dyn Fn(&str, Option<&str>) -> Option<String>;
+/// Resolves `@user` or `@user@domain` to (profile URL, username as the account spells it);
+/// `None` leaves it as text.
+pub type MentionResolver<'a> = &'a dyn Fn(&str, Option<&str>) -> Option<(String, String)>;
 
-fn no_mentions(_: &str, _: Option<&str>) -> Option<String> {
+fn no_mentions(_: &str, _: Option<&str>) -> Option<(String, String)> {
     None
 }
 
@@ -107,14 +108,13 @@ fn render_line(line: &str, public_url: &str, resolve: MentionResolver, rendered:
                     rendered.tags.push(name.to_string());
                 }
                 out.push_str(&format!(
-                    "<a href=\"{}/tags/{}\" class=\"mention hashtag\" rel=\"tag\">#<span>{}</span></a>",
-                    public_url,
-                    escape_html(&name.to_lowercase()),
+                    "<a href=\"{}\" class=\"mention hashtag\" rel=\"tag\">#<span>{}</span></a>",
+                    escape_html(&super::tag_url(public_url, name)),
                     escape_html(name)
                 ));
             }
             Token::Mention(user, domain) => match resolve(user, domain) {
-                Some(url) => {
+                Some((url, username)) => {
                     let key = (user.to_string(), domain.map(str::to_string));
                     if !rendered.mentions.contains(&key) {
                         rendered.mentions.push(key);
@@ -122,7 +122,7 @@ fn render_line(line: &str, public_url: &str, resolve: MentionResolver, rendered:
                     out.push_str(&format!(
                         "<span class=\"h-card\" translate=\"no\"><a href=\"{}\" class=\"u-url mention\">@<span>{}</span></a></span>",
                         escape_html(&url),
-                        escape_html(user)
+                        escape_html(&username)
                     ));
                 }
                 None => out.push_str(&escape_html(source)),
@@ -235,16 +235,17 @@ mod tests {
     #[test]
     fn mentions_render_as_h_cards_when_resolved() {
         let resolve = |user: &str, domain: Option<&str>| {
-            (user == "alice" && domain.is_none_or(|d| d == "social.example")).then(|| "https://social.example/@alice".to_string())
+            (user.eq_ignore_ascii_case("alice") && domain.is_none_or(|d| d == "social.example"))
+                .then(|| ("https://social.example/@alice".to_string(), "alice".to_string()))
         };
-        let r = render("hi @alice and @alice@social.example, not @bob or mail@alice", BASE, &resolve);
+        let r = render("hi @ALICE and @alice@social.example, not @bob or mail@alice", BASE, &resolve);
         assert_eq!(
             r.html,
             "<p>hi <span class=\"h-card\" translate=\"no\"><a href=\"https://social.example/@alice\" class=\"u-url mention\">@<span>alice</span></a></span> \
              and <span class=\"h-card\" translate=\"no\"><a href=\"https://social.example/@alice\" class=\"u-url mention\">@<span>alice</span></a></span>, \
              not @bob or mail@alice</p>"
         );
-        assert_eq!(r.mentions, [("alice".to_string(), None), ("alice".to_string(), Some("social.example".to_string()))]);
+        assert_eq!(r.mentions, [("ALICE".to_string(), None), ("alice".to_string(), Some("social.example".to_string()))]);
     }
 
     #[test]

@@ -76,7 +76,7 @@ async fn compose(ctx: &Ctx<'_>, params: &Params) -> Result<Composed, ApiError> {
     // TODO(#4): resolve remote mentions through WebFinger; until then they stay plain text.
     let resolve = |user: &str, domain: Option<&str>| {
         let ours = domain.is_none_or(|d| d.eq_ignore_ascii_case(&config.handle_domain) || d.eq_ignore_ascii_case(&config.host));
-        (ours && user.eq_ignore_ascii_case(&owner.username)).then(|| profile_url.clone())
+        (ours && user.eq_ignore_ascii_case(&owner.username)).then(|| (profile_url.clone(), owner.username.clone()))
     };
     let rendered = text::render(&text, &config.public_url, &resolve);
     let mentioned = if rendered.mentions.is_empty() { Vec::new() } else { vec![owner.id] };

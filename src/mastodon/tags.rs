@@ -49,7 +49,7 @@ pub async fn entities(ctx: &Ctx<'_>, tags: &[TagRow], with_following: bool) -> R
             let mut entity = json!({
                 "id": tag.id.to_string(),
                 "name": name,
-                "url": ctx.config.url(&format!("/tags/{name}")),
+                "url": crate::content::tag_url(&ctx.config.public_url, &name),
                 "history": history,
             });
             if with_following {

@@ -180,7 +180,7 @@ fn to_status(row: &StatusRow, with_viewer: bool, related: &Related, config: &Con
             .collect(),
         tags: tags
             .iter()
-            .map(|t| Tag { name: t.name.to_lowercase(), url: config.url(&format!("/tags/{}", t.name.to_lowercase())) })
+            .map(|t| Tag { name: t.name.to_lowercase(), url: crate::content::tag_url(&config.public_url, &t.name) })
             .collect(),
         emojis: Vec::new(),
         card: None,
