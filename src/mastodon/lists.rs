@@ -135,5 +135,5 @@ pub async fn timeline(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response
     let (_, owner) = auth::require_user(ctx, req, &["read:lists"]).await?;
     let list = find(ctx, owner, id).await?;
     let rows = statuses::list_timeline(ctx.db, owner, list.id, &Page::from_params(&req.query_params())).await?;
-    timelines::respond(ctx, req, Some(owner), &rows).await
+    timelines::respond(ctx, req, Some(owner), &rows, "home").await
 }

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod apps;
 pub mod entities;
+pub mod filters;
 pub mod instance;
 pub mod lists;
 pub mod markers;

@@ -175,8 +175,8 @@ pub async fn context(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response,
     let ancestors = keep(store::ancestors(ctx.db, viewer, row.id).await?);
     let descendants = keep(store::descendants(ctx.db, viewer, row.id).await?);
     Response::ok_json(&json!({
-        "ancestors": status::render(ctx, viewer, &ancestors).await?,
-        "descendants": status::render(ctx, viewer, &descendants).await?,
+        "ancestors": status::render_in(ctx, viewer, &ancestors, "thread").await?,
+        "descendants": status::render_in(ctx, viewer, &descendants, "thread").await?,
     }))
 }
 

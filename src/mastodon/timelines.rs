@@ -14,8 +14,11 @@ use crate::router::params::Params;
 use crate::store::accounts;
 use crate::store::statuses::{self as store, AccountFilter, Locality, StatusList, StatusRow};
 
-pub async fn respond(ctx: &Ctx<'_>, req: &Request, viewer: Option<i64>, rows: &[StatusRow]) -> Result<Response, ApiError> {
-    let statuses = status::render(ctx, viewer, rows).await?;
+/// A page of statuses for a timeline `context` (filters apply per context), with its Link header.
+/// The header is built from the rows, so a page whose statuses were all filtered away still
+/// leads on.
+pub async fn respond(ctx: &Ctx<'_>, req: &Request, viewer: Option<i64>, rows: &[StatusRow], context: &str) -> Result<Response, ApiError> {
+    let statuses = status::render_in(ctx, viewer, rows, context).await?;
     let keys: Vec<i64> = rows.iter().map(|r| r.id).collect();
     Ok(paginated(ctx, req, &statuses, &keys))
 }
@@ -37,7 +40,7 @@ pub async fn home(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, account_id) = auth::require_user(ctx, req, &["read:statuses"]).await?;
     let page = Page::from_params(&req.query_params());
     let rows = store::home(ctx.db, account_id, &page).await?;
-    respond(ctx, req, Some(account_id), &rows).await
+    respond(ctx, req, Some(account_id), &rows, "home").await
 }
 
 /// <https://docs.joinmastodon.org/methods/timelines/#public>: open to anonymous readers.
@@ -46,10 +49,10 @@ pub async fn public(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
     let params = req.query_params();
     if flag(&params, "only_media")? {
         // No status has media until uploads land (#3): an empty page is the true answer.
-        return respond(ctx, req, viewer, &[]).await;
+        return respond(ctx, req, viewer, &[], "public").await;
     }
     let rows = store::public(ctx.db, viewer, &Page::from_params(&params), locality(&params)?).await?;
-    respond(ctx, req, viewer, &rows).await
+    respond(ctx, req, viewer, &rows, "public").await
 }
 
 /// <https://docs.joinmastodon.org/methods/timelines/#tag>
@@ -64,10 +67,10 @@ pub async fn tag(ctx: &Ctx<'_>, req: &Request, hashtag: &str) -> Result<Response
     let all = normalize(params.strings("all"));
     let none = normalize(params.strings("none"));
     if flag(&params, "only_media")? {
-        return respond(ctx, req, viewer, &[]).await;
+        return respond(ctx, req, viewer, &[], "public").await;
     }
     let rows = store::tagged(ctx.db, viewer, &Page::from_params(&params), &any, &all, &none, locality(&params)?).await?;
-    respond(ctx, req, viewer, &rows).await
+    respond(ctx, req, viewer, &rows, "public").await
 }
 
 /// <https://docs.joinmastodon.org/methods/accounts/#statuses>
@@ -89,7 +92,7 @@ pub async fn account_statuses(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<
         tagged: params.non_empty("tagged").map(|t| t.trim_start_matches('#').to_lowercase()),
     };
     let rows = store::by_account(ctx.db, viewer, id, &Page::from_params(&params), &filter).await?;
-    respond(ctx, req, viewer, &rows).await
+    respond(ctx, req, viewer, &rows, "account").await
 }
 
 /// <https://docs.joinmastodon.org/methods/favourites/> and <https://docs.joinmastodon.org/methods/bookmarks/>:

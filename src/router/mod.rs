@@ -10,6 +10,7 @@ use self::http::{Method, Request, Response};
 use crate::activitypub::{actors, nodeinfo, webfinger};
 use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
+use crate::mastodon::filters::{self, Change};
 use crate::mastodon::{accounts, apps, instance, lists, markers, notifications, oauth, search, tags, timelines};
 use crate::mastodon::relationships::{self, Action};
 use crate::store::relationships::AccountList;
@@ -105,6 +106,25 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "trends"] | ["api", "v1", "trends", "tags"]) => tags::trending_tags(ctx, req).await,
         (Get, ["api", "v1", "trends", "statuses"]) => tags::trending_statuses(ctx, req).await,
         (Get, ["api", "v1", "trends", "links"]) => tags::trending_links(),
+        (Get, ["api", "v2", "filters"]) => filters::index(ctx, req).await,
+        (Post, ["api", "v2", "filters"]) => filters::create(ctx, req).await,
+        (Get, ["api", "v2", "filters", "keywords", id]) => filters::keyword(ctx, req, id, Change::Read).await,
+        (Put, ["api", "v2", "filters", "keywords", id]) => filters::keyword(ctx, req, id, Change::Update).await,
+        (Delete, ["api", "v2", "filters", "keywords", id]) => filters::keyword(ctx, req, id, Change::Delete).await,
+        (Get, ["api", "v2", "filters", "statuses", id]) => filters::filtered_status(ctx, req, id, Change::Read).await,
+        (Delete, ["api", "v2", "filters", "statuses", id]) => filters::filtered_status(ctx, req, id, Change::Delete).await,
+        (Get, ["api", "v2", "filters", id]) => filters::show(ctx, req, id).await,
+        (Put, ["api", "v2", "filters", id]) => filters::update(ctx, req, id).await,
+        (Delete, ["api", "v2", "filters", id]) => filters::delete(ctx, req, id).await,
+        (Get, ["api", "v2", "filters", id, "keywords"]) => filters::parts(ctx, req, id, true).await,
+        (Post, ["api", "v2", "filters", id, "keywords"]) => filters::add_keyword(ctx, req, id).await,
+        (Get, ["api", "v2", "filters", id, "statuses"]) => filters::parts(ctx, req, id, false).await,
+        (Post, ["api", "v2", "filters", id, "statuses"]) => filters::add_status(ctx, req, id).await,
+        (Get, ["api", "v1", "filters"]) => filters::v1_index(ctx, req).await,
+        (Post, ["api", "v1", "filters"]) => filters::v1_create(ctx, req).await,
+        (Get, ["api", "v1", "filters", id]) => filters::v1_show(ctx, req, id).await,
+        (Put, ["api", "v1", "filters", id]) => filters::v1_update(ctx, req, id).await,
+        (Delete, ["api", "v1", "filters", id]) => filters::v1_delete(ctx, req, id).await,
         (Get, ["api", "v1", "follow_requests"]) => relationships::own_list(ctx, req, AccountList::FollowRequests).await,
         (Post, ["api", "v1", "follow_requests", id, "authorize"]) => relationships::act(ctx, req, id, Action::AuthorizeFollow).await,
         (Post, ["api", "v1", "follow_requests", id, "reject"]) => relationships::act(ctx, req, id, Action::RejectFollow).await,

@@ -128,6 +128,34 @@ pub async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow]) -> R
     Ok(rows.iter().filter_map(|row| to_status(row, viewer.is_some(), &related, ctx.config)).collect())
 }
 
+/// Renders rows for a timeline `context` (`home`, `public`, `thread`, `account`,
+/// `notifications`): the owner's filters for it mark matching statuses (`filtered`) and drop
+/// those a `hide` filter matches.
+pub async fn render_in(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow], context: &str) -> Result<Vec<Status>, ApiError> {
+    let mut statuses = render(ctx, viewer, rows).await?;
+    let Some(owner) = viewer else { return Ok(statuses) };
+    let filters = crate::mastodon::filters::active(ctx, owner, context).await?;
+    if filters.is_empty() {
+        return Ok(statuses);
+    }
+    statuses.retain_mut(|status| {
+        let shown = status.reblog.as_deref().unwrap_or(status);
+        let id = shown.id.parse().unwrap_or_default();
+        let results = crate::mastodon::filters::results(&filters, id, &shown.spoiler_text, &shown.content);
+        let hidden = crate::mastodon::filters::hides(&results);
+        if let Some(reblog) = status.reblog.as_deref_mut() {
+            if let Some(flags) = reblog.viewer.as_mut() {
+                flags.filtered = results.clone();
+            }
+        }
+        if let Some(flags) = status.viewer.as_mut() {
+            flags.filtered = results;
+        }
+        !hidden
+    });
+    Ok(statuses)
+}
+
 pub async fn render_one(ctx: &Ctx<'_>, viewer: Option<i64>, row: &StatusRow) -> Result<Status, ApiError> {
     render(ctx, viewer, std::slice::from_ref(row))
         .await?
