@@ -1,7 +1,10 @@
 //! The Mastodon REST API and OAuth 2, one file per resource. Handlers parse, authorize, call
 //! the store and render entities; they never build SQL or name `worker` types.
 pub mod accounts;
+pub mod announcements;
 pub mod apps;
+pub mod conversations;
+pub mod domain_blocks;
 pub mod entities;
 pub mod filters;
 pub mod instance;
@@ -10,6 +13,7 @@ pub mod markers;
 pub mod notifications;
 pub mod oauth;
 pub mod relationships;
+pub mod reports;
 pub mod search;
 pub mod statuses;
 pub mod tags;

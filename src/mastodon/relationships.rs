@@ -244,3 +244,22 @@ pub async fn act(ctx: &Ctx<'_>, req: &Request, id: &str, action: Action) -> Resu
     owner::invalidate(ctx);
     relationship(ctx, owner, account.id).await
 }
+
+/// <https://docs.joinmastodon.org/methods/suggestions/>: people who follow the owner and whom the
+/// owner does not follow back. `v2` wraps each in `{source, sources, account}`.
+pub async fn suggestions(ctx: &Ctx<'_>, req: &Request, v2: bool) -> Result<Response, ApiError> {
+    let (_, owner) = auth::require_user(ctx, req, &["read"]).await?;
+    let limit = req.query_params().str("limit").and_then(|l| l.parse::<i64>().ok()).unwrap_or(40).clamp(1, 80);
+    let ids = store::suggestions(ctx.db, owner, limit).await?;
+    let found = accounts::get_many(ctx.db, &ids).await?;
+    let accounts: Vec<Account> =
+        ids.iter().filter_map(|id| found.iter().find(|a| a.id == *id)).map(|a| Account::from_row(a, ctx.config)).collect();
+    if !v2 {
+        return Response::ok_json(&accounts);
+    }
+    let wrapped: Vec<serde_json::Value> = accounts
+        .into_iter()
+        .map(|account| serde_json::json!({"source": "past_interactions", "sources": ["friends_of_friends"], "account": account}))
+        .collect();
+    Response::ok_json(&wrapped)
+}

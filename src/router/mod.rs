@@ -11,7 +11,10 @@ use crate::activitypub::{actors, nodeinfo, webfinger};
 use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
-use crate::mastodon::{accounts, apps, instance, lists, markers, notifications, oauth, search, tags, timelines};
+use crate::mastodon::{
+    accounts, announcements, apps, conversations, domain_blocks, instance, lists, markers, notifications, oauth, reports, search,
+    tags, timelines,
+};
 use crate::mastodon::relationships::{self, Action};
 use crate::store::relationships::AccountList;
 use crate::store::statuses::StatusList;
@@ -125,6 +128,17 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "filters", id]) => filters::v1_show(ctx, req, id).await,
         (Put, ["api", "v1", "filters", id]) => filters::v1_update(ctx, req, id).await,
         (Delete, ["api", "v1", "filters", id]) => filters::v1_delete(ctx, req, id).await,
+        (Get, ["api", "v1", "conversations"]) => conversations::index(ctx, req).await,
+        (Post, ["api", "v1", "conversations", id, "read"]) => conversations::read(ctx, req, id).await,
+        (Delete, ["api", "v1", "conversations", id]) => conversations::remove(ctx, req, id).await,
+        (Get, ["api", "v1", "announcements"]) => announcements::index(ctx, req).await,
+        (Post, ["api", "v1", "announcements", id, "dismiss"]) => announcements::dismiss(ctx, req, id).await,
+        (Get, ["api", "v1", "domain_blocks"]) => domain_blocks::index(ctx, req).await,
+        (Post, ["api", "v1", "domain_blocks"]) => domain_blocks::block(ctx, req).await,
+        (Delete, ["api", "v1", "domain_blocks"]) => domain_blocks::unblock(ctx, req).await,
+        (Post, ["api", "v1", "reports"]) => reports::create(ctx, req).await,
+        (Get, ["api", "v1", "suggestions"]) => relationships::suggestions(ctx, req, false).await,
+        (Get, ["api", "v2", "suggestions"]) => relationships::suggestions(ctx, req, true).await,
         (Get, ["api", "v1", "follow_requests"]) => relationships::own_list(ctx, req, AccountList::FollowRequests).await,
         (Post, ["api", "v1", "follow_requests", id, "authorize"]) => relationships::act(ctx, req, id, Action::AuthorizeFollow).await,
         (Post, ["api", "v1", "follow_requests", id, "reject"]) => relationships::act(ctx, req, id, Action::RejectFollow).await,

@@ -5,6 +5,7 @@ pub mod db;
 pub mod filters;
 pub mod instance;
 pub mod lists;
+pub mod misc;
 pub mod notifications;
 pub mod oauth;
 pub mod rate_limits;

@@ -230,6 +230,28 @@ pub fn unendorse(owner: i64, target: i64) -> Query {
     query!("DELETE FROM endorsements WHERE account_id = ?1 AND target_account_id = ?2", owner, target)
 }
 
+/// Accounts that follow the owner whom the owner does not follow (yet), most followed first.
+pub async fn suggestions(db: &dyn Db, owner: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
+    #[derive(Deserialize)]
+    struct S {
+        #[serde(deserialize_with = "sqlite_id")]
+        id: i64,
+    }
+    let rows: Vec<S> = db::all(
+        db,
+        &query!(
+            "SELECT CAST(a.id AS TEXT) AS id FROM follows f JOIN accounts a ON a.id = f.account_id \
+             WHERE f.target_account_id = ?1 AND f.accepted_at IS NOT NULL AND a.suspended_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM follows g WHERE g.account_id = ?1 AND g.target_account_id = a.id) \
+             AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ?1 AND b.target_account_id = a.id) \
+             ORDER BY a.followers_count DESC LIMIT ?2",
+            owner, limit
+        ),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|s| s.id).collect())
+}
+
 pub fn set_note(owner: i64, target: i64, comment: &str) -> Query {
     query!(
         "INSERT INTO account_notes (account_id, target_account_id, comment) VALUES (?1, ?2, ?3) \
