@@ -49,13 +49,36 @@ impl TestEnv {
         self.clock.0.set(self.clock.0.get() + ms);
     }
 
+    /// A user token with every scope, through the password grant as a bot would get one.
+    pub async fn owner_token(&self) -> String {
+        let (_, app) = self.send(Method::Post, "/api/v1/apps", "client_name=t&redirect_uris=urn:ietf:wg:oauth:2.0:oob&scopes=read+write+follow").await;
+        let form = format!(
+            "grant_type=password&username=alice&password=secret+password&scope=read+write+follow&client_id={}&client_secret={}",
+            app["client_id"].as_str().unwrap_or_default(),
+            app["client_secret"].as_str().unwrap_or_default()
+        );
+        let (_, token) = self.send(Method::Post, "/oauth/token", &form).await;
+        token["access_token"].as_str().unwrap_or_default().to_string()
+    }
+
+    pub async fn send_as(&self, token: &str, method: Method, path_and_query: &str, form: &str) -> (Response, serde_json::Value) {
+        self.request(Some(token), method, path_and_query, form).await
+    }
+
     pub async fn send(&self, method: Method, path_and_query: &str, form: &str) -> (Response, serde_json::Value) {
+        self.request(None, method, path_and_query, form).await
+    }
+
+    async fn request(&self, token: Option<&str>, method: Method, path_and_query: &str, form: &str) -> (Response, serde_json::Value) {
         let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
         let request = Request {
             method,
             path: path.to_string(),
             query: query.to_string(),
-            headers: vec![("content-type".into(), "application/x-www-form-urlencoded".into())],
+            headers: [("content-type".to_string(), "application/x-www-form-urlencoded".to_string())]
+                .into_iter()
+                .chain(token.map(|t| ("authorization".to_string(), format!("Bearer {t}"))))
+                .collect(),
             body: form.as_bytes().to_vec(),
         };
         let response = crate::router::dispatch(&self.ctx(), request).await;

@@ -35,7 +35,7 @@ pub async fn get(ctx: &Ctx<'_>, version: &str) -> Result<Response, ApiError> {
         "metadata": {
             "nodeName": ctx.config.title,
             "nodeDescription": ctx.config.description,
-            "upstream": {"name": "mastodon", "version": "4.2.0"},
+            "upstream": {"name": "mastodon", "version": "4.3.0"},
         },
     });
     let content_type = format!("application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/{version}#\"; charset=utf-8");

@@ -15,11 +15,15 @@ pub const SOFTWARE_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const MAX_CHARACTERS: u32 = 500;
 pub const MAX_MEDIA_ATTACHMENTS: u32 = 4;
 
-/// The Mastodon version we claim (shared/CLIENT-COMPAT.md §4.2): 4.2 with API version 1 until
-/// grouped notifications and the other 4.3 endpoints are implemented.
+/// The Mastodon version we claim (shared/CLIENT-COMPAT.md §4.2). 4.3 and API version 2 switch
+/// Ice Cubes, Phanpy and the Android app to grouped notifications, `unread_count`, the link
+/// timeline and the notification policy, all implemented. API version 3 (PKCE in the Android app)
+/// and up need Web Push encryption and more, so the claim stops here.
 pub fn version() -> String {
-    format!("4.2.0 (compatible; Topi {SOFTWARE_VERSION})")
+    format!("4.3.0 (compatible; Topi {SOFTWARE_VERSION})")
 }
+
+pub const API_VERSION: u32 = 2;
 
 const SUPPORTED_MIME_TYPES: &[&str] = &[
     "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "video/mp4", "video/webm",
@@ -154,7 +158,7 @@ pub async fn v2(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
             "enabled": false, "approval_required": false, "reason_required": false,
             "message": null, "min_age": null, "url": null,
         },
-        "api_versions": {"mastodon": 1},
+        "api_versions": {"mastodon": API_VERSION},
         "contact": {"email": config.admin_email, "account": contact_account(ctx).await?},
         "rules": rules,
     }))

@@ -55,6 +55,16 @@ pub async fn public(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
     respond(ctx, req, viewer, &rows, "public").await
 }
 
+/// <https://docs.joinmastodon.org/methods/timelines/#link>: statuses sharing a link. Preview
+/// cards are not fetched yet (TODO(#3)), so until they are no status links anywhere.
+pub async fn link(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let viewer = viewer(ctx, req).await?;
+    let params = req.query_params();
+    let url = params.non_empty("url").ok_or_else(|| ApiError::BadRequest("The url parameter is required".into()))?;
+    let rows = store::linking(ctx.db, viewer, &url, &Page::from_params(&params)).await?;
+    respond(ctx, req, viewer, &rows, "public").await
+}
+
 /// <https://docs.joinmastodon.org/methods/timelines/#tag>
 pub async fn tag(ctx: &Ctx<'_>, req: &Request, hashtag: &str) -> Result<Response, ApiError> {
     let viewer = viewer(ctx, req).await?;

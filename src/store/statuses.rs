@@ -136,6 +136,16 @@ pub async fn list_timeline(db: &dyn Db, viewer: i64, list_id: i64, page: &Page) 
     paged(db, desc, asc, Some(viewer), page, vec![list_id.into()]).await
 }
 
+/// Public statuses whose preview card links to `url` (the link timeline of Mastodon 4.3).
+pub async fn linking(db: &dyn Db, viewer: Option<i64>, url: &str, page: &Page) -> Result<Vec<StatusRow>, StoreError> {
+    let (desc, asc) = paged_pair!(
+        "FROM statuses s WHERE s.card IS NOT NULL AND json_extract(s.card, '$.url') = ?5 AND s.visibility = 'public' \
+         AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL",
+        "s.id"
+    );
+    paged(db, desc, asc, viewer, page, vec![url.into()]).await
+}
+
 /// Which statuses the public timeline shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Locality {

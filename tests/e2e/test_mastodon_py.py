@@ -41,8 +41,8 @@ def test_create_app_returns_credentials(registered):
 
 def test_password_login_then_verify_credentials_and_instance(server, session, registered):
     mastodon = new_client(server, session, registered, version_check_mode="created")
-    assert mastodon.retrieve_mastodon_version(fail_hard=True) == "4.2.0"
-    assert mastodon.verify_minimum_version("4.2.0", cached=True)
+    assert mastodon.retrieve_mastodon_version(fail_hard=True) == "4.3.0"
+    assert mastodon.verify_minimum_version("4.3.0", cached=True)
 
     token = mastodon.log_in(USERNAME, PASSWORD, scopes=SCOPES, allow_http=True)
     assert token
@@ -53,7 +53,7 @@ def test_password_login_then_verify_credentials_and_instance(server, session, re
 
     instance = mastodon.instance()
     assert instance.title == TITLE
-    assert instance.version.startswith("4.2.0 (compatible; Topi")
+    assert instance.version.startswith("4.3.0 (compatible; Topi")
     v1 = mastodon.instance_v1()
     assert v1.uri == server.host
     assert v1.urls.streaming_api
