@@ -107,8 +107,12 @@ pub async fn add_members(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Respo
     if wanted.is_empty() {
         return Err(ApiError::Invalid("account_ids can't be blank".into()));
     }
-    let followed = relationships::relationships(ctx.db, owner, &wanted).await?;
-    if wanted.iter().any(|id| !followed.iter().any(|r| r.id == *id && r.following)) {
+    let known = relationships::relationships(ctx.db, owner, &wanted).await?;
+    if wanted.iter().any(|id| !known.iter().any(|r| r.id == *id)) {
+        return Err(ApiError::NotFound);
+    }
+    // Mastodon lists accounts you follow, and yourself.
+    if wanted.iter().any(|id| *id != owner && !known.iter().any(|r| r.id == *id && r.following)) {
         return Err(ApiError::Invalid("You can only add accounts you follow to a list".into()));
     }
     ctx.db.run(&store::add_members(list.id, &wanted)).await?;
@@ -126,6 +130,9 @@ pub async fn remove_members(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Re
 pub async fn of_account(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["read:lists"]).await?;
     let member = ids::parse(id).ok_or(ApiError::NotFound)?;
+    if member != owner && accounts::get(ctx.db, member).await?.is_none() {
+        return Err(ApiError::NotFound);
+    }
     let lists: Vec<Value> = store::containing(ctx.db, owner, member).await?.iter().map(entity).collect();
     Response::ok_json(&lists)
 }

@@ -4,11 +4,11 @@ use serde_json::{json, Value};
 
 use super::entities::account::Account;
 use super::entities::status;
-use super::statuses::viewer;
 use super::tags;
 use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::domain::visibility;
+use crate::router::auth;
 use crate::router::error::ApiError;
 use crate::router::http::{Request, Response};
 use crate::router::params::Params;
@@ -41,13 +41,24 @@ fn limits(params: &Params) -> (i64, i64) {
     (limit, offset)
 }
 
+/// The searcher: anyone, but a token must allow `read:search`.
+async fn searcher(ctx: &Ctx<'_>, req: &Request) -> Result<Option<i64>, ApiError> {
+    match auth::optional(ctx, req).await? {
+        Some(auth) if auth.scopes.allows("read:search") => Ok(auth.token.account_id),
+        Some(_) => Err(ApiError::Scope),
+        None => Ok(None),
+    }
+}
+
 /// <https://docs.joinmastodon.org/methods/search/#v2>
 pub async fn v2(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    let viewer = viewer(ctx, req).await?;
+    let viewer = searcher(ctx, req).await?;
     let params = req.query_params();
     let q = params.non_empty("q").ok_or_else(|| ApiError::BadRequest("The q parameter is required".into()))?;
     let (limit, offset) = limits(&params);
-    if viewer.is_none() && offset > 0 {
+    // As Mastodon: paging and remote lookups are for logged-in users only.
+    let resolve = params.bool("resolve").unwrap_or_default().unwrap_or(false);
+    if viewer.is_none() && (offset > 0 || resolve) {
         return Err(ApiError::InvalidToken);
     }
     let kind = params.non_empty("type");
@@ -99,9 +110,11 @@ async fn statuses_by_url(ctx: &Ctx<'_>, viewer: Option<i64>, url: &str) -> Resul
     Ok(row.filter(|r| visibility::may_see(&r.visibility, viewer.is_some()) && (r.uri == url || r.url.as_deref() == Some(url))).into_iter().collect())
 }
 
-/// <https://docs.joinmastodon.org/methods/accounts/#search>
+/// <https://docs.joinmastodon.org/methods/accounts/#search>: for logged-in users (mention
+/// autocompletion).
 pub async fn accounts(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    let viewer = viewer(ctx, req).await?;
+    let (_, owner) = auth::require_user(ctx, req, &["read:accounts"]).await?;
+    let viewer = Some(owner);
     let params = req.query_params();
     let q = params.non_empty("q").ok_or_else(|| ApiError::BadRequest("The q parameter is required".into()))?;
     let (limit, offset) = limits(&params);

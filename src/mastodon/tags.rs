@@ -133,7 +133,11 @@ pub async fn feature(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError>
     if !valid_name(name) {
         return Err(ApiError::Invalid("Name is not a valid hashtag".into()));
     }
-    if store::featured(ctx.db).await?.len() >= 10 {
+    let featured = store::featured(ctx.db).await?;
+    if featured.iter().any(|t| t.name.eq_ignore_ascii_case(name)) {
+        return Err(ApiError::Invalid("Tag has already been taken".into()));
+    }
+    if featured.len() >= 10 {
         return Err(ApiError::Invalid("You can feature at most 10 hashtags".into()));
     }
     let now = ctx.now_ms();

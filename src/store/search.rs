@@ -47,10 +47,11 @@ pub enum AccountQuery<'a> {
     Exact(&'a str, Option<&'a str>),
 }
 
-/// Accounts matching `q`; `following_of` keeps only accounts that account follows.
+/// Accounts matching `q`; `following_of` keeps only accounts that account follows. Prefixes are
+/// compared with `substr`, not `LIKE`: D1 refuses LIKE patterns over 50 bytes.
 pub async fn accounts(db: &dyn Db, q: &AccountQuery<'_>, following_of: Option<i64>, limit: i64, offset: i64) -> Result<Vec<AccountRow>, StoreError> {
     let (prefix, exact_user, exact_domain) = match q {
-        AccountQuery::Prefix(p) => (Some(like_escape(p)), None, None),
+        AccountQuery::Prefix(p) => (Some(p.to_string()), None, None),
         AccountQuery::Exact(user, domain) => (None, Some(user.to_string()), Some(domain.unwrap_or("").to_string())),
     };
     db::all(
@@ -64,7 +65,7 @@ pub async fn accounts(db: &dyn Db, q: &AccountQuery<'_>, following_of: Option<i6
                 "CAST(a.moved_to_account_id AS TEXT) AS moved_to_account_id, a.followers_count, a.following_count, ",
                 "a.statuses_count, a.last_status_at, a.created_at, a.updated_at FROM accounts a ",
                 "WHERE a.suspended_at IS NULL AND (",
-                "  (?1 IS NOT NULL AND (lower(a.username) LIKE lower(?1) || '%' ESCAPE '\\' OR lower(a.display_name) LIKE lower(?1) || '%' ESCAPE '\\'))",
+                "  (?1 IS NOT NULL AND (substr(lower(a.username), 1, length(?1)) = lower(?1) OR substr(lower(a.display_name), 1, length(?1)) = lower(?1)))",
                 "  OR (?2 IS NOT NULL AND lower(a.username) = lower(?2) AND ifnull(lower(a.domain), '') = lower(?3))) ",
                 "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ?4 AND f.target_account_id = a.id AND f.accepted_at IS NOT NULL)) ",
                 "ORDER BY a.domain IS NOT NULL, a.followers_count DESC, a.username LIMIT ?5 OFFSET ?6"
@@ -73,10 +74,6 @@ pub async fn accounts(db: &dyn Db, q: &AccountQuery<'_>, following_of: Option<i6
         ),
     )
     .await
-}
-
-fn like_escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ from client import expect_error, expect_ok
 from conftest import register_app
 from settings import TITLE, USERNAME
 
-VERSION = re.compile(r"^4\.2\.0 \(compatible; Topi \d+\.\d+\.\d+[^)+]*\)$")
+VERSION = re.compile(r"^4\.3\.0 \(compatible; Topi \d+\.\d+\.\d+[^)+]*\)$")
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
