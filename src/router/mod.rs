@@ -64,6 +64,8 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["actor"]) => actors::instance_actor(ctx).await,
         (Get, ["users", username]) => actors::get(ctx, req, username).await,
         (Get, [handle]) if handle.starts_with('@') => web::profile::get(ctx, req, &handle[1..]).await,
+        // TODO(#4): answer ActivityPub clients with the Note.
+        (Get, [handle, id]) if handle.starts_with('@') => web::profile::status(ctx, &handle[1..], id).await,
 
         // OAuth
         (Get, ["oauth", "authorize"]) => web::authorize::show(ctx, req).await,

@@ -57,3 +57,54 @@ fn render_profile(ctx: &Ctx<'_>, owner: &crate::store::accounts::AccountRow) -> 
         },
     )
 }
+
+#[derive(Template)]
+#[template(path = "status.html")]
+struct StatusPage<'a> {
+    instance_title: &'a str,
+    display_name: &'a str,
+    handle: String,
+    profile_url: &'a str,
+    summary: String,
+    spoiler_text: &'a str,
+    content_html: &'a str,
+    url: String,
+    published: String,
+    replies_count: i64,
+    reblogs_count: i64,
+    favourites_count: i64,
+}
+
+/// `/@username/:id`: a public or unlisted post for browsers.
+pub async fn status(ctx: &Ctx<'_>, username: &str, id: &str) -> Result<Response, ApiError> {
+    let Some(owner) = owner::by_username(ctx, username).await? else { return Ok(super::not_found()) };
+    let row = match crate::domain::ids::parse(id) {
+        Some(id) => crate::store::statuses::get(ctx.db, None, id).await?,
+        None => None,
+    };
+    let Some(row) = row.filter(|r| r.account_id == owner.id && r.reblog_of_id.is_none() && crate::domain::visibility::may_see(&r.visibility, false)) else {
+        return Ok(super::not_found());
+    };
+    let account = Account::from_row(&owner, ctx.config);
+    let display_name = if account.display_name.is_empty() { &account.username } else { &account.display_name };
+    let text = crate::domain::filters::plain_text(&row.content);
+    let summary: String = if row.spoiler_text.is_empty() { text.trim().chars().take(60).collect() } else { row.spoiler_text.clone() };
+    Ok(super::render(
+        200,
+        &StatusPage {
+            instance_title: &ctx.config.title,
+            display_name,
+            handle: format!("{}@{}", account.username, ctx.config.handle_domain),
+            profile_url: &account.url,
+            summary,
+            spoiler_text: &row.spoiler_text,
+            content_html: &row.content,
+            url: row.url.clone().unwrap_or_else(|| row.uri.clone()),
+            published: crate::domain::time::iso8601(row.created_at),
+            replies_count: row.replies_count,
+            reblogs_count: row.reblogs_count,
+            favourites_count: row.favourites_count,
+        },
+    )
+    .header("Vary", "Accept"))
+}

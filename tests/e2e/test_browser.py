@@ -90,3 +90,12 @@ def test_profile_page_renders_for_browsers(page, base_url):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "profile.png"))
     assert page.console_errors == [], page.console_errors
+
+
+def test_a_public_post_has_a_page_for_browsers(page, owner, api):
+    status = owner.post("/api/v1/statuses", data={"status": "Hello from the browser test #topi"}).json()
+    page.goto(status["url"])
+    assert "Hello from the browser test" in page.locator(".e-content").inner_text()
+    assert page.console_errors == [], page.console_errors
+    private = owner.post("/api/v1/statuses", data={"status": "only followers", "visibility": "private"}).json()
+    assert page.goto(private["url"]).status == 404, "a followers-only post has no public page"
