@@ -10,6 +10,7 @@
 //! - `web/`        server-rendered pages (OAuth consent, profile); templates in `frontend/`.
 //! - `owner`       the instance's one local user, created at first start.
 //! - `federation/` events that local writes publish through the queue, and their consumer.
+//! - `housekeeping` what the cron trigger does: ending polls, publishing scheduled posts.
 //! - `store/`      D1 queries, one module per aggregate; schema in `migrations/`.
 //! - `content/`    text → HTML rendering.
 //! - `crypto/`     tokens, password hashes, PKCE, key encodings.
@@ -22,6 +23,7 @@ pub mod crypto;
 pub mod ctx;
 pub mod domain;
 pub mod federation;
+pub mod housekeeping;
 pub mod mastodon;
 pub mod owner;
 pub mod router;

@@ -25,6 +25,7 @@ pub enum Event {
     FollowAccepted { account_id: String },
     FollowRejected { account_id: String },
     Blocked { account_id: String },
+    PollVoted { poll_id: String },
     Unblocked { account_id: String },
 }
 

@@ -12,6 +12,7 @@ pub mod lists;
 pub mod markers;
 pub mod notifications;
 pub mod oauth;
+pub mod polls;
 pub mod relationships;
 pub mod reports;
 pub mod search;

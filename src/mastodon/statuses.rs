@@ -6,6 +6,7 @@ use super::entities::account::Account;
 use super::entities::status::{self, Status};
 use super::instance::MAX_CHARACTERS;
 use super::paginated;
+use super::polls;
 use crate::content::text::{self, Rendered};
 use crate::ctx::Ctx;
 use crate::domain::ids;
@@ -58,12 +59,9 @@ async fn compose(ctx: &Ctx<'_>, params: &Params) -> Result<Composed, ApiError> {
         // TODO(#3): attach media once uploads to R2 land.
         return Err(ApiError::Invalid("Media attachments are not supported yet".into()));
     }
-    if params.get("poll").is_some() {
-        return Err(ApiError::Invalid("Polls are not supported yet".into())); // TODO(#3)
-    }
     let text = params.str("status").unwrap_or_default();
     let spoiler_text = params.str("spoiler_text").unwrap_or_default().trim().to_string();
-    if text.trim().is_empty() {
+    if text.trim().is_empty() && params.get("poll").is_none() {
         return Err(ApiError::Invalid("Text can't be blank".into()));
     }
     let length = text::character_count(&text) + spoiler_text.chars().count();
@@ -104,6 +102,10 @@ pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
         return Err(ApiError::Invalid("Scheduled statuses are not supported yet".into())); // TODO(#3)
     }
     let composed = compose(ctx, &params).await?;
+    let poll = match params.get("poll") {
+        Some(value) => Some(polls::parse(&Params::from_value(value.clone()))?),
+        None => None,
+    };
     let owner = owner::load_owner(ctx).await?;
     let visibility = match params.non_empty("visibility") {
         Some(v) => Visibility::parse(&v).ok_or_else(|| ApiError::Invalid(format!("Visibility is not valid: {v}")))?,
@@ -140,6 +142,9 @@ pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
     let mut queries = store::create(&new, &new_tags(ctx, &composed.rendered.tags), &composed.mentioned, &[account_id]);
     if let Some(key) = idempotency_key {
         queries.push(store::remember_idempotency_key(account_id, key, id, now));
+    }
+    if let Some(poll) = &poll {
+        queries.extend(polls::create_queries(ctx, poll, id, now));
     }
     ctx.db.batch(&queries).await?;
     owner::invalidate(ctx);
@@ -210,6 +215,10 @@ pub async fn update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
         return Err(ApiError::NotFound);
     }
     let params = req.params()?;
+    if params.get("poll").is_some() {
+        // TODO(#3): editing a poll resets its votes in Mastodon; not supported yet.
+        return Err(ApiError::Invalid("Editing polls is not supported yet".into()));
+    }
     let composed = compose(ctx, &params).await?;
     let sensitive = params.bool("sensitive").map_err(|k| ApiError::Invalid(format!("{k} must be a boolean")))?;
     let sensitive = sensitive.unwrap_or(row.sensitive) || !composed.spoiler_text.is_empty();

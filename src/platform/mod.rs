@@ -122,9 +122,16 @@ async fn queue(batch: MessageBatch<Event>, env: Env, _ctx: Context) -> worker::R
     Ok(())
 }
 
+/// Housekeeping every few minutes (wrangler.toml `crons`).
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, _env: Env, _ctx: ScheduleContext) {
-    // TODO(#3): publish scheduled statuses and close expired polls here.
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let parts = match Parts::from_env(&env) {
+        Ok(parts) => parts,
+        Err(e) => return router::error::log_error(&e),
+    };
+    if let Err(e) = crate::housekeeping::run(&parts.ctx()).await {
+        router::error::log_error(&format!("housekeeping: {e}"));
+    }
 }
 
 async fn to_request(mut req: worker::Request) -> worker::Result<http::Request> {

@@ -12,7 +12,7 @@ use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
 use crate::mastodon::{
-    accounts, announcements, apps, conversations, domain_blocks, instance, lists, markers, notifications, oauth, reports, search,
+    accounts, announcements, apps, conversations, domain_blocks, instance, lists, markers, notifications, oauth, polls, reports, search,
     tags, timelines,
 };
 use crate::mastodon::relationships::{self, Action};
@@ -172,6 +172,8 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
             "unmute" => statuses::interact(ctx, req, id, Interaction::Unmute).await,
             _ => Err(ApiError::NotFound),
         },
+        (Get, ["api", "v1", "polls", id]) => polls::get(ctx, req, id).await,
+        (Post, ["api", "v1", "polls", id, "votes"]) => polls::vote(ctx, req, id).await,
         (Get, ["api", "v1", "timelines", "home"]) => timelines::home(ctx, req).await,
         (Get, ["api", "v1", "timelines", "public"]) => timelines::public(ctx, req).await,
         (Get, ["api", "v1", "timelines", "link"]) => timelines::link(ctx, req).await,

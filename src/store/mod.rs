@@ -7,6 +7,7 @@ pub mod instance;
 pub mod lists;
 pub mod misc;
 pub mod notifications;
+pub mod polls;
 pub mod oauth;
 pub mod rate_limits;
 pub mod relationships;

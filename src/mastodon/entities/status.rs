@@ -7,11 +7,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::account::Account;
+use super::poll::Poll;
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::domain::time::iso8601;
 use crate::router::error::ApiError;
 use crate::store::accounts::{self, AccountRow};
+use crate::store::polls::PollRow;
 use crate::store::statuses::{self, ApplicationRow, MentionRow, StatusRow, TagRow};
 
 #[derive(Debug, Serialize)]
@@ -60,7 +62,7 @@ pub struct Status {
     pub tags: Vec<Tag>,
     pub emojis: Vec<Value>,
     pub card: Option<Value>,
-    pub poll: Option<Value>,
+    pub poll: Option<Poll>,
     /// The viewer's flags, present only for an authenticated viewer.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub viewer: Option<ViewerFlags>,
@@ -86,6 +88,8 @@ struct Related {
     tags: HashMap<i64, Vec<TagRow>>,
     mentions: HashMap<i64, Vec<MentionRow>>,
     apps: HashMap<i64, ApplicationRow>,
+    polls: HashMap<i64, PollRow>,
+    now: i64,
 }
 
 /// Renders rows in order. A row whose account is missing (an inconsistent database) is skipped
@@ -124,7 +128,8 @@ pub async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow]) -> R
     } else {
         HashMap::new()
     };
-    let related = Related { accounts, reblogged, tags, mentions, apps };
+    let polls = crate::store::polls::of_statuses(ctx.db, viewer, &status_ids).await?.into_iter().map(|p| (p.status_id, p)).collect();
+    let related = Related { accounts, reblogged, tags, mentions, apps, polls, now: ctx.now_ms() };
     Ok(rows.iter().filter_map(|row| to_status(row, viewer.is_some(), &related, ctx.config)).collect())
 }
 
@@ -212,7 +217,7 @@ fn to_status(row: &StatusRow, with_viewer: bool, related: &Related, config: &Con
             .collect(),
         emojis: Vec::new(),
         card: None,
-        poll: None,
+        poll: related.polls.get(&row.id).map(|p| Poll::from_row(p, with_viewer, with_viewer && account.is_local(), related.now)),
         viewer: with_viewer.then(|| ViewerFlags {
             favourited: row.favourited,
             reblogged: row.reblogged,

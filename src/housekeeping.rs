@@ -1,0 +1,10 @@
+//! What the cron trigger does every few minutes. Each task is bounded per run, so a backlog is
+//! worked off over several runs instead of overrunning one invocation's CPU budget.
+use crate::ctx::Ctx;
+use crate::mastodon::polls;
+use crate::router::error::ApiError;
+
+pub async fn run(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    polls::close_ended(ctx).await?;
+    Ok(())
+}
