@@ -39,6 +39,48 @@ pub fn http_date(ms: i64) -> String {
     )
 }
 
+/// Parses an ISO 8601 / RFC 3339 date-time (`2026-11-24T16:00:00Z`, fractions and `+02:00`
+/// offsets allowed) to Unix milliseconds.
+pub fn parse_iso8601(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (date, rest) = text.split_once(['T', 't', ' '])?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (clock, offset_ms) = if let Some(clock) = rest.strip_suffix(['Z', 'z']) {
+        (clock, 0)
+    } else {
+        let at = rest.rfind(['+', '-'])?;
+        let (clock, offset) = rest.split_at(at);
+        let sign = if offset.starts_with('-') { -1 } else { 1 };
+        let (oh, om) = offset[1..].split_once(':').unwrap_or((&offset[1..3.min(offset.len())], &offset[3.min(offset.len())..]));
+        let minutes = oh.parse::<i64>().ok()? * 60 + om.parse::<i64>().unwrap_or(0);
+        (clock, sign * minutes * 60_000)
+    };
+    let (hms, fraction) = clock.split_once('.').unwrap_or((clock, ""));
+    let mut t = hms.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (h, min, sec) = (t.next()??, t.next()??, t.next().unwrap_or(Some(0))?);
+    if h > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    let millis = format!("{fraction:0<3}").get(..3)?.parse::<i64>().ok()?;
+    let days = days_from_civil(y, m, day);
+    Some(((days * 24 + h) * 60 + min) * 60_000 + sec * 1000 + millis - offset_ms)
+}
+
+/// (year, month, day) to days since 1970-01-01; the inverse of `civil_from_days`.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to (year, month, day); Howard Hinnant's `civil_from_days`.
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
@@ -62,6 +104,18 @@ mod tests {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso8601(1_700_000_000_007), "2023-11-14T22:13:20.007Z");
         assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn parses_what_it_formats_and_offsets() {
+        for ms in [0, 951_782_400_000, 1_700_000_000_007, 1_795_531_264_123] {
+            assert_eq!(parse_iso8601(&iso8601(ms)), Some(ms));
+        }
+        assert_eq!(parse_iso8601("2023-11-14T23:13:20+01:00"), Some(1_700_000_000_000));
+        assert_eq!(parse_iso8601("2023-11-14T22:13:20Z"), Some(1_700_000_000_000));
+        assert_eq!(parse_iso8601("2023-11-14T22:13:20.5Z"), Some(1_700_000_000_500));
+        assert_eq!(parse_iso8601("tomorrow"), None);
+        assert_eq!(parse_iso8601("2023-13-14T22:13:20Z"), None);
     }
 
     #[test]

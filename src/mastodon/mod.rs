@@ -15,6 +15,7 @@ pub mod oauth;
 pub mod polls;
 pub mod relationships;
 pub mod reports;
+pub mod scheduled_statuses;
 pub mod search;
 pub mod statuses;
 pub mod tags;

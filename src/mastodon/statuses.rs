@@ -7,6 +7,7 @@ use super::entities::status::{self, Status};
 use super::instance::MAX_CHARACTERS;
 use super::paginated;
 use super::polls;
+use super::scheduled_statuses;
 use crate::content::text::{self, Rendered};
 use crate::ctx::Ctx;
 use crate::domain::ids;
@@ -88,20 +89,41 @@ fn new_tags(ctx: &Ctx<'_>, names: &[String]) -> Vec<(i64, String)> {
 /// <https://docs.joinmastodon.org/methods/statuses/#create>
 pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (auth, account_id) = auth::require_user(ctx, req, &["write:statuses"]).await?;
-    let now = ctx.now_ms();
     let idempotency_key = req.header("idempotency-key").map(str::trim).filter(|k| !k.is_empty());
     if let Some(key) = idempotency_key {
-        if let Some(id) = store::by_idempotency_key(ctx.db, account_id, key, now - IDEMPOTENCY_MS).await? {
+        let since = ctx.now_ms() - IDEMPOTENCY_MS;
+        if let Some(id) = store::by_idempotency_key(ctx.db, account_id, key, since).await? {
             if let Some(row) = store::get(ctx.db, Some(account_id), id).await? {
                 return render(ctx, Some(account_id), &row).await;
             }
         }
     }
     let params = req.params()?;
-    if params.non_empty("scheduled_at").is_some() {
-        return Err(ApiError::Invalid("Scheduled statuses are not supported yet".into())); // TODO(#3)
+    if let Some(at) = params.non_empty("scheduled_at") {
+        return scheduled_statuses::schedule(ctx, account_id, auth.token.app_id, &params, &at).await;
     }
-    let composed = compose(ctx, &params).await?;
+    let id = publish(ctx, account_id, Some(auth.token.app_id), &params, idempotency_key).await?;
+    let row = store::get(ctx.db, Some(account_id), id).await?.ok_or(ApiError::NotFound)?;
+    render(ctx, Some(account_id), &row).await
+}
+
+/// Checks create-status parameters without posting (for scheduling).
+pub async fn check(ctx: &Ctx<'_>, params: &Params) -> Result<(), ApiError> {
+    compose(ctx, params).await?;
+    if let Some(value) = params.get("poll") {
+        polls::parse(&Params::from_value(value.clone()))?;
+    }
+    if let Some(v) = params.non_empty("visibility") {
+        Visibility::parse(&v).ok_or_else(|| ApiError::Invalid(format!("Visibility is not valid: {v}")))?;
+    }
+    Ok(())
+}
+
+/// Posts a status from create-status parameters, now: for `create` and for scheduled statuses
+/// coming due. Returns the new status's id.
+pub async fn publish(ctx: &Ctx<'_>, account_id: i64, app_id: Option<i64>, params: &Params, idempotency_key: Option<&str>) -> Result<i64, ApiError> {
+    let now = ctx.now_ms();
+    let composed = compose(ctx, params).await?;
     let poll = match params.get("poll") {
         Some(value) => Some(polls::parse(&Params::from_value(value.clone()))?),
         None => None,
@@ -136,7 +158,7 @@ pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
         in_reply_to: parent.as_ref().map(|p| (p.id, p.account_id)),
         reblog_of_id: None,
         conversation_id: parent.as_ref().and_then(|p| p.conversation_id).unwrap_or(id),
-        application_id: Some(auth.token.app_id),
+        application_id: app_id,
         now,
     };
     let mut queries = store::create(&new, &new_tags(ctx, &composed.rendered.tags), &composed.mentioned, &[account_id]);
@@ -149,8 +171,7 @@ pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
     ctx.db.batch(&queries).await?;
     owner::invalidate(ctx);
     federation::publish(ctx, Event::StatusCreated { status_id: id.to_string() }).await?;
-    let row = store::get(ctx.db, Some(account_id), id).await?.ok_or(ApiError::NotFound)?;
-    render(ctx, Some(account_id), &row).await
+    Ok(id)
 }
 
 /// <https://docs.joinmastodon.org/methods/statuses/#get>

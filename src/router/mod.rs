@@ -12,7 +12,7 @@ use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
 use crate::mastodon::{
-    accounts, announcements, apps, conversations, domain_blocks, instance, lists, markers, notifications, oauth, polls, reports, search,
+    accounts, announcements, apps, conversations, domain_blocks, instance, lists, markers, notifications, oauth, polls, reports, scheduled_statuses, search,
     tags, timelines,
 };
 use crate::mastodon::relationships::{self, Action};
@@ -172,6 +172,10 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
             "unmute" => statuses::interact(ctx, req, id, Interaction::Unmute).await,
             _ => Err(ApiError::NotFound),
         },
+        (Get, ["api", "v1", "scheduled_statuses"]) => scheduled_statuses::index(ctx, req).await,
+        (Get, ["api", "v1", "scheduled_statuses", id]) => scheduled_statuses::show(ctx, req, id).await,
+        (Put, ["api", "v1", "scheduled_statuses", id]) => scheduled_statuses::update(ctx, req, id).await,
+        (Delete, ["api", "v1", "scheduled_statuses", id]) => scheduled_statuses::delete(ctx, req, id).await,
         (Get, ["api", "v1", "polls", id]) => polls::get(ctx, req, id).await,
         (Post, ["api", "v1", "polls", id, "votes"]) => polls::vote(ctx, req, id).await,
         (Get, ["api", "v1", "timelines", "home"]) => timelines::home(ctx, req).await,

@@ -75,6 +75,11 @@ impl Params {
         }
     }
 
+    /// The parameters as one JSON object (files left out), to store and replay later.
+    pub fn to_value(&self) -> Value {
+        Value::Object(self.values.clone())
+    }
+
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.values.get(key).filter(|v| !v.is_null())
     }

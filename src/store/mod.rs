@@ -11,6 +11,7 @@ pub mod polls;
 pub mod oauth;
 pub mod rate_limits;
 pub mod relationships;
+pub mod scheduled;
 pub mod search;
 pub mod statuses;
 pub mod tags;
