@@ -45,7 +45,7 @@ pub async fn relationships(db: &dyn Db, owner: i64, targets: &[i64]) -> Result<V
         &query!(
             "SELECT CAST(a.id AS TEXT) AS id, \
              EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ?1 AND f.target_account_id = a.id AND f.accepted_at IS NOT NULL) AS following, \
-             COALESCE((SELECT f.show_reblogs FROM follows f WHERE f.account_id = ?1 AND f.target_account_id = a.id), 1) AS showing_reblogs, \
+             COALESCE((SELECT f.show_reblogs FROM follows f WHERE f.account_id = ?1 AND f.target_account_id = a.id), 0) AS showing_reblogs, \
              COALESCE((SELECT f.notify FROM follows f WHERE f.account_id = ?1 AND f.target_account_id = a.id), 0) AS notifying, \
              (SELECT f.languages FROM follows f WHERE f.account_id = ?1 AND f.target_account_id = a.id) AS languages, \
              EXISTS (SELECT 1 FROM follows f WHERE f.account_id = a.id AND f.target_account_id = ?1 AND f.accepted_at IS NOT NULL) AS followed_by, \
@@ -282,7 +282,7 @@ mod tests {
         let rows = relationships(&db, 1, &[2, 99]).await.unwrap();
         assert_eq!(rows.len(), 1);
         let r = &rows[0];
-        assert!(r.followed_by && r.requested && !r.following && !r.blocking && r.showing_reblogs);
+        assert!(r.followed_by && r.requested && !r.following && !r.blocking && r.showing_reblogs, "a requested follow shows reblogs by default");
         assert_eq!(r.note, "met at a conference");
         let followers = list(&db, AccountList::Followers, 1, &Page { limit: 40, ..Default::default() }).await.unwrap();
         assert_eq!(followers.iter().map(|l| l.account_id).collect::<Vec<_>>(), [2]);
