@@ -40,6 +40,10 @@ if [ "$want_test" = "test" ]; then
   if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
   fi
+  step "masto.js for the JavaScript client scenario"
+  if [ ! -d tests/e2e/masto/node_modules/masto ] || [ tests/e2e/masto/package-lock.json -nt tests/e2e/masto/node_modules/.package-lock.json ]; then
+    (cd tests/e2e/masto && npm ci --no-audit --no-fund)
+  fi
   step "Python test environment (.venv)"
   [ -x .venv/bin/python ] || python3 -m venv .venv
   if ! .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt; then
