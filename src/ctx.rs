@@ -16,6 +16,7 @@ pub struct Ctx<'a> {
     pub ids: &'a IdGenerator,
     pub cache: &'a IsolateCache,
     pub jobs: &'a dyn crate::federation::Jobs,
+    pub blobs: &'a dyn Blobs,
 }
 
 /// State kept for the life of one isolate: data nearly every request needs and that changes only
@@ -59,4 +60,17 @@ pub trait Crypto {
     async fn generate_p256_key_pair(&self) -> Result<(String, String), CryptoError>;
     async fn pbkdf2_sha256(&self, password: &[u8], salt: &[u8], iterations: u32)
         -> Result<[u8; 32], CryptoError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("blob storage: {0}")]
+pub struct BlobError(pub String);
+
+/// Media files: R2 in the Worker (`MEDIA` binding), memory in tests.
+#[async_trait(?Send)]
+pub trait Blobs {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), BlobError>;
+    /// The bytes and content type stored under `key`.
+    async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, BlobError>;
+    async fn delete(&self, key: &str) -> Result<(), BlobError>;
 }

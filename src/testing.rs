@@ -26,6 +26,26 @@ pub struct TestEnv {
     pub ids: IdGenerator,
     pub cache: IsolateCache,
     pub jobs: RecordedJobs,
+    pub blobs: MemoryBlobs,
+}
+
+/// Blob storage in a map.
+#[derive(Default)]
+pub struct MemoryBlobs(pub std::cell::RefCell<std::collections::HashMap<String, (Vec<u8>, String)>>);
+
+#[async_trait::async_trait(?Send)]
+impl crate::ctx::Blobs for MemoryBlobs {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), crate::ctx::BlobError> {
+        self.0.borrow_mut().insert(key.to_string(), (bytes, content_type.to_string()));
+        Ok(())
+    }
+    async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, crate::ctx::BlobError> {
+        Ok(self.0.borrow().get(key).cloned())
+    }
+    async fn delete(&self, key: &str) -> Result<(), crate::ctx::BlobError> {
+        self.0.borrow_mut().remove(key);
+        Ok(())
+    }
 }
 
 impl TestEnv {
@@ -38,11 +58,12 @@ impl TestEnv {
             ids: IdGenerator::new(0),
             cache: IsolateCache::default(),
             jobs: RecordedJobs::default(),
+            blobs: MemoryBlobs::default(),
         }
     }
 
     pub fn ctx(&self) -> Ctx<'_> {
-        Ctx { config: &self.config, db: &self.db, crypto: &self.crypto, clock: &self.clock, ids: &self.ids, cache: &self.cache, jobs: &self.jobs }
+        Ctx { config: &self.config, db: &self.db, crypto: &self.crypto, clock: &self.clock, ids: &self.ids, cache: &self.cache, jobs: &self.jobs, blobs: &self.blobs }
     }
 
     pub fn advance(&self, ms: i64) {

@@ -59,7 +59,16 @@ pub async fn actor_response(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 pub fn person(owner: &AccountRow, ed25519_public_key: &[u8], config: &Config) -> Value {
     let account = Account::from_row(owner, config);
     let id = &owner.uri;
-    let image = |url: &str| json!({"type": "Image", "mediaType": "image/png", "url": url});
+    let image = |url: &str| {
+        let media_type = match url.rsplit('.').next() {
+            Some("jpg" | "jpeg") => "image/jpeg",
+            Some("gif") => "image/gif",
+            Some("webp") => "image/webp",
+            Some("avif") => "image/avif",
+            _ => "image/png",
+        };
+        json!({"type": "Image", "mediaType": media_type, "url": url})
+    };
     let attachment: Vec<Value> = account
         .fields
         .iter()

@@ -38,7 +38,17 @@ async fn credential_account(ctx: &Ctx<'_>, account_id: i64) -> Result<Credential
 pub async fn update_credentials(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, account_id) = auth::require_user(ctx, req, &["write:accounts"]).await?;
     let params = req.params()?;
-    let update = profile_update(&params, &ctx.config.public_url)?;
+    let mut update = profile_update(&params, &ctx.config.public_url)?;
+    // Images go to R2 last, after everything else was found valid.
+    for (field, slot) in [("avatar", &mut update.avatar_url), ("header", &mut update.header_url)] {
+        if let Some(file) = params.file(field) {
+            if !file.content_type.starts_with("image/") {
+                return Err(ApiError::Invalid(format!("{field} must be an image")));
+            }
+            let (key, _, _) = super::media::store_file(ctx, ctx.new_id(), file).await?;
+            *slot = Some(super::entities::media::file_url(ctx.config, &key));
+        }
+    }
     ctx.db.batch(&accounts::update_profile(account_id, &update, ctx.now_ms())).await?;
     owner::invalidate(ctx);
     Response::ok_json(&credential_account(ctx, account_id).await?)
@@ -47,11 +57,6 @@ pub async fn update_credentials(ctx: &Ctx<'_>, req: &Request) -> Result<Response
 /// Validates and renders a profile change. Nothing is written unless all of it is valid.
 fn profile_update(params: &Params, public_url: &str) -> Result<ProfileUpdate, ApiError> {
     let bool_param = |key: &str| params.bool(key).map_err(|key| ApiError::Invalid(format!("{key} must be a boolean")));
-    if params.file("avatar").is_some() || params.file("header").is_some() {
-        // TODO(#3): store avatar and header images in R2 once media lands; refusing beats
-        // pretending the upload worked.
-        return Err(ApiError::Invalid("Avatar and header uploads are not supported yet".into()));
-    }
     let mut update = ProfileUpdate {
         locked: bool_param("locked")?,
         bot: bool_param("bot")?,

@@ -25,7 +25,7 @@ pub fn version() -> String {
 
 pub const API_VERSION: u32 = 2;
 
-const SUPPORTED_MIME_TYPES: &[&str] = &[
+pub const SUPPORTED_MIME_TYPES: &[&str] = &[
     "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "video/mp4", "video/webm",
     "video/quicktime", "audio/mpeg", "audio/ogg", "audio/wave", "audio/wav", "audio/x-wav", "audio/mp4",
 ];

@@ -10,6 +10,7 @@ pub mod filters;
 pub mod instance;
 pub mod lists;
 pub mod markers;
+pub mod media;
 pub mod notifications;
 pub mod oauth;
 pub mod polls;

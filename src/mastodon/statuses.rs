@@ -49,20 +49,33 @@ async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, row: &StatusRow) -> Result<R
 
 /// Text and spoiler, checked and rendered: the shared part of posting and editing.
 struct Composed {
+    media_ids: Vec<i64>,
     text: String,
     spoiler_text: String,
     rendered: Rendered,
     mentioned: Vec<i64>,
 }
 
-async fn compose(ctx: &Ctx<'_>, params: &Params) -> Result<Composed, ApiError> {
-    if !params.strings("media_ids").is_empty() {
-        // TODO(#3): attach media once uploads to R2 land.
-        return Err(ApiError::Invalid("Media attachments are not supported yet".into()));
+/// `editing`: the status being edited, whose own media may stay attached.
+async fn compose(ctx: &Ctx<'_>, params: &Params, editing: Option<i64>) -> Result<Composed, ApiError> {
+    let media_ids: Vec<i64> = params.strings("media_ids").iter().map(|id| ids::parse(id).ok_or(ApiError::NotFound)).collect::<Result<_, _>>()?;
+    if media_ids.len() > super::instance::MAX_MEDIA_ATTACHMENTS as usize {
+        return Err(ApiError::Invalid(format!("You can attach at most {} files", super::instance::MAX_MEDIA_ATTACHMENTS)));
+    }
+    if !media_ids.is_empty() {
+        if params.get("poll").is_some() {
+            return Err(ApiError::Invalid("Cannot attach files to a post with a poll".into()));
+        }
+        let owner = owner::load(ctx).await?.id;
+        let found = crate::store::media::get_many(ctx.db, &media_ids).await?;
+        let usable = |id: &i64| found.iter().any(|m| m.id == *id && m.account_id == owner && (m.status_id.is_none() || m.status_id == editing));
+        if !media_ids.iter().all(usable) {
+            return Err(ApiError::Invalid("Media ids must name your own uploads that are not attached elsewhere".into()));
+        }
     }
     let text = params.str("status").unwrap_or_default();
     let spoiler_text = params.str("spoiler_text").unwrap_or_default().trim().to_string();
-    if text.trim().is_empty() && params.get("poll").is_none() {
+    if text.trim().is_empty() && params.get("poll").is_none() && media_ids.is_empty() {
         return Err(ApiError::Invalid("Text can't be blank".into()));
     }
     let length = text::character_count(&text) + spoiler_text.chars().count();
@@ -79,7 +92,7 @@ async fn compose(ctx: &Ctx<'_>, params: &Params) -> Result<Composed, ApiError> {
     };
     let rendered = text::render(&text, &config.public_url, &resolve);
     let mentioned = if rendered.mentions.is_empty() { Vec::new() } else { vec![owner.id] };
-    Ok(Composed { text, spoiler_text, rendered, mentioned })
+    Ok(Composed { media_ids, text, spoiler_text, rendered, mentioned })
 }
 
 fn new_tags(ctx: &Ctx<'_>, names: &[String]) -> Vec<(i64, String)> {
@@ -109,7 +122,7 @@ pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
 
 /// Checks create-status parameters without posting (for scheduling).
 pub async fn check(ctx: &Ctx<'_>, params: &Params) -> Result<(), ApiError> {
-    compose(ctx, params).await?;
+    compose(ctx, params, None).await?;
     if let Some(value) = params.get("poll") {
         polls::parse(&Params::from_value(value.clone()))?;
     }
@@ -123,7 +136,7 @@ pub async fn check(ctx: &Ctx<'_>, params: &Params) -> Result<(), ApiError> {
 /// coming due. Returns the new status's id.
 pub async fn publish(ctx: &Ctx<'_>, account_id: i64, app_id: Option<i64>, params: &Params, idempotency_key: Option<&str>) -> Result<i64, ApiError> {
     let now = ctx.now_ms();
-    let composed = compose(ctx, params).await?;
+    let composed = compose(ctx, params, None).await?;
     let poll = match params.get("poll") {
         Some(value) => Some(polls::parse(&Params::from_value(value.clone()))?),
         None => None,
@@ -167,6 +180,9 @@ pub async fn publish(ctx: &Ctx<'_>, account_id: i64, app_id: Option<i64>, params
     }
     if let Some(poll) = &poll {
         queries.extend(polls::create_queries(ctx, poll, id, now));
+    }
+    if !composed.media_ids.is_empty() {
+        queries.push(crate::store::media::attach(id, &composed.media_ids));
     }
     ctx.db.batch(&queries).await?;
     owner::invalidate(ctx);
@@ -240,7 +256,7 @@ pub async fn update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
         // TODO(#3): editing a poll resets its votes in Mastodon; not supported yet.
         return Err(ApiError::Invalid("Editing polls is not supported yet".into()));
     }
-    let composed = compose(ctx, &params).await?;
+    let composed = compose(ctx, &params, Some(row.id)).await?;
     let sensitive = params.bool("sensitive").map_err(|k| ApiError::Invalid(format!("{k} must be a boolean")))?;
     let sensitive = sensitive.unwrap_or(row.sensitive) || !composed.spoiler_text.is_empty();
     let language = params.non_empty("language").or_else(|| row.language.clone());
@@ -252,7 +268,13 @@ pub async fn update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
         language: language.as_deref(),
     };
     let versions = (ctx.new_id(), ctx.new_id());
-    ctx.db.batch(&store::edit(&row, &edit, versions, &new_tags(ctx, &composed.rendered.tags), ctx.now_ms())).await?;
+    let mut queries = store::edit(&row, &edit, versions, &new_tags(ctx, &composed.rendered.tags), ctx.now_ms());
+    // The edit's media list replaces the old one (when the client sends one).
+    if params.get("media_ids").is_some() {
+        queries.push(crate::store::media::detach_all_but(row.id, &composed.media_ids));
+        queries.push(crate::store::media::attach(row.id, &composed.media_ids));
+    }
+    ctx.db.batch(&queries).await?;
     federation::publish(ctx, Event::StatusUpdated { status_id: row.id.to_string() }).await?;
     let row = store::get(ctx.db, Some(account_id), row.id).await?.ok_or(ApiError::NotFound)?;
     render(ctx, Some(account_id), &row).await

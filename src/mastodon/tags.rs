@@ -177,7 +177,7 @@ pub async fn trending_statuses(ctx: &Ctx<'_>, req: &Request) -> Result<Response,
     let (offset, limit) = offset_and_limit(req, 20, 40);
     let since = crate::domain::ids::lower_bound_for((ctx.now_ms() - TREND_WINDOW_MS).max(0) as u64);
     let page = Page { min_id: None, since_id: Some(since), max_id: None, limit: 200 };
-    let mut rows = statuses::public(ctx.db, viewer, &page, Locality::All).await?;
+    let mut rows = statuses::public(ctx.db, viewer, &page, Locality::All, false).await?;
     rows.retain(|r| r.favourites_count + r.reblogs_count + r.replies_count > 0);
     rows.sort_by_key(|r| std::cmp::Reverse((r.favourites_count + 2 * r.reblogs_count + r.replies_count, r.id)));
     let rows: Vec<_> = rows.into_iter().skip(offset as usize).take(limit as usize).collect();

@@ -47,11 +47,7 @@ pub async fn home(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
 pub async fn public(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let viewer = viewer(ctx, req).await?;
     let params = req.query_params();
-    if flag(&params, "only_media")? {
-        // No status has media until uploads land (#3): an empty page is the true answer.
-        return respond(ctx, req, viewer, &[], "public").await;
-    }
-    let rows = store::public(ctx.db, viewer, &Page::from_params(&params), locality(&params)?).await?;
+    let rows = store::public(ctx.db, viewer, &Page::from_params(&params), locality(&params)?, flag(&params, "only_media")?).await?;
     respond(ctx, req, viewer, &rows, "public").await
 }
 
@@ -76,10 +72,8 @@ pub async fn tag(ctx: &Ctx<'_>, req: &Request, hashtag: &str) -> Result<Response
     any.push(hashtag.trim_start_matches('#').to_lowercase());
     let all = normalize(params.strings("all"));
     let none = normalize(params.strings("none"));
-    if flag(&params, "only_media")? {
-        return respond(ctx, req, viewer, &[], "public").await;
-    }
-    let rows = store::tagged(ctx.db, viewer, &Page::from_params(&params), &any, &all, &none, locality(&params)?).await?;
+    let filter = store::TagFilter { any, all, none, locality: locality(&params)?, only_media: flag(&params, "only_media")? };
+    let rows = store::tagged(ctx.db, viewer, &Page::from_params(&params), &filter).await?;
     respond(ctx, req, viewer, &rows, "public").await
 }
 

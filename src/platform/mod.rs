@@ -6,7 +6,7 @@ mod webcrypto;
 use worker::{event, Context, Env, Headers, MessageBatch, MessageExt, QueueRetryOptionsBuilder, ScheduleContext, ScheduledEvent};
 
 use crate::config::Config;
-use crate::ctx::{Clock, Ctx, IsolateCache};
+use crate::ctx::{BlobError, Blobs, Clock, Ctx, IsolateCache};
 use crate::federation::{self, Event, Jobs, QueueError};
 use crate::domain::ids::IdGenerator;
 use crate::router::{self, http};
@@ -14,6 +14,38 @@ use crate::router::{self, http};
 /// Binding names, as declared in wrangler.toml.
 const DB_BINDING: &str = "DB";
 const QUEUE_BINDING: &str = "FEDERATION";
+const MEDIA_BINDING: &str = "MEDIA";
+
+/// Media files in R2.
+struct R2(worker::Bucket);
+
+#[async_trait::async_trait(?Send)]
+impl Blobs for R2 {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), BlobError> {
+        let metadata = worker::HttpMetadata {
+            content_type: Some(content_type.to_string()),
+            content_language: None,
+            content_disposition: None,
+            content_encoding: None,
+            cache_control: None,
+            cache_expiry: None,
+        };
+        self.0.put(key, bytes).http_metadata(metadata).execute().await.map_err(|e| BlobError(e.to_string()))?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, BlobError> {
+        let Some(object) = self.0.get(key).execute().await.map_err(|e| BlobError(e.to_string()))? else { return Ok(None) };
+        let content_type = object.http_metadata().content_type.unwrap_or_else(|| "application/octet-stream".into());
+        let Some(body) = object.body() else { return Ok(None) };
+        let bytes = body.bytes().await.map_err(|e| BlobError(e.to_string()))?;
+        Ok(Some((bytes, content_type)))
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        self.0.delete(key).await.map_err(|e| BlobError(e.to_string()))
+    }
+}
 
 /// The queue producer.
 struct Queue(worker::Queue);
@@ -30,6 +62,7 @@ struct Parts {
     config: Config,
     db: d1::D1,
     jobs: Queue,
+    blobs: R2,
     isolate: &'static Isolate,
 }
 
@@ -38,7 +71,8 @@ impl Parts {
         let config = config(env).map_err(|e| e.to_string())?;
         let db = d1::D1(env.d1(DB_BINDING).map_err(|e| format!("binding {DB_BINDING}: {e}"))?);
         let jobs = Queue(env.queue(QUEUE_BINDING).map_err(|e| format!("binding {QUEUE_BINDING}: {e}"))?);
-        Ok(Parts { config, db, jobs, isolate: ISOLATE.with(|isolate| *isolate) })
+        let blobs = R2(env.bucket(MEDIA_BINDING).map_err(|e| format!("binding {MEDIA_BINDING}: {e}"))?);
+        Ok(Parts { config, db, jobs, blobs, isolate: ISOLATE.with(|isolate| *isolate) })
     }
 
     fn ctx(&self) -> Ctx<'_> {
@@ -50,6 +84,7 @@ impl Parts {
             ids: &self.isolate.ids,
             cache: &self.isolate.cache,
             jobs: &self.jobs,
+            blobs: &self.blobs,
         }
     }
 }

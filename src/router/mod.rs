@@ -12,7 +12,7 @@ use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
 use crate::mastodon::{
-    accounts, announcements, apps, conversations, domain_blocks, instance, lists, markers, notifications, oauth, polls, reports, scheduled_statuses, search,
+    accounts, announcements, apps, conversations, domain_blocks, instance, lists, markers, media, notifications, oauth, polls, reports, scheduled_statuses, search,
     tags, timelines,
 };
 use crate::mastodon::relationships::{self, Action};
@@ -20,8 +20,17 @@ use crate::store::relationships::AccountList;
 use crate::store::statuses::StatusList;
 use crate::web;
 
-/// Bodies above this are refused before parsing (media uploads will get their own limit).
+/// Bodies above this are refused before parsing; uploads have their own limit.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
+
+/// Whether a request may carry a file (media, avatar, header).
+fn is_upload(req: &Request) -> bool {
+    matches!(
+        (req.method, req.path.trim_end_matches('/')),
+        (Method::Post, "/api/v1/media" | "/api/v2/media") | (Method::Patch, "/api/v1/accounts/update_credentials")
+    )
+}
 
 pub async fn dispatch(ctx: &Ctx<'_>, req: Request) -> Response {
     let cors = wants_cors(&req.path);
@@ -43,7 +52,8 @@ pub async fn dispatch(ctx: &Ctx<'_>, req: Request) -> Response {
 
 async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let declared_length = req.header("content-length").and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
-    if req.body.len() > MAX_BODY_BYTES || declared_length > MAX_BODY_BYTES {
+    let limit = if is_upload(req) { MAX_UPLOAD_BYTES } else { MAX_BODY_BYTES };
+    if req.body.len() > limit || declared_length > limit {
         return Err(ApiError::PayloadTooLarge);
     }
     // Mastodon.py asks for `/api/v1/instance/`: a trailing slash names the same resource.
@@ -176,6 +186,10 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "scheduled_statuses", id]) => scheduled_statuses::show(ctx, req, id).await,
         (Put, ["api", "v1", "scheduled_statuses", id]) => scheduled_statuses::update(ctx, req, id).await,
         (Delete, ["api", "v1", "scheduled_statuses", id]) => scheduled_statuses::delete(ctx, req, id).await,
+        (Post, ["api", "v1" | "v2", "media"]) => media::upload(ctx, req).await,
+        (Get, ["api", "v1", "media", id]) => media::get(ctx, req, id).await,
+        (Put, ["api", "v1", "media", id]) => media::update(ctx, req, id).await,
+        (Get, ["media", ..]) => media::serve(ctx, path.trim_start_matches("/media/")).await,
         (Get, ["api", "v1", "polls", id]) => polls::get(ctx, req, id).await,
         (Post, ["api", "v1", "polls", id, "votes"]) => polls::vote(ctx, req, id).await,
         (Get, ["api", "v1", "timelines", "home"]) => timelines::home(ctx, req).await,

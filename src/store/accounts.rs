@@ -195,6 +195,9 @@ pub struct ProfileUpdate {
     pub default_privacy: Option<String>,
     pub default_sensitive: Option<bool>,
     pub default_language: Option<String>,
+    /// URLs of newly uploaded images.
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
 }
 
 /// Writes a profile change; `COALESCE` keeps every column the update leaves out.
@@ -208,9 +211,10 @@ pub fn update_profile(account_id: i64, u: &ProfileUpdate, now: i64) -> [Query; 2
             "UPDATE accounts SET display_name = COALESCE(?2, display_name), note = COALESCE(?3, note), \
              fields = COALESCE(?4, fields), locked = COALESCE(?5, locked), bot = COALESCE(?6, bot), \
              discoverable = COALESCE(?7, discoverable), indexable = COALESCE(?8, indexable), \
-             hide_collections = COALESCE(?9, hide_collections), updated_at = ?10 WHERE id = ?1",
+             hide_collections = COALESCE(?9, hide_collections), updated_at = ?10, \
+             avatar_remote_url = COALESCE(?11, avatar_remote_url), header_remote_url = COALESCE(?12, header_remote_url) WHERE id = ?1",
             account_id, u.display_name.clone(), u.note_html.clone(), fields, u.locked, u.bot,
-            u.discoverable, u.indexable, u.hide_collections, now
+            u.discoverable, u.indexable, u.hide_collections, now, u.avatar_url.clone(), u.header_url.clone()
         ),
         query!(
             "UPDATE local_users SET note_source = COALESCE(?2, note_source), \

@@ -39,6 +39,11 @@ impl From<&String> for Arg {
         Arg::Text(v.clone())
     }
 }
+impl From<f64> for Arg {
+    fn from(v: f64) -> Self {
+        Arg::Real(v)
+    }
+}
 impl<T: Into<Arg>> From<Option<T>> for Arg {
     fn from(v: Option<T>) -> Self {
         v.map_or(Arg::Null, Into::into)

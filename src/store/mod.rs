@@ -5,6 +5,7 @@ pub mod db;
 pub mod filters;
 pub mod instance;
 pub mod lists;
+pub mod media;
 pub mod misc;
 pub mod notifications;
 pub mod polls;

@@ -154,22 +154,38 @@ pub enum Locality {
     Remote,
 }
 
-pub async fn public(db: &dyn Db, viewer: Option<i64>, page: &Page, locality: Locality) -> Result<Vec<StatusRow>, StoreError> {
-    let (desc, asc) = paged_pair!(
-        "FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL \
-         AND (?5 IS NULL OR s.local = ?5)",
-        "s.id"
-    );
-    let local = match locality {
-        Locality::All => None,
-        Locality::Local => Some(1),
-        Locality::Remote => Some(0),
-    };
-    paged(db, desc, asc, viewer, page, vec![local.into()]).await
+impl Locality {
+    /// The `local` column value to match, none for all.
+    fn local(self) -> Option<i64> {
+        match self {
+            Locality::All => None,
+            Locality::Local => Some(1),
+            Locality::Remote => Some(0),
+        }
+    }
 }
 
-/// Public statuses with any of `any` (JSON array of normalized names), all of `all`, none of `none`.
-pub async fn tagged(db: &dyn Db, viewer: Option<i64>, page: &Page, any: &[String], all: &[String], none: &[String], locality: Locality) -> Result<Vec<StatusRow>, StoreError> {
+pub async fn public(db: &dyn Db, viewer: Option<i64>, page: &Page, locality: Locality, only_media: bool) -> Result<Vec<StatusRow>, StoreError> {
+    let (desc, asc) = paged_pair!(
+        "FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL \
+         AND (?5 IS NULL OR s.local = ?5) \
+         AND (?6 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
+        "s.id"
+    );
+    paged(db, desc, asc, viewer, page, vec![locality.local().into(), only_media.into()]).await
+}
+
+/// What a hashtag timeline shows: tags as normalized names.
+pub struct TagFilter {
+    pub any: Vec<String>,
+    pub all: Vec<String>,
+    pub none: Vec<String>,
+    pub locality: Locality,
+    pub only_media: bool,
+}
+
+/// Public statuses with any of `any`, all of `all`, none of `none`.
+pub async fn tagged(db: &dyn Db, viewer: Option<i64>, page: &Page, f: &TagFilter) -> Result<Vec<StatusRow>, StoreError> {
     let (desc, asc) = paged_pair!(
         "FROM statuses s WHERE s.id IN (SELECT st.status_id FROM status_tags st JOIN tags t ON t.id = st.tag_id \
            WHERE t.normalized IN (SELECT value FROM json_each(?5))) \
@@ -177,16 +193,13 @@ pub async fn tagged(db: &dyn Db, viewer: Option<i64>, page: &Page, any: &[String
            WHERE st.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?6))) = json_array_length(?6) \
          AND NOT EXISTS (SELECT 1 FROM status_tags st JOIN tags t ON t.id = st.tag_id \
            WHERE st.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?7))) \
-         AND s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL AND (?8 IS NULL OR s.local = ?8)",
+         AND s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL AND (?8 IS NULL OR s.local = ?8) \
+         AND (?9 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
         "s.id"
     );
     let json = |names: &[String]| serde_json::to_string(names).unwrap_or_else(|_| "[]".into());
-    let local = match locality {
-        Locality::All => None,
-        Locality::Local => Some(1),
-        Locality::Remote => Some(0),
-    };
-    paged(db, desc, asc, viewer, page, vec![json(any).into(), json(all).into(), json(none).into(), local.into()]).await
+    let args = vec![json(&f.any).into(), json(&f.all).into(), json(&f.none).into(), f.locality.local().into(), f.only_media.into()];
+    paged(db, desc, asc, viewer, page, args).await
 }
 
 /// Filters of `GET /api/v1/accounts/:id/statuses`.
@@ -726,10 +739,11 @@ mod tests {
     async fn public_timeline_leaves_out_unlisted() {
         let db = memory_db();
         seed(&db, 10).await;
-        let rows = public(&db, None, &Page { limit: 40, ..Default::default() }, Locality::All).await.unwrap();
+        let rows = public(&db, None, &Page { limit: 40, ..Default::default() }, Locality::All, false).await.unwrap();
         assert_eq!(rows.len(), 8);
         assert!(rows.iter().all(|r| r.visibility == "public"));
-        assert!(public(&db, None, &Page { limit: 40, ..Default::default() }, Locality::Remote).await.unwrap().is_empty());
+        assert!(public(&db, None, &Page { limit: 40, ..Default::default() }, Locality::Remote, false).await.unwrap().is_empty());
+        assert!(public(&db, None, &Page { limit: 40, ..Default::default() }, Locality::All, true).await.unwrap().is_empty());
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -738,12 +752,16 @@ mod tests {
         seed(&db, 12).await; // i = 0..12; "even" for even i, "three" for multiples of 3
         let page = Page { limit: 40, ..Default::default() };
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let count = |rows: Vec<StatusRow>| rows.len();
+        let count = |any: &[&str], all: &[&str], none: &[&str]| {
+            let f = TagFilter { any: s(any), all: s(all), none: s(none), locality: Locality::All, only_media: false };
+            let db = &db;
+            async move { tagged(db, None, &page, &f).await.unwrap().len() }
+        };
         // public ones only: i % 5 != 4 leaves out i = 4 and 9.
-        assert_eq!(count(tagged(&db, None, &page, &s(&["even"]), &[], &[], Locality::All).await.unwrap()), 5); // 0 2 6 8 10
-        assert_eq!(count(tagged(&db, None, &page, &s(&["even"]), &s(&["three"]), &[], Locality::All).await.unwrap()), 2); // 0 6
-        assert_eq!(count(tagged(&db, None, &page, &s(&["even"]), &[], &s(&["three"]), Locality::All).await.unwrap()), 3); // 2 8 10
-        assert_eq!(count(tagged(&db, None, &page, &s(&["odd", "even"]), &[], &[], Locality::All).await.unwrap()), 10);
+        assert_eq!(count(&["even"], &[], &[]).await, 5); // 0 2 6 8 10
+        assert_eq!(count(&["even"], &["three"], &[]).await, 2); // 0 6
+        assert_eq!(count(&["even"], &[], &["three"]).await, 3); // 2 8 10
+        assert_eq!(count(&["odd", "even"], &[], &[]).await, 10);
     }
 
     #[tokio::test(flavor = "current_thread")]

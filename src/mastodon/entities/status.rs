@@ -89,6 +89,7 @@ struct Related {
     mentions: HashMap<i64, Vec<MentionRow>>,
     apps: HashMap<i64, ApplicationRow>,
     polls: HashMap<i64, PollRow>,
+    media: HashMap<i64, Vec<Value>>,
     now: i64,
 }
 
@@ -129,7 +130,13 @@ pub async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow]) -> R
         HashMap::new()
     };
     let polls = crate::store::polls::of_statuses(ctx.db, viewer, &status_ids).await?.into_iter().map(|p| (p.status_id, p)).collect();
-    let related = Related { accounts, reblogged, tags, mentions, apps, polls, now: ctx.now_ms() };
+    let mut media: HashMap<i64, Vec<Value>> = HashMap::new();
+    for m in crate::store::media::of_statuses(ctx.db, &status_ids).await? {
+        if let Some(status_id) = m.status_id {
+            media.entry(status_id).or_default().push(super::media::entity(&m, ctx.config));
+        }
+    }
+    let related = Related { accounts, reblogged, tags, mentions, apps, polls, media, now: ctx.now_ms() };
     Ok(rows.iter().filter_map(|row| to_status(row, viewer.is_some(), &related, ctx.config)).collect())
 }
 
@@ -198,7 +205,7 @@ fn to_status(row: &StatusRow, with_viewer: bool, related: &Related, config: &Con
             .and_then(|id| related.apps.get(&id))
             .map(|a| Application { name: a.name.clone(), website: a.website.clone() }),
         account: Account::from_row(account, config),
-        media_attachments: Vec::new(),
+        media_attachments: related.media.get(&row.id).cloned().unwrap_or_default(),
         mentions: mentions
             .iter()
             .map(|m| Mention {

@@ -1,0 +1,43 @@
+//! MediaAttachment (<https://docs.joinmastodon.org/entities/MediaAttachment/>).
+use serde_json::{json, Value};
+
+use crate::config::Config;
+use crate::store::media::MediaRow;
+
+/// The public URL of a stored file (served by `web::assets::media` from R2).
+pub fn file_url(config: &Config, r2_key: &str) -> String {
+    config.url(&format!("/media/{r2_key}"))
+}
+
+pub fn entity(row: &MediaRow, config: &Config) -> Value {
+    let url = match (&row.r2_key, &row.remote_url) {
+        (Some(key), _) => file_url(config, key),
+        (None, Some(remote)) => remote.clone(),
+        (None, None) => String::new(),
+    };
+    let meta: Value = serde_json::from_str(&row.meta).unwrap_or_else(|_| json!({}));
+    // Android requires `meta.original` and `meta.small` with sizes; we keep one size.
+    let meta = match (meta["width"].as_u64(), meta["height"].as_u64()) {
+        (Some(w), Some(h)) if w > 0 && h > 0 => {
+            let size = json!({"width": w, "height": h, "size": format!("{w}x{h}"), "aspect": w as f64 / h as f64});
+            let mut meta = json!({"original": size.clone(), "small": size});
+            if let (Some(x), Some(y)) = (row.focus_x, row.focus_y) {
+                meta["focus"] = json!({"x": x, "y": y});
+            }
+            meta
+        }
+        _ => json!({}),
+    };
+    json!({
+        "id": row.id.to_string(),
+        "type": row.kind,
+        "url": url,
+        "preview_url": url,
+        "remote_url": row.remote_url,
+        "preview_remote_url": null,
+        "text_url": null,
+        "meta": meta,
+        "description": row.description,
+        "blurhash": row.blurhash,
+    })
+}
