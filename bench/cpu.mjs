@@ -3,49 +3,47 @@
 //   node bench/cpu.mjs noop PORT STATE_DIR OUT_JSON   the JS no-op baseline (bench/noop.mjs)
 // Writes {"workerd_pid", "node_pid", "port", "token"} to OUT_JSON once the worker answers, then
 // stays up until SIGTERM/SIGINT, when it disposes Miniflare (which stops workerd).
+// Also a module: bench/seed.mjs calls serve() with a hook that seeds D1 before OUT_JSON is written.
 import { Miniflare } from "miniflare";
 import { readFileSync, readdirSync, writeFileSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
-const [kind, portArg, stateDir, outPath] = process.argv.slice(2);
-if (!["topi", "noop"].includes(kind) || !portArg || !stateDir || !outPath) {
-  console.error("usage: node bench/cpu.mjs topi|noop PORT STATE_DIR OUT_JSON");
-  process.exit(2);
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+// Miniflare options for `kind` ("topi" or "noop") on 127.0.0.1:PORT, persisting under stateDir.
+export function options(kind, port, stateDir) {
+  const base = `http://127.0.0.1:${port}`;
+  const common = { host: "127.0.0.1", port, modules: true, compatibilityDate: "2026-04-01" };
+  return kind === "noop"
+    ? { ...common, scriptPath: join(root, "bench/noop.mjs") }
+    : {
+        ...common,
+        scriptPath: join(root, "build/worker/shim.mjs"),
+        // build/index.js is an ES module (Miniflare would take a bare .js for CommonJS) and does
+        // `import H from "./index_bg.wasm"`, instantiating the compiled module itself.
+        modulesRules: [
+          { type: "ESModule", include: ["**/*.js"] },
+          { type: "CompiledWasm", include: ["**/*.wasm"] },
+        ],
+        bindings: {
+          PUBLIC_URL: base,
+          ADMIN_USERNAME: "alice",
+          ADMIN_PASSWORD: "bench-password",
+          ALLOW_PASSWORD_GRANT: "true",
+        },
+        d1Databases: { DB: "id" },
+        r2Buckets: ["MEDIA"],
+        queueProducers: { FEDERATION: { queueName: "topi-federation" } },
+        defaultPersistRoot: stateDir,
+        d1Persist: join(stateDir, "d1"),
+        r2Persist: join(stateDir, "r2"),
+      };
 }
-const port = Number(portArg);
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const base = `http://127.0.0.1:${port}`;
-
-const common = { host: "127.0.0.1", port, modules: true, compatibilityDate: "2026-04-01" };
-const options = kind === "noop"
-  ? { ...common, scriptPath: join(root, "bench/noop.mjs") }
-  : {
-      ...common,
-      scriptPath: join(root, "build/worker/shim.mjs"),
-      // build/index.js is an ES module (Miniflare would take a bare .js for CommonJS) and does
-      // `import H from "./index_bg.wasm"`, instantiating the compiled module itself.
-      modulesRules: [
-        { type: "ESModule", include: ["**/*.js"] },
-        { type: "CompiledWasm", include: ["**/*.wasm"] },
-      ],
-      bindings: {
-        PUBLIC_URL: base,
-        ADMIN_USERNAME: "alice",
-        ADMIN_PASSWORD: "bench-password",
-        ALLOW_PASSWORD_GRANT: "true",
-      },
-      d1Databases: { DB: "id" },
-      r2Buckets: ["MEDIA"],
-      queueProducers: { FEDERATION: { queueName: "topi-federation" } },
-      defaultPersistRoot: stateDir,
-      d1Persist: join(stateDir, "d1"),
-      r2Persist: join(stateDir, "r2"),
-    };
 
 // Statements of a migration file: `--` comments dropped, split on `;` outside quotes, keeping
 // CREATE TRIGGER … BEGIN … END; bodies whole.
-function statements(sql) {
+export function statements(sql) {
   const out = [];
   let cur = "";
   for (let i = 0; i < sql.length; i++) {
@@ -67,7 +65,7 @@ function statements(sql) {
   return out;
 }
 
-async function migrate(mf) {
+export async function migrate(mf) {
   const db = await mf.getD1Database("DB");
   const dir = join(root, "migrations");
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
@@ -76,7 +74,7 @@ async function migrate(mf) {
   }
 }
 
-async function form(path, fields) {
+export async function form(base, path, fields) {
   const res = await fetch(base + path, { method: "POST", body: new URLSearchParams(fields) });
   const text = await res.text();
   if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${text.slice(0, 500)}`);
@@ -84,7 +82,7 @@ async function form(path, fields) {
 }
 
 // workerd CPU (utime + stime, in clock ticks) so far.
-function ticks(pid) {
+export function ticks(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return Number(fields[11]) + Number(fields[12]);
@@ -95,14 +93,14 @@ function ticks(pid) {
 // login creates the owner (RSA-2048 + Ed25519 keys, PBKDF2 hash) and checks the password;
 // LOGINS further logins measure one PBKDF2 verification each.
 const LOGINS = 10;
-async function tokenAndFirstStart(pid) {
+export async function tokenAndFirstStart(base, pid) {
   const msPerTick = 1000 / Number(process.env.CLK_TCK || 100);
   const t0 = ticks(pid);
-  const app = await form("/api/v1/apps", {
+  const app = await form(base, "/api/v1/apps", {
     client_name: "bench", redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read write",
   });
   const t1 = ticks(pid);
-  const login = () => form("/oauth/token", {
+  const login = () => form(base, "/oauth/token", {
     grant_type: "password", username: "alice", password: "bench-password",
     client_id: app.client_id, client_secret: app.client_secret, scope: "read write",
   });
@@ -121,7 +119,7 @@ async function tokenAndFirstStart(pid) {
 }
 
 // The workerd process Miniflare spawned: a descendant of this node process.
-function workerdPid() {
+export function workerdPid() {
   const parent = (pid) => {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -141,27 +139,41 @@ function workerdPid() {
   return found[0];
 }
 
-const mf = new Miniflare(options);
-let stopping = false;
-const stop = async (code) => {
-  if (stopping) return;
-  stopping = true;
-  try { await mf.dispose(); } finally { process.exit(code); }
-};
-process.on("SIGTERM", () => stop(0));
-process.on("SIGINT", () => stop(0));
+// Runs one worker until SIGTERM/SIGINT. For "topi": migrations, then a token; then
+// `await hook(mf, info)` (it may add fields to info); then writes info to outPath.
+export async function serve(kind, port, stateDir, outPath, hook) {
+  const mf = new Miniflare(options(kind, port, stateDir));
+  let stopping = false;
+  const stop = async (code) => {
+    if (stopping) return;
+    stopping = true;
+    try { await mf.dispose(); } finally { process.exit(code); }
+  };
+  process.on("SIGTERM", () => stop(0));
+  process.on("SIGINT", () => stop(0));
 
-try {
-  await mf.ready;
-  const info = { workerd_pid: workerdPid(), node_pid: process.pid, port, token: "" };
-  if (kind === "topi") {
-    await migrate(mf);
-    Object.assign(info, await tokenAndFirstStart(info.workerd_pid));
+  try {
+    await mf.ready;
+    const info = { workerd_pid: workerdPid(), node_pid: process.pid, port, token: "" };
+    if (kind === "topi") {
+      await migrate(mf);
+      Object.assign(info, await tokenAndFirstStart(`http://127.0.0.1:${port}`, info.workerd_pid));
+    }
+    if (hook) await hook(mf, info);
+    writeFileSync(outPath + ".tmp", JSON.stringify(info) + "\n");
+    renameSync(outPath + ".tmp", outPath);
+  } catch (e) {
+    console.error(`bench (${kind} on :${port}): ${e.stack ?? e}`);
+    await stop(1);
   }
-  writeFileSync(outPath + ".tmp", JSON.stringify(info) + "\n");
-  renameSync(outPath + ".tmp", outPath);
-} catch (e) {
-  console.error(`bench/cpu.mjs (${kind}): ${e.stack ?? e}`);
-  await stop(1);
+  setInterval(() => {}, 1 << 30); // stay up until signalled
 }
-setInterval(() => {}, 1 << 30); // stay up until signalled
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [kind, portArg, stateDir, outPath] = process.argv.slice(2);
+  if (!["topi", "noop"].includes(kind) || !portArg || !stateDir || !outPath) {
+    console.error("usage: node bench/cpu.mjs topi|noop PORT STATE_DIR OUT_JSON");
+    process.exit(2);
+  }
+  await serve(kind, Number(portArg), stateDir, outPath);
+}
