@@ -141,6 +141,6 @@ pub async fn of_account(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Respon
 pub async fn timeline(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["read:lists"]).await?;
     let list = find(ctx, owner, id).await?;
-    let rows = statuses::list_timeline(ctx.db, owner, list.id, &Page::from_params(&req.query_params())).await?;
+    let rows = statuses::list_timeline(ctx.db, owner, list.id, &list.replies_policy, &Page::from_params(&req.query_params())).await?;
     timelines::respond(ctx, req, Some(owner), &rows, "home").await
 }

@@ -32,7 +32,8 @@ async fn render(ctx: &Ctx<'_>, viewer: i64, rows: &[NotificationRow]) -> Result<
     let accounts = accounts::get_many(ctx.db, &account_ids).await?;
     let status_ids: Vec<i64> = rows.iter().filter_map(|r| r.status_id).collect();
     let status_rows = statuses::get_many(ctx.db, Some(viewer), &status_ids).await?;
-    let mut rendered = status::render(ctx, Some(viewer), &status_rows).await?;
+    // A notification whose post a `hide` filter removes is left out with it.
+    let mut rendered = status::render_in(ctx, Some(viewer), &status_rows, "notifications").await?;
     let mut out = Vec::new();
     for row in rows {
         let Some(account) = accounts.iter().find(|a| a.id == row.from_account_id) else { continue };

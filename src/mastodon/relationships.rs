@@ -263,3 +263,25 @@ pub async fn suggestions(ctx: &Ctx<'_>, req: &Request, v2: bool) -> Result<Respo
         .collect();
     Response::ok_json(&wrapped)
 }
+
+/// <https://docs.joinmastodon.org/methods/accounts/#familiar_followers>
+pub async fn familiar_followers(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let (_, owner) = auth::require_user(ctx, req, &["read:follows"]).await?;
+    let wanted: Vec<i64> = req.query_params().strings("id").iter().filter_map(|id| ids::parse(id)).collect();
+    let pairs = store::familiar_followers(ctx.db, owner, &wanted).await?;
+    let follower_ids: Vec<i64> = pairs.iter().map(|(_, f)| *f).collect();
+    let followers = accounts::get_many(ctx.db, &follower_ids).await?;
+    let items: Vec<serde_json::Value> = wanted
+        .iter()
+        .map(|target| {
+            let accounts: Vec<Account> = pairs
+                .iter()
+                .filter(|(t, _)| t == target)
+                .filter_map(|(_, f)| followers.iter().find(|a| a.id == *f))
+                .map(|a| Account::from_row(a, ctx.config))
+                .collect();
+            serde_json::json!({"id": target.to_string(), "accounts": accounts})
+        })
+        .collect();
+    Response::ok_json(&items)
+}

@@ -92,6 +92,7 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "accounts", "lookup"]) => accounts::lookup(ctx, req).await,
         (Get, ["api", "v1", "accounts", "search"]) => search::accounts(ctx, req).await,
         (Get, ["api", "v2", "search"]) => search::v2(ctx, req).await,
+        (Get, ["api", "v1", "accounts", "familiar_followers"]) => relationships::familiar_followers(ctx, req).await,
         (Get, ["api", "v1", "accounts", "relationships"]) => relationships::relationships(ctx, req).await,
         (Get, ["api", "v1", "accounts", id]) => accounts::get(ctx, req, id).await,
         (Get, ["api", "v1", "accounts", id, "followers"]) => relationships::follow_list(ctx, req, id, AccountList::Followers).await,

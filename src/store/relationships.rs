@@ -252,6 +252,29 @@ pub async fn suggestions(db: &dyn Db, owner: i64, limit: i64) -> Result<Vec<i64>
     Ok(rows.into_iter().map(|s| s.id).collect())
 }
 
+/// For each target, the accounts the owner follows that follow it too.
+pub async fn familiar_followers(db: &dyn Db, owner: i64, targets: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
+    #[derive(Deserialize)]
+    struct Pair {
+        #[serde(deserialize_with = "sqlite_id")]
+        target: i64,
+        #[serde(deserialize_with = "sqlite_id")]
+        follower: i64,
+    }
+    let rows: Vec<Pair> = db::all(
+        db,
+        &query!(
+            "SELECT CAST(theirs.target_account_id AS TEXT) AS target, CAST(theirs.account_id AS TEXT) AS follower \
+             FROM follows theirs JOIN follows mine ON mine.target_account_id = theirs.account_id \
+             WHERE mine.account_id = ?1 AND mine.accepted_at IS NOT NULL AND theirs.accepted_at IS NOT NULL \
+             AND theirs.target_account_id IN (SELECT value FROM json_each(?2))",
+            owner, id_list(targets)
+        ),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|p| (p.target, p.follower)).collect())
+}
+
 pub fn set_note(owner: i64, target: i64, comment: &str) -> Query {
     query!(
         "INSERT INTO account_notes (account_id, target_account_id, comment) VALUES (?1, ?2, ?3) \

@@ -117,23 +117,33 @@ macro_rules! paged_pair {
     };
 }
 
-/// The home timeline: the feed rows fanned out on write, one indexed range scan.
+/// The home timeline: the feed rows fanned out on write, one indexed range scan. Members of
+/// the owner's exclusive lists are read only in those lists.
 pub async fn home(db: &dyn Db, viewer: i64, page: &Page) -> Result<Vec<StatusRow>, StoreError> {
     let (desc, asc) = paged_pair!(
-        "FROM home_feed h JOIN statuses s ON s.id = h.status_id WHERE h.account_id = ?1 AND s.deleted_at IS NULL",
+        "FROM home_feed h JOIN statuses s ON s.id = h.status_id WHERE h.account_id = ?1 AND s.deleted_at IS NULL \
+         AND (s.account_id = ?1 OR NOT EXISTS (SELECT 1 FROM list_accounts la JOIN lists l ON l.id = la.list_id \
+              WHERE l.account_id = ?1 AND l.exclusive = 1 AND la.account_id = s.account_id))",
         "h.status_id"
     );
     paged(db, desc, asc, Some(viewer), page, vec![]).await
 }
 
-/// A list's timeline: the owner's home feed narrowed to the list's members.
-pub async fn list_timeline(db: &dyn Db, viewer: i64, list_id: i64, page: &Page) -> Result<Vec<StatusRow>, StoreError> {
+/// A list's timeline: the owner's home feed narrowed to the list's members. Replies to others
+/// follow the list's `replies_policy`: `list` (to members or the owner), `followed` (to accounts
+/// the owner follows, or the owner), `none`.
+pub async fn list_timeline(db: &dyn Db, viewer: i64, list_id: i64, replies_policy: &str, page: &Page) -> Result<Vec<StatusRow>, StoreError> {
     let (desc, asc) = paged_pair!(
         "FROM home_feed h JOIN statuses s ON s.id = h.status_id WHERE h.account_id = ?1 AND s.deleted_at IS NULL \
-         AND s.account_id IN (SELECT account_id FROM list_accounts WHERE list_id = ?5)",
+         AND s.account_id IN (SELECT account_id FROM list_accounts WHERE list_id = ?5) \
+         AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id \
+              OR (?6 = 'list' AND (s.in_reply_to_account_id = ?1 OR s.in_reply_to_account_id IN \
+                  (SELECT account_id FROM list_accounts WHERE list_id = ?5))) \
+              OR (?6 = 'followed' AND (s.in_reply_to_account_id = ?1 OR EXISTS (SELECT 1 FROM follows f \
+                  WHERE f.account_id = ?1 AND f.target_account_id = s.in_reply_to_account_id AND f.accepted_at IS NOT NULL))))",
         "h.status_id"
     );
-    paged(db, desc, asc, Some(viewer), page, vec![list_id.into()]).await
+    paged(db, desc, asc, Some(viewer), page, vec![list_id.into(), replies_policy.into()]).await
 }
 
 /// Public statuses whose preview card links to `url` (the link timeline of Mastodon 4.3).
@@ -762,6 +772,46 @@ mod tests {
         assert_eq!(count(&["even"], &["three"], &[]).await, 2); // 0 6
         assert_eq!(count(&["even"], &[], &["three"]).await, 3); // 2 8 10
         assert_eq!(count(&["odd", "even"], &[], &[]).await, 10);
+    }
+
+    /// Remote statuses in the owner's home: bob (in an exclusive list) posts, and replies to carol.
+    #[tokio::test(flavor = "current_thread")]
+    async fn exclusive_lists_and_replies_policies_shape_timelines() {
+        let db = memory_db();
+        seed(&db, 1).await;
+        for (id, name) in [(2, "bob"), (3, "carol")] {
+            db.run(&query!(
+                "INSERT INTO accounts (id, username, domain, uri, created_at, updated_at) VALUES (?1, ?2, 'r.example', ?2, 0, 0)",
+                id as i64, name
+            ))
+            .await
+            .unwrap();
+        }
+        db.run(&query!("INSERT INTO follows (id, account_id, target_account_id, accepted_at, created_at) VALUES (9, 1, 2, 1, 1)")).await.unwrap();
+        let post = |id: i64, reply_to: Option<(i64, i64)>| {
+            let uri = format!("https://r.example/s/{id}");
+            let new = NewStatus {
+                id, uri: &uri, url: None, account_id: 2, local: false, visibility: "public", content: "<p>b</p>", text: None,
+                spoiler_text: "", sensitive: false, language: None, in_reply_to: reply_to, reblog_of_id: None,
+                conversation_id: id, application_id: None, now: id,
+            };
+            create(&new, &[], &[], &[OWNER])
+        };
+        let original = crate::domain::ids::from_parts(1_800_000_000_000, 1);
+        let reply_to_carol = crate::domain::ids::from_parts(1_800_000_000_001, 1);
+        db.run(&query!("INSERT INTO statuses (id, uri, account_id, local, visibility, created_at, updated_at) VALUES (5, 'c', 3, 0, 'public', 0, 0)")).await.unwrap();
+        db.batch(&post(original, None)).await.unwrap();
+        db.batch(&post(reply_to_carol, Some((5, 3)))).await.unwrap();
+        db.run(&query!("INSERT INTO lists (id, account_id, title, replies_policy, exclusive, created_at) VALUES (7, 1, 'b', 'list', 0, 0)")).await.unwrap();
+        db.run(&query!("INSERT INTO list_accounts (list_id, account_id) VALUES (7, 2)")).await.unwrap();
+        let page = Page { limit: 40, ..Default::default() };
+        let ids = |rows: Vec<StatusRow>| rows.iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(list_timeline(&db, OWNER, 7, "list", &page).await.unwrap()), [original], "carol is not on the list");
+        assert_eq!(ids(list_timeline(&db, OWNER, 7, "none", &page).await.unwrap()), [original]);
+        assert!(home(&db, OWNER, &page).await.unwrap().iter().any(|r| r.account_id == 2));
+        db.run(&query!("UPDATE lists SET exclusive = 1 WHERE id = 7")).await.unwrap();
+        assert!(!home(&db, OWNER, &page).await.unwrap().iter().any(|r| r.account_id == 2), "exclusive lists keep their members out of home");
+        assert_eq!(home(&db, OWNER, &page).await.unwrap().len(), 1, "the owner's own post stays");
     }
 
     #[tokio::test(flavor = "current_thread")]
