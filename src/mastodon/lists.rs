@@ -1,7 +1,6 @@
 //! <https://docs.joinmastodon.org/methods/lists/> and the list timeline.
 use serde_json::{json, Value};
 
-use super::entities::account::Account;
 use super::timelines;
 use crate::ctx::Ctx;
 use crate::domain::ids;
@@ -89,9 +88,7 @@ pub async fn members(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response,
     };
     let page = Page::with_limits(&params, 40, 80);
     let member_ids = store::members(ctx.db, list.id, page.max_id, limit).await?;
-    let found = accounts::get_many(ctx.db, &member_ids).await?;
-    let accounts: Vec<Account> =
-        member_ids.iter().filter_map(|id| found.iter().find(|a| a.id == *id)).map(|a| Account::from_row(a, ctx.config)).collect();
+    let accounts = super::entities::account::in_order(ctx, &member_ids).await?;
     Ok(super::paginated(ctx, req, &accounts, &member_ids))
 }
 

@@ -221,10 +221,7 @@ pub async fn v2_group_accounts(ctx: &Ctx<'_>, req: &Request, key: &str) -> Resul
             ids.push(r.from_account_id);
         }
     }
-    let found = accounts::get_many(ctx.db, &ids).await?;
-    let accounts: Vec<Account> =
-        ids.iter().filter_map(|id| found.iter().find(|a| a.id == *id)).map(|a| Account::from_row(a, ctx.config)).collect();
-    Response::ok_json(&accounts)
+    Response::ok_json(&super::entities::account::in_order(ctx, &ids).await?)
 }
 
 pub async fn v2_dismiss(ctx: &Ctx<'_>, req: &Request, key: &str) -> Result<Response, ApiError> {

@@ -4,7 +4,7 @@
 //! delivering it is the federation consumer's job (#4).
 use serde::Serialize;
 
-use super::entities::account::Account;
+use super::entities::account::{self, Account};
 use super::paginated;
 use crate::ctx::Ctx;
 use crate::domain::ids;
@@ -14,7 +14,7 @@ use crate::owner;
 use crate::router::auth;
 use crate::router::error::ApiError;
 use crate::router::http::{Request, Response};
-use crate::store::accounts::{self, AccountRow};
+use crate::store::accounts;
 use crate::store::relationships::{self as store, AccountList, NewFollow, RelationshipRow};
 
 #[derive(Debug, Serialize)]
@@ -80,14 +80,7 @@ async fn relationship(ctx: &Ctx<'_>, owner: i64, target: i64) -> Result<Response
 /// A list of accounts in the order of `rows`, paged by the rows' keys.
 async fn account_page(ctx: &Ctx<'_>, req: &Request, rows: &[store::Listed]) -> Result<Response, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
-    let owner = owner::load(ctx).await?;
-    let mut found: Vec<AccountRow> = accounts::get_many(ctx.db, &ids).await?;
-    found.push(owner);
-    let accounts: Vec<Account> = ids
-        .iter()
-        .filter_map(|id| found.iter().find(|a| a.id == *id))
-        .map(|a| Account::from_row(a, ctx.config))
-        .collect();
+    let accounts = account::in_order(ctx, &ids).await?;
     let keys: Vec<i64> = rows.iter().map(|r| r.row_id).collect();
     Ok(paginated(ctx, req, &accounts, &keys))
 }
@@ -251,9 +244,7 @@ pub async fn suggestions(ctx: &Ctx<'_>, req: &Request, v2: bool) -> Result<Respo
     let (_, owner) = auth::require_user(ctx, req, &["read"]).await?;
     let limit = req.query_params().str("limit").and_then(|l| l.parse::<i64>().ok()).unwrap_or(40).clamp(1, 80);
     let ids = store::suggestions(ctx.db, owner, limit).await?;
-    let found = accounts::get_many(ctx.db, &ids).await?;
-    let accounts: Vec<Account> =
-        ids.iter().filter_map(|id| found.iter().find(|a| a.id == *id)).map(|a| Account::from_row(a, ctx.config)).collect();
+    let accounts = account::in_order(ctx, &ids).await?;
     if !v2 {
         return Response::ok_json(&accounts);
     }

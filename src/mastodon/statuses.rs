@@ -462,12 +462,7 @@ pub async fn actors(ctx: &Ctx<'_>, req: &Request, id: &str, which: Actors) -> Re
         Actors::RebloggedBy => store::reblogged_by(ctx.db, row.id, &page).await?,
     };
     let account_ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
-    let found = accounts::get_many(ctx.db, &account_ids).await?;
-    let accounts: Vec<Account> = account_ids
-        .iter()
-        .filter_map(|id| found.iter().find(|a| a.id == *id))
-        .map(|a| Account::from_row(a, ctx.config))
-        .collect();
+    let accounts = super::entities::account::in_order(ctx, &account_ids).await?;
     let keys: Vec<i64> = rows.iter().map(|r| r.row_id).collect();
     Ok(paginated(ctx, req, &accounts, &keys))
 }

@@ -5,8 +5,9 @@ use super::db::{self, sqlite_bool, sqlite_id, sqlite_opt_id, Db, Query, StoreErr
 use crate::query;
 
 /// `SELECT` of every `AccountRow` column, ids cast to text (see `domain::ids`).
+#[macro_export]
 macro_rules! select_accounts {
-    ($where:literal) => {
+    ($($where:literal),+) => {
         concat!(
             "SELECT CAST(a.id AS TEXT) AS id, a.username, a.domain, a.uri, a.url, a.display_name, ",
             "a.note, a.fields, a.avatar_remote_url, a.header_remote_url, a.locked, a.bot, a.group_actor, ",
@@ -14,7 +15,7 @@ macro_rules! select_accounts {
             "a.shared_inbox_url, a.public_key_id, a.public_key_pem, a.also_known_as, ",
             "CAST(a.moved_to_account_id AS TEXT) AS moved_to_account_id, a.followers_count, a.following_count, ",
             "a.statuses_count, a.last_status_at, a.created_at, a.updated_at FROM accounts a ",
-            $where
+            $($where),+
         )
     };
 }

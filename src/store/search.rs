@@ -57,13 +57,7 @@ pub async fn accounts(db: &dyn Db, q: &AccountQuery<'_>, following_of: Option<i6
     db::all(
         db,
         &query!(
-            concat!(
-                "SELECT CAST(a.id AS TEXT) AS id, a.username, a.domain, a.uri, a.url, a.display_name, ",
-                "a.note, a.fields, a.avatar_remote_url, a.header_remote_url, a.locked, a.bot, a.group_actor, ",
-                "a.discoverable, a.indexable, a.hide_collections, a.emojis, a.actor_type, a.inbox_url, ",
-                "a.shared_inbox_url, a.public_key_id, a.public_key_pem, a.also_known_as, ",
-                "CAST(a.moved_to_account_id AS TEXT) AS moved_to_account_id, a.followers_count, a.following_count, ",
-                "a.statuses_count, a.last_status_at, a.created_at, a.updated_at FROM accounts a ",
+            crate::select_accounts!(
                 "WHERE a.suspended_at IS NULL AND (",
                 "  (?1 IS NOT NULL AND (substr(lower(a.username), 1, length(?1)) = lower(?1) OR substr(lower(a.display_name), 1, length(?1)) = lower(?1)))",
                 "  OR (?2 IS NOT NULL AND lower(a.username) = lower(?2) AND ifnull(lower(a.domain), '') = lower(?3))) ",

@@ -127,6 +127,16 @@ impl Account {
     }
 }
 
+/// Renders the accounts with these ids in this order (the owner comes from the isolate cache);
+/// ids of accounts that are gone are skipped.
+pub async fn in_order(ctx: &crate::ctx::Ctx<'_>, ids: &[i64]) -> Result<Vec<Account>, crate::router::error::ApiError> {
+    let owner = crate::owner::load(ctx).await?;
+    let others: Vec<i64> = ids.iter().copied().filter(|id| *id != owner.id).collect();
+    let mut found = crate::store::accounts::get_many(ctx.db, &others).await?;
+    found.push(owner);
+    Ok(ids.iter().filter_map(|id| found.iter().find(|a| a.id == *id)).map(|a| Account::from_row(a, ctx.config)).collect())
+}
+
 /// Mastodon reports account creation at midnight UTC, so as not to reveal when someone signed up.
 fn midnight(ms: i64) -> i64 {
     ms - ms.rem_euclid(86_400_000)
