@@ -28,6 +28,8 @@ pub struct IsolateCache {
     pub owner: RefCell<Option<(i64, crate::owner::Owner)>>,
     pub instance_keys: RefCell<Option<crate::store::instance::InstanceKeysRow>>,
     pub instance_summary: RefCell<Option<(i64, crate::store::instance::Summary)>>,
+    /// The owner's filters; every timeline page consults them.
+    pub filters: RefCell<Option<(i64, Vec<crate::store::filters::Filter>)>>,
 }
 
 impl Ctx<'_> {

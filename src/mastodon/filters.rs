@@ -37,10 +37,27 @@ pub fn entity(f: &Filter) -> Value {
     })
 }
 
-/// The owner's active filters for `context`, loaded once per rendered page.
+/// How long an isolate reuses the owner's filters; changes made here clear them at once.
+const FILTERS_FRESH_MS: i64 = 10_000;
+
+/// The owner's active filters for `context`, through the isolate cache.
 pub async fn active(ctx: &Ctx<'_>, owner: i64, context: &str) -> Result<Vec<Filter>, ApiError> {
-    let all = store::all(ctx.db, owner, Some(ctx.now_ms())).await?;
-    Ok(all.into_iter().filter(|f| contexts(&f.row).iter().any(|c| c == context)).collect())
+    let now = ctx.now_ms();
+    let cached = ctx.cache.filters.borrow().as_ref().filter(|(at, _)| now - at < FILTERS_FRESH_MS).map(|(_, f)| f.clone());
+    let all = match cached {
+        Some(all) => all,
+        None => {
+            let all = store::all(ctx.db, owner, None).await?;
+            *ctx.cache.filters.borrow_mut() = Some((now, all.clone()));
+            all
+        }
+    };
+    let live = |f: &Filter| f.row.expires_at.is_none_or(|at| at > now);
+    Ok(all.into_iter().filter(|f| live(f) && contexts(&f.row).iter().any(|c| c == context)).collect())
+}
+
+fn forget_cached(ctx: &Ctx<'_>) {
+    *ctx.cache.filters.borrow_mut() = None;
 }
 
 /// Mastodon's FilterResult list for one status (its id, content warning and HTML): which
@@ -185,6 +202,7 @@ pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
     let mut queries = vec![store::create(owner, &filter.row, now)];
     queries.extend(keyword_changes(ctx, &params, &filter)?);
     ctx.db.batch(&queries).await?;
+    forget_cached(ctx);
     Response::ok_json(&entity(&find(ctx, owner, &filter.row.id.to_string()).await?))
 }
 
@@ -196,6 +214,7 @@ pub async fn update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     let mut queries = vec![store::update(owner, &row)];
     queries.extend(keyword_changes(ctx, &params, &filter)?);
     ctx.db.batch(&queries).await?;
+    forget_cached(ctx);
     Response::ok_json(&entity(&find(ctx, owner, id).await?))
 }
 
@@ -203,6 +222,7 @@ pub async fn delete(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     let (_, owner) = auth::require_user(ctx, req, &["write:filters"]).await?;
     let filter = find(ctx, owner, id).await?;
     ctx.db.batch(&store::delete(owner, filter.row.id)).await?;
+    forget_cached(ctx);
     Response::ok_json(&json!({}))
 }
 
@@ -226,6 +246,7 @@ pub async fn add_keyword(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Respo
     let whole_word = params.bool("whole_word").map_err(|k| ApiError::Invalid(format!("{k} must be a boolean")))?.unwrap_or(true);
     let k = KeywordRow { id: ctx.new_id(), filter_id: filter.row.id, keyword, whole_word };
     ctx.db.run(&store::add_keyword(&k)).await?;
+    forget_cached(ctx);
     Response::ok_json(&keyword_entity(&k))
 }
 
@@ -252,9 +273,11 @@ pub async fn keyword(ctx: &Ctx<'_>, req: &Request, id: &str, change: Change) -> 
                 k.whole_word = w;
             }
             ctx.db.run(&store::update_keyword(&k)).await?;
+            forget_cached(ctx);
         }
         Change::Delete => {
             ctx.db.run(&store::delete_keyword(k.id)).await?;
+            forget_cached(ctx);
             return Response::ok_json(&json!({}));
         }
     }
@@ -275,6 +298,7 @@ pub async fn add_status(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Respon
     crate::store::statuses::get(ctx.db, Some(owner), status_id).await?.ok_or(ApiError::NotFound)?;
     let s = FilteredStatusRow { id: ctx.new_id(), filter_id: filter.row.id, status_id };
     ctx.db.run(&store::add_status(&s)).await?;
+    forget_cached(ctx);
     Response::ok_json(&status_entity(&s))
 }
 
@@ -286,6 +310,7 @@ pub async fn filtered_status(ctx: &Ctx<'_>, req: &Request, id: &str, change: Cha
     let s = filters.iter().flat_map(|f| f.statuses.iter()).find(|s| s.id == id).cloned().ok_or(ApiError::NotFound)?;
     if matches!(change, Change::Delete) {
         ctx.db.run(&store::delete_status(s.id)).await?;
+        forget_cached(ctx);
         return Response::ok_json(&json!({}));
     }
     Response::ok_json(&status_entity(&s))
@@ -335,6 +360,7 @@ pub async fn v1_create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiErro
     let whole_word = params.bool("whole_word").map_err(|k| ApiError::Invalid(format!("{k} must be a boolean")))?.unwrap_or(true);
     let k = KeywordRow { id: ctx.new_id(), filter_id: row.id, keyword: row.title.clone(), whole_word };
     ctx.db.batch(&[store::create(owner, &row, now), store::add_keyword(&k)]).await?;
+    forget_cached(ctx);
     Response::ok_json(&v1_entity(&Filter { row, keywords: vec![k.clone()], statuses: Vec::new() }, &k))
 }
 
@@ -350,6 +376,7 @@ pub async fn v1_update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Respons
         k.whole_word = w;
     }
     ctx.db.batch(&[store::update(owner, &row), store::update_keyword(&k)]).await?;
+    forget_cached(ctx);
     Response::ok_json(&v1_entity(&Filter { row, ..f }, &k))
 }
 
@@ -359,8 +386,10 @@ pub async fn v1_delete(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Respons
     // The last keyword takes its filter with it, as a v1 filter is just that phrase.
     if f.keywords.len() <= 1 && f.statuses.is_empty() {
         ctx.db.batch(&store::delete(owner, f.row.id)).await?;
+        forget_cached(ctx);
     } else {
         ctx.db.run(&store::delete_keyword(k.id)).await?;
+        forget_cached(ctx);
     }
     Response::ok_json(&json!({}))
 }

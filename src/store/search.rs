@@ -19,7 +19,8 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
-/// Ids of statuses matching `fts`, newest first, optionally by one account.
+/// Ids of statuses matching `fts`, newest first, optionally by one account. Ordered by the FTS
+/// rowid (= status id), which FTS5 walks in order without sorting every match.
 pub async fn statuses(db: &dyn Db, fts: &str, account_id: Option<i64>, limit: i64, offset: i64) -> Result<Vec<i64>, StoreError> {
     #[derive(Deserialize)]
     struct Hit {
@@ -31,7 +32,7 @@ pub async fn statuses(db: &dyn Db, fts: &str, account_id: Option<i64>, limit: i6
         &query!(
             "SELECT CAST(s.id AS TEXT) AS id FROM statuses_fts f JOIN statuses s ON s.id = f.rowid \
              WHERE statuses_fts MATCH ?1 AND s.deleted_at IS NULL AND (?2 IS NULL OR s.account_id = ?2) \
-             ORDER BY s.id DESC LIMIT ?3 OFFSET ?4",
+             ORDER BY f.rowid DESC LIMIT ?3 OFFSET ?4",
             fts, account_id, limit, offset
         ),
     )

@@ -176,13 +176,26 @@ impl Locality {
 }
 
 pub async fn public(db: &dyn Db, viewer: Option<i64>, page: &Page, locality: Locality, only_media: bool) -> Result<Vec<StatusRow>, StoreError> {
-    let (desc, asc) = paged_pair!(
-        "FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL \
-         AND (?5 IS NULL OR s.local = ?5) \
-         AND (?6 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
-        "s.id"
-    );
-    paged(db, desc, asc, viewer, page, vec![locality.local().into(), only_media.into()]).await
+    // One statement per locality, so that each can walk its own index in id order
+    // (`statuses_public` leads with `local`, `statuses_public_all` does not).
+    let (desc, asc) = match locality {
+        Locality::All => paged_pair!(
+            "FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL \
+             AND (?5 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
+            "s.id"
+        ),
+        Locality::Local => paged_pair!(
+            "FROM statuses s WHERE s.visibility = 'public' AND s.local = 1 AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL \
+             AND (?5 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
+            "s.id"
+        ),
+        Locality::Remote => paged_pair!(
+            "FROM statuses s WHERE s.visibility = 'public' AND s.local = 0 AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL \
+             AND (?5 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
+            "s.id"
+        ),
+    };
+    paged(db, desc, asc, viewer, page, vec![only_media.into()]).await
 }
 
 /// What a hashtag timeline shows: tags as normalized names.
@@ -194,19 +207,40 @@ pub struct TagFilter {
     pub only_media: bool,
 }
 
-/// Public statuses with any of `any`, all of `all`, none of `none`.
+/// Public statuses with any of `any`, all of `all`, none of `none`. Driven from `status_tags`
+/// so that a single tag walks its (tag_id, status_id) index newest first and stops at the limit;
+/// a status carrying several of the `any` tags is counted once, under its lowest tag id.
 pub async fn tagged(db: &dyn Db, viewer: Option<i64>, page: &Page, f: &TagFilter) -> Result<Vec<StatusRow>, StoreError> {
-    let (desc, asc) = paged_pair!(
-        "FROM statuses s WHERE s.id IN (SELECT st.status_id FROM status_tags st JOIN tags t ON t.id = st.tag_id \
-           WHERE t.normalized IN (SELECT value FROM json_each(?5))) \
-         AND (SELECT count(DISTINCT t.normalized) FROM status_tags st JOIN tags t ON t.id = st.tag_id \
-           WHERE st.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?6))) = json_array_length(?6) \
-         AND NOT EXISTS (SELECT 1 FROM status_tags st JOIN tags t ON t.id = st.tag_id \
-           WHERE st.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?7))) \
-         AND s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL AND (?8 IS NULL OR s.local = ?8) \
-         AND (?9 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
-        "s.id"
-    );
+    // `CROSS JOIN` keeps SQLite from driving from `statuses` (it has no statistics to know that
+    // a tag matches few of them). One tag, the usual case, is an equality that walks the index in
+    // order and stops at the limit; several need a sort of their matches.
+    let (desc, asc) = if f.any.len() == 1 {
+        paged_pair!(
+            "FROM status_tags st CROSS JOIN statuses s ON s.id = st.status_id \
+             WHERE st.tag_id = (SELECT id FROM tags WHERE normalized = json_extract(?5, '$[0]')) \
+             AND (SELECT count(DISTINCT t.normalized) FROM status_tags x JOIN tags t ON t.id = x.tag_id \
+                  WHERE x.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?6))) = json_array_length(?6) \
+             AND NOT EXISTS (SELECT 1 FROM status_tags x JOIN tags t ON t.id = x.tag_id \
+                  WHERE x.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?7))) \
+             AND s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL AND (?8 IS NULL OR s.local = ?8) \
+             AND (?9 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
+            "st.status_id"
+        )
+    } else {
+        paged_pair!(
+            "FROM status_tags st CROSS JOIN statuses s ON s.id = st.status_id \
+             WHERE st.tag_id IN (SELECT id FROM tags WHERE normalized IN (SELECT value FROM json_each(?5))) \
+             AND st.tag_id = (SELECT min(x.tag_id) FROM status_tags x WHERE x.status_id = st.status_id \
+                  AND x.tag_id IN (SELECT id FROM tags WHERE normalized IN (SELECT value FROM json_each(?5)))) \
+             AND (SELECT count(DISTINCT t.normalized) FROM status_tags x JOIN tags t ON t.id = x.tag_id \
+                  WHERE x.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?6))) = json_array_length(?6) \
+             AND NOT EXISTS (SELECT 1 FROM status_tags x JOIN tags t ON t.id = x.tag_id \
+                  WHERE x.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?7))) \
+             AND s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL AND (?8 IS NULL OR s.local = ?8) \
+             AND (?9 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
+            "st.status_id"
+        )
+    };
     let json = |names: &[String]| serde_json::to_string(names).unwrap_or_else(|_| "[]".into());
     let args = vec![json(&f.any).into(), json(&f.all).into(), json(&f.none).into(), f.locality.local().into(), f.only_media.into()];
     paged(db, desc, asc, viewer, page, args).await
