@@ -91,7 +91,8 @@ export function ticks(pid) {
 // Registers an app and logs in, measuring the one-off costs of first start on the way: the
 // first app registration creates the instance keys (RSA-2048 + P-256 in WebCrypto), the first
 // login creates the owner (RSA-2048 + Ed25519 keys, PBKDF2 hash) and checks the password;
-// LOGINS further logins measure one PBKDF2 verification each.
+// LOGINS further logins measure one password-grant login each (token, rate-limit rows, the
+// password check).
 const LOGINS = 10;
 export async function tokenAndFirstStart(base, pid) {
   const msPerTick = 1000 / Number(process.env.CLK_TCK || 100);
