@@ -9,7 +9,7 @@ use crate::query;
 
 /// `SELECT` of every `StatusRow` column and the viewer's flags, then the rest of the query.
 macro_rules! select_statuses {
-    ($($rest:literal),+) => {
+    ($($rest:expr),+) => {
         concat!(
             "SELECT CAST(s.id AS TEXT) AS id, s.uri, s.url, CAST(s.account_id AS TEXT) AS account_id, s.local, ",
             "s.visibility, s.content, s.text, s.spoiler_text, s.sensitive, s.language, ",
@@ -110,9 +110,12 @@ async fn paged(db: &dyn Db, desc: &'static str, asc: &'static str, viewer: Optio
 
 macro_rules! paged_pair {
     ($from_where:literal, $key:literal) => {
+        paged_pair!($from_where, "", $key)
+    };
+    ($from_where:literal, $more:expr, $key:literal) => {
         (
-            select_statuses!($from_where, " AND (?2 IS NULL OR ", $key, " < ?2) AND (?3 IS NULL OR ", $key, " > ?3) ORDER BY ", $key, " DESC LIMIT ?4"),
-            select_statuses!($from_where, " AND (?2 IS NULL OR ", $key, " < ?2) AND (?3 IS NULL OR ", $key, " > ?3) ORDER BY ", $key, " ASC LIMIT ?4"),
+            select_statuses!($from_where, $more, " AND (?2 IS NULL OR ", $key, " < ?2) AND (?3 IS NULL OR ", $key, " > ?3) ORDER BY ", $key, " DESC LIMIT ?4"),
+            select_statuses!($from_where, $more, " AND (?2 IS NULL OR ", $key, " < ?2) AND (?3 IS NULL OR ", $key, " > ?3) ORDER BY ", $key, " ASC LIMIT ?4"),
         )
     };
 }
@@ -198,6 +201,19 @@ pub async fn public(db: &dyn Db, viewer: Option<i64>, page: &Page, locality: Loc
     paged(db, desc, asc, viewer, page, vec![only_media.into()]).await
 }
 
+/// The conditions of a hashtag timeline after the choice of tags (`?6` all, `?7` none, `?8`
+/// locality, `?9` only media), shared by its one-tag and many-tag statements.
+macro_rules! tag_conditions {
+    () => {
+        " AND (SELECT count(DISTINCT t.normalized) FROM status_tags x JOIN tags t ON t.id = x.tag_id \
+           WHERE x.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?6))) = json_array_length(?6) \
+         AND NOT EXISTS (SELECT 1 FROM status_tags x JOIN tags t ON t.id = x.tag_id \
+           WHERE x.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?7))) \
+         AND s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL AND (?8 IS NULL OR s.local = ?8) \
+         AND (?9 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))"
+    };
+}
+
 /// What a hashtag timeline shows: tags as normalized names.
 pub struct TagFilter {
     pub any: Vec<String>,
@@ -217,13 +233,8 @@ pub async fn tagged(db: &dyn Db, viewer: Option<i64>, page: &Page, f: &TagFilter
     let (desc, asc) = if f.any.len() == 1 {
         paged_pair!(
             "FROM status_tags st CROSS JOIN statuses s ON s.id = st.status_id \
-             WHERE st.tag_id = (SELECT id FROM tags WHERE normalized = json_extract(?5, '$[0]')) \
-             AND (SELECT count(DISTINCT t.normalized) FROM status_tags x JOIN tags t ON t.id = x.tag_id \
-                  WHERE x.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?6))) = json_array_length(?6) \
-             AND NOT EXISTS (SELECT 1 FROM status_tags x JOIN tags t ON t.id = x.tag_id \
-                  WHERE x.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?7))) \
-             AND s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL AND (?8 IS NULL OR s.local = ?8) \
-             AND (?9 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
+             WHERE st.tag_id = (SELECT id FROM tags WHERE normalized = json_extract(?5, '$[0]'))",
+            tag_conditions!(),
             "st.status_id"
         )
     } else {
@@ -231,13 +242,8 @@ pub async fn tagged(db: &dyn Db, viewer: Option<i64>, page: &Page, f: &TagFilter
             "FROM status_tags st CROSS JOIN statuses s ON s.id = st.status_id \
              WHERE st.tag_id IN (SELECT id FROM tags WHERE normalized IN (SELECT value FROM json_each(?5))) \
              AND st.tag_id = (SELECT min(x.tag_id) FROM status_tags x WHERE x.status_id = st.status_id \
-                  AND x.tag_id IN (SELECT id FROM tags WHERE normalized IN (SELECT value FROM json_each(?5)))) \
-             AND (SELECT count(DISTINCT t.normalized) FROM status_tags x JOIN tags t ON t.id = x.tag_id \
-                  WHERE x.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?6))) = json_array_length(?6) \
-             AND NOT EXISTS (SELECT 1 FROM status_tags x JOIN tags t ON t.id = x.tag_id \
-                  WHERE x.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?7))) \
-             AND s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL AND (?8 IS NULL OR s.local = ?8) \
-             AND (?9 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
+                  AND x.tag_id IN (SELECT id FROM tags WHERE normalized IN (SELECT value FROM json_each(?5))))",
+            tag_conditions!(),
             "st.status_id"
         )
     };
