@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Timelines at scale: workerd CPU per request (method A of BENCHMARKING.md, as bench/run.sh) for
 # the home timeline, tag timelines, search, the local public timeline and POST /api/v1/statuses,
-# with D1 seeded to 1,000, 10,000 and 100,000 statuses (bench/seed.mjs), beside a JS no-op
-# worker. See bench/README.md. Needs build/ (make build) and wrk (Debian package).
+# with D1 seeded to 1,000, 10,000 and 100,000 statuses (bench/seed.mjs; one Topi per size, side
+# by side), beside a JS no-op worker. See bench/README.md. Needs build/ (make build) and wrk.
 #   BENCH_RUNS=3 BENCH_SECONDS=5 BENCH_SIZES="1000 10000 100000" BENCH_PORT=8797 bash bench/timelines.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,15 +19,23 @@ fail() { echo "timelines: $*" >&2; exit 1; }
 command -v wrk >/dev/null || fail "wrk is missing: apt-get install wrk (or bash scripts/setup.sh test)"
 command -v taskset >/dev/null || fail "taskset is missing (util-linux)"
 [ "$(nproc)" -ge 2 ] || fail "needs 2 cores: workerd on core 1, wrk on core 0"
-for port in "$topi_port" "$noop_port"; do
+for n in $sizes; do [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1000 ] || fail "BENCH_SIZES: $n is not a number >= 1000"; done
+# One Topi per size, side by side: the first on BENCH_PORT, the others from BENCH_PORT + 2 on.
+declare -A port_of topi_pid_of token_of
+i=0
+for n in $sizes; do
+  [ -z "${port_of[$n]:-}" ] || fail "BENCH_SIZES: $n twice"
+  port_of[$n]=$([ "$i" -eq 0 ] && echo "$topi_port" || echo $((topi_port + 1 + i)))
+  i=$((i + 1))
+done
+for port in "$noop_port" "${port_of[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port is in use (set BENCH_PORT)"; fi
 done
-for n in $sizes; do [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1000 ] || fail "BENCH_SIZES: $n is not a number >= 1000"; done
 
 build_time=$(date -u -r build/index_bg.wasm '+%Y-%m-%d %H:%M UTC')
 head=$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ', src/ modified')
 
-# A build finishing mid-run would have the sizes measure different code: check before each size.
+# A build finishing while the instances start would have the sizes measure different code.
 wasm_sum=$(sha256sum build/index_bg.wasm build/index.js | sha256sum)
 same_build() { [ "$(sha256sum build/index_bg.wasm build/index.js | sha256sum)" = "$wasm_sum" ] || fail "build/ changed during the run"; }
 
@@ -105,50 +113,60 @@ measure() { # n key pid url header [wrk args…]
       -v p50="$p50_us" -v p99="$p99_us" \
     'BEGIN { printf "%s %s %.6f %.3f %.3f %.1f\n", n, k, t * 1000 / hz / r, p50 / 1000, p99 / 1000, r * 1e6 / d }' \
     >>"$state/samples"
-  printf 'timelines: N=%-6s %-12s %s\n' "$n" "$key" "$(tail -n1 "$state/samples" | cut -d' ' -f3-)" >&2
+  printf 'timelines: run %d N=%-6s %-12s %s\n' "$run" "$n" "$key" "$(tail -n1 "$state/samples" | cut -d' ' -f3-)" >&2
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg) started=$SECONDS
-topi="http://127.0.0.1:$topi_port"
 for n in $sizes; do
-  same_build
-  echo "timelines: N=$n: starting Topi on :$topi_port and seeding" >&2
-  start "topi-$n" bench/seed.mjs "$topi_port" "$state/topi-state" "$state/topi-$n.json" "$n"
-  topi_node=${node_pids[-1]}
-  topi_pid=$(json "topi-$n" workerd_pid) token=$(json "topi-$n" token) word=$(json "topi-$n" search_word)
-  workerd_pids+=("$topi_pid")
-  taskset -apc 1 "$topi_pid" >/dev/null
+  echo "timelines: N=$n: starting Topi on :${port_of[$n]} and seeding" >&2
+  start "topi-$n" bench/seed.mjs "${port_of[$n]}" "$state/topi-$n-state" "$state/topi-$n.json" "$n"
+  topi_pid_of[$n]=$(json "topi-$n" workerd_pid)
+  token_of[$n]=$(json "topi-$n" token)
+  workerd_pids+=("${topi_pid_of[$n]}")
+  taskset -apc 1 "${topi_pid_of[$n]}" >/dev/null
   echo "timelines: N=$n seeded in $(json "topi-$n" seed_ms) ms; rows $(node -p "JSON.stringify(require('$state/topi-$n.json').rows)")" >&2
+done
+same_build
+word=$(json "topi-${sizes%% *}" search_word)
 
-  auth="Authorization: Bearer $token"
-  # key|URL|request header (GET)
-  endpoints=(
-    "noop|http://127.0.0.1:$noop_port/|Accept: */*"
-    "home|$topi/api/v1/timelines/home?limit=40|$auth"
-    "tag_bench|$topi/api/v1/timelines/tag/bench?limit=40|Accept: application/json"
-    "tag_rare|$topi/api/v1/timelines/tag/rare?limit=40|Accept: application/json"
-    "search|$topi/api/v2/search?q=$word&type=statuses|$auth"
-    "public_local|$topi/api/v1/timelines/public?local=true&limit=40|Accept: application/json"
-  )
+# key|path|auth (token) or anon
+endpoints=(
+  "home|/api/v1/timelines/home?limit=40|auth"
+  "tag_bench|/api/v1/timelines/tag/bench?limit=40|anon"
+  "tag_rare|/api/v1/timelines/tag/rare?limit=40|anon"
+  "search|/api/v2/search?q=$word&type=statuses|auth"
+  "public_local|/api/v1/timelines/public?local=true&limit=40|anon"
+)
+url_of() { echo "http://127.0.0.1:${port_of[$1]}$2"; }
+header_of() { [ "$2" = auth ] && echo "Authorization: Bearer ${token_of[$1]}" || echo "Accept: application/json"; }
+noop_url="http://127.0.0.1:$noop_port/"
+
+warm noop "$noop_url" "Accept: */*"
+for n in $sizes; do
   for e in "${endpoints[@]}"; do
-    IFS='|' read -r key url header <<<"$e"
-    warm "$key" "$url" "$header"
+    IFS='|' read -r key path auth <<<"$e"
+    warm "$key at N=$n" "$(url_of "$n" "$path")" "$(header_of "$n" "$auth")"
   done
-  # GET rounds first: the POST rounds add statuses to the owner's home feed and local timeline.
-  for run in $(seq "$runs"); do
-    for e in "${endpoints[@]}"; do
-      IFS='|' read -r key url header <<<"$e"
-      pid=$([ "$key" = noop ] && echo "$noop_pid" || echo "$topi_pid")
-      measure "$n" "$key" "$pid" "$url" "$header" -s bench/wrk-report.lua
+done
+# Every round measures each endpoint at each size in turn (and the no-op floor once), so that
+# the drift of this shared machine hits all sizes alike. GET rounds first: the POST rounds add
+# statuses to the owner's home feed and local timeline.
+for run in $(seq "$runs"); do
+  measure all noop "$noop_pid" "$noop_url" "Accept: */*" -s bench/wrk-report.lua
+  for e in "${endpoints[@]}"; do
+    IFS='|' read -r key path auth <<<"$e"
+    for n in $sizes; do
+      measure "$n" "$key" "${topi_pid_of[$n]}" "$(url_of "$n" "$path")" "$(header_of "$n" "$auth")" -s bench/wrk-report.lua
     done
   done
-  warm post "$topi/api/v1/statuses" "$auth" -d status=bench+post
-  for run in $(seq "$runs"); do
-    measure "$n" post "$topi_pid" "$topi/api/v1/statuses" "$auth" -s bench/wrk-post.lua
+done
+for n in $sizes; do
+  warm "post at N=$n" "$(url_of "$n" /api/v1/statuses)" "$(header_of "$n" auth)" -d status=bench+post
+done
+for run in $(seq "$runs"); do
+  for n in $sizes; do
+    measure "$n" post "${topi_pid_of[$n]}" "$(url_of "$n" /api/v1/statuses)" "$(header_of "$n" auth)" -s bench/wrk-post.lua
   done
-
-  stop "$topi_node" "$topi_pid"
-  rm -rf "$state/topi-state"
 done
 elapsed=$((SECONDS - started))
 
@@ -165,7 +183,7 @@ const median = (xs) => {
   const v = [...xs].sort((a, b) => a - b);
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 };
-const med = (n, key, col) => median(samples.filter((s) => Number(s[0]) === n && s[1] === key).map((s) => Number(s[col])));
+const med = (n, key, col) => median(samples.filter((s) => s[0] === String(n) && s[1] === key).map((s) => Number(s[col])));
 const k = (n) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
 const last = sizes[sizes.length - 1], first = sizes[0];
 const word = info[last].search_word;
@@ -181,7 +199,8 @@ const rows = [
 const out = [];
 out.push("## Topi timelines at scale: workerd CPU per request under Miniflare (method A)", "");
 out.push(`${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC; build/ of ${buildTime} (HEAD ${head}); workerd ${workerd}, miniflare ${miniflare}.`);
-out.push(`Median of ${runs} run(s) x ${secs} s per endpoint and size; wrk -t1 -c2 on core 0, workerd on core 1. ` +
+out.push(`Median of ${runs} run(s) x ${secs} s per endpoint and size; wrk -t1 -c2 on core 0, workerd on core 1; ` +
+  "the sizes run side by side, each round measuring every endpoint at each size in turn. " +
   `Whole run ${elapsed} s. Load average before: ${loadBefore}, after: ${loadAfter}.`);
 out.push(`Seeded: 1,000 accounts (the owner + 999 remote; the owner follows 200), N statuses (90 % public) ` +
   `with tags, full-text rows and the owner's home feed (bench/seed.mjs). Seeding took ` +
@@ -190,13 +209,14 @@ out.push(`| endpoint | ${sizes.map((n) => `CPU ms/req ${k(n)}`).join(" | ")} | $
   `${k(last)} ÷ ${k(first)} above floor | p50 ms ${k(last)} | p99 ms ${k(last)} | req/s ${k(last)} | items ${sizes.map(k).join("/")} |`);
 out.push(`|---|${sizes.map(() => "---:").join("|")}|---:|---:|---:|---:|---:|---:|`);
 for (const [key, label, check] of rows) {
-  const cpu = sizes.map((n) => med(n, key, 2));
-  const floor = sizes.map((n) => med(n, "noop", 2));
+  const at = (n) => (key === "noop" ? "all" : n);
+  const cpu = sizes.map((n) => med(at(n), key, 2));
+  const floor = sizes.map(() => med("all", "noop", 2));
   const above = cpu.map((c, i) => c - floor[i]);
   const items = key === "noop" ? "—" : key === "post" ? "1" : sizes.map((n) => info[n].checks[check]).join("/");
   out.push(`| ${label} | ${cpu.map((c) => c.toFixed(3)).join(" | ")} | ` +
     (key === "noop" ? "— | — | " : `${above.at(-1) >= 0 ? "+" : ""}${above.at(-1).toFixed(3)} | ${(above.at(-1) / above[0]).toFixed(2)}× | `) +
-    `${med(last, key, 3).toFixed(2)} | ${med(last, key, 4).toFixed(2)} | ${med(last, key, 5).toFixed(0)} | ${items} |`);
+    `${med(at(last), key, 3).toFixed(2)} | ${med(at(last), key, 4).toFixed(2)} | ${med(at(last), key, 5).toFixed(0)} | ${items} |`);
 }
 out.push("");
 out.push("Each query alone, as found in build/index_bg.wasm (`render_*` run for every page of statuses, here over " +
