@@ -1,6 +1,8 @@
 //! ActivityPub and the discovery documents around it: WebFinger, host-meta, NodeInfo, actors.
 pub mod actors;
 pub mod nodeinfo;
+pub mod proofs;
+pub mod signatures;
 pub mod webfinger;
 
 /// The JSON-LD contexts our actor documents use.

@@ -17,6 +17,13 @@ pub fn ed25519_multibase(public_key: &[u8]) -> String {
     format!("z{}", base58btc(&bytes))
 }
 
+/// The 32-byte Ed25519 key inside a Multikey `publicKeyMultibase` (`z6Mk…`); `None` for any
+/// other encoding or key type.
+pub fn ed25519_from_multibase(multibase: &str) -> Option<[u8; 32]> {
+    let bytes = base58btc_decode(multibase.strip_prefix('z')?)?;
+    bytes.strip_prefix(&[0xed, 0x01])?.try_into().ok()
+}
+
 /// Wraps DER in PEM armour with 64-character lines.
 pub fn pem(label: &str, der: &[u8]) -> String {
     let body = STANDARD.encode(der);
@@ -30,7 +37,8 @@ pub fn pem_to_der(pem: &str) -> Option<Vec<u8>> {
     STANDARD.decode(body.trim()).ok()
 }
 
-fn base58btc(bytes: &[u8]) -> String {
+/// Base58btc, the alphabet Bitcoin uses, as multibase's `z` prefix means.
+pub fn base58btc(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
     let mut digits: Vec<u8> = Vec::new(); // base-58 digits, least significant first
     for &byte in bytes {
@@ -49,6 +57,27 @@ fn base58btc(bytes: &[u8]) -> String {
     std::iter::repeat_n('1', zeros).chain(digits.iter().rev().map(|d| ALPHABET[*d as usize] as char)).collect()
 }
 
+/// Multibase `z` payloads (and FEP-8b32 proof values) back to bytes; `None` on a character
+/// outside the alphabet.
+pub fn base58btc_decode(text: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    let mut bytes: Vec<u8> = Vec::new(); // base-256 digits, least significant first
+    for c in text.bytes() {
+        let mut carry = ALPHABET.iter().position(|a| *a == c)? as u32;
+        for byte in bytes.iter_mut() {
+            carry += u32::from(*byte) * 58;
+            *byte = (carry & 0xff) as u8;
+            carry >>= 8;
+        }
+        while carry > 0 {
+            bytes.push((carry & 0xff) as u8);
+            carry >>= 8;
+        }
+    }
+    let zeros = text.bytes().take_while(|c| *c == b'1').count();
+    Some(std::iter::repeat_n(0, zeros).chain(bytes.into_iter().rev()).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +86,30 @@ mod tests {
     fn base58_matches_known_vectors() {
         assert_eq!(base58btc(b"Hello World!"), "2NEpo7TZRRrLZSi2U");
         assert_eq!(base58btc(&[0, 0, 1]), "112");
+    }
+
+    #[test]
+    fn base58_decodes_what_it_encodes() {
+        assert_eq!(base58btc_decode("2NEpo7TZRRrLZSi2U").unwrap(), b"Hello World!");
+        assert_eq!(base58btc_decode("112").unwrap(), vec![0, 0, 1]);
+        assert_eq!(base58btc_decode("").unwrap(), Vec::<u8>::new());
+        assert_eq!(base58btc_decode("0OIl"), None);
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(base58btc_decode(&base58btc(&bytes)).unwrap(), bytes);
+    }
+
+    #[test]
+    fn multikey_decodes_to_the_key() {
+        let public_key: [u8; 32] = core::array::from_fn(|i| i as u8 * 7);
+        assert_eq!(ed25519_from_multibase(&ed25519_multibase(&public_key)), Some(public_key));
+        // vc-di-eddsa's example key pair: the secret key's public half is this Multikey.
+        let secret = base58btc_decode("3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq").unwrap();
+        assert_eq!(secret[..2], [0x80, 0x26]);
+        let seed: [u8; 32] = secret[2..].try_into().unwrap();
+        let derived = SigningKey::from_bytes(&seed).verifying_key().to_bytes();
+        assert_eq!(ed25519_from_multibase("z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"), Some(derived));
+        assert_eq!(ed25519_from_multibase("6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"), None);
+        assert_eq!(ed25519_from_multibase("zDnaeoWd5aKSeZ8QAimcVrLGEU2SnWCrY4wQneAAk5NhQyn8U"), None);
     }
 
     #[test]

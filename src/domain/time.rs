@@ -39,6 +39,27 @@ pub fn http_date(ms: i64) -> String {
     )
 }
 
+/// Parses an IMF-fixdate (`Tue, 14 Nov 2023 22:13:20 GMT`), the only HTTP date form senders
+/// may generate (RFC 9110 §5.6.7), to Unix milliseconds. The weekday is not checked.
+pub fn parse_http_date(text: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (_, rest) = text.trim().split_once(", ")?;
+    let mut parts = rest.split(' ');
+    let (day, month, year, clock, zone) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || zone != "GMT" || day.len() != 2 || year.len() != 4 {
+        return None;
+    }
+    let m = MONTHS.iter().position(|name| *name == month)? as i64 + 1;
+    let (d, y) = (day.parse::<i64>().ok()?, year.parse::<i64>().ok()?);
+    let mut t = clock.splitn(3, ':').map(|p| if p.len() == 2 { p.parse::<i64>().ok() } else { None });
+    let (h, min, sec) = (t.next()??, t.next()??, t.next()??);
+    if !(1..=31).contains(&d) || h > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    Some(((days_from_civil(y, m, d) * 24 + h) * 60 + min) * 60_000 + sec * 1000)
+}
+
 /// Parses an ISO 8601 / RFC 3339 date-time (`2026-11-24T16:00:00Z`, fractions and `+02:00`
 /// offsets allowed) to Unix milliseconds.
 pub fn parse_iso8601(text: &str) -> Option<i64> {
@@ -122,5 +143,17 @@ mod tests {
     fn formats_http_dates() {
         assert_eq!(http_date(1_700_000_000_000), "Tue, 14 Nov 2023 22:13:20 GMT");
         assert_eq!(date(1_700_000_000_000), "2023-11-14");
+    }
+
+    #[test]
+    fn parses_http_dates() {
+        for ms in [0, 951_782_400_000, 1_700_000_000_000, 1_795_531_264_000] {
+            assert_eq!(parse_http_date(&http_date(ms)), Some(ms));
+        }
+        assert_eq!(parse_http_date("Sun, 05 Jan 2014 21:31:40 GMT"), Some(1_388_957_500_000));
+        assert_eq!(parse_http_date("Sunday, 05-Jan-14 21:31:40 GMT"), None);
+        assert_eq!(parse_http_date("Sun, 05 Jan 2014 21:31:40 +0000"), None);
+        assert_eq!(parse_http_date("Sun, 05 Foo 2014 21:31:40 GMT"), None);
+        assert_eq!(parse_http_date("Sun, 5 Jan 2014 21:31:40 GMT"), None);
     }
 }
