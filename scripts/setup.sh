@@ -40,6 +40,28 @@ if [ "$want_test" = "test" ]; then
   if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
   fi
+  step "snac2 (a real ActivityPub peer for the interop tests) from bookworm-backports"
+  if ! command -v snac >/dev/null 2>&1; then
+    # apt needs a bookworm-backports suite: add one, a copy of the main archive's stanza, only
+    # when no source lists that suite yet (see ../shared/INTEROP.md).
+    if ! grep -Eqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+        /etc/apt/sources.list.d/*.sources; then
+      if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+        awk 'BEGIN { RS = ""; ORS = "\n" } NR == 1 {
+               sub(/Suites:[^\n]*/, "Suites: bookworm-backports"); print; exit }' \
+          /etc/apt/sources.list.d/debian.sources > /etc/apt/sources.list.d/bookworm-backports.sources
+      else
+        echo 'deb http://deb.debian.org/debian bookworm-backports main' \
+          > /etc/apt/sources.list.d/bookworm-backports.list
+      fi
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -t bookworm-backports snac2
+  fi
+  step "Fedify oracle (Node 22 and @fedify/fedify from npm) for the interop tests"
+  if [ ! -x tests/interop/fedify/node_modules/.bin/node ] || [ tests/interop/fedify/package-lock.json -nt tests/interop/fedify/node_modules/.package-lock.json ]; then
+    (cd tests/interop/fedify && npm ci --no-audit --no-fund)
+  fi
   step "masto.js for the JavaScript client scenario"
   if [ ! -d tests/e2e/masto/node_modules/masto ] || [ tests/e2e/masto/package-lock.json -nt tests/e2e/masto/node_modules/.package-lock.json ]; then
     (cd tests/e2e/masto && npm ci --no-audit --no-fund)
