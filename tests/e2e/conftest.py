@@ -393,3 +393,8 @@ def link_params(response, rel: str) -> dict | None:
 def unique_tag(prefix: str = "e2e") -> str:
     """A fresh lower-case hashtag name (letters and digits, never all digits)."""
     return prefix + secrets.token_hex(4)
+
+
+# -- real federation peers (peers.py): snac2 instances and the Fedify oracle ----------------------
+
+from peers import fedify_oracle, fedify_oracle_session, snac, snac_factory  # noqa: E402,F401
