@@ -18,6 +18,8 @@ pub struct Config {
     pub source_url: String,
     pub allow_password_grant: bool,
     pub allow_private_addresses: bool,
+    /// The first retry delay of a failed federation message; it doubles up to an hour.
+    pub retry_base_seconds: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +53,7 @@ impl Config {
             description: non_empty("INSTANCE_DESCRIPTION").unwrap_or_default(),
             allow_password_grant: non_empty("ALLOW_PASSWORD_GRANT").is_none_or(|v| is_true(&v)),
             allow_private_addresses: non_empty("ALLOW_PRIVATE_ADDRESSES").is_some_and(|v| is_true(&v)),
+            retry_base_seconds: non_empty("FEDERATION_RETRY_SECONDS").and_then(|v| v.parse().ok()).unwrap_or(30).clamp(1, 3600),
         })
     }
 

@@ -17,6 +17,7 @@ pub struct Ctx<'a> {
     pub cache: &'a IsolateCache,
     pub jobs: &'a dyn crate::federation::Jobs,
     pub blobs: &'a dyn Blobs,
+    pub http: &'a dyn HttpClient,
 }
 
 /// State kept for the life of one isolate: data nearly every request needs and that changes only
@@ -62,6 +63,46 @@ pub trait Crypto {
     async fn generate_p256_key_pair(&self) -> Result<(String, String), CryptoError>;
     async fn pbkdf2_sha256(&self, password: &[u8], salt: &[u8], iterations: u32)
         -> Result<[u8; 32], CryptoError>;
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (HTTP signatures) under a PKCS#8 PEM private key.
+    async fn rsa_sign(&self, private_pem: &str, data: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// Whether `signature` is `data` signed by the SPKI PEM public key.
+    async fn rsa_verify(&self, public_pem: &str, data: &[u8], signature: &[u8]) -> Result<bool, CryptoError>;
+}
+
+/// An outbound HTTP request: federation deliveries and fetches.
+#[derive(Clone, Debug)]
+pub struct HttpRequest {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Names lower-case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A request that got no HTTP answer: refused address, timeout, connection error, or an
+/// answer larger than the caller's limit.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct HttpError(pub String);
+
+/// `fetch` in the Worker (no redirects followed: the caller checks every hop); canned answers
+/// in tests.
+#[async_trait(?Send)]
+pub trait HttpClient {
+    async fn send(&self, request: HttpRequest, timeout_ms: u32, max_bytes: usize) -> Result<HttpResponse, HttpError>;
 }
 
 #[derive(Debug, thiserror::Error)]

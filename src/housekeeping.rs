@@ -7,5 +7,6 @@ use crate::router::error::ApiError;
 pub async fn run(ctx: &Ctx<'_>) -> Result<(), ApiError> {
     scheduled_statuses::publish_due(ctx).await?;
     polls::close_ended(ctx).await?;
+    crate::federation::deliver::retry_held(ctx).await?;
     Ok(())
 }

@@ -27,6 +27,38 @@ pub struct TestEnv {
     pub cache: IsolateCache,
     pub jobs: RecordedJobs,
     pub blobs: MemoryBlobs,
+    pub http: FakeHttp,
+}
+
+/// Outbound HTTP in tests: answers registered per URL (404 otherwise), every request kept.
+#[derive(Default)]
+pub struct FakeHttp {
+    pub answers: std::cell::RefCell<std::collections::HashMap<String, crate::ctx::HttpResponse>>,
+    pub sent: std::cell::RefCell<Vec<crate::ctx::HttpRequest>>,
+}
+
+impl FakeHttp {
+    pub fn answer_json(&self, url: &str, status: u16, body: &serde_json::Value) {
+        let response = crate::ctx::HttpResponse {
+            status,
+            headers: vec![("content-type".into(), "application/activity+json".into())],
+            body: body.to_string().into_bytes(),
+        };
+        self.answers.borrow_mut().insert(url.to_string(), response);
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl crate::ctx::HttpClient for FakeHttp {
+    async fn send(&self, request: crate::ctx::HttpRequest, _timeout_ms: u32, max_bytes: usize) -> Result<crate::ctx::HttpResponse, crate::ctx::HttpError> {
+        let answer = self.answers.borrow().get(&request.url).cloned();
+        self.sent.borrow_mut().push(request);
+        let answer = answer.unwrap_or(crate::ctx::HttpResponse { status: 404, headers: Vec::new(), body: Vec::new() });
+        if answer.body.len() > max_bytes {
+            return Err(crate::ctx::HttpError("too large".into()));
+        }
+        Ok(answer)
+    }
 }
 
 /// Blob storage in a map.
@@ -59,11 +91,12 @@ impl TestEnv {
             cache: IsolateCache::default(),
             jobs: RecordedJobs::default(),
             blobs: MemoryBlobs::default(),
+            http: FakeHttp::default(),
         }
     }
 
     pub fn ctx(&self) -> Ctx<'_> {
-        Ctx { config: &self.config, db: &self.db, crypto: &self.crypto, clock: &self.clock, ids: &self.ids, cache: &self.cache, jobs: &self.jobs, blobs: &self.blobs }
+        Ctx { config: &self.config, db: &self.db, crypto: &self.crypto, clock: &self.clock, ids: &self.ids, cache: &self.cache, jobs: &self.jobs, blobs: &self.blobs, http: &self.http }
     }
 
     pub fn advance(&self, ms: i64) {

@@ -1,8 +1,12 @@
 //! ActivityPub and the discovery documents around it: WebFinger, host-meta, NodeInfo, actors.
 pub mod actors;
+pub mod build;
+pub mod collections;
+pub mod inbox;
 pub mod nodeinfo;
 pub mod proofs;
 pub mod signatures;
+pub mod vocab;
 pub mod webfinger;
 
 /// The JSON-LD contexts our actor documents use.

@@ -37,6 +37,36 @@ pub fn pem_to_der(pem: &str) -> Option<Vec<u8>> {
     STANDARD.decode(body.trim()).ok()
 }
 
+/// The SPKI DER of an RSA public key in PEM. Most peers publish SPKI (`PUBLIC KEY`); some older
+/// ones publish bare PKCS#1 (`RSA PUBLIC KEY`), which WebCrypto cannot import, so it is wrapped.
+pub fn rsa_public_spki_der(pem: &str) -> Option<Vec<u8>> {
+    let der = pem_to_der(pem)?;
+    if !pem.contains("BEGIN RSA PUBLIC KEY") {
+        return Some(der);
+    }
+    // SEQUENCE { SEQUENCE { rsaEncryption OID, NULL }, BIT STRING { 0 unused bits, PKCS#1 } }
+    const ALGORITHM: &[u8] = &[0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
+    let mut bit_string = vec![0u8];
+    bit_string.extend_from_slice(&der);
+    let mut inner = ALGORITHM.to_vec();
+    inner.extend(der_element(0x03, &bit_string));
+    Some(der_element(0x30, &inner))
+}
+
+fn der_element(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
 /// Base58btc, the alphabet Bitcoin uses, as multibase's `z` prefix means.
 pub fn base58btc(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";

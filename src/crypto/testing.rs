@@ -12,9 +12,10 @@ pub struct NativeCrypto {
     counter: Cell<u64>,
 }
 
-/// A real RSA-2048 public key (tests never sign with it): generating one natively would need
-/// a big RSA crate only for tests.
+/// Every "generated" RSA key in native tests is this fixed pair: real keys, without paying for
+/// key generation in each test.
 pub const TEST_RSA_PUBLIC_PEM: &str = include_str!("../../tests/fixtures/rsa-2048-public.pem");
+pub const TEST_RSA_PRIVATE_PEM: &str = include_str!("../../tests/fixtures/rsa-2048-private.pem");
 
 #[async_trait(?Send)]
 impl Crypto for NativeCrypto {
@@ -32,7 +33,7 @@ impl Crypto for NativeCrypto {
     }
 
     async fn generate_rsa_key_pair(&self) -> Result<(String, String), CryptoError> {
-        Ok(("-----BEGIN PRIVATE KEY-----\ntest\n-----END PRIVATE KEY-----\n".into(), TEST_RSA_PUBLIC_PEM.into()))
+        Ok((TEST_RSA_PRIVATE_PEM.into(), TEST_RSA_PUBLIC_PEM.into()))
     }
 
     async fn generate_p256_key_pair(&self) -> Result<(String, String), CryptoError> {
@@ -44,5 +45,23 @@ impl Crypto for NativeCrypto {
         pbkdf2::pbkdf2::<hmac::Hmac<sha2::Sha256>>(password, salt, iterations, &mut out)
             .map_err(|e| CryptoError(e.to_string()))?;
         Ok(out)
+    }
+
+    async fn rsa_sign(&self, private_pem: &str, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::signature::{SignatureEncoding, Signer};
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(private_pem).map_err(|e| CryptoError(e.to_string()))?;
+        let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key);
+        Ok(signer.sign(data).to_vec())
+    }
+
+    async fn rsa_verify(&self, public_pem: &str, data: &[u8], signature: &[u8]) -> Result<bool, CryptoError> {
+        use rsa::pkcs8::DecodePublicKey;
+        use rsa::signature::Verifier;
+        let der = crate::crypto::keys::rsa_public_spki_der(public_pem).ok_or_else(|| CryptoError("not PEM".into()))?;
+        let key = rsa::RsaPublicKey::from_public_key_der(&der).map_err(|e| CryptoError(e.to_string()))?;
+        let verifier = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(key);
+        let Ok(signature) = rsa::pkcs1v15::Signature::try_from(signature) else { return Ok(false) };
+        Ok(verifier.verify(data, &signature).is_ok())
     }
 }

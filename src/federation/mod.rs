@@ -1,6 +1,13 @@
-//! Federation: what local actions tell other servers. Every write in the client API ends by
-//! calling `publish` once with what happened; the queue consumer turns events into activities
-//! and deliveries (issue #4), so the request path never waits for a remote server.
+//! Federation: what local actions tell other servers, and the queue that carries it. Every
+//! write in the client API ends by publishing one `Event`; the queue consumer turns it into an
+//! activity (`outbound`) and one `Deliver` message per inbox (`deliver`), so the request path
+//! never waits for a remote server. `inbound` applies what other servers send to our inboxes.
+pub mod actors;
+pub mod deliver;
+pub mod fetch;
+pub mod inbound;
+pub mod outbound;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -21,12 +28,28 @@ pub enum Event {
     Unreblogged { reblog_id: String, status_id: String },
     ProfileUpdated,
     Followed { account_id: String },
-    Unfollowed { account_id: String },
+    Unfollowed {
+        account_id: String,
+        #[serde(default)]
+        follow_uri: Option<String>,
+    },
     FollowAccepted { account_id: String },
-    FollowRejected { account_id: String },
+    FollowRejected {
+        account_id: String,
+        #[serde(default)]
+        follow_uri: Option<String>,
+    },
     Blocked { account_id: String },
     PollVoted { poll_id: String },
     Unblocked { account_id: String },
+    /// A report the owner asked to forward to the reported account's server.
+    ReportForwarded { account_id: String, status_ids: Vec<String>, comment: String },
+    /// The owner moved to `target` (an actor id that lists us in `alsoKnownAs`).
+    Moved { target: String },
+    /// One signed POST of a stored activity to one inbox.
+    Deliver { activity_id: String, inbox: String },
+    /// Fetch a remote post's missing ancestors and some of its replies (thread backfill).
+    FetchThread { uri: String, depth: u32 },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,26 +60,42 @@ pub struct QueueError(pub String);
 #[async_trait(?Send)]
 pub trait Jobs {
     async fn send(&self, event: &Event) -> Result<(), QueueError>;
+    /// Many messages in one call (fan-out to many inboxes).
+    async fn send_all(&self, events: &[Event]) -> Result<(), QueueError>;
 }
 
 pub async fn publish(ctx: &Ctx<'_>, event: Event) -> Result<(), ApiError> {
     ctx.jobs.send(&event).await.map_err(|e| ApiError::Internal(Box::new(e)))
 }
 
-/// Handles one queued event. Returns `Err` to have the queue retry it with backoff.
-pub async fn handle(_ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
-    // TODO(#4): build the activity for `event` and fan it out to followers' inboxes. Until
-    // following exists there is nobody to deliver to, so acknowledging loses nothing.
-    let _ = event;
-    Ok(())
+/// Handles one queued message. `Err` has the queue retry it with backoff; after the
+/// configured number of attempts it goes to the dead-letter queue (`dead_lettered`).
+pub async fn handle(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
+    match event {
+        Event::Deliver { activity_id, inbox } => deliver::deliver(ctx, activity_id, inbox).await,
+        Event::FetchThread { uri, depth } => inbound::fetch_thread(ctx, uri, *depth).await,
+        other => outbound::fan_out(ctx, other).await,
+    }
 }
 
-/// How long to wait before retrying an event first sent `age_seconds` ago: as long again as it
-/// has already waited, at least 30 s and at most an hour. Waiting as long as the age doubles the
-/// delay on every attempt (30 s, 1 min, 2 min, … 1 h) without counting attempts, which the
+/// A message the queue gave up on after its last retry: recorded, and its peer marked
+/// unreachable so that later deliveries wait for it instead of failing one by one.
+pub async fn dead_lettered(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
+    match event {
+        Event::Deliver { activity_id, inbox } => deliver::give_up(ctx, activity_id, inbox).await,
+        other => {
+            crate::router::error::log_error(&format!("federation: gave up on {other:?}"));
+            Ok(())
+        }
+    }
+}
+
+/// How long to wait before retrying a message first sent `age_seconds` ago: as long again as it
+/// has already waited, at least `base` and at most an hour. Waiting as long as the age doubles
+/// the delay on every attempt (30 s, 1 min, 2 min, … 1 h) without counting attempts, which the
 /// Workers runtime does not expose to Rust.
-pub fn retry_delay_seconds(age_seconds: u32) -> u32 {
-    age_seconds.clamp(30, 3600)
+pub fn retry_delay_seconds(age_seconds: u32, base: u32) -> u32 {
+    age_seconds.clamp(base, 3600.max(base))
 }
 
 #[cfg(test)]
@@ -66,7 +105,7 @@ mod tests {
         let mut age = 0;
         let mut delays = Vec::new();
         for _ in 0..9 {
-            let delay = super::retry_delay_seconds(age);
+            let delay = super::retry_delay_seconds(age, 30);
             delays.push(delay);
             age += delay;
         }
@@ -87,6 +126,11 @@ pub mod testing {
     impl Jobs for RecordedJobs {
         async fn send(&self, event: &Event) -> Result<(), QueueError> {
             self.0.borrow_mut().push(event.clone());
+            Ok(())
+        }
+
+        async fn send_all(&self, events: &[Event]) -> Result<(), QueueError> {
+            self.0.borrow_mut().extend(events.iter().cloned());
             Ok(())
         }
     }

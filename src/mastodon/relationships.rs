@@ -190,12 +190,14 @@ pub async fn act(ctx: &Ctx<'_>, req: &Request, id: &str, action: Action) -> Resu
             federation::publish(ctx, Event::Followed { account_id: target_id }).await?;
         }
         Action::Unfollow => {
+            let follow_uri = store::follow_uri(ctx.db, owner, account.id).await?;
             ctx.db.batch(&store::unfollow(owner, account.id)).await?;
-            federation::publish(ctx, Event::Unfollowed { account_id: target_id }).await?;
+            federation::publish(ctx, Event::Unfollowed { account_id: target_id, follow_uri }).await?;
         }
         Action::RemoveFromFollowers | Action::RejectFollow => {
+            let follow_uri = store::follow_uri(ctx.db, account.id, owner).await?;
             ctx.db.batch(&store::unfollow(account.id, owner)).await?;
-            federation::publish(ctx, Event::FollowRejected { account_id: target_id }).await?;
+            federation::publish(ctx, Event::FollowRejected { account_id: target_id, follow_uri }).await?;
         }
         Action::AuthorizeFollow => {
             ctx.db.batch(&store::accept_follow(account.id, owner, now)).await?;

@@ -1,6 +1,7 @@
 //! The Worker's entry points and the only code that names `worker::*`. Everything here
 //! translates: bindings into `Ctx`, `worker::Request` into `router::http::Request`, and back.
 mod d1;
+mod fetch;
 mod webcrypto;
 
 use worker::{event, Context, Env, Headers, MessageBatch, MessageExt, QueueRetryOptionsBuilder, ScheduleContext, ScheduledEvent};
@@ -55,6 +56,10 @@ impl Jobs for Queue {
     async fn send(&self, event: &Event) -> Result<(), QueueError> {
         self.0.send(event.clone()).await.map_err(|e| QueueError(e.to_string()))
     }
+
+    async fn send_all(&self, events: &[Event]) -> Result<(), QueueError> {
+        self.0.send_batch(events.to_vec()).await.map_err(|e| QueueError(e.to_string()))
+    }
 }
 
 /// Everything a `Ctx` borrows, built once per invocation from the bindings.
@@ -85,6 +90,7 @@ impl Parts {
             cache: &self.isolate.cache,
             jobs: &self.jobs,
             blobs: &self.blobs,
+            http: &fetch::Fetch,
         }
     }
 }
@@ -136,20 +142,26 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
     to_worker_response(router::dispatch(&parts.ctx(), request).await)
 }
 
-/// Federation events. A failed one is retried with backoff (`federation::retry_delay_seconds`);
-/// after `max_retries` in wrangler.toml the queue moves it to the dead-letter queue, so nothing
-/// is dropped silently.
+/// Federation messages. A failed one is retried with backoff (`federation::retry_delay_seconds`);
+/// after `max_retries` in wrangler.toml the queue moves it to the dead-letter queue, whose
+/// consumer (this same function) records it, so nothing is dropped silently.
 #[event(queue)]
 async fn queue(batch: MessageBatch<Event>, env: Env, _ctx: Context) -> worker::Result<()> {
     let parts = Parts::from_env(&env).map_err(worker::Error::RustError)?;
     let ctx = parts.ctx();
+    let dead_letters = batch.queue().ends_with("-dlq");
     for message in batch.messages()? {
-        match federation::handle(&ctx, message.body()).await {
+        let result = if dead_letters {
+            federation::dead_lettered(&ctx, message.body()).await
+        } else {
+            federation::handle(&ctx, message.body()).await
+        };
+        match result {
             Ok(()) => message.ack(),
             Err(e) => {
-                router::error::log_error(&format!("federation event {:?}: {e}", message.body()));
+                router::error::log_error(&format!("federation {:?}: {e}", message.body()));
                 let age_ms = js_sys::Date::now() - message.timestamp().as_millis() as f64;
-                let delay = federation::retry_delay_seconds((age_ms / 1000.0) as u32);
+                let delay = federation::retry_delay_seconds((age_ms / 1000.0) as u32, parts.config.retry_base_seconds);
                 message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
             }
         }

@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
-use crate::crypto::keys::pem;
+use crate::crypto::keys::{self, pem};
 use crate::ctx::{Crypto, CryptoError};
 
 pub struct WebCrypto;
@@ -101,4 +101,30 @@ impl Crypto for WebCrypto {
         let bits = resolve(subtle().derive_bits_with_object(&algorithm, &key, 256)).await?;
         Uint8Array::new(&bits).to_vec().try_into().map_err(|_| CryptoError("PBKDF2 returned the wrong length".into()))
     }
+
+    async fn rsa_sign(&self, private_pem: &str, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let der = keys::pem_to_der(private_pem).ok_or_else(|| CryptoError("private key is not PEM".into()))?;
+        let key = import_rsa("pkcs8", &der, "sign").await?;
+        let signature = resolve(subtle().sign_with_str_and_u8_array("RSASSA-PKCS1-v1_5", &key, data)).await?;
+        Ok(Uint8Array::new(&signature).to_vec())
+    }
+
+    async fn rsa_verify(&self, public_pem: &str, data: &[u8], signature: &[u8]) -> Result<bool, CryptoError> {
+        let der = keys::rsa_public_spki_der(public_pem).ok_or_else(|| CryptoError("public key is not PEM".into()))?;
+        let key = import_rsa("spki", &der, "verify").await?;
+        let verified = resolve(subtle().verify_with_str_and_u8_array_and_u8_array(
+            "RSASSA-PKCS1-v1_5",
+            &key,
+            signature,
+            data,
+        ))
+        .await?;
+        Ok(verified.as_bool().unwrap_or(false))
+    }
+}
+
+async fn import_rsa(format: &str, der: &[u8], usage: &str) -> Result<CryptoKey, CryptoError> {
+    let algorithm = object(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", "SHA-256".into())])?;
+    let raw: Object = Uint8Array::from(der).into();
+    Ok(resolve(subtle().import_key_with_object(format, &raw, &algorithm, false, &usages(&[usage]))).await?.unchecked_into())
 }

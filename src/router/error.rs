@@ -27,6 +27,12 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("Too many requests")]
     RateLimited,
+    /// A federation request whose signature or proof did not verify.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Another server that this request depends on did not answer; trying later may work.
+    #[error("{0}")]
+    Unavailable(String),
     /// RFC 6749 §5.2 errors from the OAuth endpoints.
     #[error("{error}")]
     OAuth { status: u16, error: &'static str, description: String },
@@ -44,6 +50,8 @@ impl ApiError {
             ApiError::Invalid(_) | ApiError::UserRequired => 422,
             ApiError::PayloadTooLarge => 413,
             ApiError::RateLimited => 429,
+            ApiError::Unauthorized(_) => 401,
+            ApiError::Unavailable(_) => 503,
             ApiError::OAuth { status, .. } => *status,
             ApiError::Internal(_) => 500,
         }

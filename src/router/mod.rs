@@ -7,7 +7,7 @@ pub mod params;
 
 use self::error::ApiError;
 use self::http::{Method, Request, Response};
-use crate::activitypub::{actors, nodeinfo, webfinger};
+use crate::activitypub::{actors, collections, inbox, nodeinfo, webfinger};
 use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
@@ -74,8 +74,19 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["actor"]) => actors::instance_actor(ctx).await,
         (Get, ["users", username]) => actors::get(ctx, req, username).await,
         (Get, [handle]) if handle.starts_with('@') => web::profile::get(ctx, req, &handle[1..]).await,
-        // TODO(#4): answer ActivityPub clients with the Note.
+        (Get, [handle, id]) if handle.starts_with('@') && req.wants_activity_json() => collections::status(ctx, &handle[1..], id, false).await,
         (Get, [handle, id]) if handle.starts_with('@') => web::profile::status(ctx, &handle[1..], id).await,
+        (Get, ["users", username, "statuses", id]) if req.wants_activity_json() => collections::status(ctx, username, id, false).await,
+        (Get, ["users", username, "statuses", id]) => Ok(Response::redirect(302, &format!("{}/{id}", ctx.config.profile_url(username)))),
+        (Get, ["users", username, "statuses", id, "activity"]) => collections::status(ctx, username, id, true).await,
+        (Get, ["users", username, "outbox"]) => collections::outbox(ctx, req, username).await,
+        (Get, ["users", username, "followers"]) => collections::follows(ctx, req, username, AccountList::Followers).await,
+        (Get, ["users", username, "following"]) => collections::follows(ctx, req, username, AccountList::Following).await,
+        (Get, ["users", username, "collections", "featured"]) => collections::featured(ctx, username).await,
+
+        // ActivityPub inboxes (personal, shared, and the instance actor's)
+        (Post, ["inbox"] | ["actor", "inbox"]) => inbox::post(ctx, req, None).await,
+        (Post, ["users", username, "inbox"]) => inbox::post(ctx, req, Some(username)).await,
 
         // OAuth
         (Get, ["oauth", "authorize"]) => web::authorize::show(ctx, req).await,

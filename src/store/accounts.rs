@@ -14,7 +14,7 @@ macro_rules! select_accounts {
             "a.discoverable, a.indexable, a.hide_collections, a.emojis, a.actor_type, a.inbox_url, ",
             "a.shared_inbox_url, a.public_key_id, a.public_key_pem, a.also_known_as, ",
             "CAST(a.moved_to_account_id AS TEXT) AS moved_to_account_id, a.followers_count, a.following_count, ",
-            "a.statuses_count, a.last_status_at, a.created_at, a.updated_at FROM accounts a ",
+            "a.statuses_count, a.last_status_at, a.fetched_at, a.created_at, a.updated_at FROM accounts a ",
             $($where),+
         )
     };
@@ -58,6 +58,8 @@ pub struct AccountRow {
     pub following_count: i64,
     pub statuses_count: i64,
     pub last_status_at: Option<i64>,
+    /// Remote accounts: when the actor document was last fetched.
+    pub fetched_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -113,6 +115,75 @@ pub async fn get_local_by_username(db: &dyn Db, username: &str) -> Result<Option
 
 pub async fn get_by_uri(db: &dyn Db, uri: &str) -> Result<Option<AccountRow>, StoreError> {
     db::first(db, &query!(select_accounts!("WHERE a.uri = ?1"), uri)).await
+}
+
+pub async fn get_by_key_id(db: &dyn Db, key_id: &str) -> Result<Option<AccountRow>, StoreError> {
+    db::first(db, &query!(select_accounts!("WHERE a.public_key_id = ?1"), key_id)).await
+}
+
+/// A remote account by its handle (`domain` with port, as handles carry it).
+pub async fn get_remote_by_handle(db: &dyn Db, username: &str, domain: &str) -> Result<Option<AccountRow>, StoreError> {
+    db::first(
+        db,
+        &query!(select_accounts!("WHERE lower(a.username) = lower(?1) AND lower(a.domain) = lower(?2)"), username, domain),
+    )
+    .await
+}
+
+/// Creates or refreshes a remote account from its actor document. The id is used only when
+/// the account is new. A different actor that took over a handle (a server reinstalled) frees
+/// it first, as handles are unique.
+pub fn upsert_remote(id: i64, a: &crate::activitypub::vocab::Actor, now: i64) -> [Query; 2] {
+    [
+        query!(
+            "UPDATE accounts SET username = username || '~' || id WHERE lower(username) = lower(?1) AND lower(domain) = lower(?2) AND uri <> ?3",
+            a.username.clone(), a.domain.clone(), a.id.clone()
+        ),
+        query!(
+            "INSERT INTO accounts (id, username, domain, uri, url, display_name, note, fields, avatar_remote_url, header_remote_url, \
+             locked, bot, group_actor, discoverable, indexable, actor_type, inbox_url, shared_inbox_url, outbox_url, followers_url, \
+             following_url, featured_url, public_key_id, public_key_pem, also_known_as, fetched_at, created_at, updated_at, assertion_keys) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?26, ?28) \
+             ON CONFLICT (uri) DO UPDATE SET username = ?2, domain = ?3, url = ?5, display_name = ?6, note = ?7, fields = ?8, \
+             avatar_remote_url = ?9, header_remote_url = ?10, locked = ?11, bot = ?12, group_actor = ?13, discoverable = ?14, \
+             indexable = ?15, actor_type = ?16, inbox_url = ?17, shared_inbox_url = ?18, outbox_url = ?19, followers_url = ?20, \
+             following_url = ?21, featured_url = ?22, public_key_id = ?23, public_key_pem = ?24, also_known_as = ?25, \
+             fetched_at = ?26, updated_at = ?26, assertion_keys = ?28, suspended_at = NULL",
+            id, a.username.clone(), a.domain.clone(), a.id.clone(), a.url.clone(), a.display_name.clone(), a.note.clone(),
+            a.fields.clone(), a.avatar.clone(), a.header.clone(), a.locked, a.bot, a.group, a.discoverable, a.indexable,
+            a.actor_type.clone(), a.inbox.clone(), a.shared_inbox.clone(), a.outbox.clone(), a.followers.clone(),
+            a.following.clone(), a.featured.clone(), a.public_key_id.clone(), a.public_key_pem.clone(),
+            serde_json::to_string(&a.also_known_as).unwrap_or_else(|_| "[]".into()), now, a.published.unwrap_or(now),
+            serde_json::to_string(&a.multikeys).unwrap_or_else(|_| "[]".into())
+        ),
+    ]
+}
+
+/// A remote actor's FEP-521a keys as (key id, `publicKeyMultibase`).
+pub async fn assertion_keys(db: &dyn Db, account_id: i64) -> Result<Vec<(String, String)>, StoreError> {
+    #[derive(Deserialize)]
+    struct Keys {
+        assertion_keys: String,
+    }
+    let row: Option<Keys> = db::first(db, &query!("SELECT assertion_keys FROM accounts WHERE id = ?1", account_id)).await?;
+    Ok(row.and_then(|r| serde_json::from_str(&r.assertion_keys).ok()).unwrap_or_default())
+}
+
+/// Marks a remote account moved to another.
+pub fn set_moved(account_id: i64, moved_to: i64, now: i64) -> Query {
+    query!("UPDATE accounts SET moved_to_account_id = ?2, updated_at = ?3 WHERE id = ?1", account_id, moved_to, now)
+}
+
+/// A remote account that was deleted at its origin: suspended here, its content with it.
+pub fn remove_remote(account_id: i64, now: i64) -> Vec<Query> {
+    vec![
+        query!("UPDATE accounts SET suspended_at = ?2 WHERE id = ?1 AND domain IS NOT NULL", account_id, now),
+        query!("UPDATE statuses SET deleted_at = ?2 WHERE account_id = ?1 AND deleted_at IS NULL", account_id, now),
+        query!("DELETE FROM home_feed WHERE status_id IN (SELECT id FROM statuses WHERE account_id = ?1)", account_id),
+        query!("DELETE FROM follows WHERE account_id = ?1 OR target_account_id = ?1", account_id),
+        query!("DELETE FROM notifications WHERE from_account_id = ?1", account_id),
+        query!("DELETE FROM favourites WHERE account_id = ?1", account_id),
+    ]
 }
 
 pub async fn count_local(db: &dyn Db) -> Result<i64, StoreError> {

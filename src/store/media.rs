@@ -96,3 +96,25 @@ pub fn detach_all_but(status_id: i64, keep: &[i64]) -> Query {
         status_id, id_list(keep)
     )
 }
+
+/// A remote post's attachment: we link to the file where it is, we do not copy it.
+pub struct RemoteMedia<'a> {
+    pub id: i64,
+    pub account_id: i64,
+    pub status_id: i64,
+    pub kind: &'a str,
+    pub url: &'a str,
+    pub content_type: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub blurhash: Option<&'a str>,
+    pub meta: &'a str,
+    pub now: i64,
+}
+
+pub fn create_remote(m: &RemoteMedia) -> Query {
+    query!(
+        "INSERT INTO media_attachments (id, account_id, status_id, type, remote_url, content_type, description, blurhash, meta, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        m.id, m.account_id, m.status_id, m.kind, m.url, m.content_type, m.description, m.blurhash, m.meta, m.now
+    )
+}

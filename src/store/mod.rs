@@ -2,6 +2,7 @@
 //! Reads return typed rows; writes return a `Query` so that one use case can batch them.
 pub mod accounts;
 pub mod db;
+pub mod federation;
 pub mod filters;
 pub mod instance;
 pub mod lists;

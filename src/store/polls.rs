@@ -149,3 +149,11 @@ mod tests {
         assert!(due(&db, 200).await.unwrap().is_empty());
     }
 }
+
+/// A remote poll's options and counts as its server reports them (votes are counted there).
+pub fn set_remote_counts(status_id: i64, options: &str, votes: i64, voters: Option<i64>, closed_at: Option<i64>) -> Query {
+    query!(
+        "UPDATE polls SET options = ?2, votes_count = ?3, voters_count = ?4, closed_at = coalesce(closed_at, ?5) WHERE status_id = ?1",
+        status_id, options, votes, voters, closed_at
+    )
+}

@@ -1,0 +1,158 @@
+//! The owner's public collections (outbox, followers, following, featured) and their posts as
+//! ActivityPub objects, for peers that read profiles and fetch statuses by URL.
+use serde_json::{json, Value};
+
+use super::ACTIVITYSTREAMS;
+use crate::ctx::Ctx;
+use crate::domain::ids;
+use crate::domain::paging::Page;
+use crate::domain::time::iso8601;
+use crate::federation::outbound;
+use crate::owner::{self, Owner};
+use crate::router::error::ApiError;
+use crate::router::http::{Request, Response, ACTIVITY_JSON};
+use crate::store::relationships::{self, AccountList};
+use crate::store::statuses::{self, AccountFilter, StatusRow};
+use crate::store::accounts;
+
+const PAGE_SIZE: i64 = 20;
+
+fn respond(document: &Value) -> Response {
+    Response::typed_json(200, ACTIVITY_JSON, document).header("Vary", "Accept")
+}
+
+async fn owner_named(ctx: &Ctx<'_>, username: &str) -> Result<Owner, ApiError> {
+    owner::by_username(ctx, username).await?.ok_or(ApiError::NotFound)?;
+    owner::load_owner(ctx).await
+}
+
+/// `GET /users/{name}/outbox`: the collection, and with `?page=true` (or `max_id`) its pages of
+/// Create and Announce activities, newest first. Only public and unlisted posts.
+pub async fn outbox(ctx: &Ctx<'_>, req: &Request, username: &str) -> Result<Response, ApiError> {
+    let owner = owner_named(ctx, username).await?;
+    let id = format!("{}/outbox", owner.account.uri);
+    let params = req.query_params();
+    if params.str("page").is_none() && params.str("max_id").is_none() {
+        return Ok(respond(&json!({
+            "@context": ACTIVITYSTREAMS,
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": owner.account.statuses_count,
+            "first": format!("{id}?page=true"),
+            "last": format!("{id}?page=true&min_id=0"),
+        })));
+    }
+    let page = Page { max_id: params.str("max_id").and_then(|m| ids::parse(&m)), since_id: None, min_id: None, limit: PAGE_SIZE };
+    let filter = AccountFilter { include_private: false, exclude_replies: false, exclude_reblogs: false, only_media: false, pinned: false, tagged: None };
+    let rows = statuses::by_account(ctx.db, None, owner.account.id, &page, &filter).await?;
+    let mut items = Vec::new();
+    for row in &rows {
+        items.push(activity_of(ctx, &owner, row).await?);
+    }
+    let mut document = json!({
+        "@context": ACTIVITYSTREAMS,
+        "id": format!("{id}?page=true{}", page.max_id.map(|m| format!("&max_id={m}")).unwrap_or_default()),
+        "type": "OrderedCollectionPage",
+        "partOf": id,
+        "orderedItems": items,
+    });
+    if rows.len() as i64 == PAGE_SIZE {
+        if let Some(last) = rows.last() {
+            document["next"] = json!(format!("{id}?page=true&max_id={}", last.id));
+        }
+    }
+    Ok(respond(&document))
+}
+
+/// A status as its Create activity (or a boost as its Announce).
+async fn activity_of(ctx: &Ctx<'_>, owner: &Owner, row: &StatusRow) -> Result<Value, ApiError> {
+    let me = &owner.account.uri;
+    if let Some(original) = row.reblog_of_id {
+        let original_uri = statuses::get(ctx.db, None, original).await?.map(|s| s.uri).unwrap_or_default();
+        return Ok(json!({
+            "id": format!("{}/activity", row.uri), "type": "Announce", "actor": me, "published": iso8601(row.created_at),
+            "to": [super::vocab::PUBLIC], "cc": [format!("{me}/followers")], "object": original_uri,
+        }));
+    }
+    let mut note = outbound::note_of(ctx, owner, row).await?;
+    if let Some(o) = note.as_object_mut() {
+        o.remove("@context");
+    }
+    Ok(json!({
+        "id": format!("{}/activity", row.uri), "type": "Create", "actor": me, "published": iso8601(row.created_at),
+        "to": note["to"].clone(), "cc": note["cc"].clone(), "object": note,
+    }))
+}
+
+/// `GET /users/{name}/followers` and `/following`: counts for everyone, the accounts too
+/// unless the owner hides their network.
+pub async fn follows(ctx: &Ctx<'_>, req: &Request, username: &str, which: AccountList) -> Result<Response, ApiError> {
+    let owner = owner_named(ctx, username).await?;
+    let (name, total) = match which {
+        AccountList::Followers => ("followers", owner.account.followers_count),
+        _ => ("following", owner.account.following_count),
+    };
+    let id = format!("{}/{name}", owner.account.uri);
+    let params = req.query_params();
+    if params.str("page").is_none() || owner.account.hide_collections {
+        let mut document = json!({"@context": ACTIVITYSTREAMS, "id": id, "type": "OrderedCollection", "totalItems": total});
+        if !owner.account.hide_collections {
+            document["first"] = json!(format!("{id}?page=1"));
+        }
+        return Ok(respond(&document));
+    }
+    let number = params.str("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).max(1);
+    let page = Page { max_id: None, since_id: None, min_id: None, limit: 1000 };
+    let rows = relationships::list(ctx.db, which, owner.account.id, &page).await?;
+    let start = ((number - 1) * 40) as usize;
+    let ids: Vec<i64> = rows.iter().skip(start).take(40).map(|r| r.account_id).collect();
+    let accounts = accounts::get_many(ctx.db, &ids).await?;
+    let items: Vec<&str> = ids.iter().filter_map(|i| accounts.iter().find(|a| a.id == *i)).map(|a| a.uri.as_str()).collect();
+    let mut document = json!({
+        "@context": ACTIVITYSTREAMS, "id": format!("{id}?page={number}"), "type": "OrderedCollectionPage",
+        "totalItems": total, "partOf": id, "orderedItems": items,
+    });
+    if rows.len() > start + 40 {
+        document["next"] = json!(format!("{id}?page={}", number + 1));
+    }
+    Ok(respond(&document))
+}
+
+/// `GET /users/{name}/collections/featured`: pinned posts.
+pub async fn featured(ctx: &Ctx<'_>, username: &str) -> Result<Response, ApiError> {
+    let owner = owner_named(ctx, username).await?;
+    let page = Page { max_id: None, since_id: None, min_id: None, limit: 5 };
+    let filter = AccountFilter { include_private: false, exclude_replies: false, exclude_reblogs: true, only_media: false, pinned: true, tagged: None };
+    let rows = statuses::by_account(ctx.db, None, owner.account.id, &page, &filter).await?;
+    let mut items = Vec::new();
+    for row in &rows {
+        let mut note = outbound::note_of(ctx, &owner, row).await?;
+        if let Some(o) = note.as_object_mut() {
+            o.remove("@context");
+        }
+        items.push(note);
+    }
+    Ok(respond(&json!({
+        "@context": ACTIVITYSTREAMS, "id": format!("{}/collections/featured", owner.account.uri),
+        "type": "OrderedCollection", "totalItems": items.len(), "orderedItems": items,
+    })))
+}
+
+/// A public or unlisted post of the owner, as a Note with its FEP-8b32 proof (`activity`: as
+/// its Create). Other posts are not served: they reach their audience by delivery only.
+pub async fn status(ctx: &Ctx<'_>, username: &str, id: &str, activity: bool) -> Result<Response, ApiError> {
+    let owner = owner_named(ctx, username).await?;
+    let id = ids::parse(id).ok_or(ApiError::NotFound)?;
+    let row = statuses::get(ctx.db, None, id).await?.ok_or(ApiError::NotFound)?;
+    if row.account_id != owner.account.id || !matches!(row.visibility.as_str(), "public" | "unlisted") {
+        return Err(ApiError::NotFound);
+    }
+    let document = if activity || row.reblog_of_id.is_some() {
+        let mut create = activity_of(ctx, &owner, &row).await?;
+        create["@context"] = json!(ACTIVITYSTREAMS);
+        create
+    } else {
+        outbound::note_of(ctx, &owner, &row).await?
+    };
+    Ok(respond(&outbound::with_proof(ctx, &owner, &document)?).header("Cache-Control", "max-age=60, public"))
+}

@@ -1,0 +1,476 @@
+//! Reading ActivityStreams JSON from other servers: the loose shapes peers really send
+//! (a link as a string or an object, one value or an array) into plain structs. Pure.
+use serde_json::Value;
+
+use crate::content::sanitize::{sanitize, to_plain_text};
+use crate::domain::time::parse_iso8601;
+
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// The id of a value that is either a link (string) or an embedded object.
+pub fn id_of(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(s) => Some(s),
+        Value::Object(o) => o.get("id").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// Every id in a value that may be one link or an array of them.
+pub fn ids_of(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => items.iter().filter_map(id_of).map(str::to_string).collect(),
+        Some(v) => id_of(v).map(|s| vec![s.to_string()]).unwrap_or_default(),
+        None => Vec::new(),
+    }
+}
+
+/// `type` as a string (the first, when a peer sends several).
+pub fn type_of(value: &Value) -> &str {
+    match value.get("type") {
+        Some(Value::String(s)) => s,
+        Some(Value::Array(items)) => items.first().and_then(Value::as_str).unwrap_or(""),
+        _ => "",
+    }
+}
+
+fn str_field<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
+    value.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// `url` may be a string, a Link object, or an array of either; prefer an HTML link.
+pub fn url_of(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("href").or_else(|| o.get("url")).and_then(Value::as_str).map(str::to_string),
+        Value::Array(items) => {
+            let html = items.iter().find(|i| i.get("mediaType").and_then(Value::as_str) == Some("text/html"));
+            html.or(items.first()).and_then(|i| url_of(Some(i)))
+        }
+        _ => None,
+    }
+}
+
+/// The host (with port) of a URL: the domain part of a remote handle.
+pub fn host_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed.host_str()?.to_ascii_lowercase();
+    Some(match parsed.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
+}
+
+/// Text in a field or its language map (`contentMap`), with the language when one is named.
+fn text_and_language(value: &Value, key: &str) -> (Option<String>, Option<String>) {
+    if let Some(text) = value.get(key).and_then(Value::as_str) {
+        let language = value.get(&format!("{key}Map")).and_then(Value::as_object).and_then(|m| m.keys().next().cloned());
+        return (Some(text.to_string()), language);
+    }
+    match value.get(&format!("{key}Map")).and_then(Value::as_object).and_then(|m| m.iter().next()) {
+        Some((language, text)) => (text.as_str().map(str::to_string), Some(language.clone())),
+        None => (None, None),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Actor {
+    pub id: String,
+    pub actor_type: String,
+    pub username: String,
+    pub domain: String,
+    pub url: Option<String>,
+    pub display_name: String,
+    pub note: String,
+    /// JSON `[{name, value, verified_at}]`, values sanitized.
+    pub fields: String,
+    pub avatar: Option<String>,
+    pub header: Option<String>,
+    pub locked: bool,
+    pub bot: bool,
+    pub group: bool,
+    pub discoverable: bool,
+    pub indexable: bool,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub outbox: Option<String>,
+    pub followers: Option<String>,
+    pub following: Option<String>,
+    pub featured: Option<String>,
+    pub public_key_id: Option<String>,
+    pub public_key_pem: Option<String>,
+    /// FEP-521a keys: (id, `publicKeyMultibase`).
+    pub multikeys: Vec<(String, String)>,
+    pub also_known_as: Vec<String>,
+    pub moved_to: Option<String>,
+    pub published: Option<i64>,
+}
+
+const ACTOR_TYPES: [&str; 5] = ["Person", "Service", "Application", "Group", "Organization"];
+
+pub fn is_actor_type(kind: &str) -> bool {
+    ACTOR_TYPES.contains(&kind)
+}
+
+/// An actor document. `Err` says what is missing; a document whose id is on another host than
+/// where it was fetched from is refused (a server may only speak for its own actors).
+pub fn parse_actor(doc: &Value, fetched_from: &str) -> Result<Actor, String> {
+    let id = str_field(doc, "id").ok_or("actor has no id")?.to_string();
+    let kind = type_of(doc).to_string();
+    if !is_actor_type(&kind) {
+        return Err(format!("{id} is a {kind:?}, not an actor"));
+    }
+    let domain = host_of(&id).ok_or("actor id is not a URL")?;
+    if host_of(fetched_from).as_deref() != Some(domain.as_str()) {
+        return Err(format!("{id} was served by another host ({fetched_from})"));
+    }
+    let username = str_field(doc, "preferredUsername").ok_or("actor has no preferredUsername")?.to_string();
+    let inbox = str_field(doc, "inbox").ok_or("actor has no inbox")?.to_string();
+    let keys: Vec<&Value> = match doc.get("publicKey") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(key) => vec![key],
+        None => Vec::new(),
+    };
+    let key = keys.into_iter().find(|k| k.get("publicKeyPem").is_some());
+    let multikeys = match doc.get("assertionMethod") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(item) => vec![item],
+        None => Vec::new(),
+    }
+    .into_iter()
+    .filter(|m| type_of(m) == "Multikey")
+    .filter_map(|m| Some((str_field(m, "id")?.to_string(), str_field(m, "publicKeyMultibase")?.to_string())))
+    .collect();
+    let fields: Vec<Value> = match doc.get("attachment") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(item) => vec![item],
+        None => Vec::new(),
+    }
+    .into_iter()
+    .filter(|a| type_of(a) == "PropertyValue")
+    .map(|a| {
+        serde_json::json!({
+            "name": a.get("name").and_then(Value::as_str).unwrap_or_default(),
+            "value": sanitize(a.get("value").and_then(Value::as_str).unwrap_or_default()),
+            "verified_at": null,
+        })
+    })
+    .collect();
+    let image = |key: &str| doc.get(key).and_then(|i| url_of(i.get("url")).or_else(|| url_of(Some(i))));
+    Ok(Actor {
+        actor_type: kind.clone(),
+        username,
+        domain,
+        url: url_of(doc.get("url")),
+        display_name: str_field(doc, "name").unwrap_or_default().to_string(),
+        note: sanitize(str_field(doc, "summary").unwrap_or_default()),
+        fields: Value::Array(fields).to_string(),
+        avatar: image("icon"),
+        header: image("image"),
+        locked: doc.get("manuallyApprovesFollowers").and_then(Value::as_bool).unwrap_or(false),
+        bot: kind == "Service" || kind == "Application",
+        group: kind == "Group",
+        discoverable: doc.get("discoverable").and_then(Value::as_bool).unwrap_or(false),
+        indexable: doc.get("indexable").and_then(Value::as_bool).unwrap_or(false),
+        inbox,
+        shared_inbox: doc.get("endpoints").and_then(|e| str_field(e, "sharedInbox")).map(str::to_string),
+        outbox: str_field(doc, "outbox").map(str::to_string),
+        followers: str_field(doc, "followers").map(str::to_string),
+        following: str_field(doc, "following").map(str::to_string),
+        featured: str_field(doc, "featured").map(str::to_string),
+        public_key_id: key.and_then(|k| str_field(k, "id")).map(str::to_string),
+        public_key_pem: key.and_then(|k| str_field(k, "publicKeyPem")).map(str::to_string),
+        multikeys,
+        also_known_as: ids_of(doc.get("alsoKnownAs")),
+        moved_to: doc.get("movedTo").and_then(id_of).map(str::to_string),
+        published: str_field(doc, "published").and_then(parse_iso8601),
+        id,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub url: String,
+    pub media_type: Option<String>,
+    pub description: Option<String>,
+    pub blurhash: Option<String>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Poll {
+    /// (title, votes)
+    pub options: Vec<(String, i64)>,
+    pub multiple: bool,
+    pub ends_at: Option<i64>,
+    pub closed: bool,
+    pub voters_count: Option<i64>,
+}
+
+/// A post: Note, Question, or an Article/Page/Video shown as its name and a link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Post {
+    pub id: String,
+    pub kind: String,
+    pub url: Option<String>,
+    pub attributed_to: String,
+    /// Sanitized HTML.
+    pub content: String,
+    /// Plain text, for the search index.
+    pub text: String,
+    pub summary: String,
+    pub sensitive: bool,
+    pub language: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub published: Option<i64>,
+    pub updated: Option<i64>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub hashtags: Vec<String>,
+    /// Mentioned actor ids.
+    pub mentions: Vec<String>,
+    pub attachments: Vec<Attachment>,
+    pub poll: Option<Poll>,
+    /// `context` or `conversation`: threads across servers.
+    pub context: Option<String>,
+    pub replies: Option<String>,
+}
+
+pub const POST_TYPES: [&str; 7] = ["Note", "Question", "Article", "Page", "Video", "Event", "Audio"];
+
+pub fn parse_post(doc: &Value) -> Result<Post, String> {
+    let id = str_field(doc, "id").ok_or("object has no id")?.to_string();
+    let kind = type_of(doc).to_string();
+    if !POST_TYPES.contains(&kind.as_str()) {
+        return Err(format!("{id}: {kind:?} is not a post type"));
+    }
+    let attributed_to = doc
+        .get("attributedTo")
+        .and_then(|a| match a {
+            Value::Array(items) => items.iter().find_map(id_of),
+            other => id_of(other),
+        })
+        .ok_or("post has no attributedTo")?
+        .to_string();
+    let (content, language) = text_and_language(doc, "content");
+    let url = url_of(doc.get("url"));
+    let mut content = sanitize(&content.unwrap_or_default());
+    if matches!(kind.as_str(), "Article" | "Page" | "Video" | "Event" | "Audio") {
+        // Mastodon shows long-form posts as their title and a link, not the whole text.
+        let name = str_field(doc, "name").map(crate::content::escape_html).unwrap_or_default();
+        let link = url.clone().unwrap_or_else(|| id.clone());
+        let link = crate::content::escape_html(&link);
+        content = format!("<p>{name}</p><p><a href=\"{link}\" rel=\"nofollow noopener\" target=\"_blank\">{link}</a></p>");
+    }
+    let tags: Vec<&Value> = match doc.get("tag") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(item) => vec![item],
+        None => Vec::new(),
+    };
+    let hashtags = tags
+        .iter()
+        .filter(|t| type_of(t) == "Hashtag")
+        .filter_map(|t| str_field(t, "name"))
+        .map(|n| n.trim_start_matches('#').to_string())
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .collect();
+    let mentions = tags.iter().filter(|t| type_of(t) == "Mention").filter_map(|t| str_field(t, "href")).map(str::to_string).collect();
+    let attachments = match doc.get("attachment") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(item) => vec![item],
+        None => Vec::new(),
+    }
+    .into_iter()
+    .filter_map(|a| {
+        Some(Attachment {
+            url: url_of(a.get("url"))?,
+            media_type: str_field(a, "mediaType").map(str::to_string),
+            description: str_field(a, "name").or_else(|| str_field(a, "summary")).map(str::to_string),
+            blurhash: str_field(a, "blurhash").map(str::to_string),
+            width: a.get("width").and_then(Value::as_i64),
+            height: a.get("height").and_then(Value::as_i64),
+        })
+    })
+    .take(8)
+    .collect();
+    let poll = (kind == "Question").then(|| parse_poll(doc)).flatten();
+    Ok(Post {
+        text: to_plain_text(&content),
+        content,
+        url,
+        attributed_to,
+        summary: str_field(doc, "summary").map(to_plain_text).unwrap_or_default(),
+        sensitive: doc.get("sensitive").and_then(Value::as_bool).unwrap_or(false),
+        language,
+        in_reply_to: doc.get("inReplyTo").and_then(id_of).map(str::to_string),
+        published: str_field(doc, "published").and_then(parse_iso8601),
+        updated: str_field(doc, "updated").and_then(parse_iso8601),
+        to: ids_of(doc.get("to")),
+        cc: ids_of(doc.get("cc")),
+        hashtags,
+        mentions,
+        attachments,
+        poll,
+        context: doc.get("context").or_else(|| doc.get("conversation")).and_then(id_of).map(str::to_string),
+        replies: doc.get("replies").and_then(id_of).map(str::to_string),
+        kind,
+        id,
+    })
+}
+
+fn parse_poll(doc: &Value) -> Option<Poll> {
+    let (choices, multiple) = match (doc.get("oneOf"), doc.get("anyOf")) {
+        (Some(Value::Array(one)), _) => (one, false),
+        (_, Some(Value::Array(any))) => (any, true),
+        _ => return None,
+    };
+    let options = choices
+        .iter()
+        .filter_map(|c| {
+            let votes = c.get("replies").and_then(|r| r.get("totalItems")).and_then(Value::as_i64).unwrap_or(0);
+            Some((str_field(c, "name")?.to_string(), votes))
+        })
+        .collect();
+    let ends_at = str_field(doc, "endTime").and_then(parse_iso8601);
+    Some(Poll {
+        options,
+        multiple,
+        ends_at,
+        closed: str_field(doc, "closed").is_some(),
+        voters_count: doc.get("votersCount").and_then(Value::as_i64),
+    })
+}
+
+/// Mastodon's visibility from addressing: Public in `to` → public, in `cc` → unlisted, the
+/// author's followers addressed → private, otherwise direct.
+pub fn visibility(to: &[String], cc: &[String], followers_url: Option<&str>) -> &'static str {
+    let is_public = |s: &String| s == PUBLIC || s == "as:Public" || s == "Public";
+    if to.iter().any(is_public) {
+        "public"
+    } else if cc.iter().any(is_public) {
+        "unlisted"
+    } else if followers_url.is_some_and(|f| to.iter().chain(cc).any(|s| s == f)) || to.iter().chain(cc).any(|s| s.ends_with("/followers")) {
+        "private"
+    } else {
+        "direct"
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn mastodon_actor() -> Value {
+        json!({
+            "@context": ["https://www.w3.org/ns/activitystreams"],
+            "id": "https://mastodon.example/users/bob",
+            "type": "Person",
+            "preferredUsername": "bob",
+            "name": "Bob",
+            "summary": "<p>hi <script>alert(1)</script></p>",
+            "url": "https://mastodon.example/@bob",
+            "inbox": "https://mastodon.example/users/bob/inbox",
+            "endpoints": {"sharedInbox": "https://mastodon.example/inbox"},
+            "followers": "https://mastodon.example/users/bob/followers",
+            "manuallyApprovesFollowers": true,
+            "icon": {"type": "Image", "url": "https://files.example/a.png"},
+            "publicKey": {"id": "https://mastodon.example/users/bob#main-key", "owner": "https://mastodon.example/users/bob", "publicKeyPem": "PEM"},
+            "assertionMethod": [{"id": "https://mastodon.example/users/bob#ed", "type": "Multikey", "publicKeyMultibase": "z6Mk"}],
+            "attachment": [{"type": "PropertyValue", "name": "site", "value": "<a href=\"javascript:x\">x</a>"}],
+            "alsoKnownAs": ["https://old.example/users/bob"]
+        })
+    }
+
+    #[test]
+    fn actors_are_read_with_keys_inboxes_and_sanitized_text() {
+        let actor = parse_actor(&mastodon_actor(), "https://mastodon.example/users/bob").unwrap();
+        assert_eq!(actor.username, "bob");
+        assert_eq!(actor.domain, "mastodon.example");
+        assert_eq!(actor.shared_inbox.as_deref(), Some("https://mastodon.example/inbox"));
+        assert_eq!(actor.public_key_id.as_deref(), Some("https://mastodon.example/users/bob#main-key"));
+        assert_eq!(actor.avatar.as_deref(), Some("https://files.example/a.png"));
+        assert!(actor.locked);
+        assert!(!actor.note.contains("script"));
+        assert!(!actor.fields.contains("javascript"));
+        assert_eq!(actor.multikeys, vec![("https://mastodon.example/users/bob#ed".to_string(), "z6Mk".to_string())]);
+        assert_eq!(actor.also_known_as, vec!["https://old.example/users/bob"]);
+    }
+
+    #[test]
+    fn an_actor_served_by_another_host_is_refused() {
+        assert!(parse_actor(&mastodon_actor(), "https://evil.example/users/bob").is_err());
+        let mut note = mastodon_actor();
+        note["type"] = json!("Note");
+        assert!(parse_actor(&note, "https://mastodon.example/users/bob").is_err());
+    }
+
+    #[test]
+    fn ports_are_part_of_the_domain() {
+        assert_eq!(host_of("http://127.0.0.1:8101/users/bob").as_deref(), Some("127.0.0.1:8101"));
+        assert_eq!(host_of("https://Example.COM/x").as_deref(), Some("example.com"));
+    }
+
+    #[test]
+    fn notes_carry_tags_mentions_media_and_language() {
+        let note = json!({
+            "id": "https://m.example/users/bob/statuses/1",
+            "type": "Note",
+            "attributedTo": "https://m.example/users/bob",
+            "content": "<p>Hello <a href=\"https://x.example/users/alice\" class=\"u-url mention\">@alice</a> <img src=x onerror=alert(1)></p>",
+            "contentMap": {"en": "<p>Hello</p>"},
+            "to": "https://www.w3.org/ns/activitystreams#Public",
+            "cc": ["https://m.example/users/bob/followers", "https://x.example/users/alice"],
+            "inReplyTo": {"id": "https://x.example/users/alice/statuses/9", "type": "Note"},
+            "tag": [
+                {"type": "Mention", "href": "https://x.example/users/alice", "name": "@alice@x.example"},
+                {"type": "Hashtag", "href": "https://m.example/tags/rust", "name": "#Rust"}
+            ],
+            "attachment": [{"type": "Document", "mediaType": "image/png", "url": "https://files.example/1.png", "name": "a cat", "width": 10, "height": 20}],
+            "sensitive": false,
+            "published": "2026-11-24T10:00:00Z"
+        });
+        let post = parse_post(&note).unwrap();
+        assert_eq!(post.language.as_deref(), Some("en"));
+        assert_eq!(post.hashtags, vec!["Rust"]);
+        assert_eq!(post.mentions, vec!["https://x.example/users/alice"]);
+        assert_eq!(post.in_reply_to.as_deref(), Some("https://x.example/users/alice/statuses/9"));
+        assert_eq!(post.attachments[0].description.as_deref(), Some("a cat"));
+        assert!(!post.content.contains("onerror"));
+        assert_eq!(post.text, "Hello @alice");
+        assert_eq!(visibility(&post.to, &post.cc, Some("https://m.example/users/bob/followers")), "public");
+    }
+
+    #[test]
+    fn articles_become_a_title_and_a_link() {
+        let article = json!({"id": "https://b.example/p/1", "type": "Article", "attributedTo": "https://b.example/u",
+            "name": "Long <read>", "content": "<p>very long</p>", "url": "https://b.example/p/1.html"});
+        let post = parse_post(&article).unwrap();
+        assert!(post.content.contains("Long &lt;read&gt;"));
+        assert!(post.content.contains("href=\"https://b.example/p/1.html\""));
+        assert!(!post.content.contains("very long"));
+    }
+
+    #[test]
+    fn questions_have_options_with_counts() {
+        let q = json!({"id": "https://m.example/q/1", "type": "Question", "attributedTo": "https://m.example/u", "content": "?",
+            "anyOf": [{"type": "Note", "name": "a", "replies": {"totalItems": 3}}, {"type": "Note", "name": "b"}],
+            "endTime": "2026-12-01T00:00:00Z", "votersCount": 3});
+        let poll = parse_post(&q).unwrap().poll.unwrap();
+        assert!(poll.multiple);
+        assert_eq!(poll.options, vec![("a".to_string(), 3), ("b".to_string(), 0)]);
+        assert_eq!(poll.voters_count, Some(3));
+    }
+
+    #[test]
+    fn visibility_follows_mastodon_addressing() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let followers = Some("https://m.example/users/bob/followers");
+        assert_eq!(visibility(&s(&[PUBLIC]), &s(&[]), followers), "public");
+        assert_eq!(visibility(&s(&["https://m.example/users/bob/followers"]), &s(&[PUBLIC]), followers), "unlisted");
+        assert_eq!(visibility(&s(&["https://m.example/users/bob/followers"]), &s(&[]), followers), "private");
+        assert_eq!(visibility(&s(&["https://x.example/users/alice"]), &s(&[]), followers), "direct");
+    }
+}

@@ -1,0 +1,151 @@
+//! One delivery: a stored activity POSTed to one inbox, signed at send time. The answer
+//! decides what happens next: 2xx done; 5xx, 408, 429 and network errors retried by the queue;
+//! any other 4xx recorded as a permanent failure. A peer the dead-letter queue marked
+//! unreachable gets its deliveries held (recorded, not attempted) until housekeeping retries it.
+use super::fetch::{self, FetchError};
+use crate::activitypub::signatures::{cavage_header, http_date, rfc9421_headers, sign_cavage, sign_rfc9421};
+use crate::activitypub::vocab::host_of;
+use crate::ctx::{Ctx, HttpRequest, HttpResponse};
+use crate::domain::ids;
+use crate::owner;
+use crate::router::error::ApiError;
+use crate::store::federation::{self as store, Failure};
+
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// Signature formats a delivery can use: draft-cavage first (what nearly every server reads),
+/// RFC 9421 as the second knock when a peer refuses the first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Cavage,
+    Rfc9421,
+}
+
+fn internal(e: impl std::error::Error + 'static) -> ApiError {
+    ApiError::Internal(Box::new(e))
+}
+
+/// The key that signs for `actor_account_id` (0: the instance actor) as (key id, private PEM).
+async fn signing_key(ctx: &Ctx<'_>, actor_account_id: i64) -> Result<(String, String), ApiError> {
+    if actor_account_id == 0 {
+        let keys = owner::instance_keys(ctx).await?;
+        return Ok((format!("{}#main-key", ctx.config.url("/actor")), keys.rsa_private_key_pem));
+    }
+    let owner = owner::load_owner(ctx).await?;
+    Ok((format!("{}#main-key", owner.account.uri), owner.user.rsa_private_key_pem))
+}
+
+/// Builds the signed POST of `body` to `inbox`.
+pub async fn signed_post(ctx: &Ctx<'_>, key: &(String, String), inbox: &str, body: &[u8], format: Format) -> Result<HttpRequest, ApiError> {
+    let (key_id, private_pem) = key;
+    let refused = |e: crate::activitypub::signatures::SignatureError| ApiError::Invalid(format!("inbox {inbox}: {e}"));
+    let mut headers = match format {
+        Format::Cavage => {
+            let prepared = sign_cavage("POST", inbox, Some(body), &http_date(ctx.now_ms())).map_err(refused)?;
+            let signature = ctx.crypto.rsa_sign(private_pem, &prepared.signing_input).await.map_err(internal)?;
+            let mut headers = prepared.headers.clone();
+            headers.push(cavage_header(&prepared, key_id, &signature));
+            headers
+        }
+        Format::Rfc9421 => {
+            let prepared = sign_rfc9421("POST", inbox, Some(body), ctx.now_ms() / 1000, key_id).map_err(refused)?;
+            let signature = ctx.crypto.rsa_sign(private_pem, &prepared.signing_input).await.map_err(internal)?;
+            let mut headers = prepared.headers.clone();
+            headers.extend(rfc9421_headers(&prepared, &signature));
+            headers
+        }
+    };
+    headers.push(("content-type".into(), "application/activity+json".into()));
+    headers.push(("user-agent".into(), fetch::user_agent(ctx)));
+    Ok(HttpRequest { method: "POST", url: inbox.to_string(), headers, body: Some(body.to_vec()) })
+}
+
+/// Sends one delivery; `Err` asks the queue to retry.
+pub async fn deliver(ctx: &Ctx<'_>, activity_id: &str, inbox: &str) -> Result<(), ApiError> {
+    let activity_id = ids::parse(activity_id).ok_or(ApiError::NotFound)?;
+    let Some(activity) = store::activity(ctx.db, activity_id).await? else {
+        crate::router::error::log_error(&format!("delivery to {inbox}: activity {activity_id} is not stored"));
+        return Ok(());
+    };
+    let domain = host_of(inbox).unwrap_or_default();
+    let now = ctx.now_ms();
+    let peer = store::instance(ctx.db, &domain).await?;
+    let unreachable = peer.as_ref().and_then(|p| p.unreachable_since);
+    if unreachable.is_some() {
+        let failure = Failure { id: ctx.new_id(), activity_id, inbox, status: None, error: "held: peer unreachable", dead_lettered: false, now };
+        ctx.db.run(&store::record_failure(&failure)).await?;
+        return Ok(());
+    }
+    let key = signing_key(ctx, activity.actor_account_id).await?;
+    let body = activity.body.as_bytes();
+    let mut answer = post(ctx, &key, inbox, body, Format::Cavage).await;
+    // Double knock: a peer that refuses a draft-cavage signature may want RFC 9421.
+    if matches!(&answer, Ok(r) if r.status == 401 || r.status == 400) {
+        answer = post(ctx, &key, inbox, body, Format::Rfc9421).await;
+    }
+    match answer {
+        Ok(response) if (200..300).contains(&response.status) => {
+            if peer.is_none() {
+                ctx.db.run(&store::mark_reachable(&domain, now)).await?;
+            }
+            Ok(())
+        }
+        Ok(response) if !(response.status >= 500 || response.status == 408 || response.status == 429) => {
+            let error = String::from_utf8_lossy(&response.body).chars().take(500).collect::<String>();
+            crate::router::error::log_error(&format!("delivery of {} to {inbox} refused: HTTP {} {error}", activity.uri, response.status));
+            let failure = Failure { id: ctx.new_id(), activity_id, inbox, status: Some(response.status), error: &error, dead_lettered: false, now };
+            ctx.db.run(&store::record_failure(&failure)).await?;
+            Ok(())
+        }
+        Ok(response) => Err(ApiError::Unavailable(format!("delivery of {} to {inbox}: HTTP {}", activity.uri, response.status))),
+        Err(FetchError::Refused(reason)) => {
+            let failure = Failure { id: ctx.new_id(), activity_id, inbox, status: Some(0), error: &reason, dead_lettered: false, now };
+            ctx.db.run(&store::record_failure(&failure)).await?;
+            Ok(())
+        }
+        Err(e) => Err(ApiError::Unavailable(format!("delivery of {} to {inbox}: {e}", activity.uri))),
+    }
+}
+
+async fn post(ctx: &Ctx<'_>, key: &(String, String), inbox: &str, body: &[u8], format: Format) -> Result<HttpResponse, FetchError> {
+    let request = signed_post(ctx, key, inbox, body, format).await.map_err(|e| FetchError::Signing(e.to_string()))?;
+    fetch::send(ctx, request, MAX_ANSWER_BYTES).await
+}
+
+/// The queue ran out of retries for this delivery.
+pub async fn give_up(ctx: &Ctx<'_>, activity_id: &str, inbox: &str) -> Result<(), ApiError> {
+    let activity_id = ids::parse(activity_id).ok_or(ApiError::NotFound)?;
+    let now = ctx.now_ms();
+    let domain = host_of(inbox).unwrap_or_default();
+    crate::router::error::log_error(&format!("delivery of activity {activity_id} to {inbox}: retries exhausted; {domain} marked unreachable"));
+    let failure = Failure { id: ctx.new_id(), activity_id, inbox, status: None, error: "retries exhausted", dead_lettered: true, now };
+    ctx.db.batch(&[store::record_failure(&failure), store::mark_unreachable(&domain, "retries exhausted", now)]).await?;
+    Ok(())
+}
+
+/// Housekeeping: deliveries held or dead-lettered for peers that have been down for an hour
+/// (or came back) are queued again, a week at most; the peer is given another chance.
+pub async fn retry_held(ctx: &Ctx<'_>) -> Result<usize, ApiError> {
+    const PROBE_AFTER_MS: i64 = 60 * 60 * 1000;
+    const GIVE_UP_AFTER_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+    let now = ctx.now_ms();
+    let rows = store::deferred(ctx.db, now - PROBE_AFTER_MS, now - GIVE_UP_AFTER_MS, 100).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut queries = Vec::new();
+    let mut domains: Vec<String> = Vec::new();
+    let mut events = Vec::new();
+    for row in &rows {
+        queries.push(store::delete_failure(row.id));
+        let domain = host_of(&row.inbox_url).unwrap_or_default();
+        if !domains.contains(&domain) {
+            queries.push(store::mark_reachable(&domain, now));
+            domains.push(domain);
+        }
+        events.push(super::Event::Deliver { activity_id: row.activity_id.to_string(), inbox: row.inbox_url.clone() });
+    }
+    ctx.db.batch(&queries).await?;
+    ctx.jobs.send_all(&events).await.map_err(internal)?;
+    Ok(rows.len())
+}

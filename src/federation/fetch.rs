@@ -1,0 +1,189 @@
+//! Outbound HTTP for federation: the address guard every fetch and delivery passes, and signed
+//! GETs of ActivityPub documents (as the instance actor, so that servers in secure mode answer).
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use serde_json::Value;
+
+use crate::activitypub::signatures::{cavage_header, http_date, sign_cavage};
+use crate::ctx::{Ctx, HttpRequest, HttpResponse};
+use crate::owner;
+
+/// Limits on every outbound request: a slow or huge peer must not eat the invocation.
+pub const TIMEOUT_MS: u32 = 10_000;
+pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+const MAX_REDIRECTS: usize = 3;
+
+pub const AP_ACCEPT: &str = "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("refused address: {0}")]
+    Refused(String),
+    #[error("{0}: gone")]
+    Gone(String),
+    #[error("{url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("{0}")]
+    Network(String),
+    #[error("{url}: not an ActivityPub document: {reason}")]
+    Malformed { url: String, reason: String },
+    #[error("signing: {0}")]
+    Signing(String),
+}
+
+impl FetchError {
+    /// Whether trying again later might succeed (the peer or the network is having a bad time).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Network(_) => true,
+            FetchError::Status { status, .. } => *status >= 500 || *status == 408 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+/// The host of an http(s) URL, or why it may not be fetched. Private, loopback, link-local and
+/// unspecified addresses (and `localhost`) are refused unless `ALLOW_PRIVATE_ADDRESSES` is set
+/// for local development and tests. Names are not resolved here (Workers cannot), and
+/// Cloudflare's own egress refuses private destinations for names that resolve to them.
+pub fn check_url(allow_private: bool, url: &str) -> Result<url::Url, FetchError> {
+    let parsed = url::Url::parse(url).map_err(|e| FetchError::Refused(format!("{url}: {e}")))?;
+    if !matches!(parsed.scheme(), "https" | "http") {
+        return Err(FetchError::Refused(format!("{url}: only http(s) is fetched")));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(FetchError::Refused(format!("{url}: credentials in URL")));
+    }
+    if allow_private {
+        return Ok(parsed);
+    }
+    let private = match parsed.host() {
+        None => true,
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost") || name.ends_with(".local") || name.ends_with(".internal")
+        }
+        Some(url::Host::Ipv4(ip)) => is_private(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => is_private(IpAddr::V6(ip)),
+    };
+    if private {
+        return Err(FetchError::Refused(format!("{url}: private address (set ALLOW_PRIVATE_ADDRESSES only for development)")));
+    }
+    Ok(parsed)
+}
+
+fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_private_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private_v4(v4);
+            }
+            let first = v6.segments()[0];
+            v6 == Ipv6Addr::LOCALHOST
+                || v6 == Ipv6Addr::UNSPECIFIED
+                || (first & 0xfe00) == 0xfc00 // unique local
+                || (first & 0xffc0) == 0xfe80 // link-local
+        }
+    }
+}
+
+fn is_private_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
+        || a >= 224
+}
+
+/// One request through the guard, following redirects (each hop checked again).
+pub async fn send(ctx: &Ctx<'_>, mut request: HttpRequest, max_bytes: usize) -> Result<HttpResponse, FetchError> {
+    for _ in 0..=MAX_REDIRECTS {
+        check_url(ctx.config.allow_private_addresses, &request.url)?;
+        let response = ctx.http.send(request.clone(), TIMEOUT_MS, max_bytes).await.map_err(|e| FetchError::Network(e.0))?;
+        let location = response.header("location").filter(|_| matches!(response.status, 301 | 302 | 303 | 307 | 308));
+        match location {
+            Some(location) if request.method == "GET" => {
+                let base = url::Url::parse(&request.url).map_err(|e| FetchError::Refused(e.to_string()))?;
+                request.url = base.join(location).map_err(|e| FetchError::Refused(e.to_string()))?.to_string();
+            }
+            _ => return Ok(response),
+        }
+    }
+    Err(FetchError::Network(format!("{}: too many redirects", request.url)))
+}
+
+/// GETs an ActivityPub document, signed by the instance actor.
+pub async fn get_object(ctx: &Ctx<'_>, url: &str) -> Result<Value, FetchError> {
+    let keys = owner::instance_keys(ctx).await.map_err(|e| FetchError::Signing(e.to_string()))?;
+    let key_id = format!("{}#main-key", ctx.config.url("/actor"));
+    let prepared = sign_cavage("GET", url, None, &http_date(ctx.now_ms())).map_err(|e| FetchError::Refused(e.to_string()))?;
+    let signature = ctx.crypto.rsa_sign(&keys.rsa_private_key_pem, &prepared.signing_input).await.map_err(|e| FetchError::Signing(e.0))?;
+    let mut headers = prepared.headers.clone();
+    headers.push(cavage_header(&prepared, &key_id, &signature));
+    headers.push(("accept".into(), AP_ACCEPT.into()));
+    headers.push(("user-agent".into(), user_agent(ctx)));
+    let request = HttpRequest { method: "GET", url: url.to_string(), headers, body: None };
+    let response = send(ctx, request, MAX_DOCUMENT_BYTES).await?;
+    match response.status {
+        200..=299 => {}
+        404 | 410 => return Err(FetchError::Gone(url.to_string())),
+        status => return Err(FetchError::Status { url: url.to_string(), status }),
+    }
+    let document: Value = serde_json::from_slice(&response.body)
+        .map_err(|e| FetchError::Malformed { url: url.to_string(), reason: e.to_string() })?;
+    if !document.is_object() {
+        return Err(FetchError::Malformed { url: url.to_string(), reason: "not a JSON object".into() });
+    }
+    Ok(document)
+}
+
+pub fn user_agent(ctx: &Ctx<'_>) -> String {
+    format!("Topi/{} (+{})", env!("CARGO_PKG_VERSION"), ctx.config.public_url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_addresses_are_refused_unless_allowed() {
+        for url in [
+            "http://127.0.0.1:8080/users/a",
+            "https://localhost/x",
+            "https://10.1.2.3/",
+            "https://192.168.0.1/",
+            "https://172.16.5.4/",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[::1]/",
+            "https://[fe80::1]/",
+            "https://[fd00::1]/",
+            "https://[::ffff:127.0.0.1]/",
+            "https://0.0.0.0/",
+            "https://100.64.0.1/",
+            "https://printer.local/",
+        ] {
+            assert!(matches!(check_url(false, url), Err(FetchError::Refused(_))), "{url} should be refused");
+            assert!(check_url(true, url).is_ok(), "{url} is allowed in development");
+        }
+        assert!(check_url(false, "https://mastodon.social/users/Gargron").is_ok());
+        assert!(check_url(false, "https://8.8.8.8/").is_ok());
+        assert!(check_url(true, "ftp://example.com/").is_err());
+        assert!(check_url(true, "file:///etc/passwd").is_err());
+        assert!(check_url(false, "https://user:pw@example.com/").is_err());
+    }
+
+    #[test]
+    fn transient_failures_are_retried_and_permanent_ones_not() {
+        let status = |status| FetchError::Status { url: String::new(), status };
+        assert!(status(500).is_transient() && status(503).is_transient());
+        assert!(status(429).is_transient() && status(408).is_transient());
+        assert!(!status(400).is_transient() && !status(401).is_transient() && !status(404).is_transient());
+        assert!(FetchError::Network("reset".into()).is_transient());
+        assert!(!FetchError::Refused("x".into()).is_transient());
+    }
+}

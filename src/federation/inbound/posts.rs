@@ -1,0 +1,399 @@
+//! Posts from other servers: Create, Update, Delete and Announce of Notes (and Questions,
+//! Articles…), and fetching the rest of a thread.
+use serde_json::{json, Value};
+
+use super::{account, fetch_failed, object_of, Outcome};
+use crate::activitypub::vocab::{self, id_of, Post};
+use crate::ctx::Ctx;
+use crate::federation::{fetch, Event};
+use crate::owner::Owner;
+use crate::router::error::ApiError;
+use crate::store::accounts::AccountRow;
+use crate::store::db::Query;
+use crate::store::media::{self, RemoteMedia};
+use crate::store::polls::{self, NewPoll};
+use crate::store::statuses::{self as store, NewStatus, StatusRow};
+use crate::store::{notifications, relationships};
+
+/// How far up a thread backfill walks, and how many replies of one post it fetches.
+const MAX_THREAD_DEPTH: u32 = 16;
+const MAX_REPLIES_FETCHED: usize = 20;
+
+fn owner_follows(relationship: &relationships::RelationshipRow) -> bool {
+    relationship.following
+}
+
+/// Why (and whether) a post concerns the owner: Mastodon keeps only posts from people you
+/// follow, posts that mention you, and replies to what it has.
+struct Relevance {
+    following: bool,
+    mentions_owner: bool,
+    parent: Option<StatusRow>,
+}
+
+async fn relevance(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Post) -> Result<Relevance, ApiError> {
+    let relationship = relationships::relationships(ctx.db, owner.account.id, &[author.id]).await?.pop();
+    let following = relationship.as_ref().is_some_and(owner_follows);
+    let owner_url = ctx.config.profile_url(&owner.account.username);
+    let mentions_owner = post.mentions.iter().any(|m| *m == owner.account.uri || *m == owner_url)
+        || post.to.iter().chain(&post.cc).any(|a| *a == owner.account.uri);
+    let parent = match &post.in_reply_to {
+        Some(uri) => store::get_by_uri(ctx.db, Some(owner.account.id), uri).await?,
+        None => None,
+    };
+    Ok(Relevance { following, mentions_owner, parent })
+}
+
+fn attachment_kind(media_type: Option<&str>) -> &'static str {
+    match media_type.unwrap_or("") {
+        t if t == "image/gif" => "gifv",
+        t if t.starts_with("image/") => "image",
+        t if t.starts_with("video/") => "video",
+        t if t.starts_with("audio/") => "audio",
+        _ => "unknown",
+    }
+}
+
+fn poll_options(poll: &vocab::Poll) -> String {
+    let options: Vec<Value> = poll.options.iter().map(|(title, votes)| json!({"title": title, "votes_count": votes})).collect();
+    Value::Array(options).to_string()
+}
+
+/// Stores a post by `author`; returns its id. `home` puts it in the owner's home feed.
+async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Post, parent: Option<&StatusRow>, home: bool) -> Result<i64, ApiError> {
+    let now = ctx.now_ms();
+    let id = ctx.new_id();
+    let mut mentioned: Vec<i64> = Vec::new();
+    for href in &post.mentions {
+        if *href == owner.account.uri || *href == ctx.config.profile_url(&owner.account.username) {
+            mentioned.push(owner.account.id);
+        } else if let Some(known) = crate::store::accounts::get_by_uri(ctx.db, href).await? {
+            mentioned.push(known.id);
+        }
+    }
+    mentioned.sort_unstable();
+    mentioned.dedup();
+    let visibility = vocab::visibility(&post.to, &post.cc, None);
+    let tags: Vec<(i64, String)> = post.hashtags.iter().map(|name| (ctx.new_id(), name.clone())).collect();
+    let home_of: Vec<i64> = if home { vec![owner.account.id] } else { Vec::new() };
+    let new = NewStatus {
+        id,
+        uri: &post.id,
+        url: post.url.as_deref(),
+        account_id: author.id,
+        local: false,
+        visibility,
+        content: &post.content,
+        text: Some(&post.text),
+        spoiler_text: &post.summary,
+        sensitive: post.sensitive || !post.summary.is_empty(),
+        language: post.language.as_deref(),
+        in_reply_to: parent.map(|p| (p.id, p.account_id)),
+        reblog_of_id: None,
+        conversation_id: parent.and_then(|p| p.conversation_id).unwrap_or(id),
+        application_id: None,
+        // Keep the author's time (bounded: a post from the future is dated now).
+        now: post.published.map_or(now, |p| p.min(now)),
+    };
+    let mut queries: Vec<Query> = store::create(&new, &tags, &mentioned, &home_of);
+    if parent.is_none() {
+        if let Some(uri) = &post.in_reply_to {
+            queries.push(crate::query!("UPDATE statuses SET in_reply_to_uri = ?2 WHERE id = ?1", id, uri.clone()));
+        }
+    }
+    for attachment in &post.attachments {
+        let meta = match (attachment.width, attachment.height) {
+            (Some(w), Some(h)) => json!({"width": w, "height": h}).to_string(),
+            _ => "{}".to_string(),
+        };
+        queries.push(media::create_remote(&RemoteMedia {
+            id: ctx.new_id(),
+            account_id: author.id,
+            status_id: id,
+            kind: attachment_kind(attachment.media_type.as_deref()),
+            url: &attachment.url,
+            content_type: attachment.media_type.as_deref(),
+            description: attachment.description.as_deref(),
+            blurhash: attachment.blurhash.as_deref(),
+            meta: &meta,
+            now,
+        }));
+    }
+    if let Some(poll) = &post.poll {
+        let options = poll_options(poll);
+        queries.extend(polls::create(&NewPoll {
+            id: ctx.new_id(),
+            status_id: id,
+            options: &options,
+            multiple: poll.multiple,
+            hide_totals: false,
+            expires_at: poll.ends_at.unwrap_or(now),
+            now,
+        }));
+        let votes = poll.options.iter().map(|(_, v)| v).sum();
+        queries.push(polls::set_remote_counts(id, &options, votes, poll.voters_count, poll.closed.then_some(now)));
+    }
+    if mentioned.contains(&owner.account.id) || parent.is_some_and(|p| p.account_id == owner.account.id) {
+        queries.push(notifications::create(ctx.new_id(), owner.account.id, author.id, "mention", Some(id), now));
+    } else if home && notifies(ctx, owner, author).await? {
+        queries.push(notifications::create(ctx.new_id(), owner.account.id, author.id, "status", Some(id), now));
+    }
+    ctx.db.batch(&queries).await?;
+    Ok(id)
+}
+
+/// Whether the owner asked to be notified of this account's posts (`notify` on the follow).
+async fn notifies(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow) -> Result<bool, ApiError> {
+    Ok(relationships::relationships(ctx.db, owner.account.id, &[author.id]).await?.pop().is_some_and(|r| r.notifying))
+}
+
+pub async fn create(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
+    let object = object_of(ctx, activity).await?;
+    let kind = vocab::type_of(&object);
+    if kind == "Note" && object.get("name").is_some() && object.get("content").is_none() {
+        return vote(ctx, actor, &object).await;
+    }
+    if !vocab::POST_TYPES.contains(&kind) {
+        return Ok(Outcome::Ignored("not a post"));
+    }
+    let post = vocab::parse_post(&object).map_err(ApiError::BadRequest)?;
+    if post.attributed_to != actor.uri || vocab::host_of(&post.id) != actor.domain {
+        return Err(ApiError::Unauthorized(format!("{} may not create {} for {}", actor.uri, post.id, post.attributed_to)));
+    }
+    if store::uri_known(ctx.db, &post.id).await? {
+        return Ok(Outcome::Ignored("already known"));
+    }
+    let why = relevance(ctx, owner, actor, &post).await?;
+    if !(why.following || why.mentions_owner || why.parent.is_some()) {
+        return Ok(Outcome::Ignored("nobody here follows the author or is addressed"));
+    }
+    let visible_at_home = why.following || why.mentions_owner;
+    store_post(ctx, owner, actor, &post, why.parent.as_ref(), visible_at_home).await?;
+    if why.parent.is_none() {
+        if let Some(parent) = &post.in_reply_to {
+            ctx.jobs.send(&Event::FetchThread { uri: parent.clone(), depth: 1 }).await.map_err(|e| ApiError::Internal(Box::new(e)))?;
+        }
+    }
+    Ok(Outcome::Applied)
+}
+
+/// A vote on one of the owner's polls: a Note with only a `name`, replying to the poll.
+async fn vote(ctx: &Ctx<'_>, actor: &AccountRow, object: &Value) -> Result<Outcome, ApiError> {
+    let Some(poll_uri) = object.get("inReplyTo").and_then(id_of) else { return Ok(Outcome::Ignored("vote without poll")) };
+    let Some(status) = store::get_by_uri(ctx.db, None, poll_uri).await? else { return Ok(Outcome::Ignored("unknown poll")) };
+    let Some(poll) = polls::of_statuses(ctx.db, None, &[status.id]).await?.pop() else { return Ok(Outcome::Ignored("not a poll")) };
+    if poll.closed_at.is_some() || poll.expires_at.is_some_and(|e| e < ctx.now_ms()) {
+        return Ok(Outcome::Ignored("poll closed"));
+    }
+    let options: Vec<Value> = serde_json::from_str(&poll.options).unwrap_or_default();
+    let name = object.get("name").and_then(Value::as_str).unwrap_or_default();
+    let Some(choice) = options.iter().position(|o| o["title"].as_str() == Some(name)) else { return Ok(Outcome::Ignored("no such option")) };
+    ctx.db.batch(&polls::vote(poll.id, actor.id, &[(ctx.new_id(), choice as i64)], ctx.now_ms())).await?;
+    ctx.jobs.send(&Event::StatusUpdated { status_id: status.id.to_string() }).await.map_err(|e| ApiError::Internal(Box::new(e)))?;
+    Ok(Outcome::Applied)
+}
+
+pub async fn update(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
+    let object = object_of(ctx, activity).await?;
+    if !vocab::POST_TYPES.contains(&vocab::type_of(&object)) {
+        return Ok(Outcome::Ignored("unsupported Update"));
+    }
+    let post = vocab::parse_post(&object).map_err(ApiError::BadRequest)?;
+    let Some(before) = store::get_by_uri(ctx.db, Some(owner.account.id), &post.id).await? else {
+        return Ok(Outcome::Ignored("update of an unknown post"));
+    };
+    if before.account_id != actor.id || post.attributed_to != actor.uri {
+        return Err(ApiError::Unauthorized(format!("{} may not update {}", actor.uri, post.id)));
+    }
+    let now = ctx.now_ms();
+    let mut queries = Vec::new();
+    let changed = before.content != post.content || before.spoiler_text != post.summary || before.sensitive != post.sensitive;
+    if changed {
+        let tags: Vec<(i64, String)> = post.hashtags.iter().map(|name| (ctx.new_id(), name.clone())).collect();
+        let edit = store::Edit { content: &post.content, text: &post.text, spoiler_text: &post.summary, sensitive: post.sensitive, language: post.language.as_deref() };
+        queries.extend(store::edit(&before, &edit, (ctx.new_id(), ctx.new_id()), &tags, post.updated.unwrap_or(now).min(now)));
+        // Mastodon tells those who boosted a post that it changed.
+        if before.reblogged {
+            queries.push(notifications::create(ctx.new_id(), owner.account.id, actor.id, "update", Some(before.id), now));
+        }
+    }
+    if let Some(poll) = &post.poll {
+        let votes = poll.options.iter().map(|(_, v)| v).sum();
+        queries.push(polls::set_remote_counts(before.id, &poll_options(poll), votes, poll.voters_count, poll.closed.then_some(now)));
+    }
+    if queries.is_empty() {
+        return Ok(Outcome::Ignored("nothing changed"));
+    }
+    ctx.db.batch(&queries).await?;
+    Ok(Outcome::Applied)
+}
+
+pub async fn delete(ctx: &Ctx<'_>, actor: &AccountRow, uri: &str) -> Result<Outcome, ApiError> {
+    match store::get_by_uri(ctx.db, None, uri).await? {
+        Some(status) if status.account_id == actor.id => {
+            ctx.db.batch(&store::delete(&status, ctx.now_ms())).await?;
+            Ok(Outcome::Applied)
+        }
+        Some(_) => Err(ApiError::Unauthorized(format!("{} may not delete {uri}", actor.uri))),
+        None if vocab::host_of(uri) == actor.domain => {
+            // Deleted before it reached us: remember, so a late Create stays out.
+            ctx.db.run(&store::tombstone(ctx.new_id(), uri, actor.id, ctx.now_ms())).await?;
+            Ok(Outcome::Ignored("delete of an unknown post"))
+        }
+        None => Ok(Outcome::Ignored("delete of an unknown post")),
+    }
+}
+
+/// A post we may not have yet: stored, or fetched from its server with its author.
+async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str, embedded: Option<&Value>) -> Result<Option<StatusRow>, ApiError> {
+    if let Some(status) = store::get_by_uri(ctx.db, Some(owner.account.id), uri).await? {
+        return Ok(Some(status));
+    }
+    if store::uri_known(ctx.db, uri).await? {
+        return Ok(None); // deleted
+    }
+    // An embedded copy is trusted only when it comes from the post's own server: fetch it.
+    let _ = embedded;
+    let document = fetch::get_object(ctx, uri).await.map_err(fetch_failed)?;
+    let post = vocab::parse_post(&document).map_err(ApiError::BadRequest)?;
+    if post.id != uri && vocab::host_of(&post.id) != vocab::host_of(uri) {
+        return Err(ApiError::BadRequest(format!("{uri} answered with another server's object")));
+    }
+    let author = account(ctx, &post.attributed_to).await?;
+    if vocab::host_of(&post.id) != author.domain {
+        return Err(ApiError::BadRequest(format!("{} is not by {}", post.id, author.uri)));
+    }
+    let parent = match &post.in_reply_to {
+        Some(p) => store::get_by_uri(ctx.db, Some(owner.account.id), p).await?,
+        None => None,
+    };
+    store_post(ctx, owner, &author, &post, parent.as_ref(), false).await?;
+    Ok(store::get_by_uri(ctx.db, Some(owner.account.id), &post.id).await?)
+}
+
+pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
+    let id = activity.get("id").and_then(Value::as_str).ok_or_else(|| ApiError::BadRequest("Announce has no id".into()))?;
+    let object_uri = activity.get("object").and_then(id_of).ok_or_else(|| ApiError::BadRequest("Announce has no object".into()))?;
+    if store::uri_known(ctx.db, id).await? {
+        return Ok(Outcome::Ignored("already known"));
+    }
+    let following = relationships::relationships(ctx.db, owner.account.id, &[actor.id]).await?.pop().is_some_and(|r| r.following);
+    let ours = object_uri.starts_with(&format!("{}/", owner.account.uri));
+    if !following && !ours {
+        return Ok(Outcome::Ignored("boost by someone nobody here follows"));
+    }
+    let Some(original) = known_or_fetched(ctx, owner, object_uri, activity.get("object")).await? else {
+        return Ok(Outcome::Ignored("boost of a deleted post"));
+    };
+    if !matches!(original.visibility.as_str(), "public" | "unlisted") {
+        return Ok(Outcome::Ignored("boost of a post that is not public"));
+    }
+    let now = ctx.now_ms();
+    let reblog_id = ctx.new_id();
+    let to = vocab::ids_of(activity.get("to"));
+    let cc = vocab::ids_of(activity.get("cc"));
+    let new = NewStatus {
+        id: reblog_id,
+        uri: id,
+        url: None,
+        account_id: actor.id,
+        local: false,
+        visibility: vocab::visibility(&to, &cc, None),
+        content: "",
+        text: None,
+        spoiler_text: "",
+        sensitive: false,
+        language: None,
+        in_reply_to: None,
+        reblog_of_id: Some(original.id),
+        conversation_id: original.conversation_id.unwrap_or(original.id),
+        application_id: None,
+        now,
+    };
+    let home_of: Vec<i64> = if following { vec![owner.account.id] } else { Vec::new() };
+    let mut queries = store::create(&new, &[], &[], &home_of);
+    if original.account_id == owner.account.id {
+        queries.push(notifications::create(ctx.new_id(), owner.account.id, actor.id, "reblog", Some(original.id), now));
+    }
+    ctx.db.batch(&queries).await?;
+    Ok(Outcome::Applied)
+}
+
+/// Undo of an Announce: the boost, identified by the Announce's id.
+pub async fn unannounce(ctx: &Ctx<'_>, actor: &AccountRow, announce_id: &str) -> Result<Outcome, ApiError> {
+    match store::get_by_uri(ctx.db, None, announce_id).await? {
+        Some(reblog) if reblog.account_id == actor.id && reblog.reblog_of_id.is_some() => {
+            ctx.db.batch(&store::delete(&reblog, ctx.now_ms())).await?;
+            Ok(Outcome::Applied)
+        }
+        Some(_) => Err(ApiError::Unauthorized(format!("{} may not undo {announce_id}", actor.uri))),
+        None => Ok(Outcome::Ignored("undo of an unknown boost")),
+    }
+}
+
+/// Thread backfill (a queued job): fetches `uri` and, while its parent is unknown, the parent,
+/// up to `MAX_THREAD_DEPTH`; then a bounded number of the thread root's direct replies.
+pub async fn fetch_thread(ctx: &Ctx<'_>, uri: &str, depth: u32) -> Result<(), ApiError> {
+    let owner = crate::owner::load_owner(ctx).await?;
+    let status = match known_or_fetched(ctx, &owner, uri, None).await {
+        Ok(Some(status)) => status,
+        Ok(None) => return Ok(()),
+        Err(ApiError::Unavailable(e)) => return Err(ApiError::Unavailable(e)),
+        Err(e) => {
+            crate::router::error::log_error(&format!("thread backfill of {uri}: {e}"));
+            return Ok(());
+        }
+    };
+    // Children that arrived before this parent point at it by URI only: link them now.
+    ctx.db.run(&crate::query!(
+        "UPDATE statuses SET in_reply_to_id = ?1, in_reply_to_account_id = ?2, conversation_id = coalesce(?3, conversation_id) \
+         WHERE in_reply_to_uri = ?4 AND in_reply_to_id IS NULL",
+        status.id, status.account_id, status.conversation_id, uri.to_string()
+    )).await?;
+    let parent_uri: Option<String> = {
+        #[derive(serde::Deserialize)]
+        struct Parent {
+            in_reply_to_uri: Option<String>,
+        }
+        let row: Option<Parent> = crate::store::db::first(ctx.db, &crate::query!("SELECT in_reply_to_uri FROM statuses WHERE id = ?1 AND in_reply_to_id IS NULL", status.id)).await?;
+        row.and_then(|r| r.in_reply_to_uri)
+    };
+    let mut jobs = Vec::new();
+    if let Some(parent) = parent_uri.filter(|_| depth < MAX_THREAD_DEPTH) {
+        jobs.push(Event::FetchThread { uri: parent, depth: depth + 1 });
+    } else if depth <= 1 && !status.local {
+        jobs.extend(reply_uris(ctx, uri).await.into_iter().map(|uri| Event::FetchThread { uri, depth: MAX_THREAD_DEPTH }));
+    }
+    if !jobs.is_empty() {
+        ctx.jobs.send_all(&jobs).await.map_err(|e| ApiError::Internal(Box::new(e)))?;
+    }
+    Ok(())
+}
+
+/// The first replies listed in a post's `replies` collection that we do not have.
+async fn reply_uris(ctx: &Ctx<'_>, uri: &str) -> Vec<String> {
+    let Ok(document) = fetch::get_object(ctx, uri).await else { return Vec::new() };
+    let Some(replies) = document.get("replies") else { return Vec::new() };
+    let collection = match replies {
+        Value::String(url) => match fetch::get_object(ctx, url).await {
+            Ok(c) => c,
+            Err(_) => return Vec::new(),
+        },
+        other => other.clone(),
+    };
+    let page = match collection.get("first") {
+        Some(Value::String(url)) => fetch::get_object(ctx, url).await.unwrap_or(Value::Null),
+        Some(first) => first.clone(),
+        None => collection,
+    };
+    let items = page.get("orderedItems").or_else(|| page.get("items"));
+    let mut uris = vocab::ids_of(items);
+    uris.truncate(MAX_REPLIES_FETCHED);
+    let mut unknown = Vec::new();
+    for uri in uris {
+        if !store::uri_known(ctx.db, &uri).await.unwrap_or(true) {
+            unknown.push(uri);
+        }
+    }
+    unknown
+}

@@ -1,0 +1,186 @@
+//! Federation bookkeeping: activities we sent (so a delivery job carries only an id), where
+//! they must go, deliveries that failed, peers that are down, and activities already applied.
+use serde::Deserialize;
+
+use super::db::{self, sqlite_id, Db, Query, StoreError};
+use crate::query;
+
+#[derive(Debug, Deserialize)]
+pub struct ActivityRow {
+    pub uri: String,
+    #[serde(deserialize_with = "sqlite_id")]
+    pub actor_account_id: i64,
+    pub body: String,
+}
+
+pub fn save_activity(id: i64, uri: &str, actor: i64, body: &str, now: i64) -> Query {
+    query!(
+        "INSERT INTO outbox_activities (id, uri, actor_account_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (uri) DO UPDATE SET body = ?4",
+        id, uri, actor, body, now
+    )
+}
+
+pub async fn activity(db: &dyn Db, id: i64) -> Result<Option<ActivityRow>, StoreError> {
+    db::first(
+        db,
+        &query!("SELECT uri, CAST(actor_account_id AS TEXT) AS actor_account_id, body FROM outbox_activities WHERE id = ?1", id),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct Inbox {
+    inbox: String,
+}
+
+/// Where the owner's followers receive: one entry per shared inbox, else per personal inbox.
+pub async fn follower_inboxes(db: &dyn Db, owner: i64) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<Inbox> = db::all(
+        db,
+        &query!(
+            "SELECT DISTINCT coalesce(a.shared_inbox_url, a.inbox_url) AS inbox FROM follows f JOIN accounts a ON a.id = f.account_id \
+             WHERE f.target_account_id = ?1 AND f.accepted_at IS NOT NULL AND a.domain IS NOT NULL AND a.suspended_at IS NULL \
+             AND coalesce(a.shared_inbox_url, a.inbox_url) IS NOT NULL",
+            owner
+        ),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.inbox).collect())
+}
+
+/// The inboxes of particular remote accounts (mentioned, replied to, followed…).
+pub async fn inboxes_of(db: &dyn Db, accounts: &[i64], shared: bool) -> Result<Vec<String>, StoreError> {
+    if accounts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = super::statuses::id_list(accounts);
+    let rows: Vec<Inbox> = db::all(
+        db,
+        &query!(
+            "SELECT DISTINCT CASE WHEN ?2 THEN coalesce(shared_inbox_url, inbox_url) ELSE inbox_url END AS inbox FROM accounts \
+             WHERE id IN (SELECT value FROM json_each(?1)) AND domain IS NOT NULL AND inbox_url IS NOT NULL",
+            ids, shared
+        ),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.inbox).collect())
+}
+
+/// Every remote inbox we know (for a profile update or a Delete of the owner): followers and
+/// followed accounts.
+pub async fn known_inboxes(db: &dyn Db, owner: i64) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<Inbox> = db::all(
+        db,
+        &query!(
+            "SELECT DISTINCT coalesce(a.shared_inbox_url, a.inbox_url) AS inbox FROM follows f JOIN accounts a \
+             ON a.id = CASE WHEN f.account_id = ?1 THEN f.target_account_id ELSE f.account_id END \
+             WHERE (f.account_id = ?1 OR f.target_account_id = ?1) AND a.domain IS NOT NULL AND a.inbox_url IS NOT NULL",
+            owner
+        ),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.inbox).collect())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InstanceRow {
+    pub domain: String,
+    pub unreachable_since: Option<i64>,
+}
+
+pub async fn instance(db: &dyn Db, domain: &str) -> Result<Option<InstanceRow>, StoreError> {
+    db::first(db, &query!("SELECT domain, unreachable_since FROM instances WHERE domain = ?1", domain)).await
+}
+
+pub fn mark_unreachable(domain: &str, error: &str, now: i64) -> Query {
+    query!(
+        "INSERT INTO instances (domain, unreachable_since, last_failure, created_at) VALUES (?1, ?3, ?2, ?3) \
+         ON CONFLICT (domain) DO UPDATE SET unreachable_since = coalesce(unreachable_since, ?3), last_failure = ?2",
+        domain, error, now
+    )
+}
+
+pub fn mark_reachable(domain: &str, now: i64) -> Query {
+    query!(
+        "INSERT INTO instances (domain, last_success_at, created_at) VALUES (?1, ?2, ?2) \
+         ON CONFLICT (domain) DO UPDATE SET unreachable_since = NULL, last_success_at = ?2",
+        domain, now
+    )
+}
+
+pub struct Failure<'a> {
+    pub id: i64,
+    pub activity_id: i64,
+    pub inbox: &'a str,
+    pub status: Option<u16>,
+    pub error: &'a str,
+    /// Retries ran out (the dead-letter queue) rather than a permanent refusal or a deferral.
+    pub dead_lettered: bool,
+    pub now: i64,
+}
+
+pub fn record_failure(f: &Failure) -> Query {
+    query!(
+        "INSERT INTO delivery_failures (id, activity_id, inbox_url, attempts, last_status, last_error, dead_lettered, created_at) \
+         VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7)",
+        f.id, f.activity_id, f.inbox, f.status.map(i64::from), f.error, f.dead_lettered, f.now
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FailureRow {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub id: i64,
+    #[serde(deserialize_with = "sqlite_id")]
+    pub activity_id: i64,
+    pub inbox_url: String,
+    pub last_error: Option<String>,
+    pub dead_lettered: i64,
+}
+
+/// Deliveries held back because their peer was down, for peers whose outage began before
+/// `probe_before` (worth trying again) and that are not older than `oldest` (given up).
+pub async fn deferred(db: &dyn Db, probe_before: i64, oldest: i64, limit: i64) -> Result<Vec<FailureRow>, StoreError> {
+    db::all(
+        db,
+        &query!(
+            "SELECT CAST(d.id AS TEXT) AS id, CAST(d.activity_id AS TEXT) AS activity_id, d.inbox_url, d.last_error, d.dead_lettered \
+             FROM delivery_failures d JOIN instances i ON d.inbox_url LIKE '%://' || i.domain || '/%' \
+             WHERE (d.dead_lettered = 1 OR d.last_status IS NULL) AND d.created_at >= ?2 AND (i.unreachable_since IS NULL OR i.unreachable_since < ?1) \
+             ORDER BY d.id LIMIT ?3",
+            probe_before, oldest, limit
+        ),
+    )
+    .await
+}
+
+pub async fn failures(db: &dyn Db, limit: i64) -> Result<Vec<FailureRow>, StoreError> {
+    db::all(
+        db,
+        &query!(
+            "SELECT CAST(id AS TEXT) AS id, CAST(activity_id AS TEXT) AS activity_id, inbox_url, last_error, dead_lettered \
+             FROM delivery_failures ORDER BY id DESC LIMIT ?1",
+            limit
+        ),
+    )
+    .await
+}
+
+pub fn delete_failure(id: i64) -> Query {
+    query!("DELETE FROM delivery_failures WHERE id = ?1", id)
+}
+
+/// Whether an inbound activity id was already applied.
+pub async fn seen(db: &dyn Db, uri: &str) -> Result<bool, StoreError> {
+    #[derive(Deserialize)]
+    struct Seen {
+        #[allow(dead_code)]
+        uri: String,
+    }
+    Ok(db::first::<Seen>(db, &query!("SELECT uri FROM inbox_seen WHERE uri = ?1", uri)).await?.is_some())
+}
+
+pub fn remember_seen(uri: &str, now: i64) -> Query {
+    query!("INSERT OR IGNORE INTO inbox_seen (uri, received_at) VALUES (?1, ?2)", uri, now)
+}
