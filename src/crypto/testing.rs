@@ -16,6 +16,8 @@ pub struct NativeCrypto {
 /// key generation in each test.
 pub const TEST_RSA_PUBLIC_PEM: &str = include_str!("../../tests/fixtures/rsa-2048-public.pem");
 pub const TEST_RSA_PRIVATE_PEM: &str = include_str!("../../tests/fixtures/rsa-2048-private.pem");
+/// A different real key, for a peer that rotated away from it.
+pub const OTHER_RSA_PUBLIC_PEM: &str = include_str!("../../tests/fixtures/rsa-2048-other-public.pem");
 
 #[async_trait(?Send)]
 impl Crypto for NativeCrypto {

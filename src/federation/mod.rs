@@ -8,6 +8,9 @@ pub mod fetch;
 pub mod inbound;
 pub mod outbound;
 
+#[cfg(test)]
+mod scenarios;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 

@@ -31,7 +31,9 @@ async fn render(ctx: &Ctx<'_>, viewer: i64, rows: &[NotificationRow]) -> Result<
     let account_ids: Vec<i64> = rows.iter().map(|r| r.from_account_id).collect();
     let accounts = accounts::get_many(ctx.db, &account_ids).await?;
     let status_ids: Vec<i64> = rows.iter().filter_map(|r| r.status_id).collect();
-    let status_rows = statuses::get_many(ctx.db, Some(viewer), &status_ids).await?;
+    let found = statuses::get_many(ctx.db, Some(viewer), &status_ids).await?;
+    // One rendered copy per notification: a post can be both favourited and boosted.
+    let status_rows: Vec<_> = status_ids.iter().filter_map(|id| found.iter().find(|s| s.id == *id).cloned()).collect();
     // A notification whose post a `hide` filter removes is left out with it.
     let mut rendered = status::render_in(ctx, Some(viewer), &status_rows, "notifications").await?;
     let mut out = Vec::new();

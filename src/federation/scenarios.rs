@@ -1,0 +1,276 @@
+//! Federation through the real handlers natively: a remote actor (canned HTTP answers, a real
+//! RSA key) signs activities to our inbox; our deliveries come out signed.
+#![allow(clippy::unwrap_used)]
+use serde_json::{json, Value};
+
+use super::deliver::{self, Format};
+use super::Event;
+use crate::activitypub::signatures::{self, RequestParts};
+use crate::crypto::testing::{TEST_RSA_PRIVATE_PEM, TEST_RSA_PUBLIC_PEM};
+use crate::ctx::{Crypto, HttpRequest};
+use crate::router::http::{Method, Request, Response};
+use crate::testing::TestEnv;
+
+const BOB: &str = "https://remote.example/users/bob";
+const BOB_INBOX: &str = "https://remote.example/users/bob/inbox";
+const SHARED_INBOX: &str = "https://remote.example/inbox";
+
+fn bob_document(id: &str, username: &str) -> Value {
+    json!({
+        "id": id, "type": "Person", "preferredUsername": username, "name": "Bob",
+        "inbox": format!("{id}/inbox"), "endpoints": {"sharedInbox": SHARED_INBOX},
+        "followers": format!("{id}/followers"),
+        "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": TEST_RSA_PUBLIC_PEM},
+    })
+}
+
+fn env_with_bob() -> TestEnv {
+    let env = TestEnv::new();
+    env.http.answer_json(BOB, 200, &bob_document(BOB, "bob"));
+    env
+}
+
+/// `activity` as Bob's server would POST it to `path`, signed with Bob's key.
+async fn signed(env: &TestEnv, path: &str, activity: &Value, format: Format) -> Request {
+    let ctx = env.ctx();
+    let url = format!("https://social.example{path}");
+    let key = (format!("{BOB}#main-key"), TEST_RSA_PRIVATE_PEM.to_string());
+    let HttpRequest { headers, body, .. } = deliver::signed_post(&ctx, &key, &url, activity.to_string().as_bytes(), format).await.unwrap();
+    Request { method: Method::Post, path: path.to_string(), query: String::new(), headers, body: body.unwrap() }
+}
+
+async fn post(env: &TestEnv, request: Request) -> (Response, Value) {
+    let response = crate::router::dispatch(&env.ctx(), request).await;
+    let json = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+    (response, json)
+}
+
+fn follow_activity(id: &str) -> Value {
+    json!({"@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": "Follow", "actor": BOB, "object": "https://social.example/users/alice"})
+}
+
+async fn notifications(env: &TestEnv, token: &str) -> Value {
+    env.send_as(token, Method::Get, "/api/v1/notifications", "").await.1
+}
+
+#[tokio::test]
+async fn a_signed_follow_is_accepted_and_the_accept_goes_out_signed() {
+    let env = env_with_bob();
+    let token = env.owner_token().await;
+    for format in [Format::Cavage, Format::Rfc9421] {
+        let request = signed(&env, "/users/alice/inbox", &follow_activity(&format!("{BOB}#follows/{format:?}")), format).await;
+        let (response, body) = post(&env, request).await;
+        assert_eq!(response.status, 202, "{format:?}: {body}");
+    }
+    let followers = env.send_as(&token, Method::Get, "/api/v1/accounts/verify_credentials", "").await.1;
+    assert_eq!(followers["followers_count"], 1);
+    let notes = notifications(&env, &token).await;
+    assert_eq!(notes[0]["type"], "follow");
+    assert_eq!(notes[0]["account"]["acct"], "bob@remote.example");
+
+    // The consumer turns FollowAccepted into an Accept delivered to Bob's personal inbox.
+    let accepted: Vec<Event> = env.jobs.0.borrow().iter().filter(|e| matches!(e, Event::FollowAccepted { .. })).cloned().collect();
+    assert!(!accepted.is_empty());
+    env.jobs.0.borrow_mut().clear();
+    super::handle(&env.ctx(), &accepted[0]).await.unwrap();
+    let deliveries = env.jobs.0.borrow().clone();
+    let [Event::Deliver { activity_id, inbox }] = deliveries.as_slice() else { panic!("{deliveries:?}") };
+    assert_eq!(inbox, BOB_INBOX);
+    env.http.answer_json(BOB_INBOX, 202, &json!({}));
+    super::handle(&env.ctx(), &Event::Deliver { activity_id: activity_id.clone(), inbox: inbox.clone() }).await.unwrap();
+    let sent = env.http.sent.borrow().last().cloned().unwrap();
+    let body: Value = serde_json::from_slice(sent.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["type"], "Accept");
+    assert_eq!(body["object"]["actor"], BOB);
+
+    // Bob's server checks our signature with our published key.
+    let owner = crate::owner::load(&env.ctx()).await.unwrap();
+    let parts = RequestParts { method: "POST", url_path_and_query: "/users/bob/inbox", authority: "remote.example", scheme: "https", headers: &sent.headers };
+    let verification = signatures::verification(&parts, sent.body.as_deref().unwrap(), env.clock.0.get()).unwrap();
+    assert_eq!(verification.key_id, format!("{}#main-key", owner.uri));
+    let pem = owner.public_key_pem.unwrap();
+    assert!(env.crypto.rsa_verify(&pem, &verification.signing_input, &verification.signature).await.unwrap());
+}
+
+#[tokio::test]
+async fn forged_stale_and_tampered_requests_are_refused_and_change_nothing() {
+    let env = env_with_bob();
+    let eve = "https://remote.example/users/eve";
+    env.http.answer_json(eve, 200, &bob_document(eve, "eve"));
+    let token = env.owner_token().await;
+
+    // Bob's key, Eve's name: the key's owner is not the actor.
+    let mut forged = follow_activity("https://remote.example/f/1");
+    forged["actor"] = json!(eve);
+    let (response, body) = post(&env, signed(&env, "/inbox", &forged, Format::Cavage).await).await;
+    assert_eq!(response.status, 401);
+    assert!(body["error"].as_str().unwrap().contains("not to actor"), "{body}");
+
+    // A key on another host than the actor is refused before anything is fetched.
+    let mut elsewhere = follow_activity("https://remote.example/f/2");
+    elsewhere["actor"] = json!("https://other.example/users/bob");
+    assert_eq!(post(&env, signed(&env, "/inbox", &elsewhere, Format::Cavage).await).await.0.status, 401);
+
+    // Signed 13 hours ago.
+    let stale = signed(&env, "/inbox", &follow_activity("https://remote.example/f/3"), Format::Cavage).await;
+    env.advance(13 * 60 * 60 * 1000);
+    let (response, body) = post(&env, stale).await;
+    assert_eq!(response.status, 401, "{body}");
+
+    // Body changed after signing.
+    let mut tampered = signed(&env, "/inbox", &follow_activity("https://remote.example/f/4"), Format::Cavage).await;
+    tampered.body = follow_activity("https://remote.example/f/5").to_string().into_bytes();
+    let (response, body) = post(&env, tampered).await;
+    assert_eq!(response.status, 401);
+    assert!(body["error"].as_str().unwrap().contains("digest"), "{body}");
+
+    // Signature bytes replaced.
+    let mut bad = signed(&env, "/inbox", &follow_activity("https://remote.example/f/6"), Format::Cavage).await;
+    for (name, value) in bad.headers.iter_mut() {
+        if name == "signature" {
+            *value = value.replace("signature=\"", "signature=\"AAAA");
+        }
+    }
+    assert_eq!(post(&env, bad).await.0.status, 401);
+
+    // Unsigned, and not JSON.
+    let mut unsigned = signed(&env, "/inbox", &follow_activity("https://remote.example/f/7"), Format::Cavage).await;
+    unsigned.headers.retain(|(n, _)| n != "signature");
+    assert_eq!(post(&env, unsigned).await.0.status, 401);
+    let mut garbage = signed(&env, "/inbox", &follow_activity("https://remote.example/f/8"), Format::Cavage).await;
+    garbage.body = b"{not json".to_vec();
+    assert_eq!(post(&env, garbage).await.0.status, 400);
+
+    let me = env.send_as(&token, Method::Get, "/api/v1/accounts/verify_credentials", "").await.1;
+    assert_eq!(me["followers_count"], 0, "nothing was applied");
+    assert_eq!(notifications(&env, &token).await, json!([]));
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_refetched_once() {
+    let env = TestEnv::new();
+    let mut old = bob_document(BOB, "bob");
+    old["publicKey"]["publicKeyPem"] = json!(crate::crypto::testing::OTHER_RSA_PUBLIC_PEM);
+    env.http.answer_json(BOB, 200, &old);
+    // First contact stores the old key...
+    crate::federation::actors::get_or_fetch(&env.ctx(), BOB).await.unwrap();
+    // ...then Bob rotates to the key he signs with now.
+    env.http.answer_json(BOB, 200, &bob_document(BOB, "bob"));
+    let (response, body) = post(&env, signed(&env, "/inbox", &follow_activity("https://remote.example/f/r"), Format::Cavage).await).await;
+    assert_eq!(response.status, 202, "{body}");
+}
+
+#[tokio::test]
+async fn posts_mentions_likes_boosts_and_replays() {
+    let env = env_with_bob();
+    let token = env.owner_token().await;
+    let (_, mine) = env.send_as(&token, Method::Post, "/api/v1/statuses", "status=hello+fediverse").await;
+    let my_uri = mine["uri"].as_str().unwrap().to_string();
+
+    let note = json!({
+        "id": "https://remote.example/users/bob/statuses/1", "type": "Note", "attributedTo": BOB,
+        "content": "<p>Hi <a href=\"https://social.example/@alice\" class=\"mention\">@alice</a> #Topi <script>x()</script></p>",
+        "inReplyTo": my_uri, "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": ["https://social.example/users/alice"],
+        "tag": [{"type": "Mention", "href": "https://social.example/users/alice"}, {"type": "Hashtag", "name": "#Topi"}],
+        "published": "2023-11-14T22:13:20Z",
+    });
+    let create = json!({"id": "https://remote.example/users/bob/statuses/1/activity", "type": "Create", "actor": BOB, "object": note});
+    for _ in 0..2 {
+        let (response, _) = post(&env, signed(&env, "/inbox", &create, Format::Cavage).await).await;
+        assert_eq!(response.status, 202);
+    }
+    let notes = notifications(&env, &token).await;
+    assert_eq!(notes.as_array().unwrap().len(), 1, "a replayed Create is applied once: {notes}");
+    assert_eq!(notes[0]["type"], "mention");
+    let content = notes[0]["status"]["content"].as_str().unwrap();
+    assert!(!content.contains("script"), "{content}");
+    assert_eq!(notes[0]["status"]["in_reply_to_id"], mine["id"]);
+    let tagged = env.send(Method::Get, "/api/v1/timelines/tag/topi", "").await.1;
+    assert_eq!(tagged[0]["uri"], "https://remote.example/users/bob/statuses/1");
+
+    let like = json!({"id": "https://remote.example/likes/1", "type": "Like", "actor": BOB, "object": my_uri});
+    assert_eq!(post(&env, signed(&env, "/inbox", &like, Format::Cavage).await).await.0.status, 202);
+    let boost = json!({"id": "https://remote.example/boosts/1", "type": "Announce", "actor": BOB, "object": my_uri,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"]});
+    assert_eq!(post(&env, signed(&env, "/inbox", &boost, Format::Cavage).await).await.0.status, 202);
+    let status = env.send_as(&token, Method::Get, &format!("/api/v1/statuses/{}", mine["id"].as_str().unwrap()), "").await.1;
+    assert_eq!((status["favourites_count"].as_i64(), status["reblogs_count"].as_i64(), status["replies_count"].as_i64()), (Some(1), Some(1), Some(1)));
+    let kinds: Vec<String> = notifications(&env, &token).await.as_array().unwrap().iter().map(|n| n["type"].as_str().unwrap().to_string()).collect();
+    assert_eq!(kinds, ["reblog", "favourite", "mention"]);
+
+    // Undo both, and Bob deletes his reply.
+    for undone in [like, boost] {
+        let undo = json!({"id": format!("{}/undo", undone["id"].as_str().unwrap()), "type": "Undo", "actor": BOB, "object": undone});
+        assert_eq!(post(&env, signed(&env, "/inbox", &undo, Format::Cavage).await).await.0.status, 202);
+    }
+    let delete = json!({"id": "https://remote.example/d/1", "type": "Delete", "actor": BOB,
+        "object": {"id": "https://remote.example/users/bob/statuses/1", "type": "Tombstone"}});
+    assert_eq!(post(&env, signed(&env, "/inbox", &delete, Format::Cavage).await).await.0.status, 202);
+    let status = env.send_as(&token, Method::Get, &format!("/api/v1/statuses/{}", mine["id"].as_str().unwrap()), "").await.1;
+    assert_eq!((status["favourites_count"].as_i64(), status["reblogs_count"].as_i64(), status["replies_count"].as_i64()), (Some(0), Some(0), Some(0)));
+
+    // Someone else may not delete Bob's posts: Eve's Delete of Bob's note is refused.
+}
+
+#[tokio::test]
+async fn a_post_by_a_stranger_that_concerns_nobody_is_not_stored() {
+    let env = env_with_bob();
+    let note = json!({"id": "https://remote.example/n/9", "type": "Note", "attributedTo": BOB, "content": "spam",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"]});
+    let create = json!({"id": "https://remote.example/n/9/activity", "type": "Create", "actor": BOB, "object": note});
+    assert_eq!(post(&env, signed(&env, "/inbox", &create, Format::Cavage).await).await.0.status, 202);
+    let public = env.send(Method::Get, "/api/v1/timelines/public", "").await.1;
+    assert_eq!(public, json!([]));
+}
+
+#[tokio::test]
+async fn deliveries_retry_on_5xx_record_4xx_and_hold_for_unreachable_peers() {
+    let env = env_with_bob();
+    let token = env.owner_token().await;
+    let (_, bob) = env.send_as(&token, Method::Get, "/api/v1/accounts/search?q=x", "").await;
+    let _ = bob;
+    let account = crate::federation::actors::get_or_fetch(&env.ctx(), BOB).await.unwrap();
+    let (response, _) = env.send_as(&token, Method::Post, &format!("/api/v1/accounts/{}/follow", account.id), "").await;
+    assert_eq!(response.status, 200);
+    let followed = env.jobs.0.borrow().last().cloned().unwrap();
+    env.jobs.0.borrow_mut().clear();
+    super::handle(&env.ctx(), &followed).await.unwrap();
+    let deliver = env.jobs.0.borrow().last().cloned().unwrap();
+    let Event::Deliver { activity_id, inbox } = &deliver else { panic!() };
+    assert_eq!(inbox, BOB_INBOX);
+
+    env.http.answer_json(BOB_INBOX, 503, &json!({}));
+    assert!(super::handle(&env.ctx(), &deliver).await.is_err(), "5xx is retried");
+    env.http.answer_json(BOB_INBOX, 429, &json!({}));
+    assert!(super::handle(&env.ctx(), &deliver).await.is_err(), "429 is retried");
+    env.http.answer_json(BOB_INBOX, 403, &json!({"error": "no"}));
+    assert!(super::handle(&env.ctx(), &deliver).await.is_ok(), "403 is permanent");
+    let failures = crate::store::federation::failures(&env.db, 10).await.unwrap();
+    assert_eq!(failures.len(), 1);
+
+    // Retries ran out: the peer is marked, later deliveries are held, not attempted.
+    super::dead_lettered(&env.ctx(), &deliver).await.unwrap();
+    let attempts = env.http.sent.borrow().len();
+    super::handle(&env.ctx(), &deliver).await.unwrap();
+    assert_eq!(env.http.sent.borrow().len(), attempts, "held, not attempted");
+    assert_eq!(crate::store::federation::failures(&env.db, 10).await.unwrap().len(), 3);
+
+    // An hour later housekeeping queues them again and the peer has recovered.
+    env.advance(61 * 60 * 1000);
+    env.jobs.0.borrow_mut().clear();
+    assert_eq!(super::deliver::retry_held(&env.ctx()).await.unwrap(), 2);
+    env.http.answer_json(BOB_INBOX, 202, &json!({}));
+    for event in env.jobs.0.borrow().clone() {
+        super::handle(&env.ctx(), &event).await.unwrap();
+    }
+    assert_eq!(env.http.sent.borrow().len(), attempts + 2);
+    let _ = activity_id;
+}
+
+#[tokio::test]
+async fn private_addresses_are_not_fetched_without_the_dev_flag() {
+    let env = TestEnv::new();
+    let err = crate::federation::actors::get_or_fetch(&env.ctx(), "http://127.0.0.1:8080/users/x").await.unwrap_err();
+    assert!(matches!(err, crate::federation::fetch::FetchError::Refused(_)), "{err}");
+    assert!(env.http.sent.borrow().is_empty(), "no request left the building");
+}
