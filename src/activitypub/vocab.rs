@@ -64,10 +64,10 @@ pub fn host_of(url: &str) -> Option<String> {
 /// Text in a field or its language map (`contentMap`), with the language when one is named.
 fn text_and_language(value: &Value, key: &str) -> (Option<String>, Option<String>) {
     if let Some(text) = value.get(key).and_then(Value::as_str) {
-        let language = value.get(&format!("{key}Map")).and_then(Value::as_object).and_then(|m| m.keys().next().cloned());
+        let language = value.get(format!("{key}Map")).and_then(Value::as_object).and_then(|m| m.keys().next().cloned());
         return (Some(text.to_string()), language);
     }
-    match value.get(&format!("{key}Map")).and_then(Value::as_object).and_then(|m| m.iter().next()) {
+    match value.get(format!("{key}Map")).and_then(Value::as_object).and_then(|m| m.iter().next()) {
         Some((language, text)) => (text.as_str().map(str::to_string), Some(language.clone())),
         None => (None, None),
     }

@@ -129,7 +129,7 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
         Event::Favourited { status_id } | Event::Unfavourited { status_id } => {
             let Some(status) = statuses::get(ctx.db, None, id(status_id)?).await? else { return Ok(()) };
             let Some(author) = remote(ctx, &status.account_id.to_string()).await? else { return Ok(()) };
-            let like = build::simple("Like", &format!("{me}#likes/{}", status.id), &me, &status.uri, &[author.uri.clone()], &[]);
+            let like = build::simple("Like", &format!("{me}#likes/{}", status.id), &me, &status.uri, std::slice::from_ref(&author.uri), &[]);
             let activity = match event {
                 Event::Favourited { .. } => like,
                 _ => build::undo(&me, like),
@@ -197,7 +197,7 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
         }
         Event::Blocked { account_id } | Event::Unblocked { account_id } => {
             let Some(target) = remote(ctx, account_id).await? else { return Ok(()) };
-            let block = build::simple("Block", &format!("{me}#blocks/{}", target.id), &me, &target.uri, &[target.uri.clone()], &[]);
+            let block = build::simple("Block", &format!("{me}#blocks/{}", target.id), &me, &target.uri, std::slice::from_ref(&target.uri), &[]);
             let activity = match event {
                 Event::Blocked { .. } => block,
                 _ => build::undo(&me, block),
@@ -215,7 +215,7 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
                 let vote_id = format!("{me}#votes/{}/{choice}", poll.id);
                 let vote = json!({"id": vote_id, "type": "Note", "name": options.get(choice).map(|o| o["title"].clone()),
                     "attributedTo": me, "inReplyTo": status.uri, "to": [author.uri]});
-                let activity = build::activity("Create", &format!("{vote_id}/activity"), &me, vote, &[author.uri.clone()], &[]);
+                let activity = build::activity("Create", &format!("{vote_id}/activity"), &me, vote, std::slice::from_ref(&author.uri), &[]);
                 send(ctx, owner.account.id, &activity, inboxes.clone()).await?;
             }
             Ok(())

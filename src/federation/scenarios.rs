@@ -260,7 +260,8 @@ async fn deliveries_retry_on_5xx_record_4xx_and_hold_for_unreachable_peers() {
     env.jobs.0.borrow_mut().clear();
     assert_eq!(super::deliver::retry_held(&env.ctx()).await.unwrap(), 2);
     env.http.answer_json(BOB_INBOX, 202, &json!({}));
-    for event in env.jobs.0.borrow().clone() {
+    let queued = env.jobs.0.borrow().clone();
+    for event in queued {
         super::handle(&env.ctx(), &event).await.unwrap();
     }
     assert_eq!(env.http.sent.borrow().len(), attempts + 2);

@@ -9,7 +9,9 @@ use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::domain::visibility;
 use crate::router::auth;
-use crate::router::error::ApiError;
+use crate::federation::actors;
+use crate::federation::inbound::{self, Resolved};
+use crate::router::error::{log_error, ApiError};
 use crate::router::http::{Request, Response};
 use crate::router::params::Params;
 use crate::store::search::{self as store, AccountQuery};
@@ -22,13 +24,24 @@ fn handle(q: &str) -> Option<(&str, &str)> {
     (!user.is_empty() && !domain.is_empty() && !domain.contains('@')).then_some((user, domain))
 }
 
-async fn find_accounts(ctx: &Ctx<'_>, q: &str, following_of: Option<i64>, limit: i64, offset: i64) -> Result<Vec<Value>, ApiError> {
+async fn find_accounts(ctx: &Ctx<'_>, q: &str, following_of: Option<i64>, limit: i64, offset: i64, resolve: bool) -> Result<Vec<Value>, ApiError> {
     let config = ctx.config;
     let rows = match handle(q) {
         Some((user, domain)) => {
             let ours = domain.eq_ignore_ascii_case(&config.handle_domain) || domain.eq_ignore_ascii_case(&config.host);
-            // TODO(#4): with resolve=true, look unknown remote handles up over WebFinger.
-            store::accounts(ctx.db, &AccountQuery::Exact(user, (!ours).then_some(domain)), following_of, limit, offset).await?
+            let found = store::accounts(ctx.db, &AccountQuery::Exact(user, (!ours).then_some(domain)), following_of, limit, offset).await?;
+            if found.is_empty() && resolve && !ours {
+                // As Mastodon: an unknown handle is looked up over WebFinger; a failure is just no result.
+                match actors::resolve_handle(ctx, user, domain).await {
+                    Ok(account) => vec![account],
+                    Err(e) => {
+                        log_error(&format!("search: resolving @{user}@{domain}: {e}"));
+                        Vec::new()
+                    }
+                }
+            } else {
+                found
+            }
         }
         None => store::accounts(ctx.db, &AccountQuery::Prefix(q.trim_start_matches('@')), following_of, limit, offset).await?,
     };
@@ -66,11 +79,27 @@ pub async fn v2(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let following = params.bool("following").unwrap_or_default().unwrap_or(false);
     let account_id = params.str("account_id").as_deref().and_then(ids::parse);
 
-    let accounts = if wants("accounts") {
-        find_accounts(ctx, &q, viewer.filter(|_| following), limit, offset).await?
+    let is_url = q.starts_with("https://") || q.starts_with("http://");
+    let remote_url = is_url && !q.starts_with(&format!("{}/", ctx.config.public_url));
+    let resolved = if resolve && remote_url && offset == 0 {
+        match inbound::resolve_url(ctx, &q).await {
+            Ok(found) => found,
+            Err(e) => {
+                log_error(&format!("search: resolving {q}: {e}"));
+                Resolved::Nothing
+            }
+        }
+    } else {
+        Resolved::Nothing
+    };
+    let mut accounts = if wants("accounts") && !is_url {
+        find_accounts(ctx, &q, viewer.filter(|_| following), limit, offset, resolve).await?
     } else {
         Vec::new()
     };
+    if let (Resolved::Account(account), true) = (&resolved, wants("accounts")) {
+        accounts.extend(serde_json::to_value(Account::from_row(account, ctx.config)).ok());
+    }
     let hashtags = if wants("hashtags") && handle(&q).is_none() && !q.contains("://") {
         let found = tag_store::search(ctx.db, q.trim_start_matches('#'), limit, offset).await?;
         tags::entities(ctx, &found, viewer.is_some()).await?
@@ -80,7 +109,9 @@ pub async fn v2(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     // As Mastodon: searching post text needs a login; a post's URL finds it for anyone.
     let status_rows: Vec<StatusRow> = if !wants("statuses") {
         Vec::new()
-    } else if q.starts_with("https://") || q.starts_with("http://") {
+    } else if let Resolved::Status(row) = resolved {
+        vec![row]
+    } else if is_url {
         statuses_by_url(ctx, viewer, &q).await?
     } else if viewer.is_some() {
         match store::fts_query(&q) {
@@ -101,8 +132,9 @@ pub async fn v2(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
 /// A status of ours found by its `uri` or `url` (`…/users/alice/statuses/ID`, `…/@alice/ID`).
 async fn statuses_by_url(ctx: &Ctx<'_>, viewer: Option<i64>, url: &str) -> Result<Vec<StatusRow>, ApiError> {
     let Some(path) = url.strip_prefix(&ctx.config.public_url) else {
-        // TODO(#4): with resolve=true, fetch remote posts by URL.
-        return Ok(Vec::new());
+        // A remote post we already have, by its id or its page.
+        let known = statuses::get_by_uri(ctx.db, viewer, url).await?;
+        return Ok(known.filter(|r| visibility::may_see(&r.visibility, viewer.is_some())).into_iter().collect());
     };
     let id = path.rsplit('/').next().and_then(ids::parse);
     let Some(id) = id else { return Ok(Vec::new()) };
@@ -119,7 +151,8 @@ pub async fn accounts(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError
     let q = params.non_empty("q").ok_or_else(|| ApiError::BadRequest("The q parameter is required".into()))?;
     let (limit, offset) = limits(&params);
     let following = params.bool("following").unwrap_or_default().unwrap_or(false);
-    Response::ok_json(&find_accounts(ctx, &q, viewer.filter(|_| following), limit, offset).await?)
+    let resolve = params.bool("resolve").unwrap_or_default().unwrap_or(false);
+    Response::ok_json(&find_accounts(ctx, &q, viewer.filter(|_| following), limit, offset, resolve).await?)
 }
 
 #[cfg(test)]

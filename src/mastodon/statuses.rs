@@ -85,13 +85,48 @@ async fn compose(ctx: &Ctx<'_>, params: &Params, editing: Option<i64>) -> Result
     let owner = owner::load(ctx).await?;
     let config = ctx.config;
     let profile_url = config.profile_url(&owner.username);
-    // TODO(#4): resolve remote mentions through WebFinger; until then they stay plain text.
+    let is_ours = |domain: Option<&str>| domain.is_none_or(|d| d.eq_ignore_ascii_case(&config.handle_domain) || d.eq_ignore_ascii_case(&config.host));
+    // First pass: which remote handles does the text mention? They are looked up (stored, or
+    // over WebFinger) before the real rendering; one that cannot be found stays plain text.
+    let candidates = std::cell::RefCell::new(Vec::new());
+    let collect = |user: &str, domain: Option<&str>| {
+        if let Some(domain) = domain.filter(|d| !is_ours(Some(d))) {
+            candidates.borrow_mut().push((user.to_string(), domain.to_string()));
+        }
+        None
+    };
+    text::render(&text, &config.public_url, &collect);
+    let mut remote: Vec<(String, String, crate::store::accounts::AccountRow)> = Vec::new();
+    for (user, domain) in candidates.into_inner() {
+        if remote.iter().any(|(u, d, _)| u.eq_ignore_ascii_case(&user) && d.eq_ignore_ascii_case(&domain)) {
+            continue;
+        }
+        match crate::federation::actors::resolve_handle(ctx, &user, &domain).await {
+            Ok(account) => remote.push((user, domain, account)),
+            Err(e) => crate::router::error::log_error(&format!("mention @{user}@{domain}: {e}")),
+        }
+    }
     let resolve = |user: &str, domain: Option<&str>| {
-        let ours = domain.is_none_or(|d| d.eq_ignore_ascii_case(&config.handle_domain) || d.eq_ignore_ascii_case(&config.host));
-        (ours && user.eq_ignore_ascii_case(&owner.username)).then(|| (profile_url.clone(), owner.username.clone()))
+        if is_ours(domain) {
+            return user.eq_ignore_ascii_case(&owner.username).then(|| (profile_url.clone(), owner.username.clone()));
+        }
+        let domain = domain.unwrap_or_default();
+        remote
+            .iter()
+            .find(|(u, d, _)| u.eq_ignore_ascii_case(user) && d.eq_ignore_ascii_case(domain))
+            .map(|(_, _, a)| (a.url.clone().unwrap_or_else(|| a.uri.clone()), a.username.clone()))
     };
     let rendered = text::render(&text, &config.public_url, &resolve);
-    let mentioned = if rendered.mentions.is_empty() { Vec::new() } else { vec![owner.id] };
+    let mut mentioned: Vec<i64> = Vec::new();
+    for (user, domain) in &rendered.mentions {
+        if is_ours(domain.as_deref()) {
+            mentioned.push(owner.id);
+        } else if let Some((_, _, account)) = remote.iter().find(|(u, d, _)| u.eq_ignore_ascii_case(user) && domain.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(d))) {
+            mentioned.push(account.id);
+        }
+    }
+    mentioned.sort_unstable();
+    mentioned.dedup();
     Ok(Composed { media_ids, text, spoiler_text, rendered, mentioned })
 }
 

@@ -124,6 +124,14 @@ pub fn close(poll_id: i64, now: i64) -> Query {
     query!("UPDATE polls SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL", poll_id, now)
 }
 
+/// A remote poll's options and counts as its server reports them (votes are counted there).
+pub fn set_remote_counts(status_id: i64, options: &str, votes: i64, voters: Option<i64>, closed_at: Option<i64>) -> Query {
+    query!(
+        "UPDATE polls SET options = ?2, votes_count = ?3, voters_count = ?4, closed_at = coalesce(closed_at, ?5) WHERE status_id = ?1",
+        status_id, options, votes, voters, closed_at
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,12 +156,4 @@ mod tests {
         db.run(&close(5, 100)).await.unwrap();
         assert!(due(&db, 200).await.unwrap().is_empty());
     }
-}
-
-/// A remote poll's options and counts as its server reports them (votes are counted there).
-pub fn set_remote_counts(status_id: i64, options: &str, votes: i64, voters: Option<i64>, closed_at: Option<i64>) -> Query {
-    query!(
-        "UPDATE polls SET options = ?2, votes_count = ?3, voters_count = ?4, closed_at = coalesce(closed_at, ?5) WHERE status_id = ?1",
-        status_id, options, votes, voters, closed_at
-    )
 }

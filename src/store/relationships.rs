@@ -283,6 +283,29 @@ pub fn set_note(owner: i64, target: i64, comment: &str) -> Query {
     )
 }
 
+/// The ActivityPub id of the follow of `target` by `follower`, when it exists.
+pub async fn follow_uri(db: &dyn Db, follower: i64, target: i64) -> Result<Option<String>, StoreError> {
+    #[derive(Deserialize)]
+    struct Uri {
+        uri: Option<String>,
+    }
+    let row: Option<Uri> =
+        db::first(db, &query!("SELECT uri FROM follows WHERE account_id = ?1 AND target_account_id = ?2", follower, target)).await?;
+    Ok(row.and_then(|r| r.uri))
+}
+
+/// Whether `account` is blocked by `owner`.
+pub async fn is_blocked(db: &dyn Db, owner: i64, account: i64) -> Result<bool, StoreError> {
+    #[derive(Deserialize)]
+    struct Hit {
+        #[allow(dead_code)]
+        n: i64,
+    }
+    let row: Option<Hit> =
+        db::first(db, &query!("SELECT 1 AS n FROM blocks WHERE account_id = ?1 AND target_account_id = ?2", owner, account)).await?;
+    Ok(row.is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,27 +334,4 @@ mod tests {
         assert_eq!(followers.iter().map(|l| l.account_id).collect::<Vec<_>>(), [2]);
         assert!(list(&db, AccountList::Following, 1, &Page { limit: 40, ..Default::default() }).await.unwrap().is_empty());
     }
-}
-
-/// The ActivityPub id of the follow of `target` by `follower`, when it exists.
-pub async fn follow_uri(db: &dyn Db, follower: i64, target: i64) -> Result<Option<String>, StoreError> {
-    #[derive(Deserialize)]
-    struct Uri {
-        uri: Option<String>,
-    }
-    let row: Option<Uri> =
-        db::first(db, &query!("SELECT uri FROM follows WHERE account_id = ?1 AND target_account_id = ?2", follower, target)).await?;
-    Ok(row.and_then(|r| r.uri))
-}
-
-/// Whether `account` is blocked by `owner`.
-pub async fn is_blocked(db: &dyn Db, owner: i64, account: i64) -> Result<bool, StoreError> {
-    #[derive(Deserialize)]
-    struct Hit {
-        #[allow(dead_code)]
-        n: i64,
-    }
-    let row: Option<Hit> =
-        db::first(db, &query!("SELECT 1 AS n FROM blocks WHERE account_id = ?1 AND target_account_id = ?2", owner, account)).await?;
-    Ok(row.is_some())
 }

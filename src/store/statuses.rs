@@ -726,6 +726,31 @@ pub async fn reblogged_by(db: &dyn Db, status_id: i64, page: &Page) -> Result<Ve
     .await
 }
 
+/// A status (not deleted) by its ActivityPub id.
+pub async fn get_by_uri(db: &dyn Db, viewer: Option<i64>, uri: &str) -> Result<Option<StatusRow>, StoreError> {
+    db::first(db, &query!(select_statuses!("FROM statuses s WHERE s.uri = ?2 AND s.deleted_at IS NULL"), viewer, uri)).await
+}
+
+/// Whether a status with this ActivityPub id was ever stored, deleted or not (a Delete that
+/// arrives before its Create must not let the Create in afterwards).
+pub async fn uri_known(db: &dyn Db, uri: &str) -> Result<bool, StoreError> {
+    #[derive(Deserialize)]
+    struct Hit {
+        #[allow(dead_code)]
+        n: i64,
+    }
+    Ok(db::first::<Hit>(db, &query!("SELECT 1 AS n FROM statuses WHERE uri = ?1", uri)).await?.is_some())
+}
+
+/// Remembers a deleted remote status's id with no content, so that it stays deleted.
+pub fn tombstone(id: i64, uri: &str, account_id: i64, now: i64) -> Query {
+    query!(
+        "INSERT OR IGNORE INTO statuses (id, uri, account_id, local, visibility, created_at, updated_at, deleted_at) \
+         VALUES (?1, ?2, ?3, 0, 'direct', ?4, ?4, ?4)",
+        id, uri, account_id, now
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -870,29 +895,4 @@ mod tests {
         assert!(get(&db, Some(OWNER), all[0]).await.unwrap().is_none());
         assert!(home(&db, OWNER, &Page { limit: 40, ..Default::default() }).await.unwrap().is_empty());
     }
-}
-
-/// A status (not deleted) by its ActivityPub id.
-pub async fn get_by_uri(db: &dyn Db, viewer: Option<i64>, uri: &str) -> Result<Option<StatusRow>, StoreError> {
-    db::first(db, &query!(select_statuses!("FROM statuses s WHERE s.uri = ?2 AND s.deleted_at IS NULL"), viewer, uri)).await
-}
-
-/// Whether a status with this ActivityPub id was ever stored, deleted or not (a Delete that
-/// arrives before its Create must not let the Create in afterwards).
-pub async fn uri_known(db: &dyn Db, uri: &str) -> Result<bool, StoreError> {
-    #[derive(Deserialize)]
-    struct Hit {
-        #[allow(dead_code)]
-        n: i64,
-    }
-    Ok(db::first::<Hit>(db, &query!("SELECT 1 AS n FROM statuses WHERE uri = ?1", uri)).await?.is_some())
-}
-
-/// Remembers a deleted remote status's id with no content, so that it stays deleted.
-pub fn tombstone(id: i64, uri: &str, account_id: i64, now: i64) -> Query {
-    query!(
-        "INSERT OR IGNORE INTO statuses (id, uri, account_id, local, visibility, created_at, updated_at, deleted_at) \
-         VALUES (?1, ?2, ?3, 0, 'direct', ?4, ?4, ?4)",
-        id, uri, account_id, now
-    )
 }

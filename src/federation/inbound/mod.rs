@@ -15,7 +15,7 @@ use crate::owner;
 use crate::router::error::ApiError;
 use crate::store::accounts::AccountRow;
 
-pub use posts::fetch_thread;
+pub use posts::{fetch_thread, resolve_post};
 
 /// How `apply` ended, for the inbox's answer and log.
 #[derive(Debug, PartialEq, Eq)]
@@ -90,4 +90,27 @@ pub(crate) async fn domain_blocked(ctx: &Ctx<'_>, owner: i64, domain: &str) -> R
 /// The account of an actor id met inside an activity (a mention, a post's author).
 pub(crate) async fn account(ctx: &Ctx<'_>, uri: &str) -> Result<AccountRow, ApiError> {
     actors::get_or_fetch(ctx, uri).await.map_err(fetch_failed)
+}
+
+/// What a URL pasted into search is: a remote actor or post, fetched and stored when new.
+pub enum Resolved {
+    Account(AccountRow),
+    Status(crate::store::statuses::StatusRow),
+    Nothing,
+}
+
+pub async fn resolve_url(ctx: &Ctx<'_>, url: &str) -> Result<Resolved, ApiError> {
+    if let Some(account) = crate::store::accounts::get_by_uri(ctx.db, url).await? {
+        return Ok(Resolved::Account(account));
+    }
+    let document = super::fetch::get_object(ctx, url).await.map_err(fetch_failed)?;
+    let id = document.get("id").and_then(Value::as_str).unwrap_or(url).to_string();
+    if vocab::is_actor_type(type_of(&document)) {
+        let actor = vocab::parse_actor(&document, url).map_err(ApiError::BadRequest)?;
+        return Ok(Resolved::Account(actors::save(ctx, &actor).await.map_err(fetch_failed)?));
+    }
+    match resolve_post(ctx, &id).await? {
+        Some(status) => Ok(Resolved::Status(status)),
+        None => Ok(Resolved::Nothing),
+    }
 }

@@ -46,7 +46,7 @@ async fn relevance(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Pos
 
 fn attachment_kind(media_type: Option<&str>) -> &'static str {
     match media_type.unwrap_or("") {
-        t if t == "image/gif" => "gifv",
+        "image/gif" => "gifv",
         t if t.starts_with("image/") => "image",
         t if t.starts_with("video/") => "video",
         t if t.starts_with("audio/") => "audio",
@@ -317,6 +317,12 @@ pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity
     }
     ctx.db.batch(&queries).await?;
     Ok(Outcome::Applied)
+}
+
+/// A post by URL, fetched and stored when new (search with `resolve=true`).
+pub async fn resolve_post(ctx: &Ctx<'_>, uri: &str) -> Result<Option<StatusRow>, ApiError> {
+    let owner = crate::owner::load_owner(ctx).await?;
+    known_or_fetched(ctx, &owner, uri, None).await
 }
 
 /// Undo of an Announce: the boost, identified by the Announce's id.
