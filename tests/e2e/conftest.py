@@ -108,8 +108,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(name: str, overrides: dict | None = None, repo: Path = REPO) -> Server:
-    """Start `wrangler dev` on a free port with fresh local state; wait until it answers."""
+def start_server(name: str, overrides: dict | None = None, repo: Path = REPO,
+                 max_retries: int | None = None) -> Server:
+    """Start `wrangler dev` on a free port with fresh local state; wait until it answers.
+
+    `max_retries` replaces the queue consumer's retry count (wrangler.toml says 8, which at a
+    one-second base delay still takes minutes): the server then runs from a copy of
+    wrangler.toml in its work directory, with absolute paths."""
     shim = repo / "build" / "worker" / "shim.mjs"
     if not shim.exists():
         pytest.fail(f"{shim} does not exist: build the Worker first (make build)", pytrace=False)
@@ -144,7 +149,16 @@ def start_server(name: str, overrides: dict | None = None, repo: Path = REPO) ->
         pytest.fail(f"d1 migrations apply failed ({migrate.returncode}); log {log_path}:\n"
                     f"{server.log_tail()}", pytrace=False)
 
-    command = [wrangler, "dev", "--ip", "127.0.0.1", "--port", str(port),
+    config_args: list[str] = []
+    if max_retries is not None:
+        toml = (repo / "wrangler.toml").read_text()
+        toml = toml.replace('main = "build/worker/shim.mjs"', f'main = "{shim}"')
+        toml = toml.replace('migrations_dir = "migrations"', f'migrations_dir = "{repo / "migrations"}"')
+        toml = toml.replace("max_retries = 8", f"max_retries = {max_retries}")
+        config_file = workdir / "wrangler.toml"
+        config_file.write_text(toml)
+        config_args = ["--config", str(config_file)]
+    command = [wrangler, "dev", *config_args, "--ip", "127.0.0.1", "--port", str(port),
                "--inspector-port", str(free_port()), "--persist-to", str(state),
                "--env-file", str(empty_env), "--show-interactive-dev-session=false",
                "--log-level", "info"]
@@ -220,6 +234,43 @@ def server_without_password_grant() -> Server:
 def rate_limit_server() -> Server:
     """A separate server for lock-out tests, so the main server's owner is never locked out."""
     yield from _extra_server("ratelimit", {})
+
+
+@pytest.fixture(scope="session")
+def federation_server() -> Server:
+    """A server that federates with loopback peers: private addresses allowed (dev only), a
+    one-second first retry, and two queue retries before the dead-letter queue."""
+    if not SHIM.exists():
+        pytest.fail(f"{SHIM} is missing: build the Worker first (scripts/build.sh)")
+    srv = start_server("federation", {"ALLOW_PRIVATE_ADDRESSES": "true", "FEDERATION_RETRY_SECONDS": "1"}, max_retries=2)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def fed_owner(federation_server: Server, spec: OpenAPISpec) -> CheckedSession:
+    """The federation server's owner (alice), with a read write follow push token."""
+    with CheckedSession(federation_server.url, spec) as api:
+        token = password_token(api, register_app(api))
+        with api.with_token(token) as session:
+            yield session
+
+
+def d1_rows(server: Server, sql: str, params: tuple = ()) -> list[dict]:
+    """Rows straight from a server's local D1 file (read-only), for what no API shows."""
+    import sqlite3
+    files = [p for p in (server.workdir / "state").rglob("*.sqlite") if "metadata" not in p.name]
+    rows: list[dict] = []
+    for path in files:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            db.row_factory = sqlite3.Row
+            try:
+                rows.extend(dict(r) for r in db.execute(sql, params))
+            except sqlite3.OperationalError:
+                continue
+    return rows
 
 
 @pytest.fixture(scope="session")
