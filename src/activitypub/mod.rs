@@ -13,3 +13,5 @@ pub mod webfinger;
 pub const ACTIVITYSTREAMS: &str = "https://www.w3.org/ns/activitystreams";
 pub const SECURITY_V1: &str = "https://w3id.org/security/v1";
 pub const MULTIKEY_V1: &str = "https://w3id.org/security/multikey/v1";
+/// FEP-8b32 proofs (`DataIntegrityProof`).
+pub const DATA_INTEGRITY_V1: &str = "https://w3id.org/security/data-integrity/v1";

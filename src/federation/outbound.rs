@@ -34,10 +34,24 @@ fn proof_seed(owner: &Owner) -> Result<[u8; 32], ApiError> {
         .ok_or_else(|| ApiError::Internal("owner Ed25519 key is malformed".into()))
 }
 
-/// Adds an `eddsa-jcs-2022` proof (FEP-8b32) made with the owner's Ed25519 key.
+/// Adds an `eddsa-jcs-2022` proof (FEP-8b32) made with the owner's Ed25519 key. The
+/// data-integrity context joins the document's own, so that JSON-LD readers (Fedify) find
+/// the proof; it is added before signing, as the proof covers the context.
 pub fn with_proof(ctx: &Ctx<'_>, owner: &Owner, document: &Value) -> Result<Value, ApiError> {
     let method = format!("{}#ed25519-key", owner.account.uri);
-    Ok(proofs::sign(document, &method, &iso8601(ctx.now_ms()), &proof_seed(owner)?))
+    let mut document = document.clone();
+    let context = match document.get("@context").cloned() {
+        Some(Value::Array(mut items)) => {
+            if !items.iter().any(|c| c == crate::activitypub::DATA_INTEGRITY_V1) {
+                items.push(json!(crate::activitypub::DATA_INTEGRITY_V1));
+            }
+            Value::Array(items)
+        }
+        Some(single) => json!([single, crate::activitypub::DATA_INTEGRITY_V1]),
+        None => json!([crate::activitypub::ACTIVITYSTREAMS, crate::activitypub::DATA_INTEGRITY_V1]),
+    };
+    document["@context"] = context;
+    Ok(proofs::sign(&document, &method, &iso8601(ctx.now_ms()), &proof_seed(owner)?))
 }
 
 /// The Note (or Question) of a local status with everything it refers to.

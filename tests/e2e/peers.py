@@ -670,13 +670,17 @@ class FedifyOracle:
     def received(self) -> list[dict]:
         return self._call("GET", "/control/received")
 
+    def signed_gets(self) -> list[dict]:
+        """GETs checked while require_signed_get was on: {path, verified, spec, key_id, error}."""
+        return self._call("GET", "/control/signed-gets")
+
     def sent(self) -> list[dict]:
         return self._call("GET", "/control/sent")
 
     def reset(self) -> None:
         self._call("POST", "/control/reset", {})
         self.mode(inbox_status=None, key_fetch="unsigned", time_window_seconds=3600,
-                  auto_accept=True, accept_spec=DRAFT)
+                  auto_accept=True, accept_spec=DRAFT, require_signed_get=False)
 
     def send(self, inbox: str, activity: dict | str, spec: str = DRAFT, key: str = "oracle",
              tamper: str | None = None, key_id: str | None = None, headers: dict | None = None) -> dict:
@@ -737,7 +741,7 @@ def activity_type(entry: dict) -> str | None:
 def snac_factory():
     """make(user="bob", **kwargs) -> a started SnacPeer; all are stopped at the end of the session."""
     if snac_binary() is None:
-        pytest.skip("snac2 is not installed: run scripts/setup.sh test")
+        pytest.fail("snac2 is not installed: run scripts/setup.sh test", pytrace=False)
     peers: list[SnacPeer] = []
 
     def make(user: str = "bob", **kwargs) -> SnacPeer:
@@ -759,7 +763,7 @@ def snac(snac_factory) -> SnacPeer:
 @pytest.fixture(scope="session")
 def fedify_oracle_session():
     if not node22_available():
-        pytest.skip("the Fedify oracle is not installed: run scripts/setup.sh test")
+        pytest.fail("the Fedify oracle is not installed: run scripts/setup.sh test", pytrace=False)
     oracle = FedifyOracle().start()
     yield oracle
     oracle.stop()

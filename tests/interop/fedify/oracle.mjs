@@ -140,7 +140,11 @@ const mode = {
   time_window_seconds: 3600,
   auto_accept: true,
   accept_spec: DRAFT,
+  // Answer actor documents only to GETs whose signature Fedify verifies (Mastodon's secure
+  // mode, GoToSocial): proves a peer signs its fetches.
+  require_signed_get: false,
 };
+let signedGets = [];
 let received = [];
 let sent = [];
 let seq = 0;
@@ -569,6 +573,11 @@ async function handle(req, res) {
     const a = actors[m[1]];
     const signed = req.headers["signature-input"] ? RFC9421 : req.headers.signature ? DRAFT : "unsigned";
     err(`GET ${path} (${signed}, Accept: ${req.headers.accept ?? "-"}, ${req.headers["user-agent"] ?? "-"})`);
+    if (mode.require_signed_get) {
+      const check = await verifyCaptured({ method: "GET", url: new URL(path, publicUrl).href, headers: headersObject(req.headers) });
+      signedGets.push({ path, ...check, log: undefined });
+      if (!check.verified) return sendJson(res, 401, { error: `signed GET required: ${check.error}` });
+    }
     if (!m[3]) return sendJson(res, 200, await actorDocument(a), AP_TYPE);
     const items = m[3] === "followers" ? [...followers[a.name].keys()] : [];
     return sendJson(res, 200, collection(`${a.id}/${m[3]}`, items), AP_TYPE);
@@ -622,9 +631,10 @@ async function control(req, res, path) {
       return sendJson(res, 200, mode);
     }
     case "GET /control/received": return sendJson(res, 200, received);
+    case "GET /control/signed-gets": return sendJson(res, 200, signedGets);
     case "GET /control/sent": return sendJson(res, 200, sent);
     case "POST /control/reset":
-      received = []; sent = [];
+      received = []; sent = []; signedGets = [];
       for (const f of Object.values(followers)) f.clear();
       return sendJson(res, 200, { ok: true });
     case "POST /control/send": {
