@@ -275,3 +275,34 @@ async fn private_addresses_are_not_fetched_without_the_dev_flag() {
     assert!(matches!(err, crate::federation::fetch::FetchError::Refused(_)), "{err}");
     assert!(env.http.sent.borrow().is_empty(), "no request left the building");
 }
+
+#[tokio::test]
+async fn moving_away_needs_the_new_account_to_list_us_and_tells_followers() {
+    let env = env_with_bob();
+    let token = env.owner_token().await;
+    // Bob follows us first, so that the Move has an audience.
+    let (response, _) = post(&env, signed(&env, "/inbox", &follow_activity("https://remote.example/f/m"), Format::Cavage).await).await;
+    assert_eq!(response.status, 202);
+    let (response, body) = env.send_as(&token, Method::Post, "/api/v1/topi/migration", &format!("acct={BOB}")).await;
+    assert_eq!(response.status, 422, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("alias"));
+
+    let mut listing_us = bob_document(BOB, "bob");
+    listing_us["alsoKnownAs"] = json!(["https://social.example/users/alice"]);
+    env.http.answer_json(BOB, 200, &listing_us);
+    let (_, aliases) = env.send_as(&token, Method::Post, "/api/v1/topi/aliases", &format!("acct={BOB}")).await;
+    assert_eq!(aliases["aliases"], json!([BOB]));
+    let (response, body) = env.send_as(&token, Method::Post, "/api/v1/topi/migration", &format!("acct={BOB}")).await;
+    assert_eq!(response.status, 200, "{body}");
+    let moved = env.jobs.0.borrow().iter().find(|e| matches!(e, Event::Moved { .. })).cloned().unwrap();
+    env.jobs.0.borrow_mut().clear();
+    super::handle(&env.ctx(), &moved).await.unwrap();
+    let queued = env.jobs.0.borrow().clone();
+    let [Event::Deliver { activity_id, inbox }] = queued.as_slice() else { panic!("{queued:?}") };
+    assert_eq!(inbox, SHARED_INBOX);
+    let stored = crate::store::federation::activity(&env.db, activity_id.parse().unwrap()).await.unwrap().unwrap();
+    let activity: Value = serde_json::from_str(&stored.body).unwrap();
+    assert_eq!((activity["type"].as_str(), activity["target"].as_str()), (Some("Move"), Some(BOB)));
+    let me = env.send_as(&token, Method::Get, "/api/v1/accounts/verify_credentials", "").await.1;
+    assert_eq!(me["moved"]["uri"], BOB);
+}

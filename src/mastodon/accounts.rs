@@ -31,7 +31,9 @@ async fn credential_account(ctx: &Ctx<'_>, account_id: i64) -> Result<Credential
     if owner.account.id != account_id {
         return Err(ApiError::InvalidToken);
     }
-    Ok(CredentialAccount::new(&owner.account, &owner.user, 0, ctx.config))
+    let mut credential = CredentialAccount::new(&owner.account, &owner.user, 0, ctx.config);
+    credential.account = super::entities::account::with_moved(ctx, &owner.account).await?;
+    Ok(credential)
 }
 
 /// <https://docs.joinmastodon.org/methods/accounts/#update_credentials>
@@ -134,7 +136,7 @@ pub async fn get(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, Api
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
     let owner = owner::load(ctx).await?;
     let row = if id == owner.id { owner } else { accounts::get(ctx.db, id).await?.ok_or(ApiError::NotFound)? };
-    Response::ok_json(&Account::from_row(&row, ctx.config))
+    Response::ok_json(&super::entities::account::with_moved(ctx, &row).await?)
 }
 
 /// <https://docs.joinmastodon.org/methods/accounts/#lookup>

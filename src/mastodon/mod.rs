@@ -11,6 +11,7 @@ pub mod instance;
 pub mod lists;
 pub mod markers;
 pub mod media;
+pub mod migration;
 pub mod notifications;
 pub mod oauth;
 pub mod polls;

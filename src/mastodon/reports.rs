@@ -1,5 +1,5 @@
 //! <https://docs.joinmastodon.org/methods/reports/>: the owner reports a remote account; the
-//! report is stored, and forwarded to its server when asked (#4 delivers it).
+//! report is stored, and forwarded to its server when asked (a `Flag` from the instance actor).
 use serde_json::json;
 
 use crate::ctx::Ctx;
@@ -49,6 +49,14 @@ pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
             now,
         }))
         .await?;
+    if forward && !account.is_local() {
+        crate::federation::publish(ctx, crate::federation::Event::ReportForwarded {
+            account_id: account.id.to_string(),
+            status_ids: status_ids.clone(),
+            comment: comment.clone(),
+        })
+        .await?;
+    }
     Response::ok_json(&json!({
         "id": id.to_string(),
         "action_taken": false,

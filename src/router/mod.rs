@@ -12,7 +12,7 @@ use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
 use crate::mastodon::{
-    accounts, announcements, apps, conversations, domain_blocks, instance, lists, markers, media, notifications, oauth, polls, reports, scheduled_statuses, search,
+    accounts, announcements, apps, conversations, domain_blocks, instance, lists, markers, media, migration, notifications, oauth, polls, reports, scheduled_statuses, search,
     tags, timelines,
 };
 use crate::mastodon::relationships::{self, Action};
@@ -100,6 +100,10 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "apps", "verify_credentials"]) => apps::verify_credentials(ctx, req).await,
         (Get, ["api", "v1", "accounts", "verify_credentials"]) => accounts::verify_credentials(ctx, req).await,
         (Patch, ["api", "v1", "accounts", "update_credentials"]) => accounts::update_credentials(ctx, req).await,
+        (Get, ["api", "v1", "topi", "aliases"]) => migration::list(ctx, req).await,
+        (Post, ["api", "v1", "topi", "aliases"]) => migration::add(ctx, req).await,
+        (Delete, ["api", "v1", "topi", "aliases"]) => migration::remove(ctx, req).await,
+        (Post, ["api", "v1", "topi", "migration"]) => migration::migrate(ctx, req).await,
         (Get, ["api", "v1", "accounts", "lookup"]) => accounts::lookup(ctx, req).await,
         (Get, ["api", "v1", "accounts", "search"]) => search::accounts(ctx, req).await,
         (Get, ["api", "v2", "search"]) => search::v2(ctx, req).await,

@@ -137,6 +137,17 @@ pub async fn in_order(ctx: &crate::ctx::Ctx<'_>, ids: &[i64]) -> Result<Vec<Acco
     Ok(ids.iter().filter_map(|id| found.iter().find(|a| a.id == *id)).map(|a| Account::from_row(a, ctx.config)).collect())
 }
 
+/// An account with `moved` filled in when it moved (one level, as Mastodon renders it).
+pub async fn with_moved(ctx: &crate::ctx::Ctx<'_>, row: &AccountRow) -> Result<Account, crate::router::error::ApiError> {
+    let mut account = Account::from_row(row, ctx.config);
+    if let Some(target) = row.moved_to_account_id {
+        if let Some(moved) = crate::store::accounts::get(ctx.db, target).await? {
+            account.moved = Some(Box::new(Account::from_row(&moved, ctx.config)));
+        }
+    }
+    Ok(account)
+}
+
 /// Mastodon reports account creation at midnight UTC, so as not to reveal when someone signed up.
 fn midnight(ms: i64) -> i64 {
     ms - ms.rem_euclid(86_400_000)
