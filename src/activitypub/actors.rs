@@ -4,7 +4,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::{ACTIVITYSTREAMS, MULTIKEY_V1, SECURITY_V1};
+use super::{ACTIVITYSTREAMS, DATA_INTEGRITY_V1, DID_V1, MULTIKEY_V1, SECURITY_V1};
 use crate::config::Config;
 use crate::crypto::keys;
 use crate::ctx::Ctx;
@@ -17,9 +17,13 @@ use crate::store::accounts::AccountRow;
 
 /// Mastodon's extension terms, so that peers read `featured`, `discoverable` and profile fields.
 fn context() -> Value {
+    // `assertionMethod` is a DID term: without the DID context JSON-LD readers (Fedify) do not
+    // see the FEP-521a key, and FEP-8b32 proofs by it cannot be checked.
     json!([
         ACTIVITYSTREAMS,
         SECURITY_V1,
+        DATA_INTEGRITY_V1,
+        DID_V1,
         MULTIKEY_V1,
         {
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",

@@ -15,3 +15,5 @@ pub const SECURITY_V1: &str = "https://w3id.org/security/v1";
 pub const MULTIKEY_V1: &str = "https://w3id.org/security/multikey/v1";
 /// FEP-8b32 proofs (`DataIntegrityProof`).
 pub const DATA_INTEGRITY_V1: &str = "https://w3id.org/security/data-integrity/v1";
+/// Defines `assertionMethod` (FEP-521a).
+pub const DID_V1: &str = "https://www.w3.org/ns/did/v1";
