@@ -442,22 +442,9 @@ pub async fn reblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     let id = ctx.new_id();
     let uri = format!("{}/statuses/{id}/activity", owner.account.uri);
     let new = NewStatus {
-        id,
-        uri: &uri,
-        url: None,
-        account_id,
         local: true,
-        visibility: visibility.as_str(),
-        content: "",
-        text: None,
-        spoiler_text: "",
-        sensitive: false,
-        language: None,
-        in_reply_to: None,
-        reblog_of_id: Some(original.id),
-        conversation_id: original.conversation_id.unwrap_or(original.id),
         application_id: Some(auth.token.app_id),
-        now: ctx.now_ms(),
+        ..NewStatus::reblog(id, &uri, account_id, visibility.as_str(), &original, ctx.now_ms())
     };
     ctx.db.batch(&store::create(&new, &[], &[], &[account_id])).await?;
     federation::publish(ctx, Event::Reblogged { reblog_id: id.to_string() }).await?;

@@ -421,6 +421,31 @@ pub struct NewStatus<'a> {
     pub now: i64,
 }
 
+impl<'a> NewStatus<'a> {
+    /// A remote account's boost of `original`: no content of its own, in the original's
+    /// conversation (a local boost sets `local` and `application_id` over it).
+    pub fn reblog(id: i64, uri: &'a str, account_id: i64, visibility: &'a str, original: &StatusRow, now: i64) -> Self {
+        NewStatus {
+            id,
+            uri,
+            url: None,
+            account_id,
+            local: false,
+            visibility,
+            content: "",
+            text: None,
+            spoiler_text: "",
+            sensitive: false,
+            language: None,
+            in_reply_to: None,
+            reblog_of_id: Some(original.id),
+            conversation_id: original.conversation_id.unwrap_or(original.id),
+            application_id: None,
+            now,
+        }
+    }
+}
+
 /// Writes a status with everything that hangs off it. `tags` are (new tag id, name); existing
 /// tags keep their id. `home_of` lists the accounts whose home feed gets it.
 pub fn create(s: &NewStatus, tags: &[(i64, String)], mentioned: &[i64], home_of: &[i64]) -> Vec<Query> {

@@ -292,24 +292,8 @@ pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity
     let reblog_id = ctx.new_id();
     let to = vocab::ids_of(activity.get("to"));
     let cc = vocab::ids_of(activity.get("cc"));
-    let new = NewStatus {
-        id: reblog_id,
-        uri: id,
-        url: None,
-        account_id: actor.id,
-        local: false,
-        visibility: vocab::visibility(&to, &cc, None),
-        content: "",
-        text: None,
-        spoiler_text: "",
-        sensitive: false,
-        language: None,
-        in_reply_to: None,
-        reblog_of_id: Some(original.id),
-        conversation_id: original.conversation_id.unwrap_or(original.id),
-        application_id: None,
-        now,
-    };
+    let visibility = vocab::visibility(&to, &cc, None);
+    let new = NewStatus::reblog(reblog_id, id, actor.id, visibility, &original, now);
     let home_of: Vec<i64> = if following { vec![owner.account.id] } else { Vec::new() };
     let mut queries = store::create(&new, &[], &[], &home_of);
     if original.account_id == owner.account.id {
