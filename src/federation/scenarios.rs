@@ -306,3 +306,26 @@ async fn moving_away_needs_the_new_account_to_list_us_and_tells_followers() {
     let me = env.send_as(&token, Method::Get, "/api/v1/accounts/verify_credentials", "").await.1;
     assert_eq!(me["moved"]["uri"], BOB);
 }
+
+#[tokio::test]
+async fn a_reply_to_an_unknown_post_backfills_its_thread_through_the_queue() {
+    let env = env_with_bob();
+    let token = env.owner_token().await;
+    let parent_uri = "https://remote.example/users/bob/statuses/10";
+    env.http.answer_json(parent_uri, 200, &json!({"id": parent_uri, "type": "Note", "attributedTo": BOB,
+        "content": "<p>the start</p>", "to": ["https://www.w3.org/ns/activitystreams#Public"]}));
+    let reply = json!({"id": "https://remote.example/users/bob/statuses/11", "type": "Note", "attributedTo": BOB,
+        "content": "<p>@alice look</p>", "inReplyTo": parent_uri, "to": ["https://social.example/users/alice"],
+        "tag": [{"type": "Mention", "href": "https://social.example/users/alice"}]});
+    let create = json!({"id": "https://remote.example/users/bob/statuses/11/activity", "type": "Create", "actor": BOB, "object": reply});
+    assert_eq!(post(&env, signed(&env, "/inbox", &create, Format::Cavage).await).await.0.status, 202);
+    let jobs = env.jobs.0.borrow().clone();
+    let fetch = jobs.iter().find(|e| matches!(e, Event::FetchThread { .. })).cloned().unwrap();
+    assert_eq!(fetch, Event::FetchThread { uri: parent_uri.to_string(), depth: 1 });
+    super::handle(&env.ctx(), &fetch).await.unwrap();
+    let notes = notifications(&env, &token).await;
+    let reply_id = notes[0]["status"]["id"].as_str().unwrap().to_string();
+    let context = env.send_as(&token, Method::Get, &format!("/api/v1/statuses/{reply_id}/context"), "").await.1;
+    assert_eq!(context["ancestors"][0]["uri"], parent_uri, "{context}");
+    assert_eq!(context["ancestors"][0]["content"], "<p>the start</p>");
+}
