@@ -104,7 +104,12 @@ fn is_private_v4(ip: Ipv4Addr) -> bool {
 pub async fn send(ctx: &Ctx<'_>, mut request: HttpRequest, max_bytes: usize) -> Result<HttpResponse, FetchError> {
     for _ in 0..=MAX_REDIRECTS {
         check_url(ctx.config.allow_private_addresses, &request.url)?;
-        let response = ctx.http.send(request.clone(), TIMEOUT_MS, max_bytes).await.map_err(|e| FetchError::Network(e.0))?;
+        // Some servers (snac) close every connection without saying so; the runtime may have
+        // reused one of those and lost it. A fresh connection usually answers: try once more.
+        let response = match ctx.http.send(request.clone(), TIMEOUT_MS, max_bytes).await {
+            Ok(response) => response,
+            Err(_) => ctx.http.send(request.clone(), TIMEOUT_MS, max_bytes).await.map_err(|e| FetchError::Network(e.0))?,
+        };
         let location = response.header("location").filter(|_| matches!(response.status, 301 | 302 | 303 | 307 | 308));
         match location {
             Some(location) if request.method == "GET" => {
