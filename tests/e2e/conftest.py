@@ -113,8 +113,8 @@ def start_server(name: str, overrides: dict | None = None, repo: Path = REPO,
     """Start `wrangler dev` on a free port with fresh local state; wait until it answers.
 
     `max_retries` replaces the queue consumer's retry count (wrangler.toml says 8, which at a
-    one-second base delay still takes minutes): the server then runs from a copy of
-    wrangler.toml in its work directory, with absolute paths."""
+    one-second base delay still takes minutes) and shortens batch waits to a second: the server
+    then runs from a copy of wrangler.toml in its work directory, with absolute paths."""
     shim = repo / "build" / "worker" / "shim.mjs"
     if not shim.exists():
         pytest.fail(f"{shim} does not exist: build the Worker first (make build)", pytrace=False)
@@ -155,6 +155,8 @@ def start_server(name: str, overrides: dict | None = None, repo: Path = REPO,
         toml = toml.replace('main = "build/worker/shim.mjs"', f'main = "{shim}"')
         toml = toml.replace('migrations_dir = "migrations"', f'migrations_dir = "{repo / "migrations"}"')
         toml = toml.replace("max_retries = 8", f"max_retries = {max_retries}")
+        # Batches wait a second, not five: each federated action passes the queue twice.
+        toml = toml.replace("max_batch_timeout = 5", "max_batch_timeout = 1")
         config_file = workdir / "wrangler.toml"
         config_file.write_text(toml)
         config_args = ["--config", str(config_file)]

@@ -369,9 +369,11 @@ class SnacPeer:
         """snac's Mastodon id of the post `url`, fetching the post first when snac lacks it."""
         for attempt in range(2):
             found = self._api_json("GET", "/api/v2/search", params={"q": url, "resolve": "true", "type": "statuses"})
+            # A post someone boosted comes back as the boost (a wrapper whose `reblog` is the post).
             for status in found.get("statuses", []):
-                if url in (status.get("uri"), status.get("url")):
-                    return status["id"]
+                for candidate in (status, status.get("reblog") or {}):
+                    if url in (candidate.get("uri"), candidate.get("url")):
+                        return candidate["id"]
             if attempt == 0:
                 self.insert(url)
         raise SnacError(f"snac cannot find the post {url}")
