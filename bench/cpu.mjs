@@ -12,10 +12,13 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 // Miniflare options for `kind` ("topi" or "noop") on 127.0.0.1:PORT, persisting under stateDir.
-export function options(kind, port, stateDir) {
+// `extra` is merged in: its `bindings` join Topi's, any other key replaces the option
+// (bench/federation.mjs adds ALLOW_PRIVATE_ADDRESSES and queue consumers this way).
+export function options(kind, port, stateDir, extra = {}) {
+  const { bindings: extraBindings = {}, ...rest } = extra;
   const base = `http://127.0.0.1:${port}`;
   const common = { host: "127.0.0.1", port, modules: true, compatibilityDate: "2026-04-01" };
-  return kind === "noop"
+  const built = kind === "noop"
     ? { ...common, scriptPath: join(root, "bench/noop.mjs") }
     : {
         ...common,
@@ -31,6 +34,7 @@ export function options(kind, port, stateDir) {
           ADMIN_USERNAME: "alice",
           ADMIN_PASSWORD: "bench-password",
           ALLOW_PASSWORD_GRANT: "true",
+          ...extraBindings,
         },
         d1Databases: { DB: "id" },
         r2Buckets: ["MEDIA"],
@@ -39,6 +43,7 @@ export function options(kind, port, stateDir) {
         d1Persist: join(stateDir, "d1"),
         r2Persist: join(stateDir, "r2"),
       };
+  return { ...built, ...rest };
 }
 
 // Statements of a migration file: `--` comments dropped, split on `;` outside quotes, keeping
@@ -121,6 +126,13 @@ export async function tokenAndFirstStart(base, pid) {
 
 // The workerd process Miniflare spawned: a descendant of this node process.
 export function workerdPid() {
+  const found = workerdPids();
+  if (found.length !== 1) throw new Error(`expected one workerd under node ${process.pid}, found ${found}`);
+  return found[0];
+}
+
+// Every workerd process descended from this node process (one per Miniflare instance).
+export function workerdPids() {
   const parent = (pid) => {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -136,8 +148,7 @@ export function workerdPid() {
       if (p === process.pid) { found.push(Number(name)); break; }
     }
   }
-  if (found.length !== 1) throw new Error(`expected one workerd under node ${process.pid}, found ${found}`);
-  return found[0];
+  return found;
 }
 
 // Runs one worker until SIGTERM/SIGINT. For "topi": migrations, then a token; then
