@@ -103,8 +103,7 @@ impl Crypto for WebCrypto {
     }
 
     async fn rsa_sign(&self, private_pem: &str, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let der = keys::pem_to_der(private_pem).ok_or_else(|| CryptoError("private key is not PEM".into()))?;
-        let key = import_rsa("pkcs8", &der, "sign").await?;
+        let key = signing_key(private_pem).await?;
         let signature = resolve(subtle().sign_with_str_and_u8_array("RSASSA-PKCS1-v1_5", &key, data)).await?;
         Ok(Uint8Array::new(&signature).to_vec())
     }
@@ -121,6 +120,26 @@ impl Crypto for WebCrypto {
         .await?;
         Ok(verified.as_bool().unwrap_or(false))
     }
+}
+
+thread_local! {
+    // Importing a PKCS#8 key costs about as much as a signature (bench/federation.sh); an
+    // isolate signs with one or two keys (the owner's, the instance actor's), so keep them.
+    static SIGNING_KEYS: std::cell::RefCell<Vec<(String, CryptoKey)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+async fn signing_key(private_pem: &str) -> Result<CryptoKey, CryptoError> {
+    if let Some(key) = SIGNING_KEYS.with(|keys| keys.borrow().iter().find(|(pem, _)| pem == private_pem).map(|(_, k)| k.clone())) {
+        return Ok(key);
+    }
+    let der = keys::pem_to_der(private_pem).ok_or_else(|| CryptoError("private key is not PEM".into()))?;
+    let key = import_rsa("pkcs8", &der, "sign").await?;
+    SIGNING_KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        keys.truncate(3);
+        keys.push((private_pem.to_string(), key.clone()));
+    });
+    Ok(key)
 }
 
 async fn import_rsa(format: &str, der: &[u8], usage: &str) -> Result<CryptoKey, CryptoError> {

@@ -161,22 +161,3 @@ pub async fn participants(db: &dyn Db, conversation_id: i64) -> Result<Vec<i64>,
     .await?;
     Ok(rows.into_iter().map(|p| p.id).collect())
 }
-
-/// Whether the owner blocked `domain` or a domain it is under (`sub.example.com` under `example.com`).
-pub async fn domain_blocked(db: &dyn Db, owner: i64, domain: &str) -> Result<bool, StoreError> {
-    #[derive(Deserialize)]
-    struct Hit {
-        #[allow(dead_code)]
-        n: i64,
-    }
-    let host = domain.split(':').next().unwrap_or(domain).to_ascii_lowercase();
-    let row: Option<Hit> = db::first(
-        db,
-        &query!(
-            "SELECT 1 AS n FROM domain_blocks WHERE account_id = ?1 AND (lower(domain) = ?2 OR ?2 LIKE '%.' || lower(domain))",
-            owner, host
-        ),
-    )
-    .await?;
-    Ok(row.is_some())
-}

@@ -294,15 +294,23 @@ pub async fn follow_uri(db: &dyn Db, follower: i64, target: i64) -> Result<Optio
     Ok(row.and_then(|r| r.uri))
 }
 
-/// Whether `account` is blocked by `owner`.
-pub async fn is_blocked(db: &dyn Db, owner: i64, account: i64) -> Result<bool, StoreError> {
+/// Whether `owner` blocked `account` or its domain (or a domain it is under), in one query:
+/// every inbound activity asks.
+pub async fn is_blocked(db: &dyn Db, owner: i64, account: i64, domain: Option<&str>) -> Result<bool, StoreError> {
     #[derive(Deserialize)]
     struct Hit {
         #[allow(dead_code)]
         n: i64,
     }
-    let row: Option<Hit> =
-        db::first(db, &query!("SELECT 1 AS n FROM blocks WHERE account_id = ?1 AND target_account_id = ?2", owner, account)).await?;
+    let host = domain.map(|d| d.split(':').next().unwrap_or(d).to_ascii_lowercase());
+    let row: Option<Hit> = db::first(
+        db,
+        &query!(
+            "SELECT 1 AS n WHERE EXISTS (SELECT 1 FROM blocks WHERE account_id = ?1 AND target_account_id = ?2)              OR EXISTS (SELECT 1 FROM domain_blocks WHERE account_id = ?1 AND (lower(domain) = ?3 OR ?3 LIKE '%.' || lower(domain)))",
+            owner, account, host
+        ),
+    )
+    .await?;
     Ok(row.is_some())
 }
 

@@ -44,11 +44,7 @@ pub(crate) async fn object_of(ctx: &Ctx<'_>, activity: &Value) -> Result<Value, 
 
 pub async fn apply(ctx: &Ctx<'_>, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
     let owner = owner::load_owner(ctx).await?;
-    let blocked = crate::store::relationships::is_blocked(ctx.db, owner.account.id, actor.id).await?
-        || match actor.domain.as_deref() {
-            Some(domain) => domain_blocked(ctx, owner.account.id, domain).await?,
-            None => false,
-        };
+    let blocked = crate::store::relationships::is_blocked(ctx.db, owner.account.id, actor.id, actor.domain.as_deref()).await?;
     let kind = type_of(activity);
     if blocked && !matches!(kind, "Undo" | "Delete" | "Reject") {
         return Ok(Outcome::Ignored("actor is blocked"));
@@ -80,11 +76,6 @@ async fn delete(ctx: &Ctx<'_>, actor: &AccountRow, activity: &Value) -> Result<O
         return Ok(Outcome::Applied);
     }
     posts::delete(ctx, actor, object).await
-}
-
-/// The domain blocks are read per activity so that a new block applies at once.
-pub(crate) async fn domain_blocked(ctx: &Ctx<'_>, owner: i64, domain: &str) -> Result<bool, ApiError> {
-    Ok(crate::store::misc::domain_blocked(ctx.db, owner, domain).await?)
 }
 
 /// The account of an actor id met inside an activity (a mention, a post's author).

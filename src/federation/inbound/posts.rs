@@ -27,6 +27,8 @@ fn owner_follows(relationship: &relationships::RelationshipRow) -> bool {
 /// follow, posts that mention you, and replies to what it has.
 struct Relevance {
     following: bool,
+    /// The owner asked to be notified of the author's posts.
+    notify: bool,
     mentions_owner: bool,
     parent: Option<StatusRow>,
 }
@@ -34,6 +36,7 @@ struct Relevance {
 async fn relevance(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Post) -> Result<Relevance, ApiError> {
     let relationship = relationships::relationships(ctx.db, owner.account.id, &[author.id]).await?.pop();
     let following = relationship.as_ref().is_some_and(owner_follows);
+    let notify = relationship.as_ref().is_some_and(|r| r.notifying);
     let owner_url = ctx.config.profile_url(&owner.account.username);
     let mentions_owner = post.mentions.iter().any(|m| *m == owner.account.uri || *m == owner_url)
         || post.to.iter().chain(&post.cc).any(|a| *a == owner.account.uri);
@@ -41,7 +44,7 @@ async fn relevance(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Pos
         Some(uri) => store::get_by_uri(ctx.db, Some(owner.account.id), uri).await?,
         None => None,
     };
-    Ok(Relevance { following, mentions_owner, parent })
+    Ok(Relevance { following, notify, mentions_owner, parent })
 }
 
 fn attachment_kind(media_type: Option<&str>) -> &'static str {
@@ -59,8 +62,9 @@ fn poll_options(poll: &vocab::Poll) -> String {
     Value::Array(options).to_string()
 }
 
-/// Stores a post by `author`; returns its id. `home` puts it in the owner's home feed.
-async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Post, parent: Option<&StatusRow>, home: bool) -> Result<i64, ApiError> {
+/// Stores a post by `author`; returns its id. `home` puts it in the owner's home feed;
+/// `notify` adds a `status` notification (the owner rang the bell for the author).
+async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Post, parent: Option<&StatusRow>, home: bool, notify: bool) -> Result<i64, ApiError> {
     let now = ctx.now_ms();
     let id = ctx.new_id();
     let mut mentioned: Vec<i64> = Vec::new();
@@ -135,16 +139,11 @@ async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Po
     }
     if mentioned.contains(&owner.account.id) || parent.is_some_and(|p| p.account_id == owner.account.id) {
         queries.push(notifications::create(ctx.new_id(), owner.account.id, author.id, "mention", Some(id), now));
-    } else if home && notifies(ctx, owner, author).await? {
+    } else if home && notify {
         queries.push(notifications::create(ctx.new_id(), owner.account.id, author.id, "status", Some(id), now));
     }
     ctx.db.batch(&queries).await?;
     Ok(id)
-}
-
-/// Whether the owner asked to be notified of this account's posts (`notify` on the follow).
-async fn notifies(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow) -> Result<bool, ApiError> {
-    Ok(relationships::relationships(ctx.db, owner.account.id, &[author.id]).await?.pop().is_some_and(|r| r.notifying))
 }
 
 pub async fn create(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
@@ -168,7 +167,7 @@ pub async fn create(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
         return Ok(Outcome::Ignored("nobody here follows the author or is addressed"));
     }
     let visible_at_home = why.following || why.mentions_owner;
-    store_post(ctx, owner, actor, &post, why.parent.as_ref(), visible_at_home).await?;
+    store_post(ctx, owner, actor, &post, why.parent.as_ref(), visible_at_home, why.notify).await?;
     if why.parent.is_none() {
         if let Some(parent) = &post.in_reply_to {
             ctx.jobs.send(&Event::FetchThread { uri: parent.clone(), depth: 1 }).await.map_err(|e| ApiError::Internal(Box::new(e)))?;
@@ -267,7 +266,7 @@ async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str, embedded: Opt
         Some(p) => store::get_by_uri(ctx.db, Some(owner.account.id), p).await?,
         None => None,
     };
-    store_post(ctx, owner, &author, &post, parent.as_ref(), false).await?;
+    store_post(ctx, owner, &author, &post, parent.as_ref(), false, false).await?;
     Ok(store::get_by_uri(ctx.db, Some(owner.account.id), &post.id).await?)
 }
 
