@@ -2,6 +2,14 @@
 //! digits and `Z`, which Ice Cubes' and the iOS app's date decoders require.
 
 /// `2023-05-01T12:34:56.789Z`
+/// `2026-11-24T18:40:00Z`: whole seconds, as XSD dateTime readers print it back. A proof's
+/// `created` must survive a verifier's parse and reprint (Fedify's Temporal drops trailing
+/// zeros of milliseconds, which would change the signed bytes).
+pub fn iso8601_seconds(ms: i64) -> String {
+    let full = iso8601(ms - ms.rem_euclid(1000));
+    format!("{}Z", &full[..full.len() - 5])
+}
+
 pub fn iso8601(ms: i64) -> String {
     let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
     let (y, m, d) = civil_from_days(days);
@@ -118,6 +126,11 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn whole_seconds_have_no_fraction() {
+        assert_eq!(super::iso8601_seconds(1_700_000_000_120), "2023-11-14T22:13:20Z");
+    }
+
     use super::*;
 
     #[test]

@@ -8,7 +8,7 @@ use super::Event;
 use crate::activitypub::{build, proofs};
 use crate::ctx::Ctx;
 use crate::domain::ids;
-use crate::domain::time::iso8601;
+use crate::domain::time::{iso8601, iso8601_seconds};
 use crate::owner::{self, Owner};
 use crate::router::error::ApiError;
 use crate::store::accounts::{self, AccountRow};
@@ -51,7 +51,7 @@ pub fn with_proof(ctx: &Ctx<'_>, owner: &Owner, document: &Value) -> Result<Valu
         None => json!([crate::activitypub::ACTIVITYSTREAMS, crate::activitypub::DATA_INTEGRITY_V1]),
     };
     document["@context"] = context;
-    Ok(proofs::sign(&document, &method, &iso8601(ctx.now_ms()), &proof_seed(owner)?))
+    Ok(proofs::sign(&document, &method, &iso8601_seconds(ctx.now_ms()), &proof_seed(owner)?))
 }
 
 /// The Note (or Question) of a local status with everything it refers to.
