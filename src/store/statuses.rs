@@ -446,6 +446,21 @@ impl<'a> NewStatus<'a> {
     }
 }
 
+/// Links a status to its hashtags, creating the tags that are new (`tags`: new id, name).
+fn tag_queries(status_id: i64, tags: &[(i64, String)], now: i64) -> Vec<Query> {
+    tags.iter()
+        .flat_map(|(tag_id, name)| {
+            [
+                query!("INSERT OR IGNORE INTO tags (id, name, normalized, created_at) VALUES (?1, ?2, lower(?2), ?3)", *tag_id, name.clone(), now),
+                query!(
+                    "INSERT OR IGNORE INTO status_tags (tag_id, status_id) SELECT id, ?1 FROM tags WHERE normalized = lower(?2)",
+                    status_id, name.clone()
+                ),
+            ]
+        })
+        .collect()
+}
+
 /// Writes a status with everything that hangs off it. `tags` are (new tag id, name); existing
 /// tags keep their id. `home_of` lists the accounts whose home feed gets it.
 pub fn create(s: &NewStatus, tags: &[(i64, String)], mentioned: &[i64], home_of: &[i64]) -> Vec<Query> {
@@ -457,16 +472,7 @@ pub fn create(s: &NewStatus, tags: &[(i64, String)], mentioned: &[i64], home_of:
         s.language, s.in_reply_to.map(|r| r.0), s.in_reply_to.map(|r| r.1), s.reblog_of_id, s.conversation_id,
         s.application_id, s.now
     )];
-    for (tag_id, name) in tags {
-        queries.push(query!(
-            "INSERT OR IGNORE INTO tags (id, name, normalized, created_at) VALUES (?1, ?2, lower(?2), ?3)",
-            *tag_id, name.clone(), s.now
-        ));
-        queries.push(query!(
-            "INSERT OR IGNORE INTO status_tags (tag_id, status_id) SELECT id, ?1 FROM tags WHERE normalized = lower(?2)",
-            s.id, name.clone()
-        ));
-    }
+    queries.extend(tag_queries(s.id, tags, s.now));
     for account_id in mentioned {
         queries.push(query!("INSERT OR IGNORE INTO mentions (status_id, account_id) VALUES (?1, ?2)", s.id, *account_id));
     }
@@ -553,16 +559,7 @@ pub fn edit(before: &StatusRow, after: &Edit, version_ids: (i64, i64), tags: &[(
         before.id, after.content, after.text, after.spoiler_text, after.sensitive, after.language, now
     ));
     queries.push(query!("DELETE FROM status_tags WHERE status_id = ?1", before.id));
-    for (tag_id, name) in tags {
-        queries.push(query!(
-            "INSERT OR IGNORE INTO tags (id, name, normalized, created_at) VALUES (?1, ?2, lower(?2), ?3)",
-            *tag_id, name.clone(), now
-        ));
-        queries.push(query!(
-            "INSERT OR IGNORE INTO status_tags (tag_id, status_id) SELECT id, ?1 FROM tags WHERE normalized = lower(?2)",
-            before.id, name.clone()
-        ));
-    }
+    queries.extend(tag_queries(before.id, tags, now));
     if let Some(old_text) = &before.text {
         queries.push(query!(
             "INSERT INTO statuses_fts (statuses_fts, rowid, text) VALUES ('delete', ?1, ?2)",
