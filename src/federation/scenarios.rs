@@ -181,6 +181,13 @@ async fn posts_mentions_likes_boosts_and_replays() {
     }
     let notes = notifications(&env, &token).await;
     assert_eq!(notes.as_array().unwrap().len(), 1, "a replayed Create is applied once: {notes}");
+    // Housekeeping forgets applied ids only after a month.
+    crate::housekeeping::run(&env.ctx()).await.unwrap();
+    assert!(crate::store::federation::seen(&env.db, create["id"].as_str().unwrap()).await.unwrap());
+    env.advance(crate::housekeeping::SEEN_KEPT_MS + 1);
+    crate::housekeeping::run(&env.ctx()).await.unwrap();
+    assert!(!crate::store::federation::seen(&env.db, create["id"].as_str().unwrap()).await.unwrap());
+    env.advance(-(crate::housekeeping::SEEN_KEPT_MS + 1));
     assert_eq!(notes[0]["type"], "mention");
     let content = notes[0]["status"]["content"].as_str().unwrap();
     assert!(!content.contains("script"), "{content}");

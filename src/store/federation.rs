@@ -184,3 +184,9 @@ pub async fn seen(db: &dyn Db, uri: &str) -> Result<bool, StoreError> {
 pub fn remember_seen(uri: &str, now: i64) -> Query {
     query!("INSERT OR IGNORE INTO inbox_seen (uri, received_at) VALUES (?1, ?2)", uri, now)
 }
+
+/// Forgets applied activity ids received before `cutoff`. Signed requests older than 12 hours
+/// are refused anyway; the ids are kept far longer for activities that arrive by proof only.
+pub fn forget_seen_before(cutoff: i64) -> Query {
+    query!("DELETE FROM inbox_seen WHERE received_at < ?1", cutoff)
+}
