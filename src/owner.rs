@@ -54,8 +54,13 @@ pub fn invalidate(ctx: &Ctx<'_>) {
 
 /// The owner, if `username` names them (case-insensitively, as handles are).
 pub async fn by_username(ctx: &Ctx<'_>, username: &str) -> Result<Option<AccountRow>, ApiError> {
-    let owner = load(ctx).await?;
-    Ok(owner.username.eq_ignore_ascii_case(username).then_some(owner))
+    Ok(owner_named(ctx, username).await?.map(|owner| owner.account))
+}
+
+/// The owner with their keys and settings, if `username` names them.
+pub async fn owner_named(ctx: &Ctx<'_>, username: &str) -> Result<Option<Owner>, ApiError> {
+    let owner = load_owner(ctx).await?;
+    Ok(owner.account.username.eq_ignore_ascii_case(username).then_some(owner))
 }
 
 pub async fn instance_keys(ctx: &Ctx<'_>) -> Result<InstanceKeysRow, ApiError> {

@@ -22,8 +22,7 @@ fn respond(document: &Value) -> Response {
 }
 
 async fn owner_named(ctx: &Ctx<'_>, username: &str) -> Result<Owner, ApiError> {
-    owner::by_username(ctx, username).await?.ok_or(ApiError::NotFound)?;
-    owner::load_owner(ctx).await
+    owner::owner_named(ctx, username).await?.ok_or(ApiError::NotFound)
 }
 
 /// `GET /users/{name}/outbox`: the collection, and with `?page=true` (or `max_id`) its pages of

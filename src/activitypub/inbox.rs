@@ -108,15 +108,18 @@ async fn verify(ctx: &Ctx<'_>, account: &AccountRow, v: &Verification) -> Result
             Ok(ctx.crypto.rsa_verify(pem, &v.signing_input, &v.signature).await.unwrap_or(false))
         }
         Algorithm::Ed25519 => {
-            let keys = accounts::assertion_keys(ctx.db, account.id).await?;
-            let Some(key) = keys.iter().find(|(id, _)| *id == v.key_id).and_then(|(_, mb)| keys::ed25519_from_multibase(mb)) else {
-                return Ok(false);
-            };
+            let Some(key) = assertion_key(ctx, account, &v.key_id).await? else { return Ok(false) };
             let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&key) else { return Ok(false) };
             let Ok(signature) = ed25519_dalek::Signature::from_slice(&v.signature) else { return Ok(false) };
             Ok(key.verify_strict(&v.signing_input, &signature).is_ok())
         }
     }
+}
+
+/// The Ed25519 key `key_id` that `account` lists in `assertionMethod` (FEP-521a).
+async fn assertion_key(ctx: &Ctx<'_>, account: &AccountRow, key_id: &str) -> Result<Option<[u8; 32]>, ApiError> {
+    let keys = accounts::assertion_keys(ctx.db, account.id).await?;
+    Ok(keys.iter().find(|(id, _)| id == key_id).and_then(|(_, multibase)| keys::ed25519_from_multibase(multibase)))
 }
 
 /// FEP-8b32: an activity relayed without an HTTP signature, carrying an `eddsa-jcs-2022`
@@ -128,8 +131,7 @@ async fn by_proof(ctx: &Ctx<'_>, activity: &Value, actor_uri: &str) -> Result<Ac
     }
     let mut account = actors::get_or_fetch(ctx, actor_uri).await.map_err(|e| fetch_error("actor", e))?;
     for attempt in 0..2 {
-        let keys = accounts::assertion_keys(ctx.db, account.id).await?;
-        if let Some(key) = keys.iter().find(|(id, _)| id == method).and_then(|(_, mb)| keys::ed25519_from_multibase(mb)) {
+        if let Some(key) = assertion_key(ctx, &account, method).await? {
             return match proofs::verify(activity, &key) {
                 Ok(()) => Ok(account),
                 Err(e) => Err(ApiError::Unauthorized(format!("proof: {e}"))),

@@ -16,13 +16,18 @@ pub fn id_of(value: &Value) -> Option<&str> {
     }
 }
 
-/// Every id in a value that may be one link or an array of them.
-pub fn ids_of(value: Option<&Value>) -> Vec<String> {
+/// The values of a property that may hold one value or an array of them.
+fn items_of(value: Option<&Value>) -> Vec<&Value> {
     match value {
-        Some(Value::Array(items)) => items.iter().filter_map(id_of).map(str::to_string).collect(),
-        Some(v) => id_of(v).map(|s| vec![s.to_string()]).unwrap_or_default(),
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(item) => vec![item],
         None => Vec::new(),
     }
+}
+
+/// Every id in a value that may be one link or an array of them.
+pub fn ids_of(value: Option<&Value>) -> Vec<String> {
+    items_of(value).into_iter().filter_map(id_of).map(str::to_string).collect()
 }
 
 /// `type` as a string (the first, when a peer sends several).
@@ -126,26 +131,14 @@ pub fn parse_actor(doc: &Value, fetched_from: &str) -> Result<Actor, String> {
     }
     let username = str_field(doc, "preferredUsername").ok_or("actor has no preferredUsername")?.to_string();
     let inbox = str_field(doc, "inbox").ok_or("actor has no inbox")?.to_string();
-    let keys: Vec<&Value> = match doc.get("publicKey") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(key) => vec![key],
-        None => Vec::new(),
-    };
+    let keys: Vec<&Value> = items_of(doc.get("publicKey"));
     let key = keys.into_iter().find(|k| k.get("publicKeyPem").is_some());
-    let multikeys = match doc.get("assertionMethod") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(item) => vec![item],
-        None => Vec::new(),
-    }
+    let multikeys = items_of(doc.get("assertionMethod"))
     .into_iter()
     .filter(|m| type_of(m) == "Multikey")
     .filter_map(|m| Some((str_field(m, "id")?.to_string(), str_field(m, "publicKeyMultibase")?.to_string())))
     .collect();
-    let fields: Vec<Value> = match doc.get("attachment") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(item) => vec![item],
-        None => Vec::new(),
-    }
+    let fields: Vec<Value> = items_of(doc.get("attachment"))
     .into_iter()
     .filter(|a| type_of(a) == "PropertyValue")
     .map(|a| {
@@ -263,11 +256,7 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
         let link = crate::content::escape_html(&link);
         content = format!("<p>{name}</p><p><a href=\"{link}\" rel=\"nofollow noopener\" target=\"_blank\">{link}</a></p>");
     }
-    let tags: Vec<&Value> = match doc.get("tag") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(item) => vec![item],
-        None => Vec::new(),
-    };
+    let tags: Vec<&Value> = items_of(doc.get("tag"));
     let hashtags = tags
         .iter()
         .filter(|t| type_of(t) == "Hashtag")
@@ -276,11 +265,7 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
         .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'))
         .collect();
     let mentions = tags.iter().filter(|t| type_of(t) == "Mention").filter_map(|t| str_field(t, "href")).map(str::to_string).collect();
-    let attachments = match doc.get("attachment") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(item) => vec![item],
-        None => Vec::new(),
-    }
+    let attachments = items_of(doc.get("attachment"))
     .into_iter()
     .filter_map(|a| {
         Some(Attachment {

@@ -2,8 +2,7 @@
 //! decides what happens next: 2xx done; 5xx, 408, 429 and network errors retried by the queue;
 //! any other 4xx recorded as a permanent failure. A peer the dead-letter queue marked
 //! unreachable gets its deliveries held (recorded, not attempted) until housekeeping retries it.
-use super::fetch::{self, FetchError};
-use crate::activitypub::signatures::{cavage_header, http_date, rfc9421_headers, sign_cavage, sign_rfc9421};
+use super::fetch::{self, FetchError, Format, SigningKey};
 use crate::activitypub::vocab::host_of;
 use crate::ctx::{Ctx, HttpRequest, HttpResponse};
 use crate::domain::ids;
@@ -13,48 +12,22 @@ use crate::store::federation::{self as store, Failure};
 
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
-/// Signature formats a delivery can use: draft-cavage first (what nearly every server reads),
-/// RFC 9421 as the second knock when a peer refuses the first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Cavage,
-    Rfc9421,
-}
-
 fn internal(e: impl std::error::Error + 'static) -> ApiError {
     ApiError::Internal(Box::new(e))
 }
 
-/// The key that signs for `actor_account_id` (0: the instance actor) as (key id, private PEM).
-async fn signing_key(ctx: &Ctx<'_>, actor_account_id: i64) -> Result<(String, String), ApiError> {
+/// The key that signs for `actor_account_id` (0: the instance actor).
+async fn signing_key(ctx: &Ctx<'_>, actor_account_id: i64) -> Result<SigningKey, ApiError> {
     if actor_account_id == 0 {
-        let keys = owner::instance_keys(ctx).await?;
-        return Ok((format!("{}#main-key", ctx.config.url("/actor")), keys.rsa_private_key_pem));
+        return fetch::instance_key(ctx).await.map_err(internal);
     }
     let owner = owner::load_owner(ctx).await?;
-    Ok((format!("{}#main-key", owner.account.uri), owner.user.rsa_private_key_pem))
+    Ok(SigningKey { key_id: format!("{}#main-key", owner.account.uri), private_pem: owner.user.rsa_private_key_pem })
 }
 
 /// Builds the signed POST of `body` to `inbox`.
-pub async fn signed_post(ctx: &Ctx<'_>, key: &(String, String), inbox: &str, body: &[u8], format: Format) -> Result<HttpRequest, ApiError> {
-    let (key_id, private_pem) = key;
-    let refused = |e: crate::activitypub::signatures::SignatureError| ApiError::Invalid(format!("inbox {inbox}: {e}"));
-    let mut headers = match format {
-        Format::Cavage => {
-            let prepared = sign_cavage("POST", inbox, Some(body), &http_date(ctx.now_ms())).map_err(refused)?;
-            let signature = ctx.crypto.rsa_sign(private_pem, &prepared.signing_input).await.map_err(internal)?;
-            let mut headers = prepared.headers.clone();
-            headers.push(cavage_header(&prepared, key_id, &signature));
-            headers
-        }
-        Format::Rfc9421 => {
-            let prepared = sign_rfc9421("POST", inbox, Some(body), ctx.now_ms() / 1000, key_id).map_err(refused)?;
-            let signature = ctx.crypto.rsa_sign(private_pem, &prepared.signing_input).await.map_err(internal)?;
-            let mut headers = prepared.headers.clone();
-            headers.extend(rfc9421_headers(&prepared, &signature));
-            headers
-        }
-    };
+pub async fn signed_post(ctx: &Ctx<'_>, key: &SigningKey, inbox: &str, body: &[u8], format: Format) -> Result<HttpRequest, FetchError> {
+    let mut headers = fetch::signature_headers(ctx, key, "POST", inbox, Some(body), format).await?;
     headers.push(("content-type".into(), "application/activity+json".into()));
     headers.push(("user-agent".into(), fetch::user_agent(ctx)));
     Ok(HttpRequest { method: "POST", url: inbox.to_string(), headers, body: Some(body.to_vec()) })
@@ -107,8 +80,8 @@ pub async fn deliver(ctx: &Ctx<'_>, activity_id: &str, inbox: &str) -> Result<()
     }
 }
 
-async fn post(ctx: &Ctx<'_>, key: &(String, String), inbox: &str, body: &[u8], format: Format) -> Result<HttpResponse, FetchError> {
-    let request = signed_post(ctx, key, inbox, body, format).await.map_err(|e| FetchError::Signing(e.to_string()))?;
+async fn post(ctx: &Ctx<'_>, key: &SigningKey, inbox: &str, body: &[u8], format: Format) -> Result<HttpResponse, FetchError> {
+    let request = signed_post(ctx, key, inbox, body, format).await?;
     fetch::send(ctx, request, MAX_ANSWER_BYTES).await
 }
 

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde_json::Value;
 
-use crate::activitypub::signatures::{cavage_header, http_date, sign_cavage};
+use crate::activitypub::signatures::{cavage_header, http_date, rfc9421_headers, sign_cavage, sign_rfc9421};
 use crate::ctx::{Ctx, HttpRequest, HttpResponse};
 use crate::owner;
 
@@ -122,14 +122,48 @@ pub async fn send(ctx: &Ctx<'_>, mut request: HttpRequest, max_bytes: usize) -> 
     Err(FetchError::Network(format!("{}: too many redirects", request.url)))
 }
 
+/// Signature formats a request can carry: draft-cavage (what nearly every server reads), and
+/// RFC 9421 as the second knock when a peer refuses the first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Cavage,
+    Rfc9421,
+}
+
+/// A key that signs requests: its id as published, and the PKCS#8 PEM.
+pub struct SigningKey {
+    pub key_id: String,
+    pub private_pem: String,
+}
+
+/// The instance actor's key, which signs our fetches (and reports, as Mastodon's do).
+pub async fn instance_key(ctx: &Ctx<'_>) -> Result<SigningKey, FetchError> {
+    let keys = owner::instance_keys(ctx).await.map_err(|e| FetchError::Signing(e.to_string()))?;
+    Ok(SigningKey { key_id: format!("{}#main-key", ctx.config.url("/actor")), private_pem: keys.rsa_private_key_pem })
+}
+
+/// The headers that sign a request (`Host`, `Date` or `created`, the body digest, and the
+/// signature itself) in `format`.
+pub async fn signature_headers(ctx: &Ctx<'_>, key: &SigningKey, method: &str, url: &str, body: Option<&[u8]>, format: Format) -> Result<Vec<(String, String)>, FetchError> {
+    let refused = |e: crate::activitypub::signatures::SignatureError| FetchError::Refused(format!("{url}: {e}"));
+    let prepared = match format {
+        Format::Cavage => sign_cavage(method, url, body, &http_date(ctx.now_ms())),
+        Format::Rfc9421 => sign_rfc9421(method, url, body, ctx.now_ms() / 1000, &key.key_id),
+    }
+    .map_err(refused)?;
+    let signature = ctx.crypto.rsa_sign(&key.private_pem, &prepared.signing_input).await.map_err(|e| FetchError::Signing(e.0))?;
+    let mut headers = prepared.headers.clone();
+    match format {
+        Format::Cavage => headers.push(cavage_header(&prepared, &key.key_id, &signature)),
+        Format::Rfc9421 => headers.extend(rfc9421_headers(&prepared, &signature)),
+    }
+    Ok(headers)
+}
+
 /// GETs an ActivityPub document, signed by the instance actor.
 pub async fn get_object(ctx: &Ctx<'_>, url: &str) -> Result<Value, FetchError> {
-    let keys = owner::instance_keys(ctx).await.map_err(|e| FetchError::Signing(e.to_string()))?;
-    let key_id = format!("{}#main-key", ctx.config.url("/actor"));
-    let prepared = sign_cavage("GET", url, None, &http_date(ctx.now_ms())).map_err(|e| FetchError::Refused(e.to_string()))?;
-    let signature = ctx.crypto.rsa_sign(&keys.rsa_private_key_pem, &prepared.signing_input).await.map_err(|e| FetchError::Signing(e.0))?;
-    let mut headers = prepared.headers.clone();
-    headers.push(cavage_header(&prepared, &key_id, &signature));
+    let key = instance_key(ctx).await?;
+    let mut headers = signature_headers(ctx, &key, "GET", url, None, Format::Cavage).await?;
     headers.push(("accept".into(), AP_ACCEPT.into()));
     headers.push(("user-agent".into(), user_agent(ctx)));
     let request = HttpRequest { method: "GET", url: url.to_string(), headers, body: None };

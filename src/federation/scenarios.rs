@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used)]
 use serde_json::{json, Value};
 
-use super::deliver::{self, Format};
+use super::deliver;
+use super::fetch::{Format, SigningKey};
 use super::Event;
 use crate::activitypub::signatures::{self, RequestParts};
 use crate::crypto::testing::{TEST_RSA_PRIVATE_PEM, TEST_RSA_PUBLIC_PEM};
@@ -34,7 +35,7 @@ fn env_with_bob() -> TestEnv {
 async fn signed(env: &TestEnv, path: &str, activity: &Value, format: Format) -> Request {
     let ctx = env.ctx();
     let url = format!("https://social.example{path}");
-    let key = (format!("{BOB}#main-key"), TEST_RSA_PRIVATE_PEM.to_string());
+    let key = SigningKey { key_id: format!("{BOB}#main-key"), private_pem: TEST_RSA_PRIVATE_PEM.to_string() };
     let HttpRequest { headers, body, .. } = deliver::signed_post(&ctx, &key, &url, activity.to_string().as_bytes(), format).await.unwrap();
     Request { method: Method::Post, path: path.to_string(), query: String::new(), headers, body: body.unwrap() }
 }

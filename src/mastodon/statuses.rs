@@ -97,8 +97,11 @@ async fn compose(ctx: &Ctx<'_>, params: &Params, editing: Option<i64>) -> Result
     };
     text::render(&text, &config.public_url, &collect);
     let mut remote: Vec<(String, String, crate::store::accounts::AccountRow)> = Vec::new();
+    let found = |remote: &[(String, String, crate::store::accounts::AccountRow)], user: &str, domain: &str| {
+        remote.iter().position(|(u, d, _)| u.eq_ignore_ascii_case(user) && d.eq_ignore_ascii_case(domain))
+    };
     for (user, domain) in candidates.into_inner() {
-        if remote.iter().any(|(u, d, _)| u.eq_ignore_ascii_case(&user) && d.eq_ignore_ascii_case(&domain)) {
+        if found(&remote, &user, &domain).is_some() {
             continue;
         }
         match crate::federation::actors::resolve_handle(ctx, &user, &domain).await {
@@ -106,22 +109,19 @@ async fn compose(ctx: &Ctx<'_>, params: &Params, editing: Option<i64>) -> Result
             Err(e) => crate::router::error::log_error(&format!("mention @{user}@{domain}: {e}")),
         }
     }
+    let remote_account = |user: &str, domain: Option<&str>| found(&remote, user, domain.unwrap_or_default()).map(|i| &remote[i].2);
     let resolve = |user: &str, domain: Option<&str>| {
         if is_ours(domain) {
             return user.eq_ignore_ascii_case(&owner.username).then(|| (profile_url.clone(), owner.username.clone()));
         }
-        let domain = domain.unwrap_or_default();
-        remote
-            .iter()
-            .find(|(u, d, _)| u.eq_ignore_ascii_case(user) && d.eq_ignore_ascii_case(domain))
-            .map(|(_, _, a)| (a.url.clone().unwrap_or_else(|| a.uri.clone()), a.username.clone()))
+        remote_account(user, domain).map(|a| (a.url.clone().unwrap_or_else(|| a.uri.clone()), a.username.clone()))
     };
     let rendered = text::render(&text, &config.public_url, &resolve);
     let mut mentioned: Vec<i64> = Vec::new();
     for (user, domain) in &rendered.mentions {
         if is_ours(domain.as_deref()) {
             mentioned.push(owner.id);
-        } else if let Some((_, _, account)) = remote.iter().find(|(u, d, _)| u.eq_ignore_ascii_case(user) && domain.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(d))) {
+        } else if let Some(account) = remote_account(user, domain.as_deref()) {
             mentioned.push(account.id);
         }
     }

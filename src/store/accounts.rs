@@ -169,6 +169,16 @@ pub async fn assertion_keys(db: &dyn Db, account_id: i64) -> Result<Vec<(String,
     Ok(row.and_then(|r| serde_json::from_str(&r.assertion_keys).ok()).unwrap_or_default())
 }
 
+/// A remote actor's `featured` collection (pinned posts), for Add/Remove.
+pub async fn featured_url(db: &dyn Db, account_id: i64) -> Result<Option<String>, StoreError> {
+    #[derive(Deserialize)]
+    struct Featured {
+        featured_url: Option<String>,
+    }
+    let row: Option<Featured> = db::first(db, &query!("SELECT featured_url FROM accounts WHERE id = ?1", account_id)).await?;
+    Ok(row.and_then(|r| r.featured_url))
+}
+
 /// Marks a remote account moved to another.
 pub fn set_moved(account_id: i64, moved_to: i64, now: i64) -> Query {
     query!("UPDATE accounts SET moved_to_account_id = ?2, updated_at = ?3 WHERE id = ?1", account_id, moved_to, now)

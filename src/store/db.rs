@@ -92,6 +92,11 @@ pub async fn all<T: DeserializeOwned>(db: &dyn Db, query: &Query) -> Result<Vec<
         .collect()
 }
 
+/// Whether a query returns any row (`SELECT 1 … WHERE …`).
+pub async fn exists(db: &dyn Db, query: &Query) -> Result<bool, StoreError> {
+    Ok(!db.rows(query).await?.is_empty())
+}
+
 pub async fn first<T: DeserializeOwned>(db: &dyn Db, query: &Query) -> Result<Option<T>, StoreError> {
     Ok(all(db, query).await?.into_iter().next())
 }

@@ -173,12 +173,7 @@ pub fn delete_failure(id: i64) -> Query {
 
 /// Whether an inbound activity id was already applied.
 pub async fn seen(db: &dyn Db, uri: &str) -> Result<bool, StoreError> {
-    #[derive(Deserialize)]
-    struct Seen {
-        #[allow(dead_code)]
-        uri: String,
-    }
-    Ok(db::first::<Seen>(db, &query!("SELECT uri FROM inbox_seen WHERE uri = ?1", uri)).await?.is_some())
+    db::exists(db, &query!("SELECT 1 FROM inbox_seen WHERE uri = ?1", uri)).await
 }
 
 pub fn remember_seen(uri: &str, now: i64) -> Query {

@@ -164,6 +164,16 @@ pub fn follow(f: NewFollow) -> Query {
     )
 }
 
+/// A remote account's Follow of the owner, pending until accepted; a repeated Follow only
+/// updates its activity id.
+pub fn follow_requested(id: i64, follower: i64, target: i64, uri: Option<&str>, now: i64) -> Query {
+    query!(
+        "INSERT INTO follows (id, account_id, target_account_id, uri, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (account_id, target_account_id) DO UPDATE SET uri = ?4",
+        id, follower, target, uri, now
+    )
+}
+
 /// Removes a follow either way round (`follower` → `followed`), with the counts it held.
 pub fn unfollow(follower: i64, followed: i64) -> [Query; 3] {
     [
@@ -297,21 +307,16 @@ pub async fn follow_uri(db: &dyn Db, follower: i64, target: i64) -> Result<Optio
 /// Whether `owner` blocked `account` or its domain (or a domain it is under), in one query:
 /// every inbound activity asks.
 pub async fn is_blocked(db: &dyn Db, owner: i64, account: i64, domain: Option<&str>) -> Result<bool, StoreError> {
-    #[derive(Deserialize)]
-    struct Hit {
-        #[allow(dead_code)]
-        n: i64,
-    }
     let host = domain.map(|d| d.split(':').next().unwrap_or(d).to_ascii_lowercase());
-    let row: Option<Hit> = db::first(
+    db::exists(
         db,
         &query!(
-            "SELECT 1 AS n WHERE EXISTS (SELECT 1 FROM blocks WHERE account_id = ?1 AND target_account_id = ?2)              OR EXISTS (SELECT 1 FROM domain_blocks WHERE account_id = ?1 AND (lower(domain) = ?3 OR ?3 LIKE '%.' || lower(domain)))",
+            "SELECT 1 WHERE EXISTS (SELECT 1 FROM blocks WHERE account_id = ?1 AND target_account_id = ?2) \
+             OR EXISTS (SELECT 1 FROM domain_blocks WHERE account_id = ?1 AND (lower(domain) = ?3 OR ?3 LIKE '%.' || lower(domain)))",
             owner, account, host
         ),
     )
-    .await?;
-    Ok(row.is_some())
+    .await
 }
 
 #[cfg(test)]

@@ -756,12 +756,33 @@ pub async fn get_by_uri(db: &dyn Db, viewer: Option<i64>, uri: &str) -> Result<O
 /// Whether a status with this ActivityPub id was ever stored, deleted or not (a Delete that
 /// arrives before its Create must not let the Create in afterwards).
 pub async fn uri_known(db: &dyn Db, uri: &str) -> Result<bool, StoreError> {
+    db::exists(db, &query!("SELECT 1 FROM statuses WHERE uri = ?1", uri)).await
+}
+
+/// Keeps the id of a reply's parent that is not stored yet, so that thread backfill can link
+/// them when it arrives.
+pub fn remember_parent_uri(status_id: i64, parent_uri: &str) -> Query {
+    query!("UPDATE statuses SET in_reply_to_uri = ?2 WHERE id = ?1", status_id, parent_uri)
+}
+
+/// Links the replies that arrived before `parent` (known to them only as `parent_uri`) to it.
+pub fn link_replies(parent: &StatusRow, parent_uri: &str) -> Query {
+    query!(
+        "UPDATE statuses SET in_reply_to_id = ?1, in_reply_to_account_id = ?2, conversation_id = coalesce(?3, conversation_id) \
+         WHERE in_reply_to_uri = ?4 AND in_reply_to_id IS NULL",
+        parent.id, parent.account_id, parent.conversation_id, parent_uri
+    )
+}
+
+/// The URI of a status's parent when the parent is not stored.
+pub async fn missing_parent_uri(db: &dyn Db, status_id: i64) -> Result<Option<String>, StoreError> {
     #[derive(Deserialize)]
-    struct Hit {
-        #[allow(dead_code)]
-        n: i64,
+    struct Parent {
+        in_reply_to_uri: Option<String>,
     }
-    Ok(db::first::<Hit>(db, &query!("SELECT 1 AS n FROM statuses WHERE uri = ?1", uri)).await?.is_some())
+    let row: Option<Parent> =
+        db::first(db, &query!("SELECT in_reply_to_uri FROM statuses WHERE id = ?1 AND in_reply_to_id IS NULL", status_id)).await?;
+    Ok(row.and_then(|r| r.in_reply_to_uri))
 }
 
 /// Remembers a deleted remote status's id with no content, so that it stays deleted.

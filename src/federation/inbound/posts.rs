@@ -19,10 +19,6 @@ use crate::store::{notifications, relationships};
 const MAX_THREAD_DEPTH: u32 = 16;
 const MAX_REPLIES_FETCHED: usize = 20;
 
-fn owner_follows(relationship: &relationships::RelationshipRow) -> bool {
-    relationship.following
-}
-
 /// Why (and whether) a post concerns the owner: Mastodon keeps only posts from people you
 /// follow, posts that mention you, and replies to what it has.
 struct Relevance {
@@ -35,7 +31,7 @@ struct Relevance {
 
 async fn relevance(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Post) -> Result<Relevance, ApiError> {
     let relationship = relationships::relationships(ctx.db, owner.account.id, &[author.id]).await?.pop();
-    let following = relationship.as_ref().is_some_and(owner_follows);
+    let following = relationship.as_ref().is_some_and(|r| r.following);
     let notify = relationship.as_ref().is_some_and(|r| r.notifying);
     let owner_url = ctx.config.profile_url(&owner.account.username);
     let mentions_owner = post.mentions.iter().any(|m| *m == owner.account.uri || *m == owner_url)
@@ -102,7 +98,7 @@ async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Po
     let mut queries: Vec<Query> = store::create(&new, &tags, &mentioned, &home_of);
     if parent.is_none() {
         if let Some(uri) = &post.in_reply_to {
-            queries.push(crate::query!("UPDATE statuses SET in_reply_to_uri = ?2 WHERE id = ?1", id, uri.clone()));
+            queries.push(store::remember_parent_uri(id, uri));
         }
     }
     for attachment in &post.attachments {
@@ -243,16 +239,21 @@ pub async fn delete(ctx: &Ctx<'_>, actor: &AccountRow, uri: &str) -> Result<Outc
     }
 }
 
-/// A post we may not have yet: stored, or fetched from its server with its author.
-async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str, embedded: Option<&Value>) -> Result<Option<StatusRow>, ApiError> {
+/// A post as stored, with the document it was read from when it had to be fetched now.
+struct Found {
+    status: StatusRow,
+    fetched: Option<Value>,
+}
+
+/// A post we may not have yet: stored, or fetched from its server with its author (an embedded
+/// copy in someone else's activity is never trusted). `None`: it was deleted.
+async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str) -> Result<Option<Found>, ApiError> {
     if let Some(status) = store::get_by_uri(ctx.db, Some(owner.account.id), uri).await? {
-        return Ok(Some(status));
+        return Ok(Some(Found { status, fetched: None }));
     }
     if store::uri_known(ctx.db, uri).await? {
         return Ok(None); // deleted
     }
-    // An embedded copy is trusted only when it comes from the post's own server: fetch it.
-    let _ = embedded;
     let document = fetch::get_object(ctx, uri).await.map_err(fetch_failed)?;
     let post = vocab::parse_post(&document).map_err(ApiError::BadRequest)?;
     if post.id != uri && vocab::host_of(&post.id) != vocab::host_of(uri) {
@@ -267,7 +268,8 @@ async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str, embedded: Opt
         None => None,
     };
     store_post(ctx, owner, &author, &post, parent.as_ref(), false, false).await?;
-    Ok(store::get_by_uri(ctx.db, Some(owner.account.id), &post.id).await?)
+    let status = store::get_by_uri(ctx.db, Some(owner.account.id), &post.id).await?;
+    Ok(status.map(|status| Found { status, fetched: Some(document) }))
 }
 
 pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
@@ -281,7 +283,7 @@ pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity
     if !following && !ours {
         return Ok(Outcome::Ignored("boost by someone nobody here follows"));
     }
-    let Some(original) = known_or_fetched(ctx, owner, object_uri, activity.get("object")).await? else {
+    let Some(Found { status: original, .. }) = known_or_fetched(ctx, owner, object_uri).await? else {
         return Ok(Outcome::Ignored("boost of a deleted post"));
     };
     if !matches!(original.visibility.as_str(), "public" | "unlisted") {
@@ -305,7 +307,7 @@ pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity
 /// A post by URL, fetched and stored when new (search with `resolve=true`).
 pub async fn resolve_post(ctx: &Ctx<'_>, uri: &str) -> Result<Option<StatusRow>, ApiError> {
     let owner = crate::owner::load_owner(ctx).await?;
-    known_or_fetched(ctx, &owner, uri, None).await
+    Ok(known_or_fetched(ctx, &owner, uri).await?.map(|found| found.status))
 }
 
 /// Undo of an Announce: the boost, identified by the Announce's id.
@@ -324,8 +326,8 @@ pub async fn unannounce(ctx: &Ctx<'_>, actor: &AccountRow, announce_id: &str) ->
 /// up to `MAX_THREAD_DEPTH`; then a bounded number of the thread root's direct replies.
 pub async fn fetch_thread(ctx: &Ctx<'_>, uri: &str, depth: u32) -> Result<(), ApiError> {
     let owner = crate::owner::load_owner(ctx).await?;
-    let status = match known_or_fetched(ctx, &owner, uri, None).await {
-        Ok(Some(status)) => status,
+    let Found { status, fetched } = match known_or_fetched(ctx, &owner, uri).await {
+        Ok(Some(found)) => found,
         Ok(None) => return Ok(()),
         Err(ApiError::Unavailable(e)) => return Err(ApiError::Unavailable(e)),
         Err(e) => {
@@ -334,24 +336,13 @@ pub async fn fetch_thread(ctx: &Ctx<'_>, uri: &str, depth: u32) -> Result<(), Ap
         }
     };
     // Children that arrived before this parent point at it by URI only: link them now.
-    ctx.db.run(&crate::query!(
-        "UPDATE statuses SET in_reply_to_id = ?1, in_reply_to_account_id = ?2, conversation_id = coalesce(?3, conversation_id) \
-         WHERE in_reply_to_uri = ?4 AND in_reply_to_id IS NULL",
-        status.id, status.account_id, status.conversation_id, uri.to_string()
-    )).await?;
-    let parent_uri: Option<String> = {
-        #[derive(serde::Deserialize)]
-        struct Parent {
-            in_reply_to_uri: Option<String>,
-        }
-        let row: Option<Parent> = crate::store::db::first(ctx.db, &crate::query!("SELECT in_reply_to_uri FROM statuses WHERE id = ?1 AND in_reply_to_id IS NULL", status.id)).await?;
-        row.and_then(|r| r.in_reply_to_uri)
-    };
+    ctx.db.run(&store::link_replies(&status, uri)).await?;
+    let parent_uri = store::missing_parent_uri(ctx.db, status.id).await?;
     let mut jobs = Vec::new();
     if let Some(parent) = parent_uri.filter(|_| depth < MAX_THREAD_DEPTH) {
         jobs.push(Event::FetchThread { uri: parent, depth: depth + 1 });
     } else if depth <= 1 && !status.local {
-        jobs.extend(reply_uris(ctx, uri).await.into_iter().map(|uri| Event::FetchThread { uri, depth: MAX_THREAD_DEPTH }));
+        jobs.extend(reply_uris(ctx, uri, fetched).await.into_iter().map(|uri| Event::FetchThread { uri, depth: MAX_THREAD_DEPTH }));
     }
     if !jobs.is_empty() {
         ctx.jobs.send_all(&jobs).await.map_err(|e| ApiError::Internal(Box::new(e)))?;
@@ -359,9 +350,16 @@ pub async fn fetch_thread(ctx: &Ctx<'_>, uri: &str, depth: u32) -> Result<(), Ap
     Ok(())
 }
 
-/// The first replies listed in a post's `replies` collection that we do not have.
-async fn reply_uris(ctx: &Ctx<'_>, uri: &str) -> Vec<String> {
-    let Ok(document) = fetch::get_object(ctx, uri).await else { return Vec::new() };
+/// The first replies listed in a post's `replies` collection that we do not have (`document`:
+/// the post, when it was just fetched).
+async fn reply_uris(ctx: &Ctx<'_>, uri: &str, document: Option<Value>) -> Vec<String> {
+    let document = match document {
+        Some(document) => document,
+        None => match fetch::get_object(ctx, uri).await {
+            Ok(document) => document,
+            Err(_) => return Vec::new(),
+        },
+    };
     let Some(replies) = document.get("replies") else { return Vec::new() };
     let collection = match replies {
         Value::String(url) => match fetch::get_object(ctx, url).await {

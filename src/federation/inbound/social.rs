@@ -35,11 +35,7 @@ pub async fn follow(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
     let existing = follows::relationships(ctx.db, owner.account.id, &[actor.id]).await?.pop();
     let already = existing.as_ref().is_some_and(|r| r.followed_by);
     let requested = existing.as_ref().is_some_and(|r| r.requested_by);
-    let mut queries = vec![crate::query!(
-        "INSERT INTO follows (id, account_id, target_account_id, uri, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (account_id, target_account_id) DO UPDATE SET uri = ?4",
-        ctx.new_id(), actor.id, owner.account.id, follow_uri.clone(), now
-    )];
+    let mut queries = vec![follows::follow_requested(ctx.new_id(), actor.id, owner.account.id, follow_uri.as_deref(), now)];
     if already {
         // A repeated Follow (the peer lost our Accept): accept again.
     } else if owner.account.locked {
@@ -235,15 +231,7 @@ pub async fn update_profile(ctx: &Ctx<'_>, actor: &AccountRow, activity: &Value)
 /// Add/Remove to the actor's `featured` collection: pins.
 pub async fn featured(ctx: &Ctx<'_>, actor: &AccountRow, activity: &Value, add: bool) -> Result<Outcome, ApiError> {
     let target = activity.get("target").and_then(id_of).unwrap_or_default();
-    let featured_url: Option<String> = {
-        #[derive(serde::Deserialize)]
-        struct Featured {
-            featured_url: Option<String>,
-        }
-        let row: Option<Featured> =
-            crate::store::db::first(ctx.db, &crate::query!("SELECT featured_url FROM accounts WHERE id = ?1", actor.id)).await?;
-        row.and_then(|r| r.featured_url)
-    };
+    let featured_url = accounts::featured_url(ctx.db, actor.id).await?;
     if featured_url.as_deref() != Some(target) || target.is_empty() {
         return Ok(Outcome::Ignored("not the actor's featured collection"));
     }
