@@ -2,7 +2,7 @@
 //! (a link as a string or an object, one value or an array) into plain structs. Pure.
 use serde_json::Value;
 
-use crate::content::sanitize::{sanitize, to_plain_text};
+use crate::content::sanitize::{plain_text_of_sanitized, sanitize, to_plain_text};
 use crate::domain::time::parse_iso8601;
 
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -281,7 +281,7 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
     .collect();
     let poll = (kind == "Question").then(|| parse_poll(doc)).flatten();
     Ok(Post {
-        text: to_plain_text(&content),
+        text: plain_text_of_sanitized(&content),
         content,
         url,
         attributed_to,

@@ -49,25 +49,18 @@ pub fn inline_html(text: &str, public_url: &str) -> String {
 /// Mastodon's character count: a URL counts as 23 characters and a mention as its local part.
 pub fn character_count(text: &str) -> usize {
     let mut count = 0;
-    let mut rest = text;
-    while !rest.is_empty() {
-        match next_token(rest) {
-            Some((at, token)) => {
-                count += rest[..at].chars().count();
-                count += match &token {
-                    Token::Url(_) => 23,
-                    Token::Hashtag(name) => name.chars().count() + 1,
-                    Token::Mention(user, _) => user.chars().count() + 1,
-                };
-                rest = &rest[at + token.len()..];
-            }
-            None => {
-                count += rest.chars().count();
-                rest = "";
-            }
-        }
+    let mut scanner = Scanner::new(text);
+    let mut position = 0;
+    while let Some((at, token)) = scanner.next_token() {
+        count += text[position..at].chars().count();
+        count += match &token {
+            Token::Url(_) => 23,
+            Token::Hashtag(name) => name.chars().count() + 1,
+            Token::Mention(user, _) => user.chars().count() + 1,
+        };
+        position = at + token.len();
     }
-    count
+    count + text[position..].chars().count()
 }
 
 enum Token<'a> {
@@ -87,20 +80,63 @@ impl Token<'_> {
     }
 }
 
-/// The first URL, hashtag or mention in `text`, with its byte position.
-fn next_token(text: &str) -> Option<(usize, Token<'_>)> {
-    let url = ["https://", "http://"].iter().filter_map(|scheme| text.find(scheme)).min().map(|at| (at, Token::Url(&text[at..at + url_length(&text[at..])])));
-    let tag = find_hashtag(text).map(|(at, len)| (at, Token::Hashtag(&text[at + 1..at + len])));
-    let mention = find_mention(text).map(|(at, user, domain)| (at, Token::Mention(user, domain)));
-    [url, tag, mention].into_iter().flatten().min_by_key(|(at, _)| *at)
+/// Walks a text's URLs, hashtags and mentions in order. Each kind's next position is found once
+/// and kept until the walk passes it, so every byte is scanned a bounded number of times: a
+/// text dense with one kind no longer rescans the rest for the others at every token.
+struct Scanner<'a> {
+    text: &'a str,
+    position: usize,
+    /// Per kind (URL, hashtag, mention): where the search started and what it found.
+    found: [Option<(usize, Option<usize>)>; 3],
+}
+
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str) -> Scanner<'a> {
+        Scanner { text, position: 0, found: [None; 3] }
+    }
+
+    /// The next match of `kind` at or after the current position.
+    fn next_of(&mut self, kind: usize) -> Option<usize> {
+        let position = self.position;
+        if let Some((_, found)) = self.found[kind].filter(|(_, found)| found.is_none_or(|at| at >= position)) {
+            return found;
+        }
+        let text = self.text;
+        let found = match kind {
+            0 => ["https://", "http://"].iter().filter_map(|scheme| text[position..].find(scheme)).min().map(|at| position + at),
+            1 => find_hashtag(text, position).map(|(at, _)| at),
+            _ => find_mention(text, position).map(|(at, ..)| at),
+        };
+        self.found[kind] = Some((position, found));
+        found
+    }
+
+    fn next_token(&mut self) -> Option<(usize, Token<'a>)> {
+        let text = self.text;
+        let (kind, at) = (0..3).filter_map(|kind| Some((kind, self.next_of(kind)?))).min_by_key(|&(kind, at)| (at, kind))?;
+        let token = match kind {
+            0 => Token::Url(&text[at..at + url_length(&text[at..])]),
+            1 => {
+                let (_, len) = find_hashtag(text, at)?;
+                Token::Hashtag(&text[at + 1..at + len])
+            }
+            _ => {
+                let (_, user, domain) = find_mention(text, at)?;
+                Token::Mention(user, domain)
+            }
+        };
+        self.position = at + token.len().max(1);
+        Some((at, token))
+    }
 }
 
 fn render_line(line: &str, public_url: &str, resolve: MentionResolver, rendered: &mut Rendered) -> String {
     let mut out = String::new();
-    let mut rest = line;
-    while let Some((at, token)) = next_token(rest) {
-        out.push_str(&escape_html(&rest[..at]));
-        let source = &rest[at..at + token.len()];
+    let mut scanner = Scanner::new(line);
+    let mut position = 0;
+    while let Some((at, token)) = scanner.next_token() {
+        out.push_str(&escape_html(&line[position..at]));
+        let source = &line[at..at + token.len()];
         match token {
             Token::Url(url) => out.push_str(&link_html(url)),
             Token::Hashtag(name) => {
@@ -128,15 +164,15 @@ fn render_line(line: &str, public_url: &str, resolve: MentionResolver, rendered:
                 None => out.push_str(&escape_html(source)),
             },
         }
-        rest = &rest[at + source.len()..];
+        position = at + source.len();
     }
-    out.push_str(&escape_html(rest));
+    out.push_str(&escape_html(&line[position..]));
     out
 }
 
-/// Finds `@user` or `@user@domain` at a word start: (position of `@`, user, domain).
-fn find_mention(text: &str) -> Option<(usize, &str, Option<&str>)> {
-    let mut search_from = 0;
+/// Finds `@user` or `@user@domain` at a word start, from byte `search_from`: (position of `@`,
+/// user, domain).
+fn find_mention(text: &str, mut search_from: usize) -> Option<(usize, &str, Option<&str>)> {
     while let Some(offset) = text[search_from..].find('@') {
         let at = search_from + offset;
         let preceded_ok = text[..at].chars().last().is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '/' || c == '@'));
@@ -185,9 +221,9 @@ fn link_html(url: &str) -> String {
     )
 }
 
-/// Finds `#tag` at a word start: returns (position of `#`, length including `#`).
-fn find_hashtag(text: &str) -> Option<(usize, usize)> {
-    let mut search_from = 0;
+/// Finds `#tag` at a word start, from byte `search_from`: (position of `#`, length including
+/// `#`).
+fn find_hashtag(text: &str, mut search_from: usize) -> Option<(usize, usize)> {
     while let Some(offset) = text[search_from..].find('#') {
         let at = search_from + offset;
         let preceded_ok = text[..at].chars().last().is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '/'));

@@ -19,19 +19,32 @@ pub struct Params {
     pub files: Vec<FilePart>,
 }
 
+/// Limits on what one request's parameters may hold (Rack's own defaults are 4,096 keys and a
+/// depth of 32; no Mastodon client comes near these).
+pub const MAX_KEYS: usize = 1000;
+pub const MAX_KEY_DEPTH: usize = 16;
+pub const MAX_PARTS: usize = 256;
+/// RFC 2046 §5.1.1 caps a boundary at 70 characters.
+const MAX_BOUNDARY: usize = 70;
+const MAX_PART_HEADERS: usize = 8 * 1024;
+
 #[derive(Debug, PartialEq, thiserror::Error)]
 pub enum ParamsError {
     #[error("malformed JSON body: {0}")]
     Json(String),
     #[error("malformed multipart body: {0}")]
     Multipart(String),
+    #[error("too many parameters (at most {MAX_KEYS})")]
+    TooMany,
+    #[error("parameter nested too deeply: {0}")]
+    TooDeep(String),
 }
 
 impl Params {
     /// Builds parameters from a query string and a body of the given content type.
     pub fn parse(query: &str, content_type: Option<&str>, body: &[u8]) -> Result<Params, ParamsError> {
         let mut params = Params::default();
-        params.add_pairs(form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())));
+        params.add_pairs(form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())))?;
         let media_type = content_type.unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         match media_type.as_str() {
             _ if body.iter().all(u8::is_ascii_whitespace) => {}
@@ -48,11 +61,11 @@ impl Params {
                     .and_then(multipart_boundary)
                     .ok_or_else(|| ParamsError::Multipart("no boundary".into()))?;
                 let (fields, files) = parse_multipart(body, &boundary)?;
-                params.add_pairs(fields.into_iter());
+                params.add_pairs(fields.into_iter())?;
                 params.files = files;
             }
             // Form encoding is also what we assume when a client sends no content type.
-            _ => params.add_pairs(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned()))),
+            _ => params.add_pairs(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())))?,
         }
         Ok(params)
     }
@@ -65,14 +78,22 @@ impl Params {
         }
     }
 
-    fn add_pairs(&mut self, pairs: impl Iterator<Item = (String, String)>) {
+    fn add_pairs(&mut self, pairs: impl Iterator<Item = (String, String)>) -> Result<(), ParamsError> {
         let mut added = Map::new();
-        for (key, value) in pairs {
-            insert_bracketed(&mut added, &key, Value::String(value));
+        for (count, (key, value)) in pairs.enumerate() {
+            if count + self.values.len() >= MAX_KEYS {
+                return Err(ParamsError::TooMany);
+            }
+            let segments = key_segments(&key);
+            if segments.len() > MAX_KEY_DEPTH {
+                return Err(ParamsError::TooDeep(key.chars().take(40).collect()));
+            }
+            insert_at(&mut added, &segments, Value::String(value));
         }
         for (key, value) in added {
             self.values.insert(key, numbered_objects_to_arrays(value));
         }
+        Ok(())
     }
 
     /// The parameters as one JSON object (files left out), to store and replay later.
@@ -140,11 +161,6 @@ fn key_segments(key: &str) -> Vec<&str> {
     let mut segments = vec![&key[..open]];
     segments.extend(key[open + 1..key.len() - 1].split("]["));
     segments
-}
-
-fn insert_bracketed(map: &mut Map<String, Value>, key: &str, value: Value) {
-    let segments = key_segments(key);
-    insert_at(map, &segments, value);
 }
 
 fn insert_at(map: &mut Map<String, Value>, segments: &[&str], value: Value) {
@@ -222,37 +238,44 @@ fn multipart_boundary(content_type: &str) -> Option<String> {
 
 type Multipart = (Vec<(String, String)>, Vec<FilePart>);
 
+/// Splits a multipart body in one pass: every delimiter that starts a line is found once, and
+/// each part is read between two of them. Parts may end lines with CRLF (the RFC) or a bare LF
+/// (some clients), which only changes how many bytes before a delimiter belong to it.
 fn parse_multipart(body: &[u8], boundary: &str) -> Result<Multipart, ParamsError> {
+    if boundary.is_empty() || boundary.len() > MAX_BOUNDARY {
+        return Err(ParamsError::Multipart("boundary must be 1 to 70 characters".into()));
+    }
     let delimiter = format!("--{boundary}");
+    let starts: Vec<usize> = memchr::memmem::find_iter(body, delimiter.as_bytes())
+        .filter(|&at| at == 0 || body[at - 1] == b'\n')
+        .take(MAX_PARTS + 2)
+        .collect();
+    if starts.len() > MAX_PARTS + 1 {
+        return Err(ParamsError::Multipart(format!("more than {MAX_PARTS} parts")));
+    }
+    if starts.is_empty() {
+        return Err(ParamsError::Multipart("boundary not found".into()));
+    }
     let mut fields = Vec::new();
     let mut files = Vec::new();
-    let mut rest = match find(body, delimiter.as_bytes()) {
-        Some(start) => &body[start + delimiter.len()..],
-        None => return Err(ParamsError::Multipart("boundary not found".into())),
-    };
-    loop {
-        if rest.starts_with(b"--") {
+    let mut closed = false;
+    for (index, &at) in starts.iter().enumerate() {
+        let after = &body[at + delimiter.len()..];
+        if after.starts_with(b"--") {
+            closed = true;
             break;
         }
-        rest = rest.strip_prefix(b"\r\n").or_else(|| rest.strip_prefix(b"\n")).unwrap_or(rest);
-        let end = find(rest, format!("\r\n{delimiter}").as_bytes())
-            .map(|i| (i, i + 2 + delimiter.len()))
-            .or_else(|| find(rest, format!("\n{delimiter}").as_bytes()).map(|i| (i, i + 1 + delimiter.len())))
-            .ok_or_else(|| ParamsError::Multipart("unterminated part".into()))?;
-        let part = &rest[..end.0];
-        rest = &rest[end.1..];
-        let (head, data) = match find(part, b"\r\n\r\n") {
-            Some(i) => (&part[..i], &part[i + 4..]),
-            None => match find(part, b"\n\n") {
-                Some(i) => (&part[..i], &part[i + 2..]),
-                None => return Err(ParamsError::Multipart("part without headers".into())),
-            },
-        };
-        let head = String::from_utf8_lossy(head);
+        let Some(&next) = starts.get(index + 1) else { break };
+        let content_start = at + delimiter.len();
+        let content = &body[content_start..next.max(content_start)];
+        let content = content.strip_prefix(b"\r\n").or_else(|| content.strip_prefix(b"\n")).unwrap_or(content);
+        // The line break before the next delimiter belongs to the delimiter.
+        let content = content.strip_suffix(b"\n").map(|c| c.strip_suffix(b"\r").unwrap_or(c)).unwrap_or(content);
+        let (head, data) = split_part(content)?;
         let mut name = None;
         let mut filename = None;
         let mut content_type = "application/octet-stream".to_string();
-        for line in head.lines() {
+        for line in String::from_utf8_lossy(head).lines() {
             let Some((header, value)) = line.split_once(':') else { continue };
             if header.trim().eq_ignore_ascii_case("content-disposition") {
                 name = disposition_param(value, "name");
@@ -267,7 +290,25 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Result<Multipart, ParamsError
             None => fields.push((name, String::from_utf8_lossy(data).into_owned())),
         }
     }
+    if !closed {
+        return Err(ParamsError::Multipart("unterminated part".into()));
+    }
     Ok((fields, files))
+}
+
+/// A part's headers and data, separated by the first empty line (CRLF or LF line ends).
+fn split_part(part: &[u8]) -> Result<(&[u8], &[u8]), ParamsError> {
+    let mut line_start = 0;
+    while line_start <= part.len().min(MAX_PART_HEADERS) {
+        let line_end = memchr::memchr(b'\n', &part[line_start..]).map(|i| line_start + i);
+        let Some(line_end) = line_end else { break };
+        let line = &part[line_start..line_end];
+        if line.is_empty() || line == b"\r" {
+            return Ok((&part[..line_start], &part[line_end + 1..]));
+        }
+        line_start = line_end + 1;
+    }
+    Err(ParamsError::Multipart("part without headers".into()))
 }
 
 fn disposition_param(value: &str, wanted: &str) -> Option<String> {
@@ -275,10 +316,6 @@ fn disposition_param(value: &str, wanted: &str) -> Option<String> {
         let (name, value) = param.split_once('=')?;
         (name.trim() == wanted).then(|| value.trim().trim_matches('"').to_string())
     })
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -355,6 +392,58 @@ mod tests {
         let avatar = p.file("avatar").unwrap();
         assert_eq!((avatar.filename.as_str(), avatar.content_type.as_str()), ("a.png", "image/png"));
         assert_eq!(avatar.data, b"\x89PNG");
+    }
+
+    #[test]
+    fn multipart_with_bare_lf_line_ends() {
+        let body: &[u8] = b"--b\nContent-Disposition: form-data; name=\"a\"\n\none\n--b\nContent-Disposition: form-data; name=\"c\"\n\ntwo\n--b--\n";
+        let p = Params::parse("", Some("multipart/form-data; boundary=b"), body).unwrap();
+        assert_eq!((p.str("a").as_deref(), p.str("c").as_deref()), (Some("one"), Some("two")));
+        let unterminated: &[u8] = b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\none\r\n";
+        assert!(Params::parse("", Some("multipart/form-data; boundary=b"), unterminated).is_err());
+    }
+
+    /// The smallest of three timings, so that one descheduling does not decide a ratio.
+    fn best_of_three(f: impl Fn()) -> std::time::Duration {
+        (0..3).map(|_| {
+            let start = std::time::Instant::now();
+            f();
+            start.elapsed()
+        }).min().unwrap()
+    }
+
+    #[test]
+    fn multipart_parsing_is_linear_in_the_body() {
+        // Parts separated by bare LF once made every part search the rest of the body for CRLF.
+        let body = |parts: usize| {
+            let mut body = Vec::new();
+            for i in 0..parts {
+                body.extend_from_slice(format!("--b\nContent-Disposition: form-data; name=\"f{i}\"\n\nx\n").as_bytes());
+            }
+            body.extend_from_slice(b"--b--\n");
+            body
+        };
+        let (small, large) = (body(200), body(200 * 16));
+        let parse = |b: &[u8]| {
+            let _ = parse_multipart(b, "b");
+        };
+        let ratio = best_of_three(|| parse(&large)).as_secs_f64() / best_of_three(|| parse(&small)).as_secs_f64().max(1e-9);
+        // Linear is 16x; quadratic would be 256x.
+        assert!(ratio < 64.0, "16x the body took {ratio:.0}x the time");
+        assert!(matches!(Params::parse("", Some("multipart/form-data; boundary=b"), &body(MAX_PARTS + 1)), Err(ParamsError::Multipart(_))));
+    }
+
+    #[test]
+    fn bracket_keys_have_a_depth_and_a_count_limit() {
+        let deep = format!("a{}=1", "[b]".repeat(3000));
+        assert!(matches!(Params::parse("", None, deep.as_bytes()), Err(ParamsError::TooDeep(_))));
+        let ok = format!("a{}=1", "[b]".repeat(MAX_KEY_DEPTH - 1));
+        assert!(Params::parse("", None, ok.as_bytes()).is_ok());
+        let many: Vec<String> = (0..=MAX_KEYS).map(|i| format!("k{i}=v")).collect();
+        assert_eq!(Params::parse("", None, many.join("&").as_bytes()).unwrap_err(), ParamsError::TooMany);
+        assert_eq!(Params::parse(&many.join("&"), None, b"").unwrap_err(), ParamsError::TooMany);
+        let few: Vec<String> = (0..MAX_KEYS / 2).map(|i| format!("ids[]={i}")).collect();
+        assert_eq!(Params::parse("", None, few.join("&").as_bytes()).unwrap().strings("ids").len(), MAX_KEYS / 2);
     }
 
     #[test]
