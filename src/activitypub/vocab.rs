@@ -43,16 +43,44 @@ fn str_field<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     value.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
-/// `url` may be a string, a Link object, or an array of either; prefer an HTML link.
+/// Longest remote URL kept: longer ones are not links anyone follows.
+pub const MAX_URL_BYTES: usize = 2048;
+
+/// `url` as a link clients may open or load: absolute http(s), no credentials, bounded. Anything
+/// else a peer sends (`javascript:`, `data:`, relative paths) is dropped, never stored.
+pub fn http_url(url: &str) -> Option<String> {
+    if url.len() > MAX_URL_BYTES {
+        return None;
+    }
+    let parsed = url::Url::parse(url).ok()?;
+    (matches!(parsed.scheme(), "http" | "https") && parsed.has_host() && parsed.username().is_empty() && parsed.password().is_none())
+        .then(|| url.to_string())
+}
+
+/// `url` may be a string, a Link object, or an array of either; prefer an HTML link. Only an
+/// http(s) URL is returned.
 pub fn url_of(value: Option<&Value>) -> Option<String> {
     match value? {
-        Value::String(s) => Some(s.clone()),
-        Value::Object(o) => o.get("href").or_else(|| o.get("url")).and_then(Value::as_str).map(str::to_string),
+        Value::String(s) => http_url(s),
+        Value::Object(o) => o.get("href").or_else(|| o.get("url")).and_then(Value::as_str).and_then(http_url),
         Value::Array(items) => {
             let html = items.iter().find(|i| i.get("mediaType").and_then(Value::as_str) == Some("text/html"));
-            html.or(items.first()).and_then(|i| url_of(Some(i)))
+            html.and_then(|i| url_of(Some(i))).or_else(|| items.iter().take(16).find_map(|i| url_of(Some(i))))
         }
         _ => None,
+    }
+}
+
+/// An http(s) URL in a string field.
+fn url_field(value: &Value, key: &str) -> Option<String> {
+    str_field(value, key).and_then(http_url)
+}
+
+/// `text` cut to at most `max` characters.
+fn truncated(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => text[..at].to_string(),
+        None => text.to_string(),
     }
 }
 
@@ -113,49 +141,110 @@ pub struct Actor {
 
 const ACTOR_TYPES: [&str; 5] = ["Person", "Service", "Application", "Group", "Organization"];
 
+/// Limits on what a remote actor may make us store (Mastodon truncates the same fields).
+pub const MAX_DISPLAY_NAME_CHARS: usize = 2048;
+pub const MAX_FIELDS: usize = 16;
+pub const MAX_FIELD_NAME_CHARS: usize = 255;
+pub const MAX_FIELD_VALUE_CHARS: usize = 2048;
+pub const MAX_USERNAME_CHARS: usize = 255;
+pub const MAX_ALIASES: usize = 16;
+pub const MAX_KEYS: usize = 8;
+
+/// Mastodon's rule for remote usernames: letters, digits and `_`, with single `.`/`-` inside.
+fn valid_username(name: &str) -> bool {
+    name.len() <= MAX_USERNAME_CHARS
+        && name.split(['.', '-']).all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+}
+
+/// The keys an actor document speaks for: a key counts only when it sits in the actor's own
+/// document and names no other owner (or controller), so one actor cannot claim another's key.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ActorKeys {
+    /// (key id, PEM) of the RSA `publicKey`.
+    pub rsa: Vec<(String, String)>,
+    /// FEP-521a keys: (id, `publicKeyMultibase`).
+    pub multikeys: Vec<(String, String)>,
+}
+
+impl ActorKeys {
+    pub fn rsa_pem(&self, key_id: &str) -> Option<&str> {
+        self.rsa.iter().find(|(id, _)| id == key_id).map(|(_, pem)| pem.as_str())
+    }
+
+    pub fn multibase(&self, key_id: &str) -> Option<&str> {
+        self.multikeys.iter().find(|(id, _)| id == key_id).map(|(_, key)| key.as_str())
+    }
+}
+
+/// The keys of an actor document whose id is `actor_id`. Pure and cheap: nothing is sanitized,
+/// so this is what runs before a signature verifies.
+pub fn keys_of(doc: &Value, actor_id: &str) -> ActorKeys {
+    let owned_by_actor = |key: &Value, owner_field: &str| {
+        let owner_ok = key.get(owner_field).and_then(id_of).is_none_or(|owner| owner == actor_id);
+        let on_actor_host = str_field(key, "id").and_then(host_of) == host_of(actor_id);
+        owner_ok && on_actor_host
+    };
+    let rsa = items_of(doc.get("publicKey"))
+        .into_iter()
+        .filter(|k| owned_by_actor(k, "owner"))
+        .filter_map(|k| Some((str_field(k, "id")?.to_string(), str_field(k, "publicKeyPem")?.to_string())))
+        .take(MAX_KEYS)
+        .collect();
+    let multikeys = items_of(doc.get("assertionMethod"))
+        .into_iter()
+        .filter(|m| type_of(m) == "Multikey" && owned_by_actor(m, "controller"))
+        .filter_map(|m| Some((str_field(m, "id")?.to_string(), str_field(m, "publicKeyMultibase")?.to_string())))
+        .take(MAX_KEYS)
+        .collect();
+    ActorKeys { rsa, multikeys }
+}
+
 pub fn is_actor_type(kind: &str) -> bool {
     ACTOR_TYPES.contains(&kind)
 }
 
-/// An actor document. `Err` says what is missing; a document whose id is on another host than
-/// where it was fetched from is refused (a server may only speak for its own actors).
-pub fn parse_actor(doc: &Value, fetched_from: &str) -> Result<Actor, String> {
+/// An actor document whose id must be `expected_id` (the URL it was fetched from, or the actor
+/// an activity names): a document never speaks for another id. `Err` says what is wrong. Text is
+/// sanitized and every field bounded, so call this only for a document that is trusted to be
+/// the actor's (fetched from its own origin, or carried by an activity the actor signed).
+pub fn parse_actor(doc: &Value, expected_id: &str) -> Result<Actor, String> {
     let id = str_field(doc, "id").ok_or("actor has no id")?.to_string();
+    if id != expected_id {
+        return Err(format!("{id} is not the actor {expected_id}"));
+    }
+    http_url(&id).ok_or("actor id is not an http(s) URL")?;
     let kind = type_of(doc).to_string();
     if !is_actor_type(&kind) {
         return Err(format!("{id} is a {kind:?}, not an actor"));
     }
     let domain = host_of(&id).ok_or("actor id is not a URL")?;
-    if host_of(fetched_from).as_deref() != Some(domain.as_str()) {
-        return Err(format!("{id} was served by another host ({fetched_from})"));
-    }
     let username = str_field(doc, "preferredUsername").ok_or("actor has no preferredUsername")?.to_string();
-    let inbox = str_field(doc, "inbox").ok_or("actor has no inbox")?.to_string();
-    let keys: Vec<&Value> = items_of(doc.get("publicKey"));
-    let key = keys.into_iter().find(|k| k.get("publicKeyPem").is_some());
-    let multikeys = items_of(doc.get("assertionMethod"))
-    .into_iter()
-    .filter(|m| type_of(m) == "Multikey")
-    .filter_map(|m| Some((str_field(m, "id")?.to_string(), str_field(m, "publicKeyMultibase")?.to_string())))
-    .collect();
+    if !valid_username(&username) {
+        return Err(format!("{id}: preferredUsername is not a valid username"));
+    }
+    let inbox = url_field(doc, "inbox").ok_or("actor has no http(s) inbox")?;
+    let keys = keys_of(doc, &id);
     let fields: Vec<Value> = items_of(doc.get("attachment"))
-    .into_iter()
-    .filter(|a| type_of(a) == "PropertyValue")
-    .map(|a| {
-        serde_json::json!({
-            "name": a.get("name").and_then(Value::as_str).unwrap_or_default(),
-            "value": sanitize(a.get("value").and_then(Value::as_str).unwrap_or_default()),
-            "verified_at": null,
+        .into_iter()
+        .filter(|a| type_of(a) == "PropertyValue")
+        .take(MAX_FIELDS)
+        .map(|a| {
+            let value = a.get("value").and_then(Value::as_str).unwrap_or_default();
+            serde_json::json!({
+                "name": truncated(a.get("name").and_then(Value::as_str).unwrap_or_default(), MAX_FIELD_NAME_CHARS),
+                "value": sanitize(&truncated(value, MAX_FIELD_VALUE_CHARS)),
+                "verified_at": null,
+            })
         })
-    })
-    .collect();
+        .collect();
     let image = |key: &str| doc.get(key).and_then(|i| url_of(i.get("url")).or_else(|| url_of(Some(i))));
+    let (public_key_id, public_key_pem) = keys.rsa.first().cloned().unzip();
     Ok(Actor {
         actor_type: kind.clone(),
         username,
         domain,
         url: url_of(doc.get("url")),
-        display_name: str_field(doc, "name").unwrap_or_default().to_string(),
+        display_name: truncated(str_field(doc, "name").unwrap_or_default(), MAX_DISPLAY_NAME_CHARS),
         note: sanitize(str_field(doc, "summary").unwrap_or_default()),
         fields: Value::Array(fields).to_string(),
         avatar: image("icon"),
@@ -166,16 +255,16 @@ pub fn parse_actor(doc: &Value, fetched_from: &str) -> Result<Actor, String> {
         discoverable: doc.get("discoverable").and_then(Value::as_bool).unwrap_or(false),
         indexable: doc.get("indexable").and_then(Value::as_bool).unwrap_or(false),
         inbox,
-        shared_inbox: doc.get("endpoints").and_then(|e| str_field(e, "sharedInbox")).map(str::to_string),
-        outbox: str_field(doc, "outbox").map(str::to_string),
-        followers: str_field(doc, "followers").map(str::to_string),
-        following: str_field(doc, "following").map(str::to_string),
-        featured: str_field(doc, "featured").map(str::to_string),
-        public_key_id: key.and_then(|k| str_field(k, "id")).map(str::to_string),
-        public_key_pem: key.and_then(|k| str_field(k, "publicKeyPem")).map(str::to_string),
-        multikeys,
-        also_known_as: ids_of(doc.get("alsoKnownAs")),
-        moved_to: doc.get("movedTo").and_then(id_of).map(str::to_string),
+        shared_inbox: doc.get("endpoints").and_then(|e| url_field(e, "sharedInbox")),
+        outbox: url_field(doc, "outbox"),
+        followers: url_field(doc, "followers"),
+        following: url_field(doc, "following"),
+        featured: url_field(doc, "featured"),
+        public_key_id,
+        public_key_pem,
+        multikeys: keys.multikeys,
+        also_known_as: ids_of(doc.get("alsoKnownAs")).into_iter().filter_map(|a| http_url(&a)).take(MAX_ALIASES).collect(),
+        moved_to: doc.get("movedTo").and_then(id_of).and_then(http_url),
         published: str_field(doc, "published").and_then(parse_iso8601),
         id,
     })
@@ -232,6 +321,15 @@ pub struct Post {
 
 pub const POST_TYPES: [&str; 7] = ["Note", "Question", "Article", "Page", "Video", "Event", "Audio"];
 
+/// Limits on one remote post: what is beyond them is not kept (Mastodon keeps four
+/// attachments to show; nobody mentions a hundred people in earnest).
+pub const MAX_MENTIONS: usize = 100;
+pub const MAX_HASHTAGS: usize = 50;
+pub const MAX_ATTACHMENTS: usize = 8;
+pub const MAX_POLL_OPTIONS: usize = 20;
+pub const MAX_POLL_OPTION_CHARS: usize = 200;
+pub const MAX_ADDRESSEES: usize = 1000;
+
 pub fn parse_post(doc: &Value) -> Result<Post, String> {
     let id = str_field(doc, "id").ok_or("object has no id")?.to_string();
     let kind = type_of(doc).to_string();
@@ -246,16 +344,17 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
         })
         .ok_or("post has no attributedTo")?
         .to_string();
+    http_url(&id).ok_or("post id is not an http(s) URL")?;
     let (content, language) = text_and_language(doc, "content");
     let url = url_of(doc.get("url"));
-    let mut content = sanitize(&content.unwrap_or_default());
-    if matches!(kind.as_str(), "Article" | "Page" | "Video" | "Event" | "Audio") {
+    let content = if matches!(kind.as_str(), "Article" | "Page" | "Video" | "Event" | "Audio") {
         // Mastodon shows long-form posts as their title and a link, not the whole text.
-        let name = str_field(doc, "name").map(crate::content::escape_html).unwrap_or_default();
-        let link = url.clone().unwrap_or_else(|| id.clone());
-        let link = crate::content::escape_html(&link);
-        content = format!("<p>{name}</p><p><a href=\"{link}\" rel=\"nofollow noopener\" target=\"_blank\">{link}</a></p>");
-    }
+        let name = str_field(doc, "name").map(|n| crate::content::escape_html(&truncated(n, MAX_DISPLAY_NAME_CHARS))).unwrap_or_default();
+        let link = crate::content::escape_html(url.as_deref().unwrap_or(&id));
+        format!("<p>{name}</p><p><a href=\"{link}\" rel=\"nofollow noopener\" target=\"_blank\">{link}</a></p>")
+    } else {
+        sanitize(&content.unwrap_or_default())
+    };
     let tags: Vec<&Value> = items_of(doc.get("tag"));
     let hashtags = tags
         .iter()
@@ -263,8 +362,12 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
         .filter_map(|t| str_field(t, "name"))
         .map(|n| n.trim_start_matches('#').to_string())
         .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .take(MAX_HASHTAGS)
         .collect();
-    let mentions = tags.iter().filter(|t| type_of(t) == "Mention").filter_map(|t| str_field(t, "href")).map(str::to_string).collect();
+    let mut mentions: Vec<String> = tags.iter().filter(|t| type_of(t) == "Mention").filter_map(|t| url_field(t, "href")).collect();
+    mentions.sort_unstable();
+    mentions.dedup();
+    mentions.truncate(MAX_MENTIONS);
     let attachments = items_of(doc.get("attachment"))
     .into_iter()
     .filter_map(|a| {
@@ -277,7 +380,7 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
             height: a.get("height").and_then(Value::as_i64),
         })
     })
-    .take(8)
+    .take(MAX_ATTACHMENTS)
     .collect();
     let poll = (kind == "Question").then(|| parse_poll(doc)).flatten();
     Ok(Post {
@@ -288,17 +391,17 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
         summary: str_field(doc, "summary").map(to_plain_text).unwrap_or_default(),
         sensitive: doc.get("sensitive").and_then(Value::as_bool).unwrap_or(false),
         language,
-        in_reply_to: doc.get("inReplyTo").and_then(id_of).map(str::to_string),
+        in_reply_to: doc.get("inReplyTo").and_then(id_of).and_then(http_url),
         published: str_field(doc, "published").and_then(parse_iso8601),
         updated: str_field(doc, "updated").and_then(parse_iso8601),
-        to: ids_of(doc.get("to")),
-        cc: ids_of(doc.get("cc")),
+        to: ids_of(doc.get("to")).into_iter().take(MAX_ADDRESSEES).collect(),
+        cc: ids_of(doc.get("cc")).into_iter().take(MAX_ADDRESSEES).collect(),
         hashtags,
         mentions,
         attachments,
         poll,
-        context: doc.get("context").or_else(|| doc.get("conversation")).and_then(id_of).map(str::to_string),
-        replies: doc.get("replies").and_then(id_of).map(str::to_string),
+        context: doc.get("context").or_else(|| doc.get("conversation")).and_then(id_of).map(|c| truncated(c, MAX_URL_BYTES)),
+        replies: doc.get("replies").and_then(id_of).and_then(http_url),
         kind,
         id,
     })
@@ -312,9 +415,10 @@ fn parse_poll(doc: &Value) -> Option<Poll> {
     };
     let options = choices
         .iter()
+        .take(MAX_POLL_OPTIONS)
         .filter_map(|c| {
-            let votes = c.get("replies").and_then(|r| r.get("totalItems")).and_then(Value::as_i64).unwrap_or(0);
-            Some((str_field(c, "name")?.to_string(), votes))
+            let votes = c.get("replies").and_then(|r| r.get("totalItems")).and_then(Value::as_i64).unwrap_or(0).max(0);
+            Some((truncated(str_field(c, "name")?, MAX_POLL_OPTION_CHARS), votes))
         })
         .collect();
     let ends_at = str_field(doc, "endTime").and_then(parse_iso8601);
@@ -323,7 +427,7 @@ fn parse_poll(doc: &Value) -> Option<Poll> {
         multiple,
         ends_at,
         closed: str_field(doc, "closed").is_some(),
-        voters_count: doc.get("votersCount").and_then(Value::as_i64),
+        voters_count: doc.get("votersCount").and_then(Value::as_i64).map(|v| v.max(0)),
     })
 }
 

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::fetch::{self, FetchError};
-use crate::activitypub::vocab::{self, Actor};
+use crate::activitypub::vocab::{self, Actor, ActorKeys};
 use crate::ctx::{Ctx, HttpRequest};
 use crate::store::accounts::{self, AccountRow};
 
@@ -17,10 +17,16 @@ pub async fn save(ctx: &Ctx<'_>, actor: &Actor) -> Result<AccountRow, FetchError
     accounts::get_by_uri(ctx.db, &actor.id).await.map_err(store_error)?.ok_or_else(|| FetchError::Gone(actor.id.clone()))
 }
 
-/// Fetches `uri` and stores it as an actor.
+/// Fetches `uri` and stores it as an actor. Only a document whose id is `uri` is stored: a
+/// fetch never writes another actor's row.
 pub async fn refresh(ctx: &Ctx<'_>, uri: &str) -> Result<AccountRow, FetchError> {
     let document = fetch::get_object(ctx, uri).await?;
-    let actor = vocab::parse_actor(&document, uri).map_err(|reason| FetchError::Malformed { url: uri.to_string(), reason })?;
+    save_document(ctx, &document, uri).await
+}
+
+/// Stores an actor document already known to be `uri`'s own.
+pub async fn save_document(ctx: &Ctx<'_>, document: &Value, uri: &str) -> Result<AccountRow, FetchError> {
+    let actor = vocab::parse_actor(document, uri).map_err(|reason| FetchError::Malformed { url: uri.to_string(), reason })?;
     save(ctx, &actor).await
 }
 
@@ -36,37 +42,38 @@ pub async fn get_or_fetch(ctx: &Ctx<'_>, uri: &str) -> Result<AccountRow, FetchE
     }
 }
 
-/// The account whose key is `key_id`, with that key. `refetch` ignores the stored copy (the
-/// signature did not verify with it: the key may have been rotated).
-pub async fn by_key_id(ctx: &Ctx<'_>, key_id: &str, refetch: bool) -> Result<AccountRow, FetchError> {
-    if !refetch {
-        if let Some(account) = accounts::get_by_key_id(ctx.db, key_id).await.map_err(|e| FetchError::Network(e.to_string()))? {
-            return Ok(account);
+/// An actor's document and the keys it speaks for, fetched to check a signature: nothing is
+/// stored or sanitized until that signature verifies.
+pub struct Unverified {
+    pub document: Value,
+    pub keys: ActorKeys,
+}
+
+/// Fetches what `key_id` needs to be checked against `actor_uri`: the document at the key id
+/// (without its fragment) when that is the actor, or else the key document, which must name
+/// `actor_uri` as its owner, and then the actor's own document. At most two fetches.
+pub async fn fetch_unverified(ctx: &Ctx<'_>, key_id: &str, actor_uri: &str) -> Result<Unverified, FetchError> {
+    let key_url = key_id.split('#').next().unwrap_or(key_id);
+    let malformed = |reason: String| FetchError::Malformed { url: key_id.to_string(), reason };
+    let document = fetch::get_object(ctx, key_url).await?;
+    let document = if vocab::id_of(&document) == Some(actor_uri) {
+        document
+    } else if vocab::is_actor_type(vocab::type_of(&document)) {
+        return Err(malformed(format!("the key is published by another actor than {actor_uri}")));
+    } else if document.get("owner").and_then(vocab::id_of) == Some(actor_uri) {
+        let actor = fetch::get_object(ctx, actor_uri).await?;
+        if vocab::id_of(&actor) != Some(actor_uri) {
+            return Err(malformed(format!("{actor_uri} answered with another id")));
         }
-    }
-    // Usually the key id is the actor id plus a fragment; otherwise it is a key document that
-    // names its owner.
-    let without_fragment = key_id.split('#').next().unwrap_or(key_id);
-    let document = fetch::get_object(ctx, without_fragment).await?;
-    let actor_uri = if vocab::is_actor_type(vocab::type_of(&document)) {
-        without_fragment.to_string()
+        actor
     } else {
-        document.get("owner").and_then(Value::as_str).map(str::to_string).ok_or_else(|| FetchError::Malformed {
-            url: key_id.to_string(),
-            reason: "neither an actor nor a key with an owner".into(),
-        })?
+        return Err(malformed(format!("neither {actor_uri} nor a key it owns")));
     };
-    let account = if actor_uri == without_fragment {
-        let actor = vocab::parse_actor(&document, without_fragment)
-            .map_err(|reason| FetchError::Malformed { url: key_id.to_string(), reason })?;
-        save(ctx, &actor).await?
-    } else {
-        refresh(ctx, &actor_uri).await?
-    };
-    if account.public_key_id.as_deref() != Some(key_id) {
-        return Err(FetchError::Malformed { url: key_id.to_string(), reason: format!("{} does not publish this key", account.uri) });
+    if !vocab::is_actor_type(vocab::type_of(&document)) {
+        return Err(malformed(format!("{actor_uri} is not an actor")));
     }
-    Ok(account)
+    let keys = vocab::keys_of(&document, actor_uri);
+    Ok(Unverified { document, keys })
 }
 
 /// `https`, except for loopback peers when private addresses are allowed (local tests).

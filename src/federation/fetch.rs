@@ -76,20 +76,35 @@ fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_private_v4(v4),
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_private_v4(v4);
+            let segments = v6.segments();
+            let embedded_v4 = |high: u16, low: u16| Ipv4Addr::from(((high as u32) << 16) | low as u32);
+            // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96 and the
+            // local-use 64:ff9b:1::/48) and 6to4 (2002::/16) carry an IPv4 address that a gateway
+            // may reach: judge that address.
+            if let Some(v4) = v6.to_ipv4() {
+                return v6 == Ipv6Addr::LOCALHOST || v6 == Ipv6Addr::UNSPECIFIED || is_private_v4(v4);
             }
-            let first = v6.segments()[0];
-            v6 == Ipv6Addr::LOCALHOST
-                || v6 == Ipv6Addr::UNSPECIFIED
+            if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_private_v4(embedded_v4(segments[6], segments[7]));
+            }
+            if segments[0] == 0x2002 {
+                return is_private_v4(embedded_v4(segments[1], segments[2]));
+            }
+            let first = segments[0];
+            (segments[0], segments[1]) == (0x64, 0xff9b) // NAT64 local use
                 || (first & 0xfe00) == 0xfc00 // unique local
                 || (first & 0xffc0) == 0xfe80 // link-local
+                || (first & 0xffc0) == 0xfec0 // site-local (deprecated, still routed by some)
+                || (first & 0xff00) == 0xff00 // multicast
+                || (segments[0], segments[1]) == (0x2001, 0) // Teredo: a tunnel to any IPv4 address
+                || (segments[0], segments[1]) == (0x2001, 0xdb8) // documentation
+                || segments[..4] == [0x100, 0, 0, 0] // discard-only
         }
     }
 }
 
 fn is_private_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
+    let [a, b, c, _] = ip.octets();
     ip.is_private()
         || ip.is_loopback()
         || ip.is_link_local()
@@ -97,12 +112,21 @@ fn is_private_v4(ip: Ipv4Addr) -> bool {
         || ip.is_broadcast()
         || a == 0
         || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
-        || a >= 224
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || (a, b, c) == (192, 0, 0) // IETF protocol assignments
+        || (a, b, c) == (192, 0, 2) || (a, b, c) == (198, 51, 100) || (a, b, c) == (203, 0, 113) // documentation
+        || (a, b, c) == (192, 88, 99) // 6to4 relay anycast
+        || a >= 224 // multicast and reserved
 }
 
 /// One request through the guard, following redirects (each hop checked again).
-pub async fn send(ctx: &Ctx<'_>, mut request: HttpRequest, max_bytes: usize) -> Result<HttpResponse, FetchError> {
-    for _ in 0..=MAX_REDIRECTS {
+pub async fn send(ctx: &Ctx<'_>, request: HttpRequest, max_bytes: usize) -> Result<HttpResponse, FetchError> {
+    send_following(ctx, request, max_bytes, MAX_REDIRECTS).await.map(|(response, _)| response)
+}
+
+/// `send`, with at most `redirects` hops; also returns the URL that answered.
+async fn send_following(ctx: &Ctx<'_>, mut request: HttpRequest, max_bytes: usize, redirects: usize) -> Result<(HttpResponse, String), FetchError> {
+    for _ in 0..=redirects {
         check_url(ctx.config.allow_private_addresses, &request.url)?;
         // Some servers (snac) close every connection without saying so; the runtime may have
         // reused one of those and lost it. A fresh connection usually answers: try once more.
@@ -116,10 +140,10 @@ pub async fn send(ctx: &Ctx<'_>, mut request: HttpRequest, max_bytes: usize) -> 
                 let base = url::Url::parse(&request.url).map_err(|e| FetchError::Refused(e.to_string()))?;
                 request.url = base.join(location).map_err(|e| FetchError::Refused(e.to_string()))?.to_string();
             }
-            _ => return Ok(response),
+            _ => return Ok((response, request.url)),
         }
     }
-    Err(FetchError::Network(format!("{}: too many redirects", request.url)))
+    Err(FetchError::Refused(format!("{}: redirected more than {redirects} times", request.url)))
 }
 
 /// Signature formats a request can carry: draft-cavage (what nearly every server reads), and
@@ -160,25 +184,59 @@ pub async fn signature_headers(ctx: &Ctx<'_>, key: &SigningKey, method: &str, ur
     Ok(headers)
 }
 
-/// GETs an ActivityPub document, signed by the instance actor.
+/// GETs an ActivityPub document, signed by the instance actor, and returns it only when it is
+/// served from its own id: either the URL that finally answered (after redirects) is the
+/// document's `id`, or the document is fetched again by that `id` without following redirects
+/// and says the same id. So a redirect or a file uploaded to some host can never make a document
+/// speak for another URL (Mastodon's fix for CVE-2024-23832 has the same rule). Callers that
+/// need the object at a particular id compare it with the returned document's `id`.
 pub async fn get_object(ctx: &Ctx<'_>, url: &str) -> Result<Value, FetchError> {
+    let (document, answered_by) = get_document(ctx, url, MAX_REDIRECTS).await?;
+    let id = document_id(&document, url)?;
+    if id == answered_by {
+        return Ok(document);
+    }
+    let (again, _) = get_document(ctx, &id, 0).await?;
+    if document_id(&again, &id)? != id {
+        return Err(FetchError::Malformed { url: id, reason: "the document at its id names another id".into() });
+    }
+    Ok(again)
+}
+
+fn document_id(document: &Value, url: &str) -> Result<String, FetchError> {
+    document.get("id").and_then(Value::as_str).map(str::to_string).ok_or_else(|| FetchError::Malformed { url: url.to_string(), reason: "document has no id".into() })
+}
+
+/// Whether a response's `Content-Type` is an ActivityStreams one: `application/activity+json`
+/// or `application/ld+json` (whatever its profile). A file served as `application/json`, HTML
+/// or an image is never read as an actor or a post.
+pub fn is_activity_json(content_type: Option<&str>) -> bool {
+    let media_type = content_type.unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    matches!(media_type.as_str(), "application/activity+json" | "application/ld+json")
+}
+
+async fn get_document(ctx: &Ctx<'_>, url: &str, redirects: usize) -> Result<(Value, String), FetchError> {
     let key = instance_key(ctx).await?;
     let mut headers = signature_headers(ctx, &key, "GET", url, None, Format::Cavage).await?;
     headers.push(("accept".into(), AP_ACCEPT.into()));
     headers.push(("user-agent".into(), user_agent(ctx)));
     let request = HttpRequest { method: "GET", url: url.to_string(), headers, body: None };
-    let response = send(ctx, request, MAX_DOCUMENT_BYTES).await?;
+    let (response, answered_by) = send_following(ctx, request, MAX_DOCUMENT_BYTES, redirects).await?;
     match response.status {
         200..=299 => {}
         404 | 410 => return Err(FetchError::Gone(url.to_string())),
         status => return Err(FetchError::Status { url: url.to_string(), status }),
+    }
+    if !is_activity_json(response.header("content-type")) {
+        let reason = format!("served as {:?}, not as ActivityStreams JSON", response.header("content-type").unwrap_or(""));
+        return Err(FetchError::Malformed { url: url.to_string(), reason });
     }
     let document: Value = serde_json::from_slice(&response.body)
         .map_err(|e| FetchError::Malformed { url: url.to_string(), reason: e.to_string() })?;
     if !document.is_object() {
         return Err(FetchError::Malformed { url: url.to_string(), reason: "not a JSON object".into() });
     }
-    Ok(document)
+    Ok((document, answered_by))
 }
 
 pub fn user_agent(ctx: &Ctx<'_>) -> String {
@@ -205,12 +263,27 @@ mod tests {
             "https://0.0.0.0/",
             "https://100.64.0.1/",
             "https://printer.local/",
+            "https://[::127.0.0.1]/",
+            "https://[64:ff9b::7f00:1]/",
+            "https://[64:ff9b::10.0.0.1]/",
+            "https://[64:ff9b:1::1]/",
+            "https://198.18.0.1/",
+            "https://198.19.255.1/",
+            "https://[fec0::1]/",
+            "https://[2002:7f00:1::]/",
+            "https://[2001:0:4136:e378::1]/",
+            "https://[ff02::1]/",
+            "https://2130706433/",
+            "https://0x7f.1/",
+            "https://192.0.0.8/",
         ] {
             assert!(matches!(check_url(false, url), Err(FetchError::Refused(_))), "{url} should be refused");
             assert!(check_url(true, url).is_ok(), "{url} is allowed in development");
         }
         assert!(check_url(false, "https://mastodon.social/users/Gargron").is_ok());
         assert!(check_url(false, "https://8.8.8.8/").is_ok());
+        assert!(check_url(false, "https://[2606:4700::1111]/").is_ok());
+        assert!(check_url(false, "https://[64:ff9b::808:808]/").is_ok(), "NAT64 of a public address");
         assert!(check_url(true, "ftp://example.com/").is_err());
         assert!(check_url(true, "file:///etc/passwd").is_err());
         assert!(check_url(false, "https://user:pw@example.com/").is_err());

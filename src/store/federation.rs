@@ -172,12 +172,13 @@ pub fn delete_failure(id: i64) -> Query {
 }
 
 /// Whether an inbound activity id was already applied.
-pub async fn seen(db: &dyn Db, uri: &str) -> Result<bool, StoreError> {
-    db::exists(db, &query!("SELECT 1 FROM inbox_seen WHERE uri = ?1", uri)).await
+/// Whether `sender` already had the activity `uri` applied.
+pub async fn seen(db: &dyn Db, sender: i64, uri: &str) -> Result<bool, StoreError> {
+    db::exists(db, &query!("SELECT 1 FROM inbox_seen WHERE account_id = ?1 AND uri = ?2", sender, uri)).await
 }
 
-pub fn remember_seen(uri: &str, now: i64) -> Query {
-    query!("INSERT OR IGNORE INTO inbox_seen (uri, received_at) VALUES (?1, ?2)", uri, now)
+pub fn remember_seen(sender: i64, uri: &str, now: i64) -> Query {
+    query!("INSERT OR IGNORE INTO inbox_seen (account_id, uri, received_at) VALUES (?1, ?2, ?3)", sender, uri, now)
 }
 
 /// Forgets applied activity ids received before `cutoff`. Signed requests older than 12 hours

@@ -939,3 +939,8 @@ mod tests {
         assert!(home(&db, OWNER, &Page { limit: 40, ..Default::default() }).await.unwrap().is_empty());
     }
 }
+
+/// Whether `account_id` is mentioned in (addressed by) the status.
+pub async fn mentions_account(db: &dyn Db, status_id: i64, account_id: i64) -> Result<bool, StoreError> {
+    db::exists(db, &query!("SELECT 1 FROM mentions WHERE status_id = ?1 AND account_id = ?2", status_id, account_id)).await
+}

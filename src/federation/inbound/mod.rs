@@ -94,13 +94,17 @@ pub async fn resolve_url(ctx: &Ctx<'_>, url: &str) -> Result<Resolved, ApiError>
     if let Some(account) = crate::store::accounts::get_by_uri(ctx.db, url).await? {
         return Ok(Resolved::Account(account));
     }
+    // The fetch proves the document speaks for its own id (a profile or post page's address
+    // usually differs from it); that id is what is stored.
     let document = super::fetch::get_object(ctx, url).await.map_err(fetch_failed)?;
     let id = document.get("id").and_then(Value::as_str).unwrap_or(url).to_string();
     if vocab::is_actor_type(type_of(&document)) {
-        let actor = vocab::parse_actor(&document, url).map_err(ApiError::BadRequest)?;
-        return Ok(Resolved::Account(actors::save(ctx, &actor).await.map_err(fetch_failed)?));
+        if let Some(account) = crate::store::accounts::get_by_uri(ctx.db, &id).await?.filter(|a| a.is_local()) {
+            return Ok(Resolved::Account(account));
+        }
+        return Ok(Resolved::Account(actors::save_document(ctx, &document, &id).await.map_err(fetch_failed)?));
     }
-    match resolve_post(ctx, &id).await? {
+    match resolve_post(ctx, &id, Some(document)).await? {
         Some(status) => Ok(Resolved::Status(status)),
         None => Ok(Resolved::Nothing),
     }

@@ -63,13 +63,11 @@ fn poll_options(poll: &vocab::Poll) -> String {
 async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Post, parent: Option<&StatusRow>, home: bool, notify: bool) -> Result<i64, ApiError> {
     let now = ctx.now_ms();
     let id = ctx.new_id();
-    let mut mentioned: Vec<i64> = Vec::new();
-    for href in &post.mentions {
-        if *href == owner.account.uri || *href == ctx.config.profile_url(&owner.account.username) {
-            mentioned.push(owner.account.id);
-        } else if let Some(known) = crate::store::accounts::get_by_uri(ctx.db, href).await? {
-            mentioned.push(known.id);
-        }
+    let owner_url = ctx.config.profile_url(&owner.account.username);
+    let (ours, others): (Vec<String>, Vec<String>) = post.mentions.iter().cloned().partition(|href| *href == owner.account.uri || *href == owner_url);
+    let mut mentioned = crate::store::accounts::ids_by_uris(ctx.db, &others).await?;
+    if !ours.is_empty() {
+        mentioned.push(owner.account.id);
     }
     mentioned.sort_unstable();
     mentioned.dedup();
@@ -146,7 +144,7 @@ pub async fn create(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
     let object = object_of(ctx, activity).await?;
     let kind = vocab::type_of(&object);
     if kind == "Note" && object.get("name").is_some() && object.get("content").is_none() {
-        return vote(ctx, actor, &object).await;
+        return vote(ctx, owner, actor, &object).await;
     }
     if !vocab::POST_TYPES.contains(&kind) {
         return Ok(Outcome::Ignored("not a post"));
@@ -172,13 +170,28 @@ pub async fn create(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
     Ok(Outcome::Applied)
 }
 
-/// A vote on one of the owner's polls: a Note with only a `name`, replying to the poll.
-async fn vote(ctx: &Ctx<'_>, actor: &AccountRow, object: &Value) -> Result<Outcome, ApiError> {
+/// A vote on one of the owner's polls: a Note with only a `name`, replying to the poll. Only
+/// someone the poll reached may vote, once per option, and once at all on a single-choice poll.
+async fn vote(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, object: &Value) -> Result<Outcome, ApiError> {
     let Some(poll_uri) = object.get("inReplyTo").and_then(id_of) else { return Ok(Outcome::Ignored("vote without poll")) };
     let Some(status) = store::get_by_uri(ctx.db, None, poll_uri).await? else { return Ok(Outcome::Ignored("unknown poll")) };
-    let Some(poll) = polls::of_statuses(ctx.db, None, &[status.id]).await?.pop() else { return Ok(Outcome::Ignored("not a poll")) };
+    if status.account_id != owner.account.id {
+        return Ok(Outcome::Ignored("not a poll of ours"));
+    }
+    let reached = match status.visibility.as_str() {
+        "public" | "unlisted" => true,
+        "private" => relationships::relationships(ctx.db, owner.account.id, &[actor.id]).await?.pop().is_some_and(|r| r.followed_by),
+        _ => false,
+    };
+    if !reached && !store::mentions_account(ctx.db, status.id, actor.id).await? {
+        return Ok(Outcome::Ignored("vote on a poll the voter was not sent"));
+    }
+    let Some(poll) = polls::of_statuses(ctx.db, Some(actor.id), &[status.id]).await?.pop() else { return Ok(Outcome::Ignored("not a poll")) };
     if poll.closed_at.is_some() || poll.expires_at.is_some_and(|e| e < ctx.now_ms()) {
         return Ok(Outcome::Ignored("poll closed"));
+    }
+    if !poll.multiple && poll.own_votes != "[]" {
+        return Ok(Outcome::Ignored("already voted on a single-choice poll"));
     }
     let options: Vec<Value> = serde_json::from_str(&poll.options).unwrap_or_default();
     let name = object.get("name").and_then(Value::as_str).unwrap_or_default();
@@ -246,21 +259,32 @@ struct Found {
 }
 
 /// A post we may not have yet: stored, or fetched from its server with its author (an embedded
-/// copy in someone else's activity is never trusted). `None`: it was deleted.
-async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str) -> Result<Option<Found>, ApiError> {
+/// copy in someone else's activity is never trusted). `fetched`: the document, when the caller
+/// already fetched it by `uri`. `None`: it was deleted.
+async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str, fetched: Option<Value>) -> Result<Option<Found>, ApiError> {
     if let Some(status) = store::get_by_uri(ctx.db, Some(owner.account.id), uri).await? {
         return Ok(Some(Found { status, fetched: None }));
     }
     if store::uri_known(ctx.db, uri).await? {
         return Ok(None); // deleted
     }
-    let document = fetch::get_object(ctx, uri).await.map_err(fetch_failed)?;
+    let document = match fetched {
+        Some(document) => document,
+        None => fetch::get_object(ctx, uri).await.map_err(fetch_failed)?,
+    };
+    // The fetch proved that the document speaks for its own id, which may differ from `uri`
+    // (a post's HTML address): that id is what is stored.
     let post = vocab::parse_post(&document).map_err(ApiError::BadRequest)?;
-    if post.id != uri && vocab::host_of(&post.id) != vocab::host_of(uri) {
-        return Err(ApiError::BadRequest(format!("{uri} answered with another server's object")));
+    if post.id != uri {
+        if let Some(status) = store::get_by_uri(ctx.db, Some(owner.account.id), &post.id).await? {
+            return Ok(Some(Found { status, fetched: Some(document) }));
+        }
+        if store::uri_known(ctx.db, &post.id).await? {
+            return Ok(None);
+        }
     }
     let author = account(ctx, &post.attributed_to).await?;
-    if vocab::host_of(&post.id) != author.domain {
+    if vocab::host_of(&post.id) != author.domain || author.is_local() {
         return Err(ApiError::BadRequest(format!("{} is not by {}", post.id, author.uri)));
     }
     let parent = match &post.in_reply_to {
@@ -283,7 +307,7 @@ pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity
     if !following && !ours {
         return Ok(Outcome::Ignored("boost by someone nobody here follows"));
     }
-    let Some(Found { status: original, .. }) = known_or_fetched(ctx, owner, object_uri).await? else {
+    let Some(Found { status: original, .. }) = known_or_fetched(ctx, owner, object_uri, None).await? else {
         return Ok(Outcome::Ignored("boost of a deleted post"));
     };
     if !matches!(original.visibility.as_str(), "public" | "unlisted") {
@@ -304,10 +328,11 @@ pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity
     Ok(Outcome::Applied)
 }
 
-/// A post by URL, fetched and stored when new (search with `resolve=true`).
-pub async fn resolve_post(ctx: &Ctx<'_>, uri: &str) -> Result<Option<StatusRow>, ApiError> {
+/// A post by URL, fetched and stored when new (search with `resolve=true`); `fetched`: its
+/// document when the caller already fetched it.
+pub async fn resolve_post(ctx: &Ctx<'_>, uri: &str, fetched: Option<Value>) -> Result<Option<StatusRow>, ApiError> {
     let owner = crate::owner::load_owner(ctx).await?;
-    Ok(known_or_fetched(ctx, &owner, uri).await?.map(|found| found.status))
+    Ok(known_or_fetched(ctx, &owner, uri, fetched).await?.map(|found| found.status))
 }
 
 /// Undo of an Announce: the boost, identified by the Announce's id.
@@ -326,7 +351,7 @@ pub async fn unannounce(ctx: &Ctx<'_>, actor: &AccountRow, announce_id: &str) ->
 /// up to `MAX_THREAD_DEPTH`; then a bounded number of the thread root's direct replies.
 pub async fn fetch_thread(ctx: &Ctx<'_>, uri: &str, depth: u32) -> Result<(), ApiError> {
     let owner = crate::owner::load_owner(ctx).await?;
-    let Found { status, fetched } = match known_or_fetched(ctx, &owner, uri).await {
+    let Found { status, fetched } = match known_or_fetched(ctx, &owner, uri, None).await {
         Ok(Some(found)) => found,
         Ok(None) => return Ok(()),
         Err(ApiError::Unavailable(e)) => return Err(ApiError::Unavailable(e)),
