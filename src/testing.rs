@@ -46,6 +46,23 @@ impl FakeHttp {
         };
         self.answers.borrow_mut().insert(url.to_string(), response);
     }
+
+    /// Answers `url` with `body` served as `content_type`.
+    pub fn answer_as(&self, url: &str, content_type: &str, body: &serde_json::Value) {
+        let response = crate::ctx::HttpResponse { status: 200, headers: vec![("content-type".into(), content_type.into())], body: body.to_string().into_bytes() };
+        self.answers.borrow_mut().insert(url.to_string(), response);
+    }
+
+    /// Answers `url` with a redirect to `location`.
+    pub fn answer_redirect(&self, url: &str, location: &str) {
+        let response = crate::ctx::HttpResponse { status: 302, headers: vec![("location".into(), location.into())], body: Vec::new() };
+        self.answers.borrow_mut().insert(url.to_string(), response);
+    }
+
+    /// How many requests went to `url`.
+    pub fn requests_to(&self, url: &str) -> usize {
+        self.sent.borrow().iter().filter(|r| r.url == url).count()
+    }
 }
 
 #[async_trait::async_trait(?Send)]
@@ -105,9 +122,15 @@ impl TestEnv {
 
     /// A user token with every scope, through the password grant as a bot would get one.
     pub async fn owner_token(&self) -> String {
-        let (_, app) = self.send(Method::Post, "/api/v1/apps", "client_name=t&redirect_uris=urn:ietf:wg:oauth:2.0:oob&scopes=read+write+follow").await;
+        self.owner_token_with("read write follow").await
+    }
+
+    /// A user token with only `scopes` (space-separated), through the password grant.
+    pub async fn owner_token_with(&self, scopes: &str) -> String {
+        let scopes = scopes.replace(' ', "+");
+        let (_, app) = self.send(Method::Post, "/api/v1/apps", &format!("client_name=t&redirect_uris=urn:ietf:wg:oauth:2.0:oob&scopes={scopes}")).await;
         let form = format!(
-            "grant_type=password&username=alice&password=secret+password&scope=read+write+follow&client_id={}&client_secret={}",
+            "grant_type=password&username=alice&password=secret+password&scope={scopes}&client_id={}&client_secret={}",
             app["client_id"].as_str().unwrap_or_default(),
             app["client_secret"].as_str().unwrap_or_default()
         );
@@ -124,6 +147,12 @@ impl TestEnv {
     }
 
     async fn request(&self, token: Option<&str>, method: Method, path_and_query: &str, form: &str) -> (Response, serde_json::Value) {
+        let headers: Vec<(&str, String)> = token.map(|t| ("authorization", format!("Bearer {t}"))).into_iter().collect();
+        self.send_with(method, path_and_query, &headers, form).await
+    }
+
+    /// A form request with more headers (lower-case names), such as a cookie or a client address.
+    pub async fn send_with(&self, method: Method, path_and_query: &str, headers: &[(&str, String)], form: &str) -> (Response, serde_json::Value) {
         let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
         let request = Request {
             method,
@@ -131,7 +160,7 @@ impl TestEnv {
             query: query.to_string(),
             headers: [("content-type".to_string(), "application/x-www-form-urlencoded".to_string())]
                 .into_iter()
-                .chain(token.map(|t| ("authorization".to_string(), format!("Bearer {t}"))))
+                .chain(headers.iter().map(|(name, value)| (name.to_string(), value.clone())))
                 .collect(),
             body: form.as_bytes().to_vec(),
         };

@@ -10,6 +10,8 @@ pub mod outbound;
 
 #[cfg(test)]
 mod scenarios;
+#[cfg(test)]
+mod hostile;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
