@@ -140,13 +140,15 @@ pub struct FailureRow {
 }
 
 /// Deliveries held back because their peer was down, for peers whose outage began before
-/// `probe_before` (worth trying again) and that are not older than `oldest` (given up).
+/// `probe_before` (worth trying again) and that are not older than `oldest` (given up). The
+/// inbox's host is compared with `substr`, not LIKE (D1 refuses patterns over 50 bytes).
 pub async fn deferred(db: &dyn Db, probe_before: i64, oldest: i64, limit: i64) -> Result<Vec<FailureRow>, StoreError> {
     db::all(
         db,
         &query!(
             "SELECT CAST(d.id AS TEXT) AS id, CAST(d.activity_id AS TEXT) AS activity_id, d.inbox_url, d.last_error, d.dead_lettered \
-             FROM delivery_failures d JOIN instances i ON d.inbox_url LIKE '%://' || i.domain || '/%' \
+             FROM delivery_failures d JOIN instances i \
+               ON substr(d.inbox_url, instr(d.inbox_url, '://') + 3, length(i.domain) + 1) = i.domain || '/' \
              WHERE (d.dead_lettered = 1 OR d.last_status IS NULL) AND d.created_at >= ?2 AND (i.unreachable_since IS NULL OR i.unreachable_since < ?1) \
              ORDER BY d.id LIMIT ?3",
             probe_before, oldest, limit
@@ -185,4 +187,26 @@ pub fn remember_seen(sender: i64, uri: &str, now: i64) -> Query {
 /// are refused anyway; the ids are kept far longer for activities that arrive by proof only.
 pub fn forget_seen_before(cutoff: i64) -> Query {
     query!("DELETE FROM inbox_seen WHERE received_at < ?1", cutoff)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::store::testing::memory_db;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn deliveries_held_for_a_peer_with_a_long_domain_are_found() {
+        let db = memory_db();
+        let long = format!("{}.example", "a-peer-with-a-rather-long-name".repeat(2));
+        let other = "other.example";
+        for (id, domain) in [(1, long.as_str()), (2, other)] {
+            let inbox = format!("https://{domain}/inbox");
+            db.run(&record_failure(&Failure { id, activity_id: 9, inbox: &inbox, status: None, error: "down", dead_lettered: false, now: 100 })).await.unwrap();
+        }
+        db.run(&mark_unreachable(&long, "down", 50)).await.unwrap();
+        db.run(&mark_unreachable(&format!("x.{other}"), "down", 50)).await.unwrap();
+        let held = deferred(&db, 60, 0, 10).await.unwrap();
+        assert_eq!(held.iter().map(|f| f.inbox_url.as_str()).collect::<Vec<_>>(), [format!("https://{long}/inbox")]);
+    }
 }

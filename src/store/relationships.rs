@@ -305,14 +305,16 @@ pub async fn follow_uri(db: &dyn Db, follower: i64, target: i64) -> Result<Optio
 }
 
 /// Whether `owner` blocked `account` or its domain (or a domain it is under), in one query:
-/// every inbound activity asks.
+/// every inbound activity asks. Suffixes are compared with `substr`: D1 refuses LIKE patterns
+/// over 50 bytes, and `_` in a domain would be a LIKE wildcard.
 pub async fn is_blocked(db: &dyn Db, owner: i64, account: i64, domain: Option<&str>) -> Result<bool, StoreError> {
     let host = domain.map(|d| d.split(':').next().unwrap_or(d).to_ascii_lowercase());
     db::exists(
         db,
         &query!(
             "SELECT 1 WHERE EXISTS (SELECT 1 FROM blocks WHERE account_id = ?1 AND target_account_id = ?2) \
-             OR EXISTS (SELECT 1 FROM domain_blocks WHERE account_id = ?1 AND (lower(domain) = ?3 OR ?3 LIKE '%.' || lower(domain)))",
+             OR EXISTS (SELECT 1 FROM domain_blocks WHERE account_id = ?1 \
+               AND (lower(domain) = ?3 OR substr(?3, -length(domain) - 1) = '.' || lower(domain)))",
             owner, account, host
         ),
     )
@@ -346,5 +348,20 @@ mod tests {
         let followers = list(&db, AccountList::Followers, 1, &Page { limit: 40, ..Default::default() }).await.unwrap();
         assert_eq!(followers.iter().map(|l| l.account_id).collect::<Vec<_>>(), [2]);
         assert!(list(&db, AccountList::Following, 1, &Page { limit: 40, ..Default::default() }).await.unwrap().is_empty());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn long_blocked_domains_and_their_subdomains_match_without_wildcards() {
+        let db = memory_db();
+        db.run(&query!("INSERT INTO accounts (id, username, uri, created_at, updated_at) VALUES (1, 'alice', 'a', 0, 0)")).await.unwrap();
+        let long = format!("{}.example", "very-long-peer-name".repeat(4));
+        for (id, domain) in [(1, long.as_str()), (2, "a_b.example")] {
+            db.run(&query!("INSERT INTO domain_blocks (id, account_id, domain, created_at) VALUES (?1, 1, ?2, 0)", id as i64, domain)).await.unwrap();
+        }
+        assert!(is_blocked(&db, 1, 2, Some(&long)).await.unwrap());
+        assert!(is_blocked(&db, 1, 2, Some(&format!("media.{long}:8443"))).await.unwrap());
+        assert!(!is_blocked(&db, 1, 2, Some(&format!("not{long}"))).await.unwrap());
+        assert!(is_blocked(&db, 1, 2, Some("a_b.example")).await.unwrap());
+        assert!(!is_blocked(&db, 1, 2, Some("axb.example")).await.unwrap(), "`_` is not a wildcard");
     }
 }

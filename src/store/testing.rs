@@ -10,6 +10,8 @@ pub struct MemoryDb(rusqlite::Connection);
 pub fn memory_db() -> MemoryDb {
     let conn = rusqlite::Connection::open_in_memory().expect("in-memory SQLite opens");
     conn.execute_batch("PRAGMA foreign_keys = ON;").expect("pragma");
+    // D1's own limit: a LIKE pattern over 50 bytes is an error there, so it is one here too.
+    conn.set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 50).expect("limit");
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
     let mut files: Vec<_> = std::fs::read_dir(dir).expect("migrations/ exists").flatten().map(|e| e.path()).collect();
     files.sort();
@@ -80,4 +82,63 @@ impl Db for MemoryDb {
         }
         self.0.execute_batch("COMMIT").map_err(err)
     }
+}
+
+/// A `Db` whose every call first yields once to the executor, so that futures run side by side
+/// (see `run_interleaved`) interleave between statements as concurrent Worker requests do.
+pub struct Interleaved<'a>(pub &'a MemoryDb);
+
+/// Returns `Pending` once, then `Ready`.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return std::task::Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    })
+    .await;
+}
+
+#[async_trait(?Send)]
+impl Db for Interleaved<'_> {
+    async fn rows(&self, q: &Query) -> Result<Vec<Row>, StoreError> {
+        yield_once().await;
+        self.0.rows(q).await
+    }
+
+    async fn run(&self, q: &Query) -> Result<u64, StoreError> {
+        yield_once().await;
+        self.0.run(q).await
+    }
+
+    async fn batch(&self, queries: &[Query]) -> Result<(), StoreError> {
+        yield_once().await;
+        self.0.batch(queries).await
+    }
+}
+
+/// Runs the futures side by side on this thread, polling each in turn, and returns their outputs.
+pub async fn run_interleaved<T>(futures: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = T> + '_>>>) -> Vec<T> {
+    let mut pending: Vec<_> = futures.into_iter().map(Some).collect();
+    let mut outputs: Vec<Option<T>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        for (slot, output) in pending.iter_mut().zip(outputs.iter_mut()) {
+            if let Some(future) = slot {
+                if let std::task::Poll::Ready(value) = future.as_mut().poll(cx) {
+                    *output = Some(value);
+                    *slot = None;
+                }
+            }
+        }
+        if pending.iter().all(Option::is_none) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
 }
