@@ -20,6 +20,9 @@ pub struct CavageSignature {
     pub expires: Option<String>,
 }
 
+/// Signatures cover a handful of headers; nobody signs more than this many.
+pub const MAX_COVERED: usize = 32;
+
 /// Parses `keyId="…",algorithm="…",headers="…",signature="…"`. Parameter names are matched
 /// case-insensitively and unknown ones ignored; `headers` defaults to `date` as Mastodon's does.
 pub fn parse(value: &str) -> Result<CavageSignature, SignatureError> {
@@ -48,6 +51,9 @@ pub fn parse(value: &str) -> Result<CavageSignature, SignatureError> {
             let end = after.find(',').unwrap_or(after.len());
             (after[..end].trim().to_string(), &after[end..])
         };
+        if fields.len() == MAX_COVERED {
+            return Err(SignatureError::Malformed("too many Signature parameters".into()));
+        }
         fields.push((name, field));
         let after = after.trim_start();
         rest = match after.strip_prefix(',') {
@@ -62,11 +68,19 @@ pub fn parse(value: &str) -> Result<CavageSignature, SignatureError> {
     let signature = STANDARD
         .decode(signature.trim())
         .map_err(|_| SignatureError::Malformed("signature is not base64".into()))?;
-    let headers = get("headers").unwrap_or_else(|| "date".into());
+    let headers: Vec<String> = get("headers").unwrap_or_else(|| "date".into()).split_whitespace().map(str::to_ascii_lowercase).collect();
+    // Each covered header is copied into the signing string: a long list naming one big header
+    // again and again would make that string huge before anything is verified.
+    if headers.len() > MAX_COVERED {
+        return Err(SignatureError::Malformed(format!("more than {MAX_COVERED} covered headers")));
+    }
+    if headers.iter().enumerate().any(|(i, h)| headers[..i].contains(h)) {
+        return Err(SignatureError::Malformed("a covered header is repeated".into()));
+    }
     Ok(CavageSignature {
         key_id,
         algorithm: get("algorithm"),
-        headers: headers.split_whitespace().map(str::to_ascii_lowercase).collect(),
+        headers,
         signature,
         created: get("created"),
         expires: get("expires"),

@@ -17,11 +17,27 @@ pub fn content_digest_header(body: &[u8]) -> String {
     format!("sha-256=:{}:", STANDARD.encode(Sha256::digest(body)))
 }
 
-fn hash(algorithm: &str, body: &[u8]) -> Option<Vec<u8>> {
-    match algorithm.to_ascii_lowercase().as_str() {
-        "sha-256" => Some(Sha256::digest(body).to_vec()),
-        "sha-512" => Some(Sha512::digest(body).to_vec()),
-        _ => None,
+/// A header listing more digests than this is refused: each one would hash the whole body.
+const MAX_DIGESTS: usize = 4;
+
+/// The body's hashes, each computed at most once however often a header repeats it.
+struct Hashes<'a> {
+    body: &'a [u8],
+    sha256: std::cell::OnceCell<Vec<u8>>,
+    sha512: std::cell::OnceCell<Vec<u8>>,
+}
+
+impl<'a> Hashes<'a> {
+    fn new(body: &'a [u8]) -> Hashes<'a> {
+        Hashes { body, sha256: Default::default(), sha512: Default::default() }
+    }
+
+    fn of(&self, algorithm: &str) -> Option<&[u8]> {
+        match algorithm.to_ascii_lowercase().as_str() {
+            "sha-256" => Some(self.sha256.get_or_init(|| Sha256::digest(self.body).to_vec())),
+            "sha-512" => Some(self.sha512.get_or_init(|| Sha512::digest(self.body).to_vec())),
+            _ => None,
+        }
     }
 }
 
@@ -29,12 +45,16 @@ fn hash(algorithm: &str, body: &[u8]) -> Option<Vec<u8>> {
 /// least one must be supported: a sender listing only MD5 proves nothing about the body.
 pub fn check_digest(value: &str, body: &[u8]) -> Result<(), SignatureError> {
     let mut checked = false;
+    let hashes = Hashes::new(body);
+    if value.split(',').count() > MAX_DIGESTS {
+        return Err(SignatureError::Malformed(format!("Digest lists more than {MAX_DIGESTS} values")));
+    }
     for entry in value.split(',') {
         let (algorithm, encoded) = entry
             .trim()
             .split_once('=')
             .ok_or_else(|| SignatureError::Malformed(format!("Digest entry without '=': {entry}")))?;
-        let Some(expected) = hash(algorithm.trim(), body) else { continue };
+        let Some(expected) = hashes.of(algorithm.trim()) else { continue };
         let claimed = STANDARD
             .decode(encoded.trim())
             .map_err(|_| SignatureError::Malformed("Digest value is not base64".into()))?;
@@ -53,8 +73,13 @@ pub fn check_digest(value: &str, body: &[u8]) -> Result<(), SignatureError> {
 /// Checks a `Content-Digest` dictionary against the body, with the same rules as `check_digest`.
 pub fn check_content_digest(value: &str, body: &[u8]) -> Result<(), SignatureError> {
     let mut checked = false;
-    for (algorithm, member) in parse_dictionary(value)? {
-        let Some(expected) = hash(&algorithm, body) else { continue };
+    let hashes = Hashes::new(body);
+    let members = parse_dictionary(value)?;
+    if members.len() > MAX_DIGESTS {
+        return Err(SignatureError::Malformed(format!("Content-Digest lists more than {MAX_DIGESTS} values")));
+    }
+    for (algorithm, member) in members {
+        let Some(expected) = hashes.of(&algorithm) else { continue };
         let Member::Item(BareItem::Bytes(claimed), _) = member else {
             return Err(SignatureError::Malformed(format!("Content-Digest {algorithm} is not a byte sequence")));
         };

@@ -28,6 +28,10 @@ pub fn param<'a>(params: &'a Parameters, key: &str) -> Option<&'a BareItem> {
     params.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
+/// More members, list items or parameters than any signature or digest needs: beyond this a
+/// field is refused, so that each repeated key's lookup stays cheap.
+pub const MAX_MEMBERS: usize = 32;
+
 /// Parses a dictionary (RFC 8941 §4.2.2). A repeated key keeps its first position and its last
 /// value, as the RFC says.
 pub fn parse_dictionary(input: &str) -> Result<Vec<(String, Member)>, SignatureError> {
@@ -49,8 +53,10 @@ pub fn parse_dictionary(input: &str) -> Result<Vec<(String, Member)>, SignatureE
         } else {
             Member::Item(BareItem::Boolean(true), parser.parameters()?)
         };
+        let full = members.len() == MAX_MEMBERS;
         match members.iter_mut().find(|(k, _)| *k == key) {
             Some(existing) => existing.1 = member,
+            None if full => return Err(parser.error("too many members")),
             None => members.push((key, member)),
         }
         parser.skip(b" \t");
@@ -121,8 +127,10 @@ impl Parser<'_> {
             self.skip(b" ");
             let key = self.key()?;
             let value = if self.eat(b'=') { self.bare_item()? } else { BareItem::Boolean(true) };
+            let full = params.len() == MAX_MEMBERS;
             match params.iter_mut().find(|(k, _)| *k == key) {
                 Some(existing) => existing.1 = value,
+                None if full => return Err(self.error("too many parameters")),
                 None => params.push((key, value)),
             }
         }
@@ -136,6 +144,9 @@ impl Parser<'_> {
             self.skip(b" ");
             if self.eat(b')') {
                 return Ok(Member::InnerList(items, self.parameters()?));
+            }
+            if items.len() == MAX_MEMBERS {
+                return Err(self.error("too many list items"));
             }
             let item = self.bare_item()?;
             items.push((item, self.parameters()?));
