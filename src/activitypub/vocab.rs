@@ -94,7 +94,8 @@ pub fn host_of(url: &str) -> Option<String> {
     })
 }
 
-/// Text in a field or its language map (`contentMap`), with the language when one is named.
+/// Text in a field or its language map (`contentMap`), with the language when one is named:
+/// the map's first key in document order, as Mastodon takes it (JSON objects keep their order).
 fn text_and_language(value: &Value, key: &str) -> (Option<String>, Option<String>) {
     if let Some(text) = value.get(key).and_then(Value::as_str) {
         let language = value.get(format!("{key}Map")).and_then(Value::as_object).and_then(|m| m.keys().next().cloned());
@@ -273,11 +274,54 @@ pub fn parse_actor(doc: &Value, expected_id: &str) -> Result<Actor, String> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attachment {
     pub url: String,
+    /// Mastodon's kind: `image`, `gifv`, `video`, `audio` or `unknown`.
+    pub kind: &'static str,
     pub media_type: Option<String>,
     pub description: Option<String>,
     pub blurhash: Option<String>,
     pub width: Option<i64>,
     pub height: Option<i64>,
+    /// A still image for a video or audio file (the attachment's `icon`).
+    pub preview_url: Option<String>,
+}
+
+/// Longest alt text kept (Mastodon allows 1,500 characters locally).
+pub const MAX_DESCRIPTION_CHARS: usize = 1500;
+
+/// An attachment's kind as Mastodon decides it: the media type of the attachment, else of its
+/// `url` Link, else the ActivityStreams type (`Image`, `Video`, `Audio`), else the file name's
+/// extension.
+fn attachment_kind(attachment: &Value, media_type: Option<&str>) -> &'static str {
+    let link_type = match attachment.get("url") {
+        Some(Value::Array(links)) => links.iter().find_map(|l| str_field(l, "mediaType")),
+        Some(link) => str_field(link, "mediaType"),
+        None => None,
+    };
+    let by_media_type = |t: &str| match t.split(';').next().unwrap_or("").trim().to_ascii_lowercase().as_str() {
+        "image/gif" => Some("gifv"),
+        t if t.starts_with("image/") => Some("image"),
+        t if t.starts_with("video/") => Some("video"),
+        t if t.starts_with("audio/") => Some("audio"),
+        _ => None,
+    };
+    if let Some(kind) = media_type.or(link_type).and_then(by_media_type) {
+        return kind;
+    }
+    match type_of(attachment) {
+        "Image" => return "image",
+        "Video" => return "video",
+        "Audio" => return "audio",
+        _ => {}
+    }
+    let url = url_of(attachment.get("url")).unwrap_or_default();
+    let path = url::Url::parse(&url).map(|u| u.path().to_ascii_lowercase()).unwrap_or_default();
+    match path.rsplit_once('.').map(|(_, extension)| extension) {
+        Some("png" | "jpg" | "jpeg" | "webp" | "avif" | "heic" | "heif" | "bmp") => "image",
+        Some("gif") => "gifv",
+        Some("mp4" | "m4v" | "mov" | "webm" | "ogv") => "video",
+        Some("mp3" | "m4a" | "ogg" | "oga" | "opus" | "wav" | "flac" | "aac") => "audio",
+        _ => "unknown",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -319,7 +363,10 @@ pub struct Post {
     pub replies: Option<String>,
 }
 
-pub const POST_TYPES: [&str; 7] = ["Note", "Question", "Article", "Page", "Video", "Event", "Audio"];
+pub const POST_TYPES: [&str; 8] = ["Note", "Question", "Article", "Page", "Video", "Event", "Audio", "Image"];
+
+/// Types Mastodon shows as a title, their summary and a link rather than as a post's text.
+const CONVERTED_TYPES: [&str; 6] = ["Article", "Page", "Video", "Event", "Audio", "Image"];
 
 /// Limits on one remote post: what is beyond them is not kept (Mastodon keeps four
 /// attachments to show; nobody mentions a hundred people in earnest).
@@ -347,11 +394,16 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
     http_url(&id).ok_or("post id is not an http(s) URL")?;
     let (content, language) = text_and_language(doc, "content");
     let url = url_of(doc.get("url"));
-    let content = if matches!(kind.as_str(), "Article" | "Page" | "Video" | "Event" | "Audio") {
-        // Mastodon shows long-form posts as their title and a link, not the whole text.
-        let name = str_field(doc, "name").map(|n| crate::content::escape_html(&truncated(n, MAX_DISPLAY_NAME_CHARS))).unwrap_or_default();
+    let converted = CONVERTED_TYPES.contains(&kind.as_str());
+    let content = if converted {
+        // As Mastodon: the title as a heading, the summary as text (not a content warning), and
+        // a link to the original.
+        let (name, _) = text_and_language(doc, "name");
+        let (summary, _) = text_and_language(doc, "summary");
+        let title = name.map(|n| format!("<p><strong>{}</strong></p>", crate::content::escape_html(&truncated(&n, MAX_DISPLAY_NAME_CHARS)))).unwrap_or_default();
+        let summary = summary.map(|s| sanitize(&s)).unwrap_or_default();
         let link = crate::content::escape_html(url.as_deref().unwrap_or(&id));
-        format!("<p>{name}</p><p><a href=\"{link}\" rel=\"nofollow noopener\" target=\"_blank\">{link}</a></p>")
+        format!("{title}{summary}<p><a href=\"{link}\" rel=\"nofollow noopener\" target=\"_blank\">{link}</a></p>")
     } else {
         sanitize(&content.unwrap_or_default())
     };
@@ -371,13 +423,20 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
     let attachments = items_of(doc.get("attachment"))
     .into_iter()
     .filter_map(|a| {
+        let media_type = str_field(a, "mediaType");
+        let kind = attachment_kind(a, media_type);
         Some(Attachment {
             url: url_of(a.get("url"))?,
-            media_type: str_field(a, "mediaType").map(str::to_string),
-            description: str_field(a, "name").or_else(|| str_field(a, "summary")).map(str::to_string),
-            blurhash: str_field(a, "blurhash").map(str::to_string),
-            width: a.get("width").and_then(Value::as_i64),
-            height: a.get("height").and_then(Value::as_i64),
+            kind,
+            media_type: media_type.map(str::to_string),
+            // Mastodon reads alt text from `summary` first, then `name`.
+            description: str_field(a, "summary").or_else(|| str_field(a, "name")).map(|d| truncated(d, MAX_DESCRIPTION_CHARS)),
+            blurhash: str_field(a, "blurhash").filter(|b| b.len() <= 100).map(str::to_string),
+            width: a.get("width").and_then(Value::as_i64).filter(|w| (1..=100_000).contains(w)),
+            height: a.get("height").and_then(Value::as_i64).filter(|h| (1..=100_000).contains(h)),
+            preview_url: matches!(kind, "video" | "audio")
+                .then(|| a.get("icon").and_then(|i| url_of(i.get("url")).or_else(|| url_of(Some(i)))))
+                .flatten(),
         })
     })
     .take(MAX_ATTACHMENTS)
@@ -388,7 +447,7 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
         content,
         url,
         attributed_to,
-        summary: str_field(doc, "summary").map(to_plain_text).unwrap_or_default(),
+        summary: if converted { String::new() } else { text_and_language(doc, "summary").0.map(|s| to_plain_text(&s)).unwrap_or_default() },
         sensitive: doc.get("sensitive").and_then(Value::as_bool).unwrap_or(false),
         language,
         in_reply_to: doc.get("inReplyTo").and_then(id_of).and_then(http_url),
@@ -540,6 +599,86 @@ mod tests {
         assert!(post.content.contains("Long &lt;read&gt;"));
         assert!(post.content.contains("href=\"https://b.example/p/1.html\""));
         assert!(!post.content.contains("very long"));
+    }
+
+    #[test]
+    fn only_http_urls_survive_from_remote_documents() {
+        let mut actor = mastodon_actor();
+        actor["url"] = json!("javascript:alert(1)");
+        actor["icon"] = json!({"type": "Image", "url": "data:image/png;base64,AAAA"});
+        actor["image"] = json!({"type": "Image", "url": "/relative.png"});
+        actor["endpoints"] = json!({"sharedInbox": "javascript:x"});
+        let actor = parse_actor(&actor, "https://mastodon.example/users/bob").unwrap();
+        assert_eq!((actor.url, actor.avatar, actor.header, actor.shared_inbox), (None, None, None, None));
+        let mut inboxless = mastodon_actor();
+        inboxless["inbox"] = json!("javascript:x");
+        assert!(parse_actor(&inboxless, "https://mastodon.example/users/bob").is_err());
+        let article = json!({"id": "https://b.example/p/1", "type": "Article", "attributedTo": "https://b.example/u",
+            "name": "t", "url": "javascript:alert(1)",
+            "attachment": [{"type": "Document", "mediaType": "image/png", "url": "javascript:alert(2)"}],
+            "tag": [{"type": "Mention", "href": "javascript:alert(3)"}]});
+        let post = parse_post(&article).unwrap();
+        assert!(!post.content.contains("javascript") && post.content.contains("href=\"https://b.example/p/1\""), "{}", post.content);
+        assert!(post.url.is_none() && post.attachments.is_empty() && post.mentions.is_empty());
+        assert!(parse_post(&json!({"id": "javascript:x", "type": "Note", "attributedTo": "https://b.example/u"})).is_err());
+    }
+
+    #[test]
+    fn remote_posts_and_actors_are_bounded() {
+        let tags: Vec<Value> = (0..10_000).map(|i| json!({"type": "Mention", "href": format!("https://m.example/u/{i}")})).collect();
+        let options: Vec<Value> = (0..20_000).map(|i| json!({"type": "Note", "name": format!("o{i}")})).collect();
+        let q = json!({"id": "https://m.example/q/1", "type": "Question", "attributedTo": "https://m.example/u", "content": "?", "tag": tags, "oneOf": options});
+        let post = parse_post(&q).unwrap();
+        assert_eq!((post.mentions.len(), post.poll.unwrap().options.len()), (MAX_MENTIONS, MAX_POLL_OPTIONS));
+        let mut actor = mastodon_actor();
+        actor["preferredUsername"] = json!("bob@evil.example");
+        assert!(parse_actor(&actor, "https://mastodon.example/users/bob").is_err(), "a username that would forge a handle");
+        actor["preferredUsername"] = json!("bob.the-builder_2");
+        assert!(parse_actor(&actor, "https://mastodon.example/users/bob").is_ok());
+    }
+
+    #[test]
+    fn keys_count_only_in_their_owners_document() {
+        let mut actor = mastodon_actor();
+        actor["publicKey"] = json!([
+            {"id": "https://mastodon.example/users/bob#main-key", "owner": "https://mastodon.example/users/bob", "publicKeyPem": "MINE"},
+            {"id": "https://mastodon.example/users/alice#main-key", "owner": "https://mastodon.example/users/alice", "publicKeyPem": "ALICES"},
+            {"id": "https://elsewhere.example/k", "publicKeyPem": "FOREIGN"}
+        ]);
+        actor["assertionMethod"] = json!([
+            {"id": "https://mastodon.example/users/bob#ed", "type": "Multikey", "controller": "https://mastodon.example/users/alice", "publicKeyMultibase": "z6Mk"}
+        ]);
+        let keys = keys_of(&actor, "https://mastodon.example/users/bob");
+        assert_eq!(keys.rsa, vec![("https://mastodon.example/users/bob#main-key".to_string(), "MINE".to_string())]);
+        assert!(keys.multikeys.is_empty());
+    }
+
+    #[test]
+    fn attachments_as_mastodon_reads_them() {
+        let note = json!({"id": "https://m.example/n/1", "type": "Note", "attributedTo": "https://m.example/u", "content": "x",
+            "contentMap": {"en": "x", "de": "x"},
+            "attachment": [
+                {"type": "Image", "url": "https://f.example/1", "name": "the name", "summary": "the summary"},
+                {"type": "Document", "url": {"type": "Link", "href": "https://f.example/2", "mediaType": "video/mp4"}, "icon": {"type": "Image", "url": "https://f.example/2.jpg"}},
+                {"type": "Document", "url": "https://f.example/3.MP3"},
+                {"type": "Document", "url": "https://f.example/4"}
+            ]});
+        let post = parse_post(&note).unwrap();
+        let kinds: Vec<&str> = post.attachments.iter().map(|a| a.kind).collect();
+        assert_eq!(kinds, ["image", "video", "audio", "unknown"]);
+        assert_eq!(post.attachments[0].description.as_deref(), Some("the summary"));
+        assert_eq!(post.attachments[0].preview_url, None);
+        assert_eq!(post.attachments[1].preview_url.as_deref(), Some("https://f.example/2.jpg"));
+        assert_eq!(post.language.as_deref(), Some("en"), "the first language in document order");
+    }
+
+    #[test]
+    fn images_and_videos_show_their_title_summary_and_link() {
+        let image = json!({"id": "https://p.example/i/1", "type": "Image", "attributedTo": "https://p.example/u",
+            "name": "Sunset", "summary": "<p>over the sea</p>", "url": "https://p.example/i/1.jpg"});
+        let post = parse_post(&image).unwrap();
+        assert_eq!(post.content, "<p><strong>Sunset</strong></p><p>over the sea</p><p><a href=\"https://p.example/i/1.jpg\" rel=\"nofollow noopener\" target=\"_blank\">https://p.example/i/1.jpg</a></p>");
+        assert_eq!(post.summary, "", "a converted object's summary is text, not a content warning");
     }
 
     #[test]

@@ -43,16 +43,6 @@ async fn relevance(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Pos
     Ok(Relevance { following, notify, mentions_owner, parent })
 }
 
-fn attachment_kind(media_type: Option<&str>) -> &'static str {
-    match media_type.unwrap_or("") {
-        "image/gif" => "gifv",
-        t if t.starts_with("image/") => "image",
-        t if t.starts_with("video/") => "video",
-        t if t.starts_with("audio/") => "audio",
-        _ => "unknown",
-    }
-}
-
 fn poll_options(poll: &vocab::Poll) -> String {
     let options: Vec<Value> = poll.options.iter().map(|(title, votes)| json!({"title": title, "votes_count": votes})).collect();
     Value::Array(options).to_string()
@@ -100,15 +90,19 @@ async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Po
         }
     }
     for attachment in &post.attachments {
-        let meta = match (attachment.width, attachment.height) {
-            (Some(w), Some(h)) => json!({"width": w, "height": h}).to_string(),
-            _ => "{}".to_string(),
+        let mut meta = match (attachment.width, attachment.height) {
+            (Some(w), Some(h)) => json!({"width": w, "height": h}),
+            _ => json!({}),
         };
+        if let Some(preview) = &attachment.preview_url {
+            meta["preview_url"] = json!(preview);
+        }
+        let meta = meta.to_string();
         queries.push(media::create_remote(&RemoteMedia {
             id: ctx.new_id(),
             account_id: author.id,
             status_id: id,
-            kind: attachment_kind(attachment.media_type.as_deref()),
+            kind: attachment.kind,
             url: &attachment.url,
             content_type: attachment.media_type.as_deref(),
             description: attachment.description.as_deref(),
@@ -151,7 +145,7 @@ pub async fn create(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
     }
     let post = vocab::parse_post(&object).map_err(ApiError::BadRequest)?;
     if post.attributed_to != actor.uri || vocab::host_of(&post.id) != actor.domain {
-        return Err(ApiError::Unauthorized(format!("{} may not create {} for {}", actor.uri, post.id, post.attributed_to)));
+        return Ok(Outcome::Ignored("a post attributed to someone else, or on another host than the sender"));
     }
     if store::uri_known(ctx.db, &post.id).await? {
         return Ok(Outcome::Ignored("already known"));
@@ -211,7 +205,7 @@ pub async fn update(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
         return Ok(Outcome::Ignored("update of an unknown post"));
     };
     if before.account_id != actor.id || post.attributed_to != actor.uri {
-        return Err(ApiError::Unauthorized(format!("{} may not update {}", actor.uri, post.id)));
+        return Ok(Outcome::Ignored("an update of someone else's post"));
     }
     let now = ctx.now_ms();
     let mut queries = Vec::new();
@@ -242,7 +236,7 @@ pub async fn delete(ctx: &Ctx<'_>, actor: &AccountRow, uri: &str) -> Result<Outc
             ctx.db.batch(&store::delete(&status, ctx.now_ms())).await?;
             Ok(Outcome::Applied)
         }
-        Some(_) => Err(ApiError::Unauthorized(format!("{} may not delete {uri}", actor.uri))),
+        Some(_) => Ok(Outcome::Ignored("a delete of someone else's post")),
         None if vocab::host_of(uri) == actor.domain => {
             // Deleted before it reached us: remember, so a late Create stays out.
             ctx.db.run(&store::tombstone(ctx.new_id(), uri, actor.id, ctx.now_ms())).await?;
@@ -342,7 +336,7 @@ pub async fn unannounce(ctx: &Ctx<'_>, actor: &AccountRow, announce_id: &str) ->
             ctx.db.batch(&store::delete(&reblog, ctx.now_ms())).await?;
             Ok(Outcome::Applied)
         }
-        Some(_) => Err(ApiError::Unauthorized(format!("{} may not undo {announce_id}", actor.uri))),
+        Some(_) => Ok(Outcome::Ignored("an undo of someone else's boost")),
         None => Ok(Outcome::Ignored("undo of an unknown boost")),
     }
 }

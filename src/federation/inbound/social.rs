@@ -81,7 +81,7 @@ pub async fn undo(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &V
     let object_id = id_of(object).unwrap_or_default();
     if let Some(undone_actor) = object.get("actor").and_then(id_of) {
         if undone_actor != actor.uri {
-            return Err(ApiError::Unauthorized(format!("{} may not undo an activity of {undone_actor}", actor.uri)));
+            return Ok(Outcome::Ignored("an undo of someone else's activity"));
         }
     }
     // The undone activity's type, from the embedded copy or from what we stored under its id.
@@ -151,13 +151,13 @@ pub async fn block(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &
 /// owner followed the old account, they now follow the new one.
 pub async fn moved(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
     if activity.get("object").and_then(id_of) != Some(actor.uri.as_str()) {
-        return Err(ApiError::Unauthorized("an actor may only move itself".into()));
+        return Ok(Outcome::Ignored("a move of another actor"));
     }
     let target_uri = activity.get("target").and_then(id_of).ok_or_else(|| ApiError::BadRequest("Move has no target".into()))?;
     let target = actors::refresh(ctx, target_uri).await.map_err(super::fetch_failed)?;
     let aliases: Vec<String> = serde_json::from_str(&target.also_known_as).unwrap_or_default();
     if !aliases.contains(&actor.uri) {
-        return Err(ApiError::Unauthorized(format!("{target_uri} does not list {} in alsoKnownAs", actor.uri)));
+        return Ok(Outcome::Ignored("a move to an account that does not list the sender in alsoKnownAs"));
     }
     let now = ctx.now_ms();
     let mut queries = vec![accounts::set_moved(actor.id, target.id, now)];
@@ -221,7 +221,7 @@ pub async fn flag(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &V
 pub async fn update_profile(ctx: &Ctx<'_>, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
     let object = &activity["object"];
     if id_of(object) != Some(actor.uri.as_str()) {
-        return Err(ApiError::Unauthorized(format!("{} may not update another actor", actor.uri)));
+        return Ok(Outcome::Ignored("an update of another actor"));
     }
     let parsed = vocab::parse_actor(object, &actor.uri).map_err(ApiError::BadRequest)?;
     actors::save(ctx, &parsed).await.map_err(super::fetch_failed)?;

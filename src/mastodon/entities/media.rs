@@ -16,6 +16,12 @@ pub fn entity(row: &MediaRow, config: &Config) -> Value {
         (None, None) => String::new(),
     };
     let meta: Value = serde_json::from_str(&row.meta).unwrap_or_else(|_| json!({}));
+    // Apps load `preview_url` as an image: a video or audio file is no preview, its thumbnail
+    // (a remote attachment's `icon`) is, and without one there is none.
+    let preview_url = match row.kind.as_str() {
+        "image" | "gifv" => Some(url.clone()),
+        _ => meta["preview_url"].as_str().map(str::to_string),
+    };
     // Android requires `meta.original` and `meta.small` with sizes; we keep one size.
     let meta = match (meta["width"].as_u64(), meta["height"].as_u64()) {
         (Some(w), Some(h)) if w > 0 && h > 0 => {
@@ -32,7 +38,7 @@ pub fn entity(row: &MediaRow, config: &Config) -> Value {
         "id": row.id.to_string(),
         "type": row.kind,
         "url": url,
-        "preview_url": url,
+        "preview_url": preview_url,
         "remote_url": row.remote_url,
         "preview_remote_url": null,
         "text_url": null,
