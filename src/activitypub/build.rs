@@ -77,7 +77,7 @@ pub fn note(p: &NoteParts, config: &Config) -> Value {
         })
         .collect();
     tag.extend(p.tags.iter().map(|name| {
-        json!({"type": "Hashtag", "href": crate::content::tag_url(&config.public_url, name), "name": format!("#{}", name.to_lowercase())})
+        json!({"type": "Hashtag", "href": crate::content::tag_url(&config.public_url, name), "name": format!("#{name}")})
     }));
     let attachment: Vec<Value> = p
         .media

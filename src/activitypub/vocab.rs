@@ -365,6 +365,17 @@ pub struct Post {
 
 pub const POST_TYPES: [&str; 8] = ["Note", "Question", "Article", "Page", "Video", "Event", "Audio", "Image"];
 
+/// A remote hashtag's name as Mastodon keeps it: the author's casing, with what cannot be in a
+/// hashtag (`-`, spaces, parentheses…) removed rather than the whole tag dropped. Matching
+/// ignores case.
+fn hashtag_display_name(name: &str) -> String {
+    let separator = |c: char| matches!(c, '_' | '\u{b7}' | '\u{30fb}' | '\u{200c}');
+    name.trim_start_matches('#').chars().filter(|&c| c.is_alphanumeric() || separator(c)).take(MAX_HASHTAG_CHARS).collect()
+}
+
+/// Longest hashtag kept.
+pub const MAX_HASHTAG_CHARS: usize = 100;
+
 /// Types Mastodon shows as a title, their summary and a link rather than as a post's text.
 const CONVERTED_TYPES: [&str; 6] = ["Article", "Page", "Video", "Event", "Audio", "Image"];
 
@@ -412,8 +423,8 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
         .iter()
         .filter(|t| type_of(t) == "Hashtag")
         .filter_map(|t| str_field(t, "name"))
-        .map(|n| n.trim_start_matches('#').to_string())
-        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .map(hashtag_display_name)
+        .filter(|n| !n.is_empty() && !n.chars().all(|c| c.is_ascii_digit()))
         .take(MAX_HASHTAGS)
         .collect();
     let mut mentions: Vec<String> = tags.iter().filter(|t| type_of(t) == "Mention").filter_map(|t| url_field(t, "href")).collect();
@@ -583,6 +594,9 @@ mod tests {
         let post = parse_post(&note).unwrap();
         assert_eq!(post.language.as_deref(), Some("en"));
         assert_eq!(post.hashtags, vec!["Rust"]);
+        let tagged = json!({"id": "https://m.example/n/2", "type": "Note", "attributedTo": "https://m.example/u", "content": "x",
+            "tag": [{"type": "Hashtag", "name": "#Foo-Bar"}, {"type": "Hashtag", "name": "#New York (2026)"}, {"type": "Hashtag", "name": "#123"}]});
+        assert_eq!(parse_post(&tagged).unwrap().hashtags, vec!["FooBar", "NewYork2026"]);
         assert_eq!(post.mentions, vec!["https://x.example/users/alice"]);
         assert_eq!(post.in_reply_to.as_deref(), Some("https://x.example/users/alice/statuses/9"));
         assert_eq!(post.attachments[0].description.as_deref(), Some("a cat"));

@@ -220,7 +220,8 @@ fn to_status(row: &StatusRow, with_viewer: bool, related: &Related, config: &Con
             .collect(),
         tags: tags
             .iter()
-            .map(|t| Tag { name: t.name.to_lowercase(), url: crate::content::tag_url(&config.public_url, &t.name) })
+            // The name as first written (Mastodon's display name); the URL is the normalized one.
+            .map(|t| Tag { name: t.name.clone(), url: crate::content::tag_url(&config.public_url, &t.name) })
             .collect(),
         emojis: Vec::new(),
         card: None,
