@@ -27,9 +27,10 @@ use crate::store::statuses::{self as store, Edit, NewStatus, StatusRow};
 const IDEMPOTENCY_MS: i64 = 60 * 60 * 1000;
 const MAX_PINNED: i64 = 5;
 
-/// The viewer of a read: the owner when the token is a user token.
+/// The viewer of a read of statuses: the owner when the token is a user token. A token must
+/// allow `read:statuses` (403 otherwise, as Mastodon): private and direct posts are behind it.
 pub async fn viewer(ctx: &Ctx<'_>, req: &Request) -> Result<Option<i64>, ApiError> {
-    Ok(auth::optional(ctx, req).await?.and_then(|a| a.token.account_id))
+    Ok(auth::reader(ctx, req, &["read:statuses"]).await?.and_then(|a| a.token.account_id))
 }
 
 /// A status the viewer may see, or 404 (Mastodon hides what you may not see).
@@ -447,6 +448,8 @@ pub async fn reblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
         ..NewStatus::reblog(id, &uri, account_id, visibility.as_str(), &original, ctx.now_ms())
     };
     ctx.db.batch(&store::create(&new, &[], &[], &[account_id])).await?;
+    // A boost counts in the owner's statuses_count.
+    owner::invalidate(ctx);
     federation::publish(ctx, Event::Reblogged { reblog_id: id.to_string() }).await?;
     let row = store::get(ctx.db, Some(account_id), id).await?.ok_or(ApiError::NotFound)?;
     render(ctx, Some(account_id), &row).await
@@ -461,6 +464,7 @@ pub async fn unreblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response
     }
     if let Some(reblog) = store::reblog_by(ctx.db, account_id, original.id).await? {
         ctx.db.batch(&store::delete(&reblog, ctx.now_ms())).await?;
+        owner::invalidate(ctx);
         federation::publish(ctx, Event::Unreblogged { reblog_id: reblog.id.to_string(), status_id: original.id.to_string() }).await?;
     }
     let row = store::get(ctx.db, Some(account_id), original.id).await?.ok_or(ApiError::NotFound)?;
@@ -476,7 +480,10 @@ pub enum Actors {
 
 /// <https://docs.joinmastodon.org/methods/statuses/#favourited_by> and `#reblogged_by`.
 pub async fn actors(ctx: &Ctx<'_>, req: &Request, id: &str, which: Actors) -> Result<Response, ApiError> {
-    let viewer = viewer(ctx, req).await?;
+    // Mastodon asks `read:accounts` of these lists; the status itself is read as the owner only
+    // with `read:statuses`, so that a private one stays hidden from a token without it.
+    let reader = auth::reader(ctx, req, &["read:accounts", "read:statuses"]).await?;
+    let viewer = reader.and_then(|a| a.user_allowing(&["read:statuses"]));
     let row = visible(ctx, viewer, id).await?;
     let page = Page::with_limits(&req.query_params(), 40, 80);
     let rows = match which {
@@ -487,4 +494,64 @@ pub async fn actors(ctx: &Ctx<'_>, req: &Request, id: &str, which: Actors) -> Re
     let accounts = super::entities::account::in_order(ctx, &account_ids).await?;
     let keys: Vec<i64> = rows.iter().map(|r| r.row_id).collect();
     Ok(paginated(ctx, req, &accounts, &keys))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::router::http::Method::{Get, Post};
+    use crate::testing::TestEnv;
+
+    /// Every read that can show a status, with `{id}` (a direct post), `{poll}` and `{account}`.
+    const STATUS_READS: &[&str] = &[
+        "/api/v1/statuses/{id}",
+        "/api/v1/statuses?id[]={id}",
+        "/api/v1/statuses/{id}/context",
+        "/api/v1/statuses/{id}/history",
+        "/api/v1/statuses/{id}/source",
+        "/api/v1/statuses/{id}/favourited_by",
+        "/api/v1/statuses/{id}/reblogged_by",
+        "/api/v1/accounts/{account}/statuses",
+        "/api/v1/polls/{poll}",
+        "/api/v1/timelines/home",
+        "/api/v1/timelines/public",
+        "/api/v1/timelines/tag/secret",
+        "/api/v1/timelines/link?url=https://example.com/",
+        "/api/v1/favourites",
+        "/api/v1/bookmarks",
+        "/api/v1/conversations",
+        "/api/v1/notifications",
+        "/api/v2/notifications",
+        "/api/v2/search?q=secret",
+        "/api/v1/scheduled_statuses",
+        "/api/v1/markers?timeline[]=home",
+    ];
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_token_without_read_statuses_reads_no_status() {
+        let env = TestEnv::new();
+        let owner = env.owner_token().await;
+        let form = "status=secret+%23secret&visibility=direct&poll[options][]=a&poll[options][]=b&poll[expires_in]=300";
+        let (_, dm) = env.send_as(&owner, Post, "/api/v1/statuses", form).await;
+        let paths: Vec<String> = STATUS_READS
+            .iter()
+            .map(|p| {
+                p.replace("{id}", dm["id"].as_str().unwrap())
+                    .replace("{poll}", dm["poll"]["id"].as_str().unwrap())
+                    .replace("{account}", dm["account"]["id"].as_str().unwrap())
+            })
+            .collect();
+        for scopes in ["profile", "write:media", "push", "write", "read:accounts"] {
+            let token = env.owner_token_with(scopes).await;
+            for path in &paths {
+                let (response, body) = env.send_as(&token, Get, path, "").await;
+                // favourited_by and reblogged_by accept read:accounts, as in Mastodon, but then
+                // read the status as anonymous.
+                let expected = if scopes == "read:accounts" && path.ends_with("_by") { 404 } else { 403 };
+                assert_eq!(response.status, expected, "{scopes} {path}: {body}");
+            }
+        }
+        let reader = env.owner_token_with("read:statuses").await;
+        let (response, body) = env.send_as(&reader, Get, &paths[0], "").await;
+        assert_eq!((response.status, &body["visibility"]), (200, &serde_json::json!("direct")), "{body}");
+    }
 }

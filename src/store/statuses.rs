@@ -485,13 +485,16 @@ pub fn create(s: &NewStatus, tags: &[(i64, String)], mentioned: &[i64], home_of:
     if let Some((parent, _)) = s.in_reply_to {
         queries.push(query!("UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?1", parent));
     }
-    if let Some(original) = s.reblog_of_id {
-        queries.push(query!("UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?1", original));
-    } else {
+    // Mastodon counts every status but direct ones, boosts included.
+    if s.visibility != "direct" {
         queries.push(query!(
             "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ?2 WHERE id = ?1",
             s.account_id, s.now
         ));
+    }
+    if let Some(original) = s.reblog_of_id {
+        queries.push(query!("UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?1", original));
+    } else {
         if let Some(text) = s.text {
             queries.push(query!("INSERT INTO statuses_fts (rowid, text) VALUES (?1, ?2)", s.id, format!("{} {text}", s.spoiler_text)));
         }
@@ -503,6 +506,13 @@ pub fn create(s: &NewStatus, tags: &[(i64, String)], mentioned: &[i64], home_of:
 /// Reblogs of it go with it.
 pub fn delete(status: &StatusRow, now: i64) -> Vec<Query> {
     let mut queries = vec![
+        // The boosts that go with it leave their authors' counts first.
+        query!(
+            "UPDATE accounts SET statuses_count = max(statuses_count - (SELECT count(*) FROM statuses b \
+               WHERE b.reblog_of_id = ?1 AND b.deleted_at IS NULL AND b.visibility <> 'direct' AND b.account_id = accounts.id), 0) \
+             WHERE id IN (SELECT account_id FROM statuses WHERE reblog_of_id = ?1 AND deleted_at IS NULL)",
+            status.id
+        ),
         query!("UPDATE statuses SET deleted_at = ?2 WHERE id = ?1 OR (reblog_of_id = ?1 AND deleted_at IS NULL)", status.id, now),
         query!("DELETE FROM home_feed WHERE status_id = ?1 OR reblog_of_id = ?1", status.id),
         query!("DELETE FROM status_tags WHERE status_id = ?1", status.id),
@@ -510,16 +520,15 @@ pub fn delete(status: &StatusRow, now: i64) -> Vec<Query> {
     if let Some(parent) = status.in_reply_to_id {
         queries.push(query!("UPDATE statuses SET replies_count = max(replies_count - 1, 0) WHERE id = ?1", parent));
     }
+    if status.visibility != "direct" {
+        queries.push(query!("UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = ?1", status.account_id));
+    }
     match status.reblog_of_id {
         Some(original) => queries.push(query!(
             "UPDATE statuses SET reblogs_count = max(reblogs_count - 1, 0) WHERE id = ?1",
             original
         )),
         None => {
-            queries.push(query!(
-                "UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = ?1",
-                status.account_id
-            ));
             if status.text.is_some() {
                 queries.push(query!(
                     "INSERT INTO statuses_fts (statuses_fts, rowid, text) VALUES ('delete', ?1, ?2)",
@@ -794,6 +803,11 @@ pub fn tombstone(id: i64, uri: &str, account_id: i64, now: i64) -> Query {
     )
 }
 
+/// Whether `account_id` is mentioned in (addressed by) the status.
+pub async fn mentions_account(db: &dyn Db, status_id: i64, account_id: i64) -> Result<bool, StoreError> {
+    db::exists(db, &query!("SELECT 1 FROM mentions WHERE status_id = ?1 AND account_id = ?2", status_id, account_id)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -938,9 +952,20 @@ mod tests {
         assert!(get(&db, Some(OWNER), all[0]).await.unwrap().is_none());
         assert!(home(&db, OWNER, &Page { limit: 40, ..Default::default() }).await.unwrap().is_empty());
     }
-}
 
-/// Whether `account_id` is mentioned in (addressed by) the status.
-pub async fn mentions_account(db: &dyn Db, status_id: i64, account_id: i64) -> Result<bool, StoreError> {
-    db::exists(db, &query!("SELECT 1 FROM mentions WHERE status_id = ?1 AND account_id = ?2", status_id, account_id)).await
+    #[tokio::test(flavor = "current_thread")]
+    async fn statuses_count_has_boosts_and_not_direct_messages() {
+        use crate::router::http::Method;
+        let env = crate::testing::TestEnv::new();
+        let token = env.owner_token().await;
+        let count = || async { env.send_as(&token, Method::Get, "/api/v1/accounts/verify_credentials", "").await.1["statuses_count"].clone() };
+        let (_, public) = env.send_as(&token, Method::Post, "/api/v1/statuses", "status=hello").await;
+        env.send_as(&token, Method::Post, "/api/v1/statuses", "status=psst&visibility=direct").await;
+        let id = public["id"].as_str().unwrap();
+        let (response, body) = env.send_as(&token, Method::Post, &format!("/api/v1/statuses/{id}/reblog"), "").await;
+        assert_eq!(response.status, 200, "{body}");
+        assert_eq!(count().await, 2, "the post and its boost; not the direct message");
+        env.send_as(&token, Method::Delete, &format!("/api/v1/statuses/{id}"), "").await;
+        assert_eq!(count().await, 0, "the boost went with the post");
+    }
 }
