@@ -12,6 +12,8 @@ pub mod outbound;
 mod scenarios;
 #[cfg(test)]
 mod hostile;
+#[cfg(test)]
+mod remote_content;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};

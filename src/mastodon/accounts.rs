@@ -132,7 +132,7 @@ fn to_json(value: &impl serde::Serialize) -> String {
 
 /// <https://docs.joinmastodon.org/methods/accounts/#get>
 pub async fn get(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
-    auth::optional(ctx, req).await?;
+    auth::reader(ctx, req, &["read:accounts"]).await?;
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
     let owner = owner::load(ctx).await?;
     let row = if id == owner.id { owner } else { accounts::get(ctx.db, id).await?.ok_or(ApiError::NotFound)? };
@@ -141,19 +141,21 @@ pub async fn get(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, Api
 
 /// <https://docs.joinmastodon.org/methods/accounts/#lookup>
 pub async fn lookup(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    auth::optional(ctx, req).await?;
+    auth::reader(ctx, req, &["read:accounts"]).await?;
     let acct = req.query_params().non_empty("acct").ok_or(ApiError::NotFound)?;
-    let acct = acct.trim_start_matches('@');
-    let (username, domain) = match acct.split_once('@') {
-        Some((user, domain)) => (user, Some(domain.to_ascii_lowercase())),
-        None => (acct, None),
+    // As Mastodon: accounts we know, local or remote; nothing is fetched for a lookup.
+    let row = match super::search::handle(&acct) {
+        Some((username, domain)) if !(domain.eq_ignore_ascii_case(&ctx.config.handle_domain) || domain.eq_ignore_ascii_case(&ctx.config.host)) => {
+            match crate::store::accounts::get_remote_by_handle(ctx.db, username, domain).await? {
+                // `get` leaves out accounts deleted at their origin.
+                Some(found) => crate::store::accounts::get(ctx.db, found.id).await?,
+                None => None,
+            }
+        }
+        Some((username, _)) => owner::by_username(ctx, username).await?,
+        None => owner::by_username(ctx, acct.strip_prefix("acct:").unwrap_or(&acct).trim_start_matches('@')).await?,
     };
-    let is_ours = domain.as_deref().is_none_or(|d| d == ctx.config.handle_domain || d == ctx.config.host);
-    if !is_ours {
-        // TODO(#4): remote accounts are looked up once federation stores them.
-        return Err(ApiError::NotFound);
-    }
-    let row = owner::by_username(ctx, username).await?.ok_or(ApiError::NotFound)?;
+    let row = row.ok_or(ApiError::NotFound)?;
     Response::ok_json(&Account::from_row(&row, ctx.config))
 }
 

@@ -18,8 +18,9 @@ use crate::store::search::{self as store, AccountQuery};
 use crate::store::statuses::{self, StatusRow};
 use crate::store::tags as tag_store;
 
-/// `@user@domain` (or `user@domain`) as (user, domain).
-fn handle(q: &str) -> Option<(&str, &str)> {
+/// `@user@domain`, `user@domain` or `acct:user@domain` as (user, domain).
+pub fn handle(q: &str) -> Option<(&str, &str)> {
+    let q = q.strip_prefix("acct:").or_else(|| q.strip_prefix("ACCT:")).unwrap_or(q);
     let (user, domain) = q.trim_start_matches('@').split_once('@')?;
     (!user.is_empty() && !domain.is_empty() && !domain.contains('@')).then_some((user, domain))
 }
@@ -43,7 +44,10 @@ async fn find_accounts(ctx: &Ctx<'_>, q: &str, following_of: Option<i64>, limit:
                 found
             }
         }
-        None => store::accounts(ctx.db, &AccountQuery::Prefix(q.trim_start_matches('@')), following_of, limit, offset).await?,
+        None => {
+            let q = q.strip_prefix("acct:").unwrap_or(q);
+            store::accounts(ctx.db, &AccountQuery::Prefix(q.trim_start_matches('@')), following_of, limit, offset).await?
+        }
     };
     Ok(rows.iter().filter_map(|a| serde_json::to_value(Account::from_row(a, config)).ok()).collect())
 }
@@ -56,11 +60,7 @@ fn limits(params: &Params) -> (i64, i64) {
 
 /// The searcher: anyone, but a token must allow `read:search`.
 async fn searcher(ctx: &Ctx<'_>, req: &Request) -> Result<Option<i64>, ApiError> {
-    match auth::optional(ctx, req).await? {
-        Some(auth) if auth.scopes.allows("read:search") => Ok(auth.token.account_id),
-        Some(_) => Err(ApiError::Scope),
-        None => Ok(None),
-    }
+    Ok(auth::reader(ctx, req, &["read:search"]).await?.and_then(|a| a.token.account_id))
 }
 
 /// <https://docs.joinmastodon.org/methods/search/#v2>
@@ -101,8 +101,10 @@ pub async fn v2(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         accounts.extend(serde_json::to_value(Account::from_row(account, ctx.config)).ok());
     }
     let hashtags = if wants("hashtags") && handle(&q).is_none() && !q.contains("://") {
-        let found = tag_store::search(ctx.db, q.trim_start_matches('#'), limit, offset).await?;
-        tags::entities(ctx, &found, viewer.is_some()).await?
+        // The owner's search finds their private posts, so their tags too.
+        let view = if viewer.is_some() { tag_store::View::Owner } else { tag_store::View::Public };
+        let found = tag_store::search(ctx.db, q.trim_start_matches('#'), limit, offset, view).await?;
+        tags::entities(ctx, &found, viewer.is_some(), view).await?
     } else {
         Vec::new()
     };
