@@ -44,10 +44,10 @@ pub async fn update_credentials(ctx: &Ctx<'_>, req: &Request) -> Result<Response
     // Images go to R2 last, after everything else was found valid.
     for (field, slot) in [("avatar", &mut update.avatar_url), ("header", &mut update.header_url)] {
         if let Some(file) = params.file(field) {
-            if !file.content_type.starts_with("image/") {
+            if !super::media::file_type(file)?.starts_with("image/") {
                 return Err(ApiError::Invalid(format!("{field} must be an image")));
             }
-            let (key, _, _) = super::media::store_file(ctx, ctx.new_id(), file).await?;
+            let (key, ..) = super::media::store_file(ctx, ctx.new_id(), file).await?;
             *slot = Some(super::entities::media::file_url(ctx.config, &key));
         }
     }

@@ -87,3 +87,15 @@ def test_avatar_and_header_uploads_change_the_profile(owner, api):
     assert "/media/" in me["avatar"] and me["avatar_static"] == me["avatar"]
     assert api.get(me["avatar"], token=None).content == avatar
     assert "/media/" in me["header"]
+
+
+def test_a_file_sent_without_a_type_is_known_by_its_bytes(owner):
+    """The toot CLI and `curl -F file=@name` send file parts with no Content-Type (issue #14)."""
+    data = png(8, 6)
+    resp = owner.post("/api/v2/media", files={"file": ("noext", io.BytesIO(data))})
+    assert resp.status_code == 200, describe(resp)
+    media = resp.json()
+    assert media["type"] == "image" and media["meta"]["original"]["width"] == 8
+    # A file that is not what its type (or its name) claims is still refused.
+    expect_error(owner.post("/api/v2/media", files={"file": ("fake.png", io.BytesIO(b"<html><script>x</script>"))}), 422)
+    expect_error(upload(owner, b"<html><script>x</script>", content_type="video/mp4"), 422)
