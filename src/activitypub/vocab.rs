@@ -135,6 +135,8 @@ pub struct Actor {
     pub public_key_pem: Option<String>,
     /// FEP-521a keys: (id, `publicKeyMultibase`).
     pub multikeys: Vec<(String, String)>,
+    /// Custom emoji of the name and bio, as `emojis_of` gives them.
+    pub emojis: String,
     pub also_known_as: Vec<String>,
     pub moved_to: Option<String>,
     pub published: Option<i64>,
@@ -264,6 +266,7 @@ pub fn parse_actor(doc: &Value, expected_id: &str) -> Result<Actor, String> {
         public_key_id,
         public_key_pem,
         multikeys: keys.multikeys,
+        emojis: emojis_of(doc),
         also_known_as: ids_of(doc.get("alsoKnownAs")).into_iter().filter_map(|a| http_url(&a)).take(MAX_ALIASES).collect(),
         moved_to: doc.get("movedTo").and_then(id_of).and_then(http_url),
         published: str_field(doc, "published").and_then(parse_iso8601),
@@ -357,6 +360,8 @@ pub struct Post {
     /// Mentioned actor ids.
     pub mentions: Vec<String>,
     pub attachments: Vec<Attachment>,
+    /// Custom emoji, as `emojis_of` gives them.
+    pub emojis: String,
     pub poll: Option<Poll>,
     /// `context` or `conversation`: threads across servers.
     pub context: Option<String>,
@@ -371,6 +376,31 @@ pub const POST_TYPES: [&str; 8] = ["Note", "Question", "Article", "Page", "Video
 fn hashtag_display_name(name: &str) -> String {
     let separator = |c: char| matches!(c, '_' | '\u{b7}' | '\u{30fb}' | '\u{200c}');
     name.trim_start_matches('#').chars().filter(|&c| c.is_alphanumeric() || separator(c)).take(MAX_HASHTAG_CHARS).collect()
+}
+
+/// At most this many custom emoji are kept per post or profile.
+pub const MAX_EMOJIS: usize = 50;
+
+/// The `Emoji` tags of an object (a post, an actor), as the JSON the entities carry:
+/// `[{shortcode, url, static_url, visible_in_picker}]`. Shortcodes are Mastodon's (letters,
+/// digits, `_`, at least two); the image must be an http(s) URL.
+pub fn emojis_of(doc: &Value) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    let emojis: Vec<Value> = items_of(doc.get("tag"))
+        .into_iter()
+        .filter(|t| type_of(t) == "Emoji")
+        .filter_map(|t| {
+            let shortcode = str_field(t, "name")?.trim_matches(':');
+            let valid = (2..=64).contains(&shortcode.len()) && shortcode.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            let url = t.get("icon").and_then(|i| url_of(i.get("url")).or_else(|| url_of(Some(i))))?;
+            (valid && !seen.iter().any(|s| s == shortcode)).then(|| {
+                seen.push(shortcode.to_string());
+                serde_json::json!({"shortcode": shortcode, "url": url, "static_url": url, "visible_in_picker": false})
+            })
+        })
+        .take(MAX_EMOJIS)
+        .collect();
+    Value::Array(emojis).to_string()
 }
 
 /// Longest hashtag kept.
@@ -469,6 +499,7 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
         hashtags,
         mentions,
         attachments,
+        emojis: emojis_of(doc),
         poll,
         context: doc.get("context").or_else(|| doc.get("conversation")).and_then(id_of).map(|c| truncated(c, MAX_URL_BYTES)),
         replies: doc.get("replies").and_then(id_of).and_then(http_url),

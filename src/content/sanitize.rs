@@ -79,7 +79,11 @@ fn allowed_class(class: &str) -> bool {
 /// Input beyond `MAX_HTML_BYTES` is cut (the parser closes what the cut left open) and nesting
 /// beyond `MAX_NESTING` is flattened first, so the cost stays linear in the input.
 pub fn sanitize(html: &str) -> String {
-    let html = &html[..floor_char_boundary(html, MAX_HTML_BYTES)];
+    let mut html = &html[..floor_char_boundary(html, MAX_HTML_BYTES)];
+    // A cut inside a tag would leave its `<` behind as text.
+    if let Some(open) = html.rfind('<').filter(|&open| html[open..].find('>').is_none() && html.len() == MAX_HTML_BYTES) {
+        html = &html[..open];
+    }
     restructure(&builder().clean(&super::nesting::bounded(html, MAX_NESTING)).to_string())
 }
 

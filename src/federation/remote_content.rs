@@ -16,7 +16,8 @@ async fn env_following_bob() -> (TestEnv, String) {
     let env = TestEnv::new();
     let token = env.owner_token().await;
     env.http.answer_json(BOB, 200, &json!({
-        "id": BOB, "type": "Person", "preferredUsername": "bob", "inbox": format!("{BOB}/inbox"),
+        "id": BOB, "type": "Person", "preferredUsername": "bob", "inbox": format!("{BOB}/inbox"), "name": "Bob :blobcat:",
+        "tag": [{"type": "Emoji", "name": ":blobcat:", "icon": {"type": "Image", "url": "https://files.remote.example/blobcat.png"}}],
         "publicKey": {"id": format!("{BOB}#main-key"), "owner": BOB, "publicKeyPem": TEST_RSA_PUBLIC_PEM},
     }));
     let (_, found) = env.send_as(&token, Method::Get, &format!("/api/v2/search?resolve=true&q={BOB}"), "").await;
@@ -56,7 +57,9 @@ async fn remote_posts_show_their_media_language_tags_and_converted_types() {
     let note = json!({"id": format!("{BOB}/statuses/1"), "type": "Note", "attributedTo": BOB,
         "content": "<p>Bilder</p>", "contentMap": {"en": "<p>Pictures</p>", "de": "<p>Bilder</p>"},
         "to": ["https://www.w3.org/ns/activitystreams#Public"],
-        "tag": [{"type": "Hashtag", "name": "#CamelCase"}, {"type": "Hashtag", "name": "#foo-bar"}],
+        "tag": [{"type": "Hashtag", "name": "#CamelCase"}, {"type": "Hashtag", "name": "#foo-bar"},
+            {"type": "Emoji", "name": ":cow:", "icon": {"type": "Image", "mediaType": "image/png", "url": "https://files.remote.example/cow.png"}},
+            {"type": "Emoji", "name": ":evil:", "icon": {"type": "Image", "url": "javascript:alert(1)"}}],
         "attachment": [
             {"type": "Image", "url": "https://files.remote.example/a", "summary": "alt", "name": "file name"},
             {"type": "Video", "mediaType": "video/mp4", "url": "https://files.remote.example/v.mp4"}
@@ -75,6 +78,9 @@ async fn remote_posts_show_their_media_language_tags_and_converted_types() {
     assert_eq!((media[1]["type"].as_str(), media[1]["preview_url"].clone()), (Some("video"), Value::Null));
     let tags: Vec<&str> = note["tags"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(tags, ["CamelCase", "foobar"]);
+    assert_eq!(note["emojis"], json!([{"shortcode": "cow", "url": "https://files.remote.example/cow.png",
+        "static_url": "https://files.remote.example/cow.png", "visible_in_picker": false}]));
+    assert_eq!(note["account"]["emojis"][0]["shortcode"], "blobcat");
     let image = by_uri(&format!("{BOB}/statuses/2"));
     assert!(image["content"].as_str().unwrap().contains("<strong>Sunset</strong>"), "{}", image["content"]);
 }

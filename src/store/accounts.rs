@@ -153,19 +153,19 @@ pub fn upsert_remote(id: i64, a: &crate::activitypub::vocab::Actor, now: i64) ->
         query!(
             "INSERT INTO accounts (id, username, domain, uri, url, display_name, note, fields, avatar_remote_url, header_remote_url, \
              locked, bot, group_actor, discoverable, indexable, actor_type, inbox_url, shared_inbox_url, outbox_url, followers_url, \
-             following_url, featured_url, public_key_id, public_key_pem, also_known_as, fetched_at, created_at, updated_at, assertion_keys) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?26, ?28) \
+             following_url, featured_url, public_key_id, public_key_pem, also_known_as, fetched_at, created_at, updated_at, assertion_keys, emojis) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?26, ?28, ?29) \
              ON CONFLICT (uri) DO UPDATE SET username = ?2, domain = ?3, url = ?5, display_name = ?6, note = ?7, fields = ?8, \
              avatar_remote_url = ?9, header_remote_url = ?10, locked = ?11, bot = ?12, group_actor = ?13, discoverable = ?14, \
              indexable = ?15, actor_type = ?16, inbox_url = ?17, shared_inbox_url = ?18, outbox_url = ?19, followers_url = ?20, \
              following_url = ?21, featured_url = ?22, public_key_id = ?23, public_key_pem = ?24, also_known_as = ?25, \
-             fetched_at = ?26, updated_at = ?26, assertion_keys = ?28, suspended_at = NULL",
+             fetched_at = ?26, updated_at = ?26, assertion_keys = ?28, emojis = ?29, suspended_at = NULL",
             id, a.username.clone(), a.domain.clone(), a.id.clone(), a.url.clone(), a.display_name.clone(), a.note.clone(),
             a.fields.clone(), a.avatar.clone(), a.header.clone(), a.locked, a.bot, a.group, a.discoverable, a.indexable,
             a.actor_type.clone(), a.inbox.clone(), a.shared_inbox.clone(), a.outbox.clone(), a.followers.clone(),
             a.following.clone(), a.featured.clone(), a.public_key_id.clone(), a.public_key_pem.clone(),
             serde_json::to_string(&a.also_known_as).unwrap_or_else(|_| "[]".into()), now, a.published.unwrap_or(now),
-            serde_json::to_string(&a.multikeys).unwrap_or_else(|_| "[]".into())
+            serde_json::to_string(&a.multikeys).unwrap_or_else(|_| "[]".into()), a.emojis.clone()
         ),
     ]
 }

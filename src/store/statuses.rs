@@ -16,7 +16,7 @@ macro_rules! select_statuses {
             "CAST(s.in_reply_to_id AS TEXT) AS in_reply_to_id, CAST(s.in_reply_to_account_id AS TEXT) AS in_reply_to_account_id, ",
             "CAST(s.reblog_of_id AS TEXT) AS reblog_of_id, CAST(s.conversation_id AS TEXT) AS conversation_id, ",
             "CAST(s.application_id AS TEXT) AS application_id, s.replies_count, s.reblogs_count, s.favourites_count, ",
-            "s.pinned_at, s.edited_at, s.created_at, ",
+            "s.pinned_at, s.edited_at, s.created_at, s.emojis, ",
             "EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = ?1) AS favourited, ",
             "EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id = ?1 AND r.deleted_at IS NULL) AS reblogged, ",
             "EXISTS (SELECT 1 FROM bookmarks b WHERE b.status_id = s.id AND b.account_id = ?1) AS bookmarked, ",
@@ -30,6 +30,9 @@ macro_rules! select_statuses {
 pub struct StatusRow {
     #[serde(deserialize_with = "sqlite_id")]
     pub id: i64,
+    /// JSON `[{shortcode, url, static_url, visible_in_picker}]`: a remote post's custom emoji.
+    #[serde(default = "no_emojis")]
+    pub emojis: String,
     pub uri: String,
     pub url: Option<String>,
     #[serde(deserialize_with = "sqlite_id")]
@@ -801,6 +804,15 @@ pub fn tombstone(id: i64, uri: &str, account_id: i64, now: i64) -> Query {
          VALUES (?1, ?2, ?3, 0, 'direct', ?4, ?4, ?4)",
         id, uri, account_id, now
     )
+}
+
+fn no_emojis() -> String {
+    "[]".into()
+}
+
+/// Sets a remote post's custom emoji (JSON, as `StatusRow::emojis`).
+pub fn set_emojis(status_id: i64, emojis: &str) -> Query {
+    query!("UPDATE statuses SET emojis = ?2 WHERE id = ?1", status_id, emojis)
 }
 
 /// Whether `account_id` is mentioned in (addressed by) the status.

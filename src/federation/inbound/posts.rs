@@ -84,6 +84,7 @@ async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Po
         now: post.published.map_or(now, |p| p.min(now)),
     };
     let mut queries: Vec<Query> = store::create(&new, &tags, &mentioned, &home_of);
+    queries.push(store::set_emojis(id, &post.emojis));
     if parent.is_none() {
         if let Some(uri) = &post.in_reply_to {
             queries.push(store::remember_parent_uri(id, uri));
@@ -210,6 +211,9 @@ pub async fn update(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
     let now = ctx.now_ms();
     let mut queries = Vec::new();
     let changed = before.content != post.content || before.spoiler_text != post.summary || before.sensitive != post.sensitive;
+    if before.emojis != post.emojis {
+        queries.push(store::set_emojis(before.id, &post.emojis));
+    }
     if changed {
         let tags: Vec<(i64, String)> = post.hashtags.iter().map(|name| (ctx.new_id(), name.clone())).collect();
         let edit = store::Edit { content: &post.content, text: &post.text, spoiler_text: &post.summary, sensitive: post.sensitive, language: post.language.as_deref() };
