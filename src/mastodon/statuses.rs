@@ -79,6 +79,11 @@ async fn compose(ctx: &Ctx<'_>, params: &Params, editing: Option<i64>) -> Result
     if text.trim().is_empty() && params.get("poll").is_none() && media_ids.is_empty() {
         return Err(ApiError::Invalid("Text can't be blank".into()));
     }
+    // Counting is linear, but needn't run on megabytes: no text within the limit is this long
+    // (URLs count 23 characters however long they are, so the cap is generous).
+    if text.len() + spoiler_text.len() > MAX_TEXT_BYTES {
+        return Err(ApiError::Invalid(format!("Text character limit of {MAX_CHARACTERS} exceeded")));
+    }
     let length = text::character_count(&text) + spoiler_text.chars().count();
     if length > MAX_CHARACTERS as usize {
         return Err(ApiError::Invalid(format!("Text character limit of {MAX_CHARACTERS} exceeded")));
@@ -414,6 +419,9 @@ pub async fn interact(ctx: &Ctx<'_>, req: &Request, id: &str, interaction: Inter
     let row = store::get(ctx.db, Some(account_id), row.id).await?.ok_or(ApiError::NotFound)?;
     render(ctx, Some(account_id), &row).await
 }
+
+/// The longest status text (with its content warning), in bytes, that is counted at all.
+const MAX_TEXT_BYTES: usize = 64 * 1024;
 
 /// <https://docs.joinmastodon.org/methods/statuses/#boost>: answers the reblog, which wraps the
 /// original. Reblogging twice answers the existing reblog.

@@ -4,7 +4,6 @@ use serde_json::{json, Value};
 
 use super::entities::status;
 use super::paginated;
-use super::statuses::viewer;
 use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::domain::paging::Page;
@@ -14,7 +13,7 @@ use crate::router::auth;
 use crate::router::error::ApiError;
 use crate::router::http::{Request, Response};
 use crate::store::statuses::{self, Locality};
-use crate::store::tags::{self as store, TagRow};
+use crate::store::tags::{self as store, TagRow, View};
 
 const DAY_MS: i64 = 86_400_000;
 /// Trends look at the last week, as Mastodon's history does.
@@ -25,12 +24,22 @@ fn valid_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') && !name.chars().all(|c| c.is_ascii_digit())
 }
 
-/// Full Tag entities with seven days of history (values as strings, as clients decode them).
-pub async fn entities(ctx: &Ctx<'_>, tags: &[TagRow], with_following: bool) -> Result<Vec<Value>, ApiError> {
+/// The owner's view of tags takes a user token that reads statuses: a tag's uses tell of the
+/// posts it is in.
+fn view_of(auth: Option<&auth::Auth>) -> View {
+    match auth.and_then(|a| a.user_allowing(&["read:statuses"])) {
+        Some(_) => View::Owner,
+        None => View::Public,
+    }
+}
+
+/// Full Tag entities with seven days of history (values as strings, as clients decode them),
+/// counting the uses `view` may see.
+pub async fn entities(ctx: &Ctx<'_>, tags: &[TagRow], with_following: bool, view: View) -> Result<Vec<Value>, ApiError> {
     let now = ctx.now_ms();
     let today = now.div_euclid(DAY_MS);
     let ids: Vec<i64> = tags.iter().map(|t| t.id).collect();
-    let uses = if ids.is_empty() { Vec::new() } else { store::daily_uses(ctx.db, &ids, (today - 6) * DAY_MS).await? };
+    let uses = if ids.is_empty() { Vec::new() } else { store::daily_uses(ctx.db, &ids, (today - 6) * DAY_MS, view).await? };
     Ok(tags
         .iter()
         .map(|tag| {
@@ -62,31 +71,36 @@ pub async fn entities(ctx: &Ctx<'_>, tags: &[TagRow], with_following: bool) -> R
 }
 
 /// <https://docs.joinmastodon.org/methods/tags/#get>
+/// Mastodon shows a tag to any token; whether the owner follows it needs a scope that reads
+/// follows, and the owner's private uses need `read:statuses`.
 pub async fn get(ctx: &Ctx<'_>, req: &Request, name: &str) -> Result<Response, ApiError> {
-    let viewer = viewer(ctx, req).await?;
-    let tag = store::get(ctx.db, name).await?.ok_or(ApiError::NotFound)?;
-    Response::ok_json(&entities(ctx, &[tag], viewer.is_some()).await?.pop())
+    let reader = auth::optional(ctx, req).await?;
+    let following = reader.as_ref().and_then(|a| a.user_allowing(&["read:follows"])).is_some();
+    let view = view_of(reader.as_ref());
+    let tag = store::get(ctx.db, name, view).await?.ok_or(ApiError::NotFound)?;
+    Response::ok_json(&entities(ctx, &[tag], following, view).await?.pop())
 }
 
 /// <https://docs.joinmastodon.org/methods/tags/#follow> and `#unfollow`.
 pub async fn set_followed(ctx: &Ctx<'_>, req: &Request, name: &str, follow: bool) -> Result<Response, ApiError> {
-    auth::require_user(ctx, req, &["write:follows"]).await?;
+    let (auth, _) = auth::require_user(ctx, req, &["write:follows"]).await?;
     if !valid_name(name) {
         return Err(ApiError::Invalid("Name is not a valid hashtag".into()));
     }
     let now = ctx.now_ms();
     ctx.db.batch(&[store::ensure(ctx.new_id(), name, now), store::set_followed(name, follow.then_some(now))]).await?;
-    let tag = store::get(ctx.db, name).await?.ok_or(ApiError::NotFound)?;
-    Response::ok_json(&entities(ctx, &[tag], true).await?.pop())
+    let view = view_of(Some(&auth));
+    let tag = store::get(ctx.db, name, View::Owner).await?.ok_or(ApiError::NotFound)?;
+    Response::ok_json(&entities(ctx, &[tag], true, view).await?.pop())
 }
 
 /// <https://docs.joinmastodon.org/methods/followed_tags/>
 pub async fn followed(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    auth::require_user(ctx, req, &["read:follows"]).await?;
+    let (auth, _) = auth::require_user(ctx, req, &["read:follows"]).await?;
     let page = Page::with_limits(&req.query_params(), 100, 200);
     let tags = store::followed(ctx.db, &page).await?;
     let keys: Vec<i64> = tags.iter().map(|t| t.id).collect();
-    Ok(paginated(ctx, req, &entities(ctx, &tags, true).await?, &keys))
+    Ok(paginated(ctx, req, &entities(ctx, &tags, true, view_of(Some(&auth))).await?, &keys))
 }
 
 async fn featured_entities(ctx: &Ctx<'_>, account_id: i64) -> Result<Vec<Value>, ApiError> {
@@ -117,7 +131,7 @@ pub async fn featured(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError
 
 /// `GET /api/v1/accounts/:id/featured_tags`: public.
 pub async fn featured_of(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
-    viewer(ctx, req).await?;
+    auth::optional(ctx, req).await?;
     let owner = owner::load(ctx).await?;
     if ids::parse(id) != Some(owner.id) {
         // Remote accounts' featured tags arrive with federation (#4).
@@ -164,16 +178,18 @@ fn offset_and_limit(req: &Request, default: i64, max: i64) -> (i64, i64) {
 
 /// <https://docs.joinmastodon.org/methods/trends/#tags>
 pub async fn trending_tags(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    let viewer = viewer(ctx, req).await?;
+    let following = auth::user_allowing(ctx, req, &["read:follows"]).await?.is_some();
     let (offset, limit) = offset_and_limit(req, 10, 20);
     let tags = store::trending(ctx.db, ctx.now_ms() - TREND_WINDOW_MS, limit, offset).await?;
-    Response::ok_json(&entities(ctx, &tags, viewer.is_some()).await?)
+    // Trends are public, so their history is too, for the owner as well.
+    Response::ok_json(&entities(ctx, &tags, following, View::Public).await?)
 }
 
 /// <https://docs.joinmastodon.org/methods/trends/#statuses>: this week's public posts with the
 /// most interactions.
 pub async fn trending_statuses(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    let viewer = viewer(ctx, req).await?;
+    // Open to any token, as in Mastodon; the owner's own flags on them need `read:statuses`.
+    let viewer = auth::user_allowing(ctx, req, &["read:statuses"]).await?;
     let (offset, limit) = offset_and_limit(req, 20, 40);
     let since = crate::domain::ids::lower_bound_for((ctx.now_ms() - TREND_WINDOW_MS).max(0) as u64);
     let page = Page { min_id: None, since_id: Some(since), max_id: None, limit: 200 };
@@ -192,6 +208,45 @@ pub fn trending_links() -> Result<Response, ApiError> {
 
 #[cfg(test)]
 mod tests {
+    use crate::router::http::Method::{Get, Post};
+    use crate::testing::TestEnv;
+
+    fn uses_today(tag: &serde_json::Value) -> &str {
+        tag["history"][0]["uses"].as_str().unwrap_or_default()
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn tags_of_private_posts_are_the_owners_alone() {
+        let env = TestEnv::new();
+        let owner = env.owner_token().await;
+        for form in ["status=%23secret&visibility=direct", "status=%23hidden+%23open&visibility=private", "status=%23open"] {
+            let (created, body) = env.send_as(&owner, Post, "/api/v1/statuses", form).await;
+            assert_eq!(created.status, 200, "{body}");
+        }
+        let push = env.owner_token_with("push").await;
+        for token in [None, Some(push.as_str())] {
+            for name in ["secret", "hidden"] {
+                let (response, body) = env.request(token, Get, &format!("/api/v1/tags/{name}"), "").await;
+                assert_eq!(response.status, 404, "{name}: {body}");
+                let (searched, found) = env.request(token, Get, &format!("/api/v2/search?q={name}&type=hashtags"), "").await;
+                match token {
+                    None => assert_eq!(found["hashtags"], serde_json::json!([]), "{name}"),
+                    Some(_) => assert_eq!(searched.status, 403, "search needs read:search"),
+                }
+            }
+            let (_, open) = env.request(token, Get, "/api/v1/tags/open", "").await;
+            assert_eq!(uses_today(&open), "1", "{open}");
+            let (_, trends) = env.request(token, Get, "/api/v1/trends/tags", "").await;
+            assert_eq!(trends.as_array().map(|t| t.iter().map(|t| (t["name"].clone(), uses_today(t).to_string())).collect()), Some(vec![(serde_json::json!("open"), "1".to_string())]));
+        }
+        let (secret, body) = env.send_as(&owner, Get, "/api/v1/tags/secret", "").await;
+        assert_eq!((secret.status, uses_today(&body)), (200, "1"));
+        let (_, open) = env.send_as(&owner, Get, "/api/v1/tags/open", "").await;
+        assert_eq!(uses_today(&open), "2");
+        let (_, trends) = env.send_as(&owner, Get, "/api/v1/trends/tags", "").await;
+        assert_eq!(uses_today(&trends[0]), "1", "trends count public posts, for the owner too");
+    }
+
     #[test]
     fn tag_names_follow_mastodon() {
         assert!(super::valid_name("rust_lang") && super::valid_name("café"));

@@ -10,6 +10,8 @@ use crate::config::Config;
 use crate::ctx::{BlobError, Blobs, Clock, Ctx, IsolateCache};
 use crate::federation::{self, Event, Jobs, QueueError};
 use crate::domain::ids::IdGenerator;
+use crate::router::body::BodyReader;
+use crate::router::error::ApiError;
 use crate::router::{self, http};
 
 /// Binding names, as declared in wrangler.toml.
@@ -130,7 +132,7 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<worker::Response> {
+async fn fetch(mut req: worker::Request, env: Env, _ctx: Context) -> worker::Result<worker::Response> {
     let parts = match Parts::from_env(&env) {
         Ok(parts) => parts,
         Err(e) => {
@@ -138,8 +140,18 @@ async fn fetch(req: worker::Request, env: Env, _ctx: Context) -> worker::Result<
             return worker::Response::error(format!("Topi is not configured: {e}"), 500);
         }
     };
-    let request = to_request(req).await?;
-    to_worker_response(router::dispatch(&parts.ctx(), request).await)
+    let ctx = parts.ctx();
+    let mut request = to_head(&req)?;
+    // The head is checked before a byte of the body is read (`router::admit`).
+    let limit = match router::admit(&ctx, &request).await {
+        Ok(limit) => limit,
+        Err(refusal) => return to_worker_response(refusal),
+    };
+    request.body = match read_body(&mut req, &request, limit).await {
+        Ok(body) => body,
+        Err(error) => return to_worker_response(router::refuse(&request, error)),
+    };
+    to_worker_response(router::dispatch(&ctx, request).await)
 }
 
 /// Federation messages. A failed one is retried with backoff (`federation::retry_delay_seconds`);
@@ -181,21 +193,36 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     }
 }
 
-async fn to_request(mut req: worker::Request) -> worker::Result<http::Request> {
+/// The request without its body, which `read_body` adds once `router::admit` allowed it.
+fn to_head(req: &worker::Request) -> worker::Result<http::Request> {
     let url = req.url()?;
     let path = percent_encoding::percent_decode_str(url.path()).decode_utf8_lossy().into_owned();
     let headers = req.headers().entries().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect();
-    let body = match req.method() {
-        worker::Method::Get | worker::Method::Head => Vec::new(),
-        _ => req.bytes().await.unwrap_or_default(),
-    };
     Ok(http::Request {
         method: http::Method::parse(req.method().as_ref()),
         path,
         query: url.query().unwrap_or("").to_string(),
         headers,
-        body,
+        body: Vec::new(),
     })
+}
+
+/// The body, read as a stream and given up as soon as it passes `limit`: a chunked body
+/// declares no length, so only reading tells how long it is.
+async fn read_body(req: &mut worker::Request, head: &http::Request, limit: usize) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+    if matches!(head.method, http::Method::Get | http::Method::Head) {
+        return Ok(Vec::new());
+    }
+    // A request without a body has no stream.
+    let Ok(stream) = req.stream() else { return Ok(Vec::new()) };
+    let mut stream = std::pin::pin!(stream);
+    let mut body = BodyReader::new(head, limit);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("The request body could not be read: {e}")))?;
+        body.push(&chunk)?;
+    }
+    Ok(body.into_bytes())
 }
 
 fn to_worker_response(response: http::Response) -> worker::Result<worker::Response> {

@@ -11,6 +11,17 @@ pub struct Auth {
     pub scopes: Scopes,
 }
 
+impl Auth {
+    pub fn allows_any(&self, any_of: &[&str]) -> bool {
+        any_of.iter().any(|scope| self.scopes.allows(scope))
+    }
+
+    /// The user this token reads as when it allows one of `any_of`; otherwise anonymous.
+    pub fn user_allowing(&self, any_of: &[&str]) -> Option<i64> {
+        self.token.account_id.filter(|_| self.allows_any(any_of))
+    }
+}
+
 /// The bearer token of a request: the `Authorization` header, or `access_token` in the query
 /// (streaming clients such as Pinafore put it there).
 fn bearer(req: &Request) -> Option<String> {
@@ -30,10 +41,26 @@ pub async fn optional(ctx: &Ctx<'_>, req: &Request) -> Result<Option<Auth>, ApiE
     Ok(Some(Auth { token: row, scopes }))
 }
 
+/// For endpoints that anonymous readers may use too (Mastodon's `authorize_if_got_token!`): no
+/// token reads as anonymous, but a token must allow one of `any_of`, or the answer is 403, as
+/// Mastodon's. Without this a `push` or `write:media` token would read as the owner.
+pub async fn reader(ctx: &Ctx<'_>, req: &Request, any_of: &[&str]) -> Result<Option<Auth>, ApiError> {
+    match optional(ctx, req).await? {
+        Some(auth) if !auth.allows_any(any_of) => Err(ApiError::Scope),
+        found => Ok(found),
+    }
+}
+
+/// The user a token reads as, only if it allows one of `any_of`: for endpoints where Mastodon
+/// accepts every token but shows more to its user, a token without the scope reads as anonymous.
+pub async fn user_allowing(ctx: &Ctx<'_>, req: &Request, any_of: &[&str]) -> Result<Option<i64>, ApiError> {
+    Ok(optional(ctx, req).await?.and_then(|auth| auth.user_allowing(any_of)))
+}
+
 /// A token with at least one of `any_of` scopes (an app token is enough).
 pub async fn require(ctx: &Ctx<'_>, req: &Request, any_of: &[&str]) -> Result<Auth, ApiError> {
     let auth = optional(ctx, req).await?.ok_or(ApiError::InvalidToken)?;
-    if !any_of.is_empty() && !any_of.iter().any(|scope| auth.scopes.allows(scope)) {
+    if !any_of.is_empty() && !auth.allows_any(any_of) {
         return Err(ApiError::Scope);
     }
     Ok(auth)

@@ -1,6 +1,7 @@
 //! One table of every path and its handler, plus what applies to all of them: body limits,
 //! CORS, HEAD, and the mapping of errors to responses.
 pub mod auth;
+pub mod body;
 pub mod error;
 pub mod http;
 pub mod params;
@@ -20,29 +21,59 @@ use crate::store::relationships::AccountList;
 use crate::store::statuses::StatusList;
 use crate::web;
 
-/// Bodies above this are refused before parsing; uploads have their own limit.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
-
-/// Whether a request may carry a file (media, avatar, header).
-fn is_upload(req: &Request) -> bool {
-    matches!(
-        (req.method, req.path.trim_end_matches('/')),
-        (Method::Post, "/api/v1/media" | "/api/v2/media") | (Method::Patch, "/api/v1/accounts/update_credentials")
-    )
-}
-
 pub async fn dispatch(ctx: &Ctx<'_>, req: Request) -> Response {
-    let cors = wants_cors(&req.path);
-    if req.method == Method::Options && cors {
+    if req.method == Method::Options && wants_cors(&req.path) {
         return preflight(&req);
     }
-    let mut response = match route(ctx, &req).await {
+    let response = match route(ctx, &req).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     };
-    if cors {
+    finish(&req, response)
+}
+
+/// Checks a request by its head alone, before its body is read (the platform calls this first):
+/// a body declared too long, or an upload without a token that may upload, is refused unread.
+/// Otherwise answers how many bytes of body to read at most.
+pub async fn admit(ctx: &Ctx<'_>, head: &Request) -> Result<usize, Response> {
+    let limit = body::limit(head);
+    if body::declared_length(head).is_some_and(|length| length > limit) {
+        return Err(refuse(head, ApiError::PayloadTooLarge));
+    }
+    if let Some(scope) = body::upload_scope(head) {
+        // A token lookup is one D1 query; reading a 100 MiB body is far more.
+        if let Err(error) = auth::require_user(ctx, head, &[scope]).await {
+            return Err(refuse(head, error));
+        }
+    }
+    Ok(limit)
+}
+
+/// The answer to a request refused before `dispatch` (see `admit`), such as a body that turned
+/// out longer than its limit while it was read.
+pub fn refuse(head: &Request, error: ApiError) -> Response {
+    finish(head, error.into_response())
+}
+
+/// What every response gets, however it was made.
+fn finish(req: &Request, mut response: Response) -> Response {
+    if let Some((name, _)) = response.headers.iter().find(|(_, value)| !is_header_value(value)) {
+        // The runtime would refuse it with a bare 500; make it ours, and say which header.
+        response = ApiError::Internal(format!("response header {name} holds a character no header may carry").into()).into_response();
+    }
+    if wants_cors(&req.path) {
         response = with_cors(response);
+    }
+    // Browsers must not guess that a JSON answer or an uploaded file is HTML.
+    if response.header_value("x-content-type-options").is_none() {
+        response = response.header("X-Content-Type-Options", "nosniff");
+    }
+    // OAuth answers carry codes and tokens, API answers carry private posts and app secrets:
+    // neither may be kept by a shared cache or the browser (RFC 6749 §5.1; Mastodon sends the
+    // same on its API). A handler that allows caching says so itself.
+    let sensitive = ["/oauth/", "/api/"].iter().any(|prefix| req.path.starts_with(prefix));
+    if sensitive && response.header_value("cache-control").is_none() {
+        response = response.header("Cache-Control", "no-store");
     }
     if req.method == Method::Head {
         response.body.clear();
@@ -50,10 +81,17 @@ pub async fn dispatch(ctx: &Ctx<'_>, req: Request) -> Response {
     response
 }
 
+/// Whether `value` can go out as a header value: no control characters but tab, and nothing
+/// beyond Latin-1 (the Fetch API's headers are byte strings).
+fn is_header_value(value: &str) -> bool {
+    !value.chars().any(|c| (c.is_control() && c != '\t') || c > '\u{ff}')
+}
+
 async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    let declared_length = req.header("content-length").and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
-    let limit = if is_upload(req) { MAX_UPLOAD_BYTES } else { MAX_BODY_BYTES };
-    if req.body.len() > limit || declared_length > limit {
+    // The platform read no more than this (see `admit`); a caller that passes a whole body, as
+    // tests do, is held to the same limit.
+    let limit = body::limit(req);
+    if req.body.len() > limit || body::declared_length(req).is_some_and(|length| length > limit) {
         return Err(ApiError::PayloadTooLarge);
     }
     // Mastodon.py asks for `/api/v1/instance/`: a trailing slash names the same resource.
@@ -77,7 +115,7 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, [handle, id]) if handle.starts_with('@') && req.wants_activity_json() => collections::status(ctx, &handle[1..], id, false).await,
         (Get, [handle, id]) if handle.starts_with('@') => web::profile::status(ctx, &handle[1..], id).await,
         (Get, ["users", username, "statuses", id]) if req.wants_activity_json() => collections::status(ctx, username, id, false).await,
-        (Get, ["users", username, "statuses", id]) => Ok(Response::redirect(302, &format!("{}/{id}", ctx.config.profile_url(username)))),
+        (Get, ["users", username, "statuses", id]) => web::profile::status_redirect(ctx, username, id).await,
         (Get, ["users", username, "statuses", id, "activity"]) => collections::status(ctx, username, id, true).await,
         (Get, ["users", username, "outbox"]) => collections::outbox(ctx, req, username).await,
         (Get, ["users", username, "followers"]) => collections::follows(ctx, req, username, AccountList::Followers).await,
@@ -272,4 +310,75 @@ fn preflight(req: &Request) -> Response {
         .header("Access-Control-Allow-Headers", requested_headers)
         .header("Access-Control-Expose-Headers", EXPOSED_HEADERS)
         .header("Access-Control-Max-Age", "7200")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::http::Method::{Get, Post};
+    use super::*;
+    use crate::testing::TestEnv;
+
+    /// What the runtime would refuse with a bare 500 (see `is_header_value`).
+    fn headers_are_sendable(response: &Response) -> bool {
+        response.headers.iter().all(|(_, value)| is_header_value(value))
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_status_url_with_a_control_character_is_not_found() {
+        let env = TestEnv::new();
+        for path in ["/users/alice/statuses/1\n", "/users/alice/statuses/1\r\nSet-Cookie: x=y", "/users/bob/statuses/1", "/users/al\nice/statuses/1"] {
+            let (response, body) = env.send(Get, path, "").await;
+            assert_eq!((response.status, body["error"].as_str()), (404, Some("Record not found")), "{path:?}");
+        }
+        let (response, _) = env.send(Get, "/users/alice/statuses/123", "").await;
+        assert_eq!((response.status, response.header_value("location")), (302, Some("https://social.example/@alice/123")));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn link_headers_escape_the_path_they_repeat() {
+        let env = TestEnv::new();
+        let token = env.owner_token().await;
+        env.send_as(&token, Post, "/api/v1/statuses", "status=%23topi+%23%E6%97%A5%E6%9C%AC").await;
+        for path in ["/api/v1/timelines/tag/x\ny?any[]=topi", "/api/v1/timelines/tag/日本"] {
+            let (response, body) = env.send(Get, path, "").await;
+            assert_eq!(body.as_array().map(Vec::len), Some(1), "{path:?}: {body}");
+            let link = response.header_value("link").unwrap_or_default();
+            assert!(link.contains("/api/v1/timelines/tag/") && headers_are_sendable(&response), "{path:?}: {link:?}");
+        }
+    }
+
+    #[test]
+    fn a_response_header_the_runtime_would_refuse_becomes_a_json_error() {
+        let req = Request { method: Get, path: "/x".into(), query: String::new(), headers: Vec::new(), body: Vec::new() };
+        let response = finish(&req, Response::redirect(302, "/a\nb"));
+        assert_eq!((response.status, response.header_value("content-type")), (500, Some(http::JSON)));
+        assert_eq!(response.header_value("x-content-type-options"), Some("nosniff"));
+        assert!(headers_are_sendable(&response));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_upload_is_refused_by_its_head_before_its_body_is_read() {
+        let env = TestEnv::new();
+        let ctx = env.ctx();
+        let head = |path: &str, length: usize, token: Option<&str>| Request {
+            method: Post,
+            path: path.into(),
+            query: String::new(),
+            headers: [("content-length".to_string(), length.to_string())]
+                .into_iter()
+                .chain(token.map(|t| ("authorization".to_string(), format!("Bearer {t}"))))
+                .collect(),
+            body: Vec::new(),
+        };
+        let fifty_mib = 50 * 1024 * 1024;
+        let refused = admit(&ctx, &head("/api/v2/media", fifty_mib, None)).await.unwrap_err();
+        assert_eq!((refused.status, refused.header_value("access-control-allow-origin")), (401, Some("*")));
+        let push = env.owner_token_with("push").await;
+        assert_eq!(admit(&ctx, &head("/api/v2/media", fifty_mib, Some(&push))).await.unwrap_err().status, 403);
+        let media = env.owner_token_with("write:media").await;
+        assert_eq!(admit(&ctx, &head("/api/v2/media", fifty_mib, Some(&media))).await.ok(), Some(body::MAX_UPLOAD_BYTES));
+        assert_eq!(admit(&ctx, &head("/api/v2/media", body::MAX_UPLOAD_BYTES + 1, Some(&media))).await.unwrap_err().status, 413);
+        assert_eq!(admit(&ctx, &head("/api/v1/statuses", body::MAX_BODY_BYTES + 1, None)).await.unwrap_err().status, 413);
+        assert_eq!(admit(&ctx, &head("/api/v1/statuses", 10, None)).await.ok(), Some(body::MAX_BODY_BYTES));
+    }
 }

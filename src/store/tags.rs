@@ -14,8 +14,45 @@ pub struct TagRow {
     pub featured_at: Option<i64>,
 }
 
-pub async fn get(db: &dyn Db, name: &str) -> Result<Option<TagRow>, StoreError> {
-    db::first(db, &query!("SELECT CAST(id AS TEXT) AS id, name, followed_at, featured_at FROM tags WHERE normalized = lower(?1)", name)).await
+/// Whose view of the tags a read is for. Tags come into being with any post, direct ones too, and
+/// with the owner following one; the public learns only of tags it can see used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Every tag and every use.
+    Owner,
+    /// Tags used in a public or unlisted post, or featured on the profile; uses counted in public
+    /// posts only, as Mastodon's history counts them.
+    Public,
+}
+
+impl View {
+    fn is_owner(self) -> bool {
+        self == View::Owner
+    }
+}
+
+/// Whether the tag `t` is known to the public (see `View::Public`).
+macro_rules! publicly_known {
+    () => {
+        "(t.featured_at IS NOT NULL OR EXISTS (SELECT 1 FROM status_tags k JOIN statuses ks ON ks.id = k.status_id \
+          WHERE k.tag_id = t.id AND ks.visibility IN ('public', 'unlisted') AND ks.deleted_at IS NULL))"
+    };
+}
+
+pub async fn get(db: &dyn Db, name: &str, view: View) -> Result<Option<TagRow>, StoreError> {
+    db::first(
+        db,
+        &query!(
+            concat!(
+                "SELECT CAST(t.id AS TEXT) AS id, t.name, t.followed_at, t.featured_at FROM tags t \
+                 WHERE t.normalized = lower(?1) AND (?2 = 1 OR ",
+                publicly_known!(),
+                ")"
+            ),
+            name, view.is_owner()
+        ),
+    )
+    .await
 }
 
 /// Creates the tag if it is new (following a tag nobody used yet is allowed).
@@ -52,15 +89,20 @@ pub async fn featured(db: &dyn Db) -> Result<Vec<TagRow>, StoreError> {
     db::all(db, &query!("SELECT CAST(id AS TEXT) AS id, name, followed_at, featured_at FROM tags WHERE featured_at IS NOT NULL ORDER BY featured_at")).await
 }
 
-/// Tags whose name starts with `prefix`, most used first.
-pub async fn search(db: &dyn Db, prefix: &str, limit: i64, offset: i64) -> Result<Vec<TagRow>, StoreError> {
+/// Tags whose name starts with `prefix`, most used first (in posts the view may see).
+pub async fn search(db: &dyn Db, prefix: &str, limit: i64, offset: i64, view: View) -> Result<Vec<TagRow>, StoreError> {
     db::all(
         db,
         &query!(
-            "SELECT CAST(t.id AS TEXT) AS id, t.name, t.followed_at, t.featured_at FROM tags t \
-             WHERE t.normalized >= lower(?1) AND t.normalized < lower(?1) || char(1114111) \
-             ORDER BY (SELECT count(*) FROM status_tags st WHERE st.tag_id = t.id) DESC, t.normalized LIMIT ?2 OFFSET ?3",
-            prefix, limit, offset
+            concat!(
+                "SELECT CAST(t.id AS TEXT) AS id, t.name, t.followed_at, t.featured_at FROM tags t \
+                 WHERE t.normalized >= lower(?1) AND t.normalized < lower(?1) || char(1114111) AND (?4 = 1 OR ",
+                publicly_known!(),
+                ") ORDER BY (SELECT count(*) FROM status_tags st JOIN statuses s ON s.id = st.status_id \
+                   WHERE st.tag_id = t.id AND (?4 = 1 OR s.visibility IN ('public', 'unlisted'))) DESC, \
+                 t.normalized LIMIT ?2 OFFSET ?3"
+            ),
+            prefix, limit, offset, view.is_owner()
         ),
     )
     .await
@@ -77,15 +119,15 @@ pub struct DayUse {
 }
 
 /// Daily uses of each tag since `since` (ms), for `history`.
-pub async fn daily_uses(db: &dyn Db, tag_ids: &[i64], since: i64) -> Result<Vec<DayUse>, StoreError> {
+pub async fn daily_uses(db: &dyn Db, tag_ids: &[i64], since: i64, view: View) -> Result<Vec<DayUse>, StoreError> {
     db::all(
         db,
         &query!(
             "SELECT CAST(st.tag_id AS TEXT) AS tag_id, s.created_at / 86400000 AS day, count(*) AS uses, \
              count(DISTINCT s.account_id) AS accounts FROM status_tags st JOIN statuses s ON s.id = st.status_id \
              WHERE st.tag_id IN (SELECT value FROM json_each(?1)) AND s.created_at >= ?2 AND s.deleted_at IS NULL \
-             GROUP BY st.tag_id, day",
-            super::statuses::id_list(tag_ids), since
+             AND (?3 = 1 OR s.visibility = 'public') GROUP BY st.tag_id, day",
+            super::statuses::id_list(tag_ids), since, view.is_owner()
         ),
     )
     .await

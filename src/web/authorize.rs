@@ -8,7 +8,7 @@ use super::MessagePage;
 use crate::crypto::tokens;
 use crate::ctx::Ctx;
 use crate::domain::scopes::Scopes;
-use crate::mastodon::apps::OOB_REDIRECT_URI;
+use crate::mastodon::apps::{is_valid_redirect_uri, OOB_REDIRECT_URI};
 use crate::mastodon::oauth::{password_limit_key, CODE_LIFETIME_MS};
 use crate::owner::{self, PasswordCheck};
 use crate::router::error::ApiError;
@@ -68,6 +68,10 @@ async fn check(ctx: &Ctx<'_>, params: &Params) -> Result<Grant, Response> {
     if !registered.contains(&redirect_uri.as_str()) {
         return Err(fail("The redirect URI is not registered for this application."));
     }
+    // Apps registered before `is_valid_redirect_uri` refused `javascript:` and the like.
+    if !is_valid_redirect_uri(&redirect_uri) {
+        return Err(fail("The redirect URI of this application is not allowed."));
+    }
     let registered_scopes = Scopes::parse(&app.scopes).unwrap_or_default();
     let scopes = match Scopes::parse(&params.str("scope").unwrap_or_default()) {
         Ok(scopes) if scopes.is_within(&registered_scopes) => scopes,
@@ -89,8 +93,23 @@ async fn check(ctx: &Ctx<'_>, params: &Params) -> Result<Grant, Response> {
     })
 }
 
+/// Where the consent form's submission may end up besides our own page, as a CSP source: the
+/// origin of an http(s) redirect URI, the scheme of an app's own (`myapp:`). Mastodon drops
+/// `form-action` from this page instead; naming the one target keeps the rest refused.
+fn redirect_source(redirect_uri: &str) -> Option<String> {
+    if redirect_uri == OOB_REDIRECT_URI {
+        return None;
+    }
+    let url = url::Url::parse(redirect_uri).ok()?;
+    match (url.scheme(), url.host()) {
+        // CSP host sources cannot name an IPv6 literal such as a `http://[::1]:8080` loopback.
+        ("http" | "https", Some(url::Host::Domain(_) | url::Host::Ipv4(_))) => Some(url.origin().ascii_serialization()),
+        (scheme, _) => Some(format!("{scheme}:")),
+    }
+}
+
 fn page(ctx: &Ctx<'_>, grant: &Grant, username: &str, csrf_token: &str, error: Option<&str>, status: u16) -> Response {
-    super::render(
+    super::render_posting_to(
         status,
         &AuthorizePage {
             instance_title: &ctx.config.title,
@@ -107,8 +126,8 @@ fn page(ctx: &Ctx<'_>, grant: &Grant, username: &str, csrf_token: &str, error: O
             code_challenge: grant.code_challenge.as_deref().unwrap_or(""),
             code_challenge_method: grant.code_challenge_method.as_deref().unwrap_or(""),
         },
+        redirect_source(&grant.redirect_uri).as_deref(),
     )
-    .header("Cache-Control", "no-store")
 }
 
 fn csrf_cookie(ctx: &Ctx<'_>, token: &str) -> String {
@@ -199,5 +218,85 @@ fn finish(ctx: &Ctx<'_>, grant: &Grant, outcome: Outcome) -> Response {
         query.append_pair("state", &grant.state);
     }
     let separator = if grant.redirect_uri.contains('?') { '&' } else { '?' };
-    Response::redirect(302, &format!("{}{separator}{}", grant.redirect_uri, query.finish())).header("Cache-Control", "no-store")
+    Response::redirect(302, &format!("{}{separator}{}", grant.redirect_uri, query.finish()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::router::http::Method::{Get, Post};
+    use crate::router::http::Response;
+    use crate::testing::TestEnv;
+
+    /// Registers an app for `redirect_uri` and opens its consent page: (client_id, page, csrf token).
+    async fn consent_page(env: &TestEnv, redirect_uri: &str) -> (String, Response, String) {
+        let (_, app) = env.send(Post, "/api/v1/apps", &format!("client_name=t&redirect_uris={redirect_uri}&scopes=read")).await;
+        let client_id = app["client_id"].as_str().unwrap().to_string();
+        let path = format!("/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri={redirect_uri}&scope=read");
+        let (page, _) = env.send(Get, &path, "").await;
+        let cookie = page.header_value("set-cookie").unwrap().split(';').next().unwrap().to_string();
+        (client_id, page, cookie)
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_page_showing_a_code_is_not_stored() {
+        let env = TestEnv::new();
+        let oob = "urn:ietf:wg:oauth:2.0:oob";
+        let (client_id, page, cookie) = consent_page(&env, oob).await;
+        assert_eq!(page.header_value("cache-control"), Some("no-store"));
+        let csrf = cookie.split_once('=').unwrap().1;
+        let form = format!(
+            "authenticity_token={csrf}&response_type=code&client_id={client_id}&redirect_uri={oob}&scope=read&decision=approve&password=secret+password"
+        );
+        let (shown, _) = env.send_with(Post, "/oauth/authorize", &[("cookie", cookie.clone())], &form).await;
+        assert!(String::from_utf8_lossy(&shown.body).contains("Authorization code"), "{shown:?}");
+        assert_eq!(shown.header_value("cache-control"), Some("no-store"));
+        let (refused, _) = env.send(Post, "/oauth/token", "grant_type=password").await;
+        assert_eq!((refused.status, refused.header_value("cache-control")), (401, Some("no-store")));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn answers_forbid_sniffing() {
+        let env = TestEnv::new();
+        for path in ["/api/v1/instance", "/api/v1/nothing", "/@alice", "/nothing"] {
+            let (response, _) = env.send(Get, path, "").await;
+            assert_eq!(response.header_value("x-content-type-options"), Some("nosniff"), "{path}");
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_consent_form_may_lead_only_here_and_to_the_apps_redirect() {
+        let env = TestEnv::new();
+        for (redirect_uri, form_action) in [
+            ("https://app.example/cb", "form-action 'self' https://app.example"),
+            ("http://127.0.0.1:8080/cb", "form-action 'self' http://127.0.0.1:8080"),
+            ("myapp://cb", "form-action 'self' myapp:"),
+            ("urn:ietf:wg:oauth:2.0:oob", "form-action 'self'"),
+        ] {
+            let (_, page, _) = consent_page(&env, redirect_uri).await;
+            let csp = page.header_value("content-security-policy").unwrap();
+            assert!(csp.ends_with(&format!("; {form_action}")), "{redirect_uri}: {csp}");
+        }
+        let (profile, _) = env.send(Get, "/@alice", "").await;
+        assert!(profile.header_value("content-security-policy").unwrap().ends_with("; form-action 'self'"));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_app_registered_with_a_script_redirect_is_not_authorized() {
+        use crate::store::db::Db;
+        let env = TestEnv::new();
+        let app = crate::store::oauth::AppRow {
+            id: 1,
+            name: "old".into(),
+            website: None,
+            redirect_uris: "javascript:alert(1)".into(),
+            scopes: "read".into(),
+            client_id: "old-client".into(),
+            client_secret_hash: "h".into(),
+            created_at: 0,
+        };
+        env.db.run(&crate::store::oauth::create_app(&app)).await.unwrap();
+        let (page, _) = env.send(Get, "/oauth/authorize?response_type=code&client_id=old-client&redirect_uri=javascript:alert(1)", "").await;
+        assert_eq!(page.status, 400);
+        assert!(page.header_value("set-cookie").is_none());
+    }
 }

@@ -17,15 +17,27 @@ pub struct MessagePage<'a> {
     pub code: Option<&'a str>,
 }
 
-/// Renders a page; a template that fails to render is a bug, shown as a plain 500.
+/// Every page's policy but `form-action`: no scripts, no framing, nothing loaded from elsewhere
+/// but images.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'";
+
+/// Renders a page whose forms post only to us; a template that fails to render is a bug, shown
+/// as a plain 500.
 pub fn render(status: u16, page: &impl Template) -> Response {
+    render_posting_to(status, page, None)
+}
+
+/// Renders a page whose forms may also lead to `also` (a CSP source): browsers check
+/// `form-action` against each redirect that follows a form's submission too.
+pub fn render_posting_to(status: u16, page: &impl Template, also: Option<&str>) -> Response {
+    let form_action = match also {
+        Some(source) => format!("form-action 'self' {source}"),
+        None => "form-action 'self'".to_string(),
+    };
     match page.render() {
         Ok(html) => Response::html(status, html)
             .header("X-Frame-Options", "DENY")
-            .header(
-                "Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'",
-            )
+            .header("Content-Security-Policy", &format!("{CSP}; {form_action}"))
             .header("Referrer-Policy", "no-referrer"),
         Err(e) => {
             crate::router::error::log_error(&format!("template: {e}"));

@@ -58,6 +58,14 @@ fn render_profile(ctx: &Ctx<'_>, owner: &crate::store::accounts::AccountRow) -> 
     )
 }
 
+/// `/users/:name/statuses/:id` for browsers: to the post's page. The id is checked first, as
+/// it goes into the `Location` header.
+pub async fn status_redirect(ctx: &Ctx<'_>, username: &str, id: &str) -> Result<Response, ApiError> {
+    let owner = owner::by_username(ctx, username).await?.ok_or(ApiError::NotFound)?;
+    let id = crate::domain::ids::parse(id).ok_or(ApiError::NotFound)?;
+    Ok(Response::redirect(302, &format!("{}/{id}", ctx.config.profile_url(&owner.username))))
+}
+
 #[derive(Template)]
 #[template(path = "status.html")]
 struct StatusPage<'a> {

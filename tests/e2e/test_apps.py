@@ -125,7 +125,8 @@ def test_missing_redirect_uris_is_rejected(api):
     expect_error(api.post("/api/v1/apps", json={"client_name": "no redirect"}), 422)
 
 
-@pytest.mark.parametrize("uri", ["not-a-uri", "/relative/callback", "https://app.example/cb#fragment"])
+@pytest.mark.parametrize("uri", ["not-a-uri", "/relative/callback", "https://app.example/cb#fragment",
+                                 "javascript:alert(1)", "data:text/html,<b>x</b>", "vbscript:x", "file:///etc/passwd"])
 def test_invalid_redirect_uri_is_rejected(api, uri):
     expect_error(api.post("/api/v1/apps", json={"client_name": "bad redirect", "redirect_uris": uri}), 422)
 

@@ -99,3 +99,27 @@ def test_a_public_post_has_a_page_for_browsers(page, owner, api):
     assert page.console_errors == [], page.console_errors
     private = owner.post("/api/v1/statuses", data={"status": "only followers", "visibility": "private"}).json()
     assert page.goto(private["url"]).status == 404, "a followers-only post has no public page"
+
+
+def test_approving_redirects_to_the_apps_origin_despite_form_action(page, api, base_url):
+    """The consent page's CSP says `form-action 'self' <the app's origin>`: Chromium checks the
+    redirect after the form's POST against it too, so without the origin the code never arrives."""
+    callback = "https://app.example/cb"
+    app = register_app(api, name="Redirect App", redirect_uris=callback, scopes="read")
+    arrived: list[str] = []
+
+    def answer(route):
+        arrived.append(route.request.url)
+        route.fulfill(status=200, content_type="text/plain", body="ok")
+
+    page.route("https://app.example/**", answer)
+    try:
+        page.goto(f"{base_url}/oauth/authorize?response_type=code&client_id={app['client_id']}"
+                  f"&redirect_uri={callback}&scope=read&state=s1")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[value=approve]")
+        page.wait_for_url("https://app.example/cb?**", timeout=10_000)
+    finally:
+        page.unroute("https://app.example/**")
+    assert arrived and "code=" in arrived[0] and "state=s1" in arrived[0], arrived
+    assert page.console_errors == [], page.console_errors
