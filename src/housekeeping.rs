@@ -12,5 +12,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ApiError> {
     polls::close_ended(ctx).await?;
     crate::federation::deliver::retry_held(ctx).await?;
     ctx.db.run(&crate::store::federation::forget_seen_before(ctx.now_ms() - SEEN_KEPT_MS)).await?;
+    // No rate-limit window is longer than an hour.
+    ctx.db.run(&crate::store::rate_limits::forget_before(ctx.now_ms() - 60 * 60 * 1000)).await?;
     Ok(())
 }

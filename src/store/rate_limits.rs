@@ -34,6 +34,11 @@ pub async fn reset(db: &dyn Db, key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Forgets counters whose window began before `cutoff`: they count nothing any more.
+pub fn forget_before(cutoff: i64) -> crate::store::db::Query {
+    query!("DELETE FROM rate_limits WHERE window_start < ?1", cutoff)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
