@@ -139,7 +139,7 @@ pub async fn check_password(ctx: &Ctx<'_>, password: &str) -> Result<bool, ApiEr
 /// checked, so an attempt that is cut off halfway (a Worker over its CPU limit) still counts; a
 /// success clears the address's count. Attempts that pass the address's limit count against
 /// the account too, across every address, so that an attacker with many addresses gets no
-/// more than `MAX_ACCOUNT_PASSWORD_FAILURES` guesses a window. Attempts refused by their
+/// more than `MAX_ACCOUNT_PASSWORD_FAILURES` wrong guesses a window. Attempts refused by their
 /// address's limit don't count there, or one address alone could lock the owner out.
 pub async fn attempt_password(ctx: &Ctx<'_>, key: &str, password: &str) -> Result<PasswordCheck, ApiError> {
     use crate::mastodon::oauth::{ACCOUNT_PASSWORD_WINDOW_MS, MAX_ACCOUNT_PASSWORD_FAILURES, MAX_PASSWORD_FAILURES, PASSWORD_WINDOW_MS};
@@ -151,9 +151,10 @@ pub async fn attempt_password(ctx: &Ctx<'_>, key: &str, password: &str) -> Resul
         return Ok(PasswordCheck::RateLimited);
     }
     if check_password(ctx, password).await? {
-        // The account's count stays: a success from one address does not give back the guesses
-        // spent from others.
+        // Only failures spend the account's budget: a right password gives back the slot this
+        // attempt held (not those other attempts spent), so logins never lock the owner out.
         rate_limits::reset(ctx.db, key).await?;
+        rate_limits::give_back(ctx.db, ACCOUNT_PASSWORD_KEY).await?;
         return Ok(PasswordCheck::Correct);
     }
     Ok(PasswordCheck::Wrong)
@@ -232,6 +233,17 @@ mod tests {
         assert_eq!(attempt_password(&ctx, "fresh", "secret password").await.unwrap(), PasswordCheck::RateLimited);
         env.advance(crate::mastodon::oauth::ACCOUNT_PASSWORD_WINDOW_MS);
         assert_eq!(attempt_password(&ctx, "fresh", "secret password").await.unwrap(), PasswordCheck::Correct);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn right_passwords_never_spend_the_accounts_budget() {
+        use crate::mastodon::oauth::MAX_ACCOUNT_PASSWORD_FAILURES;
+        let env = TestEnv::new();
+        let ctx = env.ctx();
+        for login in 0..3 * MAX_ACCOUNT_PASSWORD_FAILURES {
+            let address = format!("bot{}", login % 7);
+            assert_eq!(attempt_password(&ctx, &address, "secret password").await.unwrap(), PasswordCheck::Correct, "login {login}");
+        }
     }
 
     #[tokio::test(flavor = "current_thread")]

@@ -34,6 +34,12 @@ pub async fn reset(db: &dyn Db, key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Takes back one event counted under `key` (an attempt that turned out not to be a failure).
+pub async fn give_back(db: &dyn Db, key: &str) -> Result<(), StoreError> {
+    db.run(&query!("UPDATE rate_limits SET count = max(count - 1, 0) WHERE key = ?1", key)).await?;
+    Ok(())
+}
+
 /// Forgets counters whose window began before `cutoff`: they count nothing any more.
 pub fn forget_before(cutoff: i64) -> crate::store::db::Query {
     query!("DELETE FROM rate_limits WHERE window_start < ?1", cutoff)

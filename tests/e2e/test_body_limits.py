@@ -1,9 +1,15 @@
-"""Bodies are refused by their head, before they are read (issue #8): an upload without a token, a
-declared length above the limit, and a chunked body that grows past it.
+"""Bodies are read with a cap (issue #8): a chunked body that grows past the limit is answered
+413 without the rest of it.
 
-Each test sends only part of what it announces and waits for the answer: a server that read the
+The test sends only part of what it announces and waits for the answer: a server that read the
 whole body before deciding would wait for bytes that never come, and the test times out.
 Raw sockets, as `requests` reads no answer before it has sent the whole body.
+
+Refusing an upload by its head (no token, a `Content-Length` over the limit) before its body is
+read cannot be observed here: `wrangler dev`'s local proxy waits for a declared body before the
+Worker sees the request (seen: no answer within 8 s to a head announcing 50 MiB, with 5 bytes
+sent). That order is pinned natively instead (`router::tests::an_upload_is_refused_by_its_head_
+before_its_body_is_read`, `router::body::tests`).
 """
 
 from __future__ import annotations
@@ -41,23 +47,6 @@ def status_of(sock: socket.socket) -> int:
             assert chunk, f"connection closed without an answer: {data!r}"
             data += chunk
     return int(data.split(b" ", 2)[1])
-
-
-def test_an_upload_without_a_token_is_refused_before_its_body(base_url):
-    with connect(base_url) as sock:
-        sock.sendall(head(base_url, "POST", "/api/v2/media", {
-            "Content-Type": "multipart/form-data; boundary=x", "Content-Length": str(50 * MIB)}))
-        sock.sendall(b"--x\r\n")
-        assert status_of(sock) == 401
-
-
-def test_a_declared_length_above_the_limit_is_refused_before_the_body(base_url, token):
-    with connect(base_url) as sock:
-        sock.sendall(head(base_url, "POST", "/api/v2/media", {
-            "Authorization": f"Bearer {token}", "Content-Type": "multipart/form-data; boundary=x",
-            "Content-Length": str(100 * MIB + 1)}))
-        sock.sendall(b"--x\r\n")
-        assert status_of(sock) == 413
 
 
 def test_a_chunked_body_is_not_read_past_the_limit(base_url, token):

@@ -69,7 +69,8 @@ def test_forged_and_tampered_requests_are_rejected(federation_server, fed_owner,
     # The impostor signs with its own (valid) key but claims to be the oracle.
     forged = fedify_oracle.send(inbox, follow(fedify_oracle, federation_server, "forged"), key="impostor")
     assert forged["status"] == 401, forged
-    assert "not to actor" in str(forged["body"]), forged
+    # The refusal says nothing of what the key fetch found (the server log does: "not the actor").
+    assert forged["body"] == {"error": "the request's signature could not be verified"}, forged
     for tamper in ("body", "date_stale", "digest", "signature", "unsigned"):
         result = fedify_oracle.send(inbox, follow(fedify_oracle, federation_server, f"t-{tamper}"), tamper=tamper)
         assert result["status"] in (400, 401), (tamper, result)
