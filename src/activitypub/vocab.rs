@@ -378,6 +378,18 @@ fn hashtag_display_name(name: &str) -> String {
     name.trim_start_matches('#').chars().filter(|&c| c.is_alphanumeric() || separator(c)).take(MAX_HASHTAG_CHARS).collect()
 }
 
+/// Longest content warning kept.
+pub const MAX_CONTENT_WARNING_CHARS: usize = 1500;
+
+/// A summary as the content warning apps show as plain text: its text, or, when markup is all
+/// there is (`<script>…</script>`, an `<img>`), the summary as written, as Mastodon shows it. A
+/// warning is never lost to sanitizing.
+fn content_warning(summary: &str) -> String {
+    let text = to_plain_text(summary);
+    let text = if text.trim().is_empty() { summary.trim().to_string() } else { text };
+    truncated(&text, MAX_CONTENT_WARNING_CHARS)
+}
+
 /// At most this many custom emoji are kept per post or profile.
 pub const MAX_EMOJIS: usize = 50;
 
@@ -488,7 +500,7 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
         content,
         url,
         attributed_to,
-        summary: if converted { String::new() } else { text_and_language(doc, "summary").0.map(|s| to_plain_text(&s)).unwrap_or_default() },
+        summary: if converted { String::new() } else { text_and_language(doc, "summary").0.map(|s| content_warning(&s)).unwrap_or_default() },
         sensitive: doc.get("sensitive").and_then(Value::as_bool).unwrap_or(false),
         language,
         in_reply_to: doc.get("inReplyTo").and_then(id_of).and_then(http_url),
@@ -634,6 +646,14 @@ mod tests {
         assert!(!post.content.contains("onerror"));
         assert_eq!(post.text, "Hello @alice");
         assert_eq!(visibility(&post.to, &post.cc, Some("https://m.example/users/bob/followers")), "public");
+    }
+
+    #[test]
+    fn a_summary_of_markup_alone_is_still_a_content_warning() {
+        let note = |summary: &str| json!({"id": "https://m.example/n/1", "type": "Note", "attributedTo": "https://m.example/u", "content": "x", "summary": summary});
+        assert_eq!(parse_post(&note("<script>alert('hi');</script>")).unwrap().summary, "<script>alert('hi');</script>");
+        assert_eq!(parse_post(&note("<b>spoiler</b>")).unwrap().summary, "spoiler");
+        assert_eq!(parse_post(&note("  ")).unwrap().summary, "");
     }
 
     #[test]
