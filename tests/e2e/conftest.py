@@ -238,6 +238,13 @@ def rate_limit_server() -> Server:
     yield from _extra_server("ratelimit", {})
 
 
+@pytest.fixture(scope="module")
+def body_limit_server() -> Server:
+    """A separate server for bodies cut off mid-stream: `wrangler dev` may restart its runtime
+    after one, and the next request on that server then fails (503 "restarted mid-request")."""
+    yield from _extra_server("bodylimits", {})
+
+
 @pytest.fixture(scope="session")
 def federation_server() -> Server:
     """A server that federates with loopback peers: private addresses allowed (dev only), a

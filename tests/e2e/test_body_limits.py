@@ -19,6 +19,9 @@ import socket
 import time
 from urllib.parse import urlsplit
 
+from client import CheckedSession
+from conftest import password_token, register_app
+
 ANSWER_WITHIN_S = 10
 MIB = 1024 * 1024
 
@@ -49,8 +52,11 @@ def status_of(sock: socket.socket) -> int:
     return int(data.split(b" ", 2)[1])
 
 
-def test_a_chunked_body_is_not_read_past_the_limit(base_url, token):
+def test_a_chunked_body_is_not_read_past_the_limit(body_limit_server, spec):
     """1 MiB is the limit off the upload routes; 4 MiB are offered, the last chunk never."""
+    base_url = body_limit_server.url
+    with CheckedSession(base_url, spec) as api:
+        token = password_token(api, register_app(api, name="body limits"))
     with connect(base_url) as sock:
         sock.sendall(head(base_url, "POST", "/api/v1/statuses", {
             "Authorization": f"Bearer {token}", "Content-Type": "application/x-www-form-urlencoded",
