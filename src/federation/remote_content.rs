@@ -99,7 +99,7 @@ async fn a_signed_activity_the_sender_may_not_send_is_accepted_and_dropped() {
 #[tokio::test]
 async fn an_embedded_post_without_attributed_to_is_the_signers() {
     let (env, token) = env_following_bob().await;
-    let bare = json!({"id": format!("{BOB}/statuses/4"), "type": "Note", "content": "<p>mine</p>",
+    let bare = json!({"id": format!("{BOB}/statuses/4"), "type": "Note", "content": "<p>mine</p>", "attributedTo": null,
         "summary": "<script>x()</script>", "to": ["https://www.w3.org/ns/activitystreams#Public"]});
     assert_eq!(deliver_from_bob(&env, &create(bare)).await, 202);
     let (_, home) = env.send_as(&token, Method::Get, "/api/v1/timelines/home", "").await;

@@ -138,7 +138,7 @@ async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Po
 pub async fn create(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
     let mut object = object_of(ctx, activity).await?;
     // As Mastodon: an object embedded in a signed Create without `attributedTo` is the signer's.
-    if activity.get("object").is_some_and(Value::is_object) && object.get("attributedTo").is_none() {
+    if activity.get("object").is_some_and(Value::is_object) && object.get("attributedTo").is_none_or(Value::is_null) {
         object["attributedTo"] = Value::String(actor.uri.clone());
     }
     let kind = vocab::type_of(&object);
