@@ -103,7 +103,7 @@ impl<'a> Scanner<'a> {
         }
         let text = self.text;
         let found = match kind {
-            0 => ["https://", "http://"].iter().filter_map(|scheme| text[position..].find(scheme)).min().map(|at| position + at),
+            0 => find_url(text, position),
             1 => find_hashtag(text, position).map(|(at, _)| at),
             _ => find_mention(text, position).map(|(at, ..)| at),
         };
@@ -188,6 +188,23 @@ fn find_mention(text: &str, mut search_from: usize) -> Option<(usize, &str, Opti
             return Some((at, user, domain));
         }
         search_from = at + 1;
+    }
+    None
+}
+
+/// The next `http://` or `https://` from byte `from`. One search for `http` that resumes after
+/// each near miss: searching for each scheme separately rescanned the rest of a text without
+/// `https://` at every plain-http link (quadratic; found by the fuzzer).
+fn find_url(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut search = from;
+    while let Some(offset) = memchr::memmem::find(&bytes[search..], b"http") {
+        let at = search + offset;
+        let rest = &bytes[at + 4..];
+        if rest.starts_with(b"://") || rest.starts_with(b"s://") {
+            return Some(at);
+        }
+        search = at + 4;
     }
     None
 }
@@ -296,6 +313,22 @@ mod tests {
         assert_eq!(character_count("see https://example.com/a/very/long/path/indeed"), 4 + 23);
         assert_eq!(character_count("@bob@remote.example hi"), 4 + 3);
         assert_eq!(character_count("héllo"), 5);
+    }
+
+    #[test]
+    fn rendering_is_linear_in_the_number_of_links() {
+        let time = |n: usize| {
+            let text = "http://a ".repeat(n);
+            (0..3).map(|_| {
+                let start = std::time::Instant::now();
+                let _ = (character_count(&text), to_html(&text, BASE));
+                start.elapsed()
+            }).min().unwrap()
+        };
+        let ratio = time(16_000).as_secs_f64() / time(1_000).as_secs_f64().max(1e-9);
+        // 16x the links: linear is 16x, quadratic 256x.
+        assert!(ratio < 64.0, "16x the links took {ratio:.0}x the time");
+        assert_eq!(character_count("http://a https://b httpx://c"), 23 + 1 + 23 + 1 + 9);
     }
 
     #[test]

@@ -72,10 +72,15 @@ pub fn parse_http_date(text: &str) -> Option<i64> {
 /// offsets allowed) to Unix milliseconds.
 pub fn parse_iso8601(text: &str) -> Option<i64> {
     let text = text.trim();
+    // Every well-formed timestamp is short ASCII; anything else would only reach the byte slicing
+    // and arithmetic below with characters or magnitudes they were not written for.
+    if !text.is_ascii() || text.len() > 40 {
+        return None;
+    }
     let (date, rest) = text.split_once(['T', 't', ' '])?;
     let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
     let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+    if !(-9999..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
         return None;
     }
     let (clock, offset_ms) = if let Some(clock) = rest.strip_suffix(['Z', 'z']) {
@@ -85,7 +90,11 @@ pub fn parse_iso8601(text: &str) -> Option<i64> {
         let (clock, offset) = rest.split_at(at);
         let sign = if offset.starts_with('-') { -1 } else { 1 };
         let (oh, om) = offset[1..].split_once(':').unwrap_or((&offset[1..3.min(offset.len())], &offset[3.min(offset.len())..]));
-        let minutes = oh.parse::<i64>().ok()? * 60 + om.parse::<i64>().unwrap_or(0);
+        let (oh, om) = (oh.parse::<i64>().ok()?, om.parse::<i64>().unwrap_or(0));
+        if !(0..=23).contains(&oh) || !(0..=59).contains(&om) {
+            return None;
+        }
+        let minutes = oh * 60 + om;
         (clock, sign * minutes * 60_000)
     };
     let (hms, fraction) = clock.split_once('.').unwrap_or((clock, ""));
@@ -149,6 +158,12 @@ mod tests {
         assert_eq!(parse_iso8601("2023-11-14T22:13:20Z"), Some(1_700_000_000_000));
         assert_eq!(parse_iso8601("2023-11-14T22:13:20.5Z"), Some(1_700_000_000_500));
         assert_eq!(parse_iso8601("tomorrow"), None);
+        // Found by the fuzzer: a multi-byte offset sliced mid-character, and offsets and years
+        // that overflowed the arithmetic.
+        assert_eq!(parse_iso8601("2020-01-01T00:00+1é"), None);
+        assert_eq!(parse_iso8601("2020-01-01T00:00+9999999999999999999"), None);
+        assert_eq!(parse_iso8601("99999999999999-01-01T00:00:00Z"), None);
+        assert_eq!(parse_iso8601("2020-01-01T00:00:00+0530"), Some(1_577_836_800_000 - (5 * 60 + 30) * 60_000));
         assert_eq!(parse_iso8601("2023-13-14T22:13:20Z"), None);
     }
 

@@ -131,7 +131,9 @@ pub async fn v2(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         "languages": ["en"],
         "configuration": {
             "urls": {
-                "streaming": config.streaming_url(),
+                // Not advertised until the streaming API answers there (apps that see a URL
+                // retry it forever); v1's `streaming_api` is required by the entity, so it stays.
+                "streaming": null,
                 "status": null,
                 "about": config.url("/about"),
                 "privacy_policy": null,
