@@ -141,10 +141,12 @@ async fn by_http_signature(ctx: &Ctx<'_>, req: &Request, actor_uri: &str) -> Res
     }
     let (stored, may_refetch) = stored_actor(ctx, actor_uri).await?;
     if let Some(account) = stored {
-        let keys = ActorKeys {
-            rsa: account.public_key_id.clone().zip(account.public_key_pem.clone()).into_iter().collect(),
-            multikeys: accounts::assertion_keys(ctx.db, account.id).await?,
+        // The FEP-521a keys live in another column: read only when an Ed25519 signature needs them.
+        let multikeys = match verification.algorithm {
+            Algorithm::Ed25519 => accounts::assertion_keys(ctx.db, account.id).await?,
+            Algorithm::RsaSha256 => Vec::new(),
         };
+        let keys = ActorKeys { rsa: account.public_key_id.clone().zip(account.public_key_pem.clone()).into_iter().collect(), multikeys };
         if verify(ctx, &keys, &verification).await {
             return Ok(account);
         }
