@@ -84,7 +84,9 @@ async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Po
         now: post.published.map_or(now, |p| p.min(now)),
     };
     let mut queries: Vec<Query> = store::create(&new, &tags, &mentioned, &home_of);
-    queries.push(store::set_emojis(id, &post.emojis));
+    if post.emojis != "[]" {
+        queries.push(store::set_emojis(id, &post.emojis));
+    }
     if parent.is_none() {
         if let Some(uri) = &post.in_reply_to {
             queries.push(store::remember_parent_uri(id, uri));
