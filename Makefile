@@ -33,3 +33,11 @@ bench: build
 
 clean:
 	rm -rf build target/wasm32-unknown-unknown .wrangler
+
+## Coverage-guided fuzzing of the parsers of untrusted input (fuzz/README.md); not part of `make test`.
+## FUZZ_SECONDS per target; FUZZ_TARGETS to choose some (`bash scripts/fuzz.sh list`).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+.PHONY: fuzz
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh run $(FUZZ_TARGETS)
