@@ -89,7 +89,14 @@ pub fn base58btc(bytes: &[u8]) -> String {
 
 /// Multibase `z` payloads (and FEP-8b32 proof values) back to bytes; `None` on a character
 /// outside the alphabet.
+/// Longest base58 text decoded: decoding is quadratic in its length, and what we read is a key
+/// (a multikey is ~48 characters) or an Ed25519 signature (~88), from peers not yet verified.
+pub const MAX_BASE58_CHARS: usize = 128;
+
 pub fn base58btc_decode(text: &str) -> Option<Vec<u8>> {
+    if text.len() > MAX_BASE58_CHARS {
+        return None;
+    }
     const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
     let mut bytes: Vec<u8> = Vec::new(); // base-256 digits, least significant first
     for c in text.bytes() {
@@ -124,8 +131,15 @@ mod tests {
         assert_eq!(base58btc_decode("112").unwrap(), vec![0, 0, 1]);
         assert_eq!(base58btc_decode("").unwrap(), Vec::<u8>::new());
         assert_eq!(base58btc_decode("0OIl"), None);
-        let bytes: Vec<u8> = (0..=255).collect();
-        assert_eq!(base58btc_decode(&base58btc(&bytes)).unwrap(), bytes);
+        let signature: Vec<u8> = (0..64).map(|i| 255 - i).collect();
+        assert_eq!(base58btc_decode(&base58btc(&signature)).unwrap(), signature);
+    }
+
+    #[test]
+    fn base58_longer_than_any_key_or_signature_is_not_decoded() {
+        // Found by the fuzzer: a 100 KB proofValue took seconds before any signature was checked.
+        assert_eq!(base58btc_decode(&"4".repeat(MAX_BASE58_CHARS + 1)), None);
+        assert!(base58btc_decode(&"4".repeat(MAX_BASE58_CHARS)).is_some());
     }
 
     #[test]
