@@ -191,8 +191,8 @@ async fn by_proof(ctx: &Ctx<'_>, activity: &Value, actor_uri: &str) -> Result<Ac
     };
     let (stored, may_refetch) = stored_actor(ctx, actor_uri).await?;
     if let Some(account) = stored {
-        let keys = accounts::assertion_keys(ctx.db, account.id).await?;
-        let known = keys.iter().find(|(id, _)| id == method).map(|(_, key)| key.as_str());
+        let keys = ActorKeys { rsa: Vec::new(), multikeys: accounts::assertion_keys(ctx.db, account.id).await? };
+        let known = keys.multibase(method);
         if known.is_some() || !may_refetch {
             proof_holds(known)?;
             return Ok(account);

@@ -2,6 +2,7 @@
 //! (a link as a string or an object, one value or an array) into plain structs. Pure.
 use serde_json::Value;
 
+use crate::content::images;
 use crate::content::sanitize::{plain_text_of_sanitized, sanitize, to_plain_text};
 use crate::domain::time::parse_iso8601;
 
@@ -69,6 +70,11 @@ pub fn url_of(value: Option<&Value>) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The URL of an image property (`icon`, `image`): an `Image` object with a `url`, or a link.
+fn image_url(value: Option<&Value>) -> Option<String> {
+    value.and_then(|image| url_of(image.get("url")).or_else(|| url_of(Some(image))))
 }
 
 /// An http(s) URL in a string field.
@@ -240,7 +246,6 @@ pub fn parse_actor(doc: &Value, expected_id: &str) -> Result<Actor, String> {
             })
         })
         .collect();
-    let image = |key: &str| doc.get(key).and_then(|i| url_of(i.get("url")).or_else(|| url_of(Some(i))));
     let (public_key_id, public_key_pem) = keys.rsa.first().cloned().unzip();
     Ok(Actor {
         actor_type: kind.clone(),
@@ -250,8 +255,8 @@ pub fn parse_actor(doc: &Value, expected_id: &str) -> Result<Actor, String> {
         display_name: truncated(str_field(doc, "name").unwrap_or_default(), MAX_DISPLAY_NAME_CHARS),
         note: sanitize(str_field(doc, "summary").unwrap_or_default()),
         fields: Value::Array(fields).to_string(),
-        avatar: image("icon"),
-        header: image("image"),
+        avatar: image_url(doc.get("icon")),
+        header: image_url(doc.get("image")),
         locked: doc.get("manuallyApprovesFollowers").and_then(Value::as_bool).unwrap_or(false),
         bot: kind == "Service" || kind == "Application",
         group: kind == "Group",
@@ -300,15 +305,10 @@ fn attachment_kind(attachment: &Value, media_type: Option<&str>) -> &'static str
         Some(link) => str_field(link, "mediaType"),
         None => None,
     };
-    let by_media_type = |t: &str| match t.split(';').next().unwrap_or("").trim().to_ascii_lowercase().as_str() {
-        "image/gif" => Some("gifv"),
-        t if t.starts_with("image/") => Some("image"),
-        t if t.starts_with("video/") => Some("video"),
-        t if t.starts_with("audio/") => Some("audio"),
-        _ => None,
-    };
-    if let Some(kind) = media_type.or(link_type).and_then(by_media_type) {
-        return kind;
+    let of_media_type = |t: &str| images::attachment_type(&t.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    match media_type.or(link_type).map(of_media_type) {
+        Some(kind) if kind != "unknown" => return kind,
+        _ => {}
     }
     match type_of(attachment) {
         "Image" => return "image",
@@ -317,14 +317,8 @@ fn attachment_kind(attachment: &Value, media_type: Option<&str>) -> &'static str
         _ => {}
     }
     let url = url_of(attachment.get("url")).unwrap_or_default();
-    let path = url::Url::parse(&url).map(|u| u.path().to_ascii_lowercase()).unwrap_or_default();
-    match path.rsplit_once('.').map(|(_, extension)| extension) {
-        Some("png" | "jpg" | "jpeg" | "webp" | "avif" | "heic" | "heif" | "bmp") => "image",
-        Some("gif") => "gifv",
-        Some("mp4" | "m4v" | "mov" | "webm" | "ogv") => "video",
-        Some("mp3" | "m4a" | "ogg" | "oga" | "opus" | "wav" | "flac" | "aac") => "audio",
-        _ => "unknown",
-    }
+    let path = url::Url::parse(&url).map(|u| u.path().to_string()).unwrap_or_default();
+    images::type_of_extension(&path).map_or("unknown", images::attachment_type)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -404,7 +398,7 @@ pub fn emojis_of(doc: &Value) -> String {
         .filter_map(|t| {
             let shortcode = str_field(t, "name")?.trim_matches(':');
             let valid = (2..=64).contains(&shortcode.len()) && shortcode.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-            let url = t.get("icon").and_then(|i| url_of(i.get("url")).or_else(|| url_of(Some(i))))?;
+            let url = image_url(t.get("icon"))?;
             (valid && !seen.iter().any(|s| s == shortcode)).then(|| {
                 seen.push(shortcode.to_string());
                 serde_json::json!({"shortcode": shortcode, "url": url, "static_url": url, "visible_in_picker": false})
@@ -487,9 +481,7 @@ pub fn parse_post(doc: &Value) -> Result<Post, String> {
             blurhash: str_field(a, "blurhash").filter(|b| b.len() <= 100).map(str::to_string),
             width: a.get("width").and_then(Value::as_i64).filter(|w| (1..=100_000).contains(w)),
             height: a.get("height").and_then(Value::as_i64).filter(|h| (1..=100_000).contains(h)),
-            preview_url: matches!(kind, "video" | "audio")
-                .then(|| a.get("icon").and_then(|i| url_of(i.get("url")).or_else(|| url_of(Some(i)))))
-                .flatten(),
+            preview_url: matches!(kind, "video" | "audio").then(|| image_url(a.get("icon"))).flatten(),
         })
     })
     .take(MAX_ATTACHMENTS)

@@ -83,7 +83,8 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     None
 }
 
-/// The media type a file name's extension suggests.
+/// The media type a file name's (or URL path's) extension suggests: the upload formats, and
+/// the others remote attachments come in (uploads still refuse what they do not support).
 pub fn type_of_extension(filename: &str) -> Option<&'static str> {
     let extension = filename.rsplit_once('.')?.1.to_ascii_lowercase();
     Some(match extension.as_str() {
@@ -92,13 +93,19 @@ pub fn type_of_extension(filename: &str) -> Option<&'static str> {
         "gif" => "image/gif",
         "webp" => "image/webp",
         "avif" => "image/avif",
+        "heic" => "image/heic",
+        "heif" => "image/heif",
+        "bmp" => "image/bmp",
         "mp4" | "m4v" => "video/mp4",
         "mov" => "video/quicktime",
         "webm" => "video/webm",
+        "ogv" => "video/ogg",
         "mp3" => "audio/mpeg",
         "ogg" | "oga" | "opus" => "audio/ogg",
         "wav" => "audio/wave",
         "m4a" => "audio/mp4",
+        "flac" => "audio/flac",
+        "aac" => "audio/aac",
         _ => return None,
     })
 }

@@ -86,8 +86,9 @@ impl Token<'_> {
 struct Scanner<'a> {
     text: &'a str,
     position: usize,
-    /// Per kind (URL, hashtag, mention): where the search started and what it found.
-    found: [Option<(usize, Option<usize>)>; 3],
+    /// Per kind (URL, hashtag, mention): the last search's answer, while the walk has not
+    /// passed it (`Some(None)`: there is none further on).
+    found: [Option<Option<usize>>; 3],
 }
 
 impl<'a> Scanner<'a> {
@@ -98,7 +99,7 @@ impl<'a> Scanner<'a> {
     /// The next match of `kind` at or after the current position.
     fn next_of(&mut self, kind: usize) -> Option<usize> {
         let position = self.position;
-        if let Some((_, found)) = self.found[kind].filter(|(_, found)| found.is_none_or(|at| at >= position)) {
+        if let Some(found) = self.found[kind].filter(|found| found.is_none_or(|at| at >= position)) {
             return found;
         }
         let text = self.text;
@@ -107,7 +108,7 @@ impl<'a> Scanner<'a> {
             1 => find_hashtag(text, position).map(|(at, _)| at),
             _ => find_mention(text, position).map(|(at, ..)| at),
         };
-        self.found[kind] = Some((position, found));
+        self.found[kind] = Some(found);
         found
     }
 

@@ -51,7 +51,8 @@ pub struct Unverified {
 
 /// Fetches what `key_id` needs to be checked against `actor_uri`: the document at the key id
 /// (without its fragment) when that is the actor, or else the key document, which must name
-/// `actor_uri` as its owner, and then the actor's own document. At most two fetches.
+/// `actor_uri` as its owner, and then the actor's own document. At most two documents, each
+/// `fetch::get_object` (up to 3 redirects and one fetch again by its id).
 pub async fn fetch_unverified(ctx: &Ctx<'_>, key_id: &str, actor_uri: &str) -> Result<Unverified, FetchError> {
     let key_url = key_id.split('#').next().unwrap_or(key_id);
     let malformed = |reason: String| FetchError::Malformed { url: key_id.to_string(), reason };

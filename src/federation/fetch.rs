@@ -1,6 +1,6 @@
 //! Outbound HTTP for federation: the address guard every fetch and delivery passes, and signed
 //! GETs of ActivityPub documents (as the instance actor, so that servers in secure mode answer).
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
 use serde_json::Value;
 
@@ -81,8 +81,9 @@ fn is_private(ip: IpAddr) -> bool {
             // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96 and the
             // local-use 64:ff9b:1::/48) and 6to4 (2002::/16) carry an IPv4 address that a gateway
             // may reach: judge that address.
+            // (`::1` and `::` read as 0.0.0.1 and 0.0.0.0 here, which are refused as 0.0.0.0/8.)
             if let Some(v4) = v6.to_ipv4() {
-                return v6 == Ipv6Addr::LOCALHOST || v6 == Ipv6Addr::UNSPECIFIED || is_private_v4(v4);
+                return is_private_v4(v4);
             }
             if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
                 return is_private_v4(embedded_v4(segments[6], segments[7]));
@@ -91,13 +92,13 @@ fn is_private(ip: IpAddr) -> bool {
                 return is_private_v4(embedded_v4(segments[1], segments[2]));
             }
             let first = segments[0];
-            (segments[0], segments[1]) == (0x64, 0xff9b) // NAT64 local use
+            (first, segments[1]) == (0x64, 0xff9b) // NAT64 local use
                 || (first & 0xfe00) == 0xfc00 // unique local
                 || (first & 0xffc0) == 0xfe80 // link-local
                 || (first & 0xffc0) == 0xfec0 // site-local (deprecated, still routed by some)
                 || (first & 0xff00) == 0xff00 // multicast
-                || (segments[0], segments[1]) == (0x2001, 0) // Teredo: a tunnel to any IPv4 address
-                || (segments[0], segments[1]) == (0x2001, 0xdb8) // documentation
+                || (first, segments[1]) == (0x2001, 0) // Teredo: a tunnel to any IPv4 address
+                || (first, segments[1]) == (0x2001, 0xdb8) // documentation
                 || segments[..4] == [0x100, 0, 0, 0] // discard-only
         }
     }

@@ -262,15 +262,21 @@ struct Found {
     fetched: Option<Value>,
 }
 
+/// What we know of the post `uri`: `Some(Some(row))` stored, `Some(None)` deleted (a tombstone),
+/// `None` never seen.
+async fn stored(ctx: &Ctx<'_>, owner: &Owner, uri: &str) -> Result<Option<Option<StatusRow>>, ApiError> {
+    if let Some(status) = store::get_by_uri(ctx.db, Some(owner.account.id), uri).await? {
+        return Ok(Some(Some(status)));
+    }
+    Ok(store::uri_known(ctx.db, uri).await?.then_some(None))
+}
+
 /// A post we may not have yet: stored, or fetched from its server with its author (an embedded
 /// copy in someone else's activity is never trusted). `fetched`: the document, when the caller
 /// already fetched it by `uri`. `None`: it was deleted.
 async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str, fetched: Option<Value>) -> Result<Option<Found>, ApiError> {
-    if let Some(status) = store::get_by_uri(ctx.db, Some(owner.account.id), uri).await? {
-        return Ok(Some(Found { status, fetched: None }));
-    }
-    if store::uri_known(ctx.db, uri).await? {
-        return Ok(None); // deleted
+    if let Some(known) = stored(ctx, owner, uri).await? {
+        return Ok(known.map(|status| Found { status, fetched: None }));
     }
     let document = match fetched {
         Some(document) => document,
@@ -280,11 +286,8 @@ async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str, fetched: Opti
     // (a post's HTML address): that id is what is stored.
     let post = vocab::parse_post(&document).map_err(ApiError::BadRequest)?;
     if post.id != uri {
-        if let Some(status) = store::get_by_uri(ctx.db, Some(owner.account.id), &post.id).await? {
-            return Ok(Some(Found { status, fetched: Some(document) }));
-        }
-        if store::uri_known(ctx.db, &post.id).await? {
-            return Ok(None);
+        if let Some(known) = stored(ctx, owner, &post.id).await? {
+            return Ok(known.map(|status| Found { status, fetched: Some(document) }));
         }
     }
     let author = account(ctx, &post.attributed_to).await?;
