@@ -37,7 +37,7 @@ impl Config {
         let host = host_of(&public_url)
             .ok_or_else(|| ConfigError(format!("PUBLIC_URL {public_url:?} is not an http(s) URL")))?;
         let admin_username = non_empty("ADMIN_USERNAME").unwrap_or_else(|| "admin".into());
-        if !crate::activitypub::webfinger::is_valid_username(&admin_username) {
+        if !crate::domain::usernames::is_valid_username(&admin_username) {
             return Err(ConfigError(format!("ADMIN_USERNAME {admin_username:?} must be letters, digits and _")));
         }
         let source_url = non_empty("SOURCE_URL").unwrap_or_else(|| public_url.clone());

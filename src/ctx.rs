@@ -11,11 +11,11 @@ use crate::store::db::Db;
 pub struct Ctx<'a> {
     pub config: &'a Config,
     pub db: &'a dyn Db,
-    pub crypto: &'a dyn Crypto,
+    pub crypto: &'a dyn crate::crypto::Crypto,
     pub clock: &'a dyn Clock,
     pub ids: &'a IdGenerator,
     pub cache: &'a IsolateCache,
-    pub jobs: &'a dyn crate::federation::Jobs,
+    pub queue: &'a dyn Queue,
     pub blobs: &'a dyn Blobs,
     pub http: &'a dyn HttpClient,
 }
@@ -26,11 +26,19 @@ pub struct Ctx<'a> {
 /// takes effect everywhere at once.
 #[derive(Default)]
 pub struct IsolateCache {
-    pub owner: RefCell<Option<(i64, crate::owner::Owner)>>,
+    pub owner: RefCell<Option<(i64, crate::store::accounts::LocalAccount)>>,
     pub instance_keys: RefCell<Option<crate::store::instance::InstanceKeysRow>>,
     pub instance_summary: RefCell<Option<(i64, crate::store::instance::Summary)>>,
     /// The owner's filters; every timeline page consults them.
     pub filters: RefCell<Option<(i64, Vec<crate::store::filters::Filter>)>>,
+}
+
+/// The Worker's log (the console in workerd, stderr natively): what operators read in `wrangler tail`.
+pub fn log_error(message: &str) {
+    #[cfg(target_arch = "wasm32")]
+    web_sys::console::error_1(&message.into());
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("{message}");
 }
 
 impl Ctx<'_> {
@@ -45,28 +53,6 @@ impl Ctx<'_> {
 
 pub trait Clock {
     fn now_ms(&self) -> i64;
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("crypto: {0}")]
-pub struct CryptoError(pub String);
-
-/// Cryptography whose cost matters inside a Worker. RSA and PBKDF2 go through WebCrypto there
-/// (shared/BENCHMARKING.md: pure-Rust RSA in Wasm is ten times slower); hashes and Ed25519 are
-/// plain Rust everywhere and need no trait.
-#[async_trait(?Send)]
-pub trait Crypto {
-    fn random_bytes(&self, len: usize) -> Vec<u8>;
-    /// A fresh RSA-2048 key pair as (PKCS#8 private PEM, SPKI public PEM).
-    async fn generate_rsa_key_pair(&self) -> Result<(String, String), CryptoError>;
-    /// A fresh P-256 key pair for VAPID as (PKCS#8 private PEM, raw public key base64url).
-    async fn generate_p256_key_pair(&self) -> Result<(String, String), CryptoError>;
-    async fn pbkdf2_sha256(&self, password: &[u8], salt: &[u8], iterations: u32)
-        -> Result<[u8; 32], CryptoError>;
-    /// RSASSA-PKCS1-v1_5 with SHA-256 (HTTP signatures) under a PKCS#8 PEM private key.
-    async fn rsa_sign(&self, private_pem: &str, data: &[u8]) -> Result<Vec<u8>, CryptoError>;
-    /// Whether `signature` is `data` signed by the SPKI PEM public key.
-    async fn rsa_verify(&self, public_pem: &str, data: &[u8], signature: &[u8]) -> Result<bool, CryptoError>;
 }
 
 /// An outbound HTTP request: federation deliveries and fetches.
@@ -116,4 +102,17 @@ pub trait Blobs {
     /// The bytes and content type stored under `key`.
     async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, BlobError>;
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("queue: {0}")]
+pub struct QueueError(pub String);
+
+/// The queue producer (`FEDERATION` binding); a list in tests. Messages are JSON: their types
+/// (`app::jobs`) belong to the use cases, above this seam.
+#[async_trait(?Send)]
+pub trait Queue {
+    async fn send(&self, message: serde_json::Value) -> Result<(), QueueError>;
+    /// Many messages in one call (fan-out to many inboxes).
+    async fn send_all(&self, messages: Vec<serde_json::Value>) -> Result<(), QueueError>;
 }

@@ -21,15 +21,16 @@
 //! - `domain/`     small pure rules: ids, time, scopes.
 //! - `ctx`, `config` the seams every handler receives.
 pub mod activitypub;
+pub mod app;
 pub mod config;
 pub mod content;
 pub mod crypto;
 pub mod ctx;
 pub mod domain;
+pub mod edge;
 pub mod federation;
 pub mod housekeeping;
 pub mod mastodon;
-pub mod owner;
 pub mod router;
 pub mod store;
 pub mod web;

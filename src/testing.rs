@@ -6,8 +6,7 @@ use crate::config::{self, Config};
 use crate::crypto::testing::NativeCrypto;
 use crate::ctx::{Clock, Ctx, IsolateCache};
 use crate::domain::ids::IdGenerator;
-use crate::federation::testing::RecordedJobs;
-use crate::router::http::{Method, Request, Response};
+use crate::edge::http::{Method, Request, Response};
 use crate::store::testing::{memory_db, MemoryDb};
 
 pub struct TestClock(pub Cell<i64>);
@@ -113,7 +112,7 @@ impl TestEnv {
     }
 
     pub fn ctx(&self) -> Ctx<'_> {
-        Ctx { config: &self.config, db: &self.db, crypto: &self.crypto, clock: &self.clock, ids: &self.ids, cache: &self.cache, jobs: &self.jobs, blobs: &self.blobs, http: &self.http }
+        Ctx { config: &self.config, db: &self.db, crypto: &self.crypto, clock: &self.clock, ids: &self.ids, cache: &self.cache, queue: &self.jobs, blobs: &self.blobs, http: &self.http }
     }
 
     pub fn advance(&self, ms: i64) {
@@ -167,5 +166,29 @@ impl TestEnv {
         let response = crate::router::dispatch(&self.ctx(), request).await;
         let json = serde_json::from_slice(&response.body).unwrap_or(serde_json::Value::Null);
         (response, json)
+    }
+}
+
+/// The queue in tests: every message kept, in order.
+#[derive(Default)]
+pub struct RecordedJobs(pub std::cell::RefCell<Vec<crate::app::jobs::Job>>);
+
+impl RecordedJobs {
+    fn record(&self, message: serde_json::Value) {
+        let job = serde_json::from_value(message.clone()).unwrap_or_else(|e| panic!("not a job: {message}: {e}"));
+        self.0.borrow_mut().push(job);
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl crate::ctx::Queue for RecordedJobs {
+    async fn send(&self, message: serde_json::Value) -> Result<(), crate::ctx::QueueError> {
+        self.record(message);
+        Ok(())
+    }
+
+    async fn send_all(&self, messages: Vec<serde_json::Value>) -> Result<(), crate::ctx::QueueError> {
+        messages.into_iter().for_each(|m| self.record(m));
+        Ok(())
     }
 }

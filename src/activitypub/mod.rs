@@ -1,9 +1,8 @@
-//! ActivityPub and the discovery documents around it: WebFinger, host-meta, NodeInfo, actors.
-pub mod actors;
+//! The protocol, pure: reading peers' ActivityStreams (`vocab`), building our activities
+//! (`build`), HTTP signatures (`signatures`), FEP-8b32 proofs (`proofs`) and WebFinger resources.
+//! No storage, no context, no other API: everything here is a function over data, tested
+//! natively against fixed vectors. The endpoints that speak it are in `federation/`.
 pub mod build;
-pub mod collections;
-pub mod inbox;
-pub mod nodeinfo;
 pub mod proofs;
 pub mod signatures;
 pub mod vocab;

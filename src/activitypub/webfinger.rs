@@ -1,24 +1,15 @@
-//! WebFinger (RFC 7033) and host-meta (RFC 6415): how the Fediverse finds `@user@domain`.
+//! WebFinger (RFC 7033) resources: what `acct:user@domain` or an actor URL names here. The
+//! endpoints are `federation::webfinger`.
 //! With a split domain (`HANDLE_DOMAIN`), the apex serves or redirects these to us and handles
 //! name the apex while every link points at `PUBLIC_URL`.
-use serde_json::json;
-
 use crate::config::Config;
-use crate::content::escape_html;
-use crate::ctx::Ctx;
-use crate::owner;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
+use crate::domain::usernames::is_valid_username;
 
 /// What a WebFinger `resource` names, once checked to be on this instance.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Resource {
     User(String),
     InstanceActor,
-}
-
-pub fn is_valid_username(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 30 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// Accepts `acct:user@domain`, bare `user@domain`, and our actor or profile URLs.
@@ -41,63 +32,6 @@ pub fn parse_resource(resource: &str, config: &Config) -> Option<Resource> {
         return Some(Resource::InstanceActor);
     }
     is_valid_username(username).then(|| Resource::User(username.to_string()))
-}
-
-/// <https://docs.joinmastodon.org/spec/webfinger/>
-pub async fn get(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    let config = ctx.config;
-    let resource = req
-        .query_params()
-        .non_empty("resource")
-        .ok_or_else(|| ApiError::BadRequest("The resource parameter is required".into()))?;
-    let document = match parse_resource(&resource, config).ok_or(ApiError::NotFound)? {
-        Resource::User(username) => {
-            let owner = owner::by_username(ctx, &username).await?.ok_or(ApiError::NotFound)?;
-            let profile = config.profile_url(&owner.username);
-            json!({
-                "subject": format!("acct:{}@{}", owner.username, config.handle_domain),
-                "aliases": [profile, owner.uri],
-                "links": [
-                    {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile},
-                    {"rel": "self", "type": "application/activity+json", "href": owner.uri},
-                    {"rel": "http://webfinger.net/rel/avatar", "type": "image/png",
-                     "href": config.url(crate::mastodon::entities::account::DEFAULT_AVATAR_PATH)},
-                ],
-            })
-        }
-        Resource::InstanceActor => {
-            let actor = config.url("/actor");
-            json!({
-                "subject": format!("acct:{}@{}", config.host, config.host),
-                "aliases": [actor],
-                "links": [
-                    {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": config.url("/about")},
-                    {"rel": "self", "type": "application/activity+json", "href": actor},
-                ],
-            })
-        }
-    };
-    Ok(Response::typed_json(200, "application/jrd+json; charset=utf-8", &document)
-        .header("Cache-Control", "max-age=300, public"))
-}
-
-fn lrdd_template(config: &Config) -> String {
-    config.url("/.well-known/webfinger?resource={uri}")
-}
-
-/// <https://datatracker.ietf.org/doc/html/rfc6415>; Phanpy and the Android app read it.
-pub fn host_meta_xml(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  \
-         <Link rel=\"lrdd\" template=\"{}\"/>\n</XRD>\n",
-        escape_html(&lrdd_template(ctx.config))
-    );
-    Ok(Response::new(200, "application/xrd+xml; charset=utf-8", body).header("Cache-Control", "max-age=3600, public"))
-}
-
-pub fn host_meta_json(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let document = json!({"links": [{"rel": "lrdd", "template": lrdd_template(ctx.config)}]});
-    Ok(Response::typed_json(200, "application/json; charset=utf-8", &document))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 
 use super::tokens::constant_time_eq;
-use crate::ctx::{Crypto, CryptoError};
+use crate::crypto::{Crypto, CryptoError};
 
 /// workerd refuses PBKDF2 above 100,000 iterations; bench/ measures what one costs.
 pub const ITERATIONS: u32 = 100_000;

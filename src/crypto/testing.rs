@@ -5,7 +5,7 @@ use std::hash::{BuildHasher, Hasher};
 
 use async_trait::async_trait;
 
-use crate::ctx::{Crypto, CryptoError};
+use crate::crypto::{Crypto, CryptoError};
 
 #[derive(Default)]
 pub struct NativeCrypto {

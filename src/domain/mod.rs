@@ -1,7 +1,9 @@
 //! Small pure rules with no better home. Nothing here does I/O or names `worker` types.
 pub mod filters;
 pub mod ids;
+pub mod oauth;
 pub mod paging;
 pub mod scopes;
 pub mod time;
+pub mod usernames;
 pub mod visibility;

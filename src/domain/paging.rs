@@ -1,7 +1,5 @@
 //! Mastodon pagination: `max_id`, `since_id`, `min_id`, `limit`, and the `Link` header that
 //! points at the next (older) and previous (newer) pages.
-use crate::domain::ids;
-use crate::router::params::Params;
 
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 40;
@@ -19,17 +17,6 @@ pub struct Page {
 }
 
 impl Page {
-    pub fn from_params(params: &Params) -> Page {
-        Page::with_limits(params, DEFAULT_LIMIT, MAX_LIMIT)
-    }
-
-    /// Some lists have other limits (notifications allow 80 in Mastodon, accounts 80).
-    pub fn with_limits(params: &Params, default: i64, max: i64) -> Page {
-        let id = |key: &str| params.str(key).as_deref().and_then(ids::parse);
-        let limit = params.str("limit").and_then(|l| l.trim().parse::<i64>().ok()).unwrap_or(default);
-        Page { max_id: id("max_id"), since_id: id("since_id"), min_id: id("min_id"), limit: limit.clamp(1, max) }
-    }
-
     /// The lower bound the query uses: `min_id` wins over `since_id` when both are given.
     pub fn lower(&self) -> Option<i64> {
         self.min_id.or(self.since_id)
@@ -66,25 +53,6 @@ pub fn link_header(base_url: &str, path: &str, params: &[(String, String)], ids:
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn params(q: &str) -> Params {
-        Params::parse(q, None, b"").unwrap()
-    }
-
-    #[test]
-    fn limits_are_clamped() {
-        assert_eq!(Page::from_params(&params("")).limit, 20);
-        assert_eq!(Page::from_params(&params("limit=100")).limit, 40);
-        assert_eq!(Page::from_params(&params("limit=0")).limit, 1);
-        assert_eq!(Page::from_params(&params("limit=x")).limit, 20);
-    }
-
-    #[test]
-    fn bounds_are_parsed_and_min_id_wins() {
-        let p = Page::from_params(&params("max_id=30&since_id=10&min_id=20"));
-        assert_eq!((p.max_id, p.lower(), p.ascending()), (Some(30), Some(20), true));
-        assert_eq!(Page::from_params(&params("max_id=abc")).max_id, None);
-    }
 
     #[test]
     fn link_header_points_both_ways_and_keeps_other_params() {

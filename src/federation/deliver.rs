@@ -2,12 +2,12 @@
 //! decides what happens next: 2xx done; 5xx, 408, 429 and network errors retried by the queue;
 //! any other 4xx recorded as a permanent failure. A peer the dead-letter queue marked
 //! unreachable gets its deliveries held (recorded, not attempted) until housekeeping retries it.
-use super::fetch::{self, FetchError, Format, SigningKey};
+use crate::app::remote::fetch::{self, FetchError, Format, SigningKey};
 use crate::activitypub::vocab::host_of;
 use crate::ctx::{Ctx, HttpRequest, HttpResponse};
 use crate::domain::ids;
-use crate::owner;
-use crate::router::error::ApiError;
+use crate::app::owner;
+use crate::edge::error::ApiError;
 use crate::store::federation::{self as store, Failure};
 
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
@@ -37,7 +37,7 @@ pub async fn signed_post(ctx: &Ctx<'_>, key: &SigningKey, inbox: &str, body: &[u
 pub async fn deliver(ctx: &Ctx<'_>, activity_id: &str, inbox: &str) -> Result<(), ApiError> {
     let activity_id = ids::parse(activity_id).ok_or(ApiError::NotFound)?;
     let Some(activity) = store::activity(ctx.db, activity_id).await? else {
-        crate::router::error::log_error(&format!("delivery to {inbox}: activity {activity_id} is not stored"));
+        crate::ctx::log_error(&format!("delivery to {inbox}: activity {activity_id} is not stored"));
         return Ok(());
     };
     let domain = host_of(inbox).unwrap_or_default();
@@ -65,7 +65,7 @@ pub async fn deliver(ctx: &Ctx<'_>, activity_id: &str, inbox: &str) -> Result<()
         }
         Ok(response) if !(response.status >= 500 || response.status == 408 || response.status == 429) => {
             let error = String::from_utf8_lossy(&response.body).chars().take(500).collect::<String>();
-            crate::router::error::log_error(&format!("delivery of {} to {inbox} refused: HTTP {} {error}", activity.uri, response.status));
+            crate::ctx::log_error(&format!("delivery of {} to {inbox} refused: HTTP {} {error}", activity.uri, response.status));
             let failure = Failure { id: ctx.new_id(), activity_id, inbox, status: Some(response.status), error: &error, dead_lettered: false, now };
             ctx.db.run(&store::record_failure(&failure)).await?;
             Ok(())
@@ -90,35 +90,9 @@ pub async fn give_up(ctx: &Ctx<'_>, activity_id: &str, inbox: &str) -> Result<()
     let activity_id = ids::parse(activity_id).ok_or(ApiError::NotFound)?;
     let now = ctx.now_ms();
     let domain = host_of(inbox).unwrap_or_default();
-    crate::router::error::log_error(&format!("delivery of activity {activity_id} to {inbox}: retries exhausted; {domain} marked unreachable"));
+    crate::ctx::log_error(&format!("delivery of activity {activity_id} to {inbox}: retries exhausted; {domain} marked unreachable"));
     let failure = Failure { id: ctx.new_id(), activity_id, inbox, status: None, error: "retries exhausted", dead_lettered: true, now };
     ctx.db.batch(&[store::record_failure(&failure), store::mark_unreachable(&domain, "retries exhausted", now)]).await?;
     Ok(())
 }
 
-/// Housekeeping: deliveries held or dead-lettered for peers that have been down for an hour
-/// (or came back) are queued again, a week at most; the peer is given another chance.
-pub async fn retry_held(ctx: &Ctx<'_>) -> Result<usize, ApiError> {
-    const PROBE_AFTER_MS: i64 = 60 * 60 * 1000;
-    const GIVE_UP_AFTER_MS: i64 = 7 * 24 * 60 * 60 * 1000;
-    let now = ctx.now_ms();
-    let rows = store::deferred(ctx.db, now - PROBE_AFTER_MS, now - GIVE_UP_AFTER_MS, 100).await?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let mut queries = Vec::new();
-    let mut domains: Vec<String> = Vec::new();
-    let mut events = Vec::new();
-    for row in &rows {
-        queries.push(store::delete_failure(row.id));
-        let domain = host_of(&row.inbox_url).unwrap_or_default();
-        if !domains.contains(&domain) {
-            queries.push(store::mark_reachable(&domain, now));
-            domains.push(domain);
-        }
-        events.push(super::Event::Deliver { activity_id: row.activity_id.to_string(), inbox: row.inbox_url.clone() });
-    }
-    ctx.db.batch(&queries).await?;
-    ctx.jobs.send_all(&events).await.map_err(internal)?;
-    Ok(rows.len())
-}

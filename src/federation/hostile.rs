@@ -6,10 +6,10 @@
 use serde_json::{json, Value};
 
 use super::deliver;
-use super::fetch::{Format, SigningKey};
+use crate::app::remote::fetch::{Format, SigningKey};
 use crate::crypto::testing::{OTHER_RSA_PUBLIC_PEM, TEST_RSA_PRIVATE_PEM, TEST_RSA_PUBLIC_PEM};
 use crate::ctx::HttpRequest;
-use crate::router::http::{Method, Request, Response};
+use crate::edge::http::{Method, Request, Response};
 use crate::store::accounts;
 use crate::testing::TestEnv;
 
@@ -64,7 +64,7 @@ async fn env_knowing_bob() -> (TestEnv, String) {
     let env = TestEnv::new();
     let token = env.owner_token().await;
     env.http.answer_json(BOB, 200, &real_bob());
-    super::actors::get_or_fetch(&env.ctx(), BOB).await.unwrap();
+    crate::app::remote::actors::get_or_fetch(&env.ctx(), BOB).await.unwrap();
     env.advance(120_000);
     (env, token)
 }
@@ -80,7 +80,7 @@ async fn an_open_redirect_cannot_replace_a_stored_actor_or_its_key() {
     assert_eq!(stored_pem(&env, BOB).await.as_deref(), Some(OTHER_RSA_PUBLIC_PEM), "Bob's key is untouched");
     assert_eq!(followers_count(&env, &token).await, 0);
     // The redirect's target claimed to be Bob; Bob's own server was asked instead.
-    let document = super::fetch::get_object(&env.ctx(), OPEN_REDIRECT).await.unwrap();
+    let document = crate::app::remote::fetch::get_object(&env.ctx(), OPEN_REDIRECT).await.unwrap();
     assert_eq!(document["publicKey"]["publicKeyPem"], OTHER_RSA_PUBLIC_PEM);
 }
 
@@ -103,7 +103,7 @@ async fn an_uploaded_file_on_the_victims_host_is_never_the_victim() {
     assert_eq!(followers_count(&env, &token).await, 0);
     // Only ActivityStreams content types are read at all.
     env.http.answer_as(BOB, "text/html", &real_bob());
-    assert!(super::fetch::get_object(&env.ctx(), BOB).await.is_err());
+    assert!(crate::app::remote::fetch::get_object(&env.ctx(), BOB).await.is_err());
 }
 
 #[tokio::test]
@@ -116,12 +116,12 @@ async fn a_post_served_from_another_url_is_not_stored_under_its_claimed_id() {
     // Search with resolve, and thread backfill, both read the upload; the claimed id is 404.
     let (_, found) = env.send_as(&token, Method::Get, &format!("/api/v2/search?resolve=true&q={UPLOAD}"), "").await;
     assert_eq!(found["statuses"], json!([]), "{found}");
-    super::inbound::fetch_thread(&env.ctx(), UPLOAD, 1).await.unwrap();
+    crate::app::remote::fetch_thread(&env.ctx(), UPLOAD, 1).await.unwrap();
     assert!(!crate::store::statuses::uri_known(&env.db, claimed).await.unwrap());
     assert!(!crate::store::statuses::uri_known(&env.db, UPLOAD).await.unwrap());
     // Served from its own id, the same post is Bob's and is kept.
     env.http.answer_json(claimed, 200, &forged);
-    super::inbound::fetch_thread(&env.ctx(), UPLOAD, 1).await.unwrap();
+    crate::app::remote::fetch_thread(&env.ctx(), UPLOAD, 1).await.unwrap();
     assert!(crate::store::statuses::uri_known(&env.db, claimed).await.unwrap());
 }
 
@@ -183,7 +183,7 @@ async fn a_key_id_claimed_by_another_actor_does_not_lock_out_its_owner() {
     let token = env.owner_token().await;
     let eve = "https://remote.example/users/eve";
     env.http.answer_json(eve, 200, &person(eve, "eve", &format!("{BOB}#main-key"), OTHER_RSA_PUBLIC_PEM));
-    super::actors::get_or_fetch(&env.ctx(), eve).await.unwrap();
+    crate::app::remote::actors::get_or_fetch(&env.ctx(), eve).await.unwrap();
     env.http.answer_json(BOB, 200, &person(BOB, "bob", &format!("{BOB}#main-key"), TEST_RSA_PUBLIC_PEM));
     let (response, body) = post(&env, signed_with(&env, &format!("{BOB}#main-key"), &follow("https://remote.example/f/5", BOB)).await).await;
     assert_eq!(response.status, 202, "{body}");

@@ -1,12 +1,15 @@
-//! Federation: what local actions tell other servers, and the queue that carries it. Every
-//! write in the client API ends by publishing one `Event`; the queue consumer turns it into an
-//! activity (`outbound`) and one `Deliver` message per inbox (`deliver`), so the request path
-//! never waits for a remote server. `inbound` applies what other servers send to our inboxes.
+//! The federation surface: what other servers see and send. Endpoints (`webfinger`,
+//! `nodeinfo`, `actors`, `collections`, `inbox`), applying what the inbox verified (`inbound`),
+//! and the queue consumer: an `Event` published by a use case becomes an activity (`outbound`)
+//! and one `Deliver` task per inbox (`deliver`), so the request path never waits for a peer.
 pub mod actors;
+pub mod collections;
 pub mod deliver;
-pub mod fetch;
 pub mod inbound;
+pub mod inbox;
+pub mod nodeinfo;
 pub mod outbound;
+pub mod webfinger;
 
 #[cfg(test)]
 mod scenarios;
@@ -15,83 +18,28 @@ mod hostile;
 #[cfg(test)]
 mod remote_content;
 
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
-
+use crate::app::jobs::{Job, Task};
+use crate::app::remote;
 use crate::ctx::Ctx;
-use crate::router::error::ApiError;
-
-/// Cloudflare Queues messages. Some are still in flight during a deploy: add variants and
-/// optional fields, but never rename or remove one in the same release that stops sending it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum Event {
-    StatusCreated { status_id: String },
-    StatusUpdated { status_id: String },
-    StatusDeleted { status_id: String, uri: String },
-    Favourited { status_id: String },
-    Unfavourited { status_id: String },
-    Reblogged { reblog_id: String },
-    Unreblogged { reblog_id: String, status_id: String },
-    ProfileUpdated,
-    Followed { account_id: String },
-    Unfollowed {
-        account_id: String,
-        #[serde(default)]
-        follow_uri: Option<String>,
-    },
-    FollowAccepted { account_id: String },
-    FollowRejected {
-        account_id: String,
-        #[serde(default)]
-        follow_uri: Option<String>,
-    },
-    Blocked { account_id: String },
-    PollVoted { poll_id: String },
-    Unblocked { account_id: String },
-    /// A report the owner asked to forward to the reported account's server.
-    ReportForwarded { account_id: String, status_ids: Vec<String>, comment: String },
-    /// The owner moved to `target` (an actor id that lists us in `alsoKnownAs`).
-    Moved { target: String },
-    /// One signed POST of a stored activity to one inbox.
-    Deliver { activity_id: String, inbox: String },
-    /// Fetch a remote post's missing ancestors and some of its replies (thread backfill).
-    FetchThread { uri: String, depth: u32 },
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("queue: {0}")]
-pub struct QueueError(pub String);
-
-/// The queue producer (`FEDERATION` binding); a list in tests.
-#[async_trait(?Send)]
-pub trait Jobs {
-    async fn send(&self, event: &Event) -> Result<(), QueueError>;
-    /// Many messages in one call (fan-out to many inboxes).
-    async fn send_all(&self, events: &[Event]) -> Result<(), QueueError>;
-}
-
-pub async fn publish(ctx: &Ctx<'_>, event: Event) -> Result<(), ApiError> {
-    ctx.jobs.send(&event).await.map_err(|e| ApiError::Internal(Box::new(e)))
-}
+use crate::edge::error::ApiError;
 
 /// Handles one queued message. `Err` has the queue retry it with backoff; after the
 /// configured number of attempts it goes to the dead-letter queue (`dead_lettered`).
-pub async fn handle(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
-    match event {
-        Event::Deliver { activity_id, inbox } => deliver::deliver(ctx, activity_id, inbox).await,
-        Event::FetchThread { uri, depth } => inbound::fetch_thread(ctx, uri, *depth).await,
-        other => outbound::fan_out(ctx, other).await,
+pub async fn handle(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
+    match job {
+        Job::Task(Task::Deliver { activity_id, inbox }) => deliver::deliver(ctx, activity_id, inbox).await,
+        Job::Task(Task::FetchThread { uri, depth }) => Ok(remote::fetch_thread(ctx, uri, *depth).await?),
+        Job::Event(event) => outbound::fan_out(ctx, event).await,
     }
 }
 
 /// A message the queue gave up on after its last retry: recorded, and its peer marked
 /// unreachable so that later deliveries wait for it instead of failing one by one.
-pub async fn dead_lettered(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
-    match event {
-        Event::Deliver { activity_id, inbox } => deliver::give_up(ctx, activity_id, inbox).await,
+pub async fn dead_lettered(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
+    match job {
+        Job::Task(Task::Deliver { activity_id, inbox }) => deliver::give_up(ctx, activity_id, inbox).await,
         other => {
-            crate::router::error::log_error(&format!("federation: gave up on {other:?}"));
+            crate::ctx::log_error(&format!("federation: gave up on {other:?}"));
             Ok(())
         }
     }
@@ -120,25 +68,3 @@ mod tests {
     }
 }
 
-#[cfg(test)]
-pub mod testing {
-    use std::cell::RefCell;
-
-    use super::*;
-
-    #[derive(Default)]
-    pub struct RecordedJobs(pub RefCell<Vec<Event>>);
-
-    #[async_trait(?Send)]
-    impl Jobs for RecordedJobs {
-        async fn send(&self, event: &Event) -> Result<(), QueueError> {
-            self.0.borrow_mut().push(event.clone());
-            Ok(())
-        }
-
-        async fn send_all(&self, events: &[Event]) -> Result<(), QueueError> {
-            self.0.borrow_mut().extend(events.iter().cloned());
-            Ok(())
-        }
-    }
-}

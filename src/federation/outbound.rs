@@ -4,13 +4,14 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::Event;
+use crate::app::documents;
+use crate::app::jobs::{self, Event, Job, Task};
 use crate::activitypub::{build, proofs};
 use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::domain::time::{iso8601, iso8601_seconds};
-use crate::owner::{self, Owner};
-use crate::router::error::ApiError;
+use crate::app::owner::{self, Owner};
+use crate::edge::error::ApiError;
 use crate::store::accounts::{self, AccountRow};
 use crate::store::federation as store;
 use crate::store::statuses::{self, StatusRow};
@@ -64,7 +65,7 @@ pub async fn note_of(ctx: &Ctx<'_>, owner: &Owner, status: &StatusRow) -> Result
         Some(parent) => statuses::get(ctx.db, None, parent).await?.map(|p| p.uri),
         None => None,
     };
-    let parts = build::NoteParts {
+    let parts = documents::NoteParts {
         status,
         author: &owner.account,
         in_reply_to_uri: in_reply_to_uri.as_deref(),
@@ -73,7 +74,7 @@ pub async fn note_of(ctx: &Ctx<'_>, owner: &Owner, status: &StatusRow) -> Result
         media: &media,
         poll: poll.as_ref(),
     };
-    Ok(build::note(&parts, ctx.config))
+    Ok(documents::note(&parts, ctx.config))
 }
 
 /// Who receives a post: followers unless direct, mentioned accounts, and the author replied to.
@@ -90,7 +91,7 @@ async fn post_inboxes(ctx: &Ctx<'_>, owner: &Owner, status: &StatusRow) -> Resul
 }
 
 /// Stores `activity` and queues its deliveries. Inboxes on our own host are skipped.
-pub async fn send(ctx: &Ctx<'_>, actor_account_id: i64, activity: &Value, inboxes: Vec<String>) -> Result<(), ApiError> {
+pub async fn store_and_queue(ctx: &Ctx<'_>, actor_account_id: i64, activity: &Value, inboxes: Vec<String>) -> Result<(), ApiError> {
     let own_prefix = format!("{}/", ctx.config.public_url);
     let mut inboxes: Vec<String> = inboxes.into_iter().filter(|i| !i.starts_with(&own_prefix)).collect();
     inboxes.sort();
@@ -102,9 +103,9 @@ pub async fn send(ctx: &Ctx<'_>, actor_account_id: i64, activity: &Value, inboxe
     let activity_id = ctx.new_id();
     ctx.db.run(&store::save_activity(activity_id, uri, actor_account_id, &activity.to_string(), ctx.now_ms())).await?;
     // The activity may have been stored before (a retried event): deliver the stored row.
-    let events: Vec<Event> = inboxes.into_iter().map(|inbox| Event::Deliver { activity_id: activity_id.to_string(), inbox }).collect();
+    let events: Vec<Job> = inboxes.into_iter().map(|inbox| Job::Task(Task::Deliver { activity_id: activity_id.to_string(), inbox })).collect();
     for chunk in events.chunks(100) {
-        ctx.jobs.send_all(chunk).await.map_err(|e| ApiError::Internal(Box::new(e)))?;
+        jobs::publish_all(ctx, chunk.to_vec()).await?;
     }
     Ok(())
 }
@@ -112,7 +113,7 @@ pub async fn send(ctx: &Ctx<'_>, actor_account_id: i64, activity: &Value, inboxe
 pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
     let owner = owner::load_owner(ctx).await?;
     let me = owner.account.uri.clone();
-    let followers = build::followers_url(&owner.account);
+    let followers = documents::followers_url(&owner.account);
     match event {
         Event::StatusCreated { status_id } | Event::StatusUpdated { status_id } => {
             let Some(status) = statuses::get(ctx.db, Some(owner.account.id), id(status_id)?).await? else { return Ok(()) };
@@ -130,7 +131,7 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
             activity["published"] = json!(iso8601(status.created_at));
             let activity = with_proof(ctx, &owner, &activity)?;
             let inboxes = post_inboxes(ctx, &owner, &status).await?;
-            send(ctx, owner.account.id, &activity, inboxes).await
+            store_and_queue(ctx, owner.account.id, &activity, inboxes).await
         }
         Event::StatusDeleted { status_id, uri } => {
             let mentioned: Vec<i64> = statuses::mentions_of(ctx.db, &[id(status_id)?]).await?.into_iter().map(|m| m.account_id).collect();
@@ -138,7 +139,7 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
             inboxes.extend(store::follower_inboxes(ctx.db, owner.account.id).await?);
             let to = vec![crate::activitypub::vocab::PUBLIC.to_string()];
             let activity = build::activity("Delete", &format!("{uri}#delete"), &me, build::tombstone(uri), &to, &[followers]);
-            send(ctx, owner.account.id, &with_proof(ctx, &owner, &activity)?, inboxes).await
+            store_and_queue(ctx, owner.account.id, &with_proof(ctx, &owner, &activity)?, inboxes).await
         }
         Event::Favourited { status_id } | Event::Unfavourited { status_id } => {
             let Some(status) = statuses::get(ctx.db, None, id(status_id)?).await? else { return Ok(()) };
@@ -148,7 +149,7 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
                 Event::Favourited { .. } => like,
                 _ => build::undo(&me, like),
             };
-            send(ctx, owner.account.id, &activity, store::inboxes_of(ctx.db, &[author.id], true).await?).await
+            store_and_queue(ctx, owner.account.id, &activity, store::inboxes_of(ctx.db, &[author.id], true).await?).await
         }
         Event::Reblogged { reblog_id } | Event::Unreblogged { reblog_id, .. } => {
             let original_id = match event {
@@ -174,15 +175,14 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
             };
             let mut inboxes = store::follower_inboxes(ctx.db, owner.account.id).await?;
             inboxes.extend(store::inboxes_of(ctx.db, &[original.account_id], true).await?);
-            send(ctx, owner.account.id, &activity, inboxes).await
+            store_and_queue(ctx, owner.account.id, &activity, inboxes).await
         }
         Event::ProfileUpdated => {
-            let ed25519_public = STANDARD.decode(&owner.user.ed25519_public_key).unwrap_or_default();
-            let person = crate::activitypub::actors::person(&owner.account, &ed25519_public, ctx.config);
+            let person = documents::owner_person(&owner, ctx.config)?;
             let to = vec![crate::activitypub::vocab::PUBLIC.to_string()];
             let activity = build::activity("Update", &format!("{me}#updates/{}", ctx.now_ms()), &me, person, &to, &[followers]);
             let activity = with_proof(ctx, &owner, &activity)?;
-            send(ctx, owner.account.id, &activity, store::known_inboxes(ctx.db, owner.account.id).await?).await
+            store_and_queue(ctx, owner.account.id, &activity, store::known_inboxes(ctx.db, owner.account.id).await?).await
         }
         Event::Followed { account_id } | Event::Unfollowed { account_id, .. } => {
             let Some(target) = remote(ctx, account_id).await? else { return Ok(()) };
@@ -197,7 +197,7 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
                 Event::Followed { .. } => follow,
                 _ => build::undo(&me, follow),
             };
-            send(ctx, owner.account.id, &activity, store::inboxes_of(ctx.db, &[target.id], false).await?).await
+            store_and_queue(ctx, owner.account.id, &activity, store::inboxes_of(ctx.db, &[target.id], false).await?).await
         }
         Event::FollowAccepted { account_id } | Event::FollowRejected { account_id, .. } => {
             let Some(follower) = remote(ctx, account_id).await? else { return Ok(()) };
@@ -207,7 +207,7 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
             };
             let answer_id = format!("{me}#{}/{}/{}", kind.to_lowercase(), follower.id, ctx.now_ms());
             let activity = build::answer_follow(kind, &me, &follower.uri, follow_uri.as_deref(), &answer_id);
-            send(ctx, owner.account.id, &activity, store::inboxes_of(ctx.db, &[follower.id], false).await?).await
+            store_and_queue(ctx, owner.account.id, &activity, store::inboxes_of(ctx.db, &[follower.id], false).await?).await
         }
         Event::Blocked { account_id } | Event::Unblocked { account_id } => {
             let Some(target) = remote(ctx, account_id).await? else { return Ok(()) };
@@ -216,7 +216,7 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
                 Event::Blocked { .. } => block,
                 _ => build::undo(&me, block),
             };
-            send(ctx, owner.account.id, &activity, store::inboxes_of(ctx.db, &[target.id], false).await?).await
+            store_and_queue(ctx, owner.account.id, &activity, store::inboxes_of(ctx.db, &[target.id], false).await?).await
         }
         Event::PollVoted { poll_id } => {
             let Some(poll) = polls::get(ctx.db, Some(owner.account.id), id(poll_id)?).await? else { return Ok(()) };
@@ -230,7 +230,7 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
                 let vote = json!({"id": vote_id, "type": "Note", "name": options.get(choice).map(|o| o["title"].clone()),
                     "attributedTo": me, "inReplyTo": status.uri, "to": [author.uri]});
                 let activity = build::activity("Create", &format!("{vote_id}/activity"), &me, vote, std::slice::from_ref(&author.uri), &[]);
-                send(ctx, owner.account.id, &activity, inboxes.clone()).await?;
+                store_and_queue(ctx, owner.account.id, &activity, inboxes.clone()).await?;
             }
             Ok(())
         }
@@ -243,14 +243,13 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
             let instance_actor = ctx.config.url("/actor");
             let flag = json!({"@context": crate::activitypub::ACTIVITYSTREAMS, "id": format!("{instance_actor}#flags/{}", ctx.new_id()),
                 "type": "Flag", "actor": instance_actor, "content": comment, "object": objects, "to": [target.uri]});
-            send(ctx, 0, &flag, store::inboxes_of(ctx.db, &[target.id], true).await?).await
+            store_and_queue(ctx, 0, &flag, store::inboxes_of(ctx.db, &[target.id], true).await?).await
         }
         Event::Moved { target } => {
             let activity = json!({"@context": crate::activitypub::ACTIVITYSTREAMS, "id": format!("{me}#moves/{}", ctx.now_ms()),
                 "type": "Move", "actor": me, "object": me, "target": target, "to": [followers]});
             let activity = with_proof(ctx, &owner, &activity)?;
-            send(ctx, owner.account.id, &activity, store::follower_inboxes(ctx.db, owner.account.id).await?).await
+            store_and_queue(ctx, owner.account.id, &activity, store::follower_inboxes(ctx.db, owner.account.id).await?).await
         }
-        Event::Deliver { .. } | Event::FetchThread { .. } => Ok(()),
     }
 }

@@ -4,10 +4,10 @@
 use serde_json::{json, Value};
 
 use super::deliver;
-use super::fetch::{Format, SigningKey};
+use crate::app::remote::fetch::{Format, SigningKey};
 use crate::crypto::testing::{TEST_RSA_PRIVATE_PEM, TEST_RSA_PUBLIC_PEM};
 use crate::ctx::HttpRequest;
-use crate::router::http::{Method, Request};
+use crate::edge::http::{Method, Request};
 use crate::testing::TestEnv;
 
 const BOB: &str = "https://remote.example/users/bob";

@@ -4,12 +4,13 @@
 use serde_json::{json, Value};
 
 use super::deliver;
-use super::fetch::{Format, SigningKey};
-use super::Event;
+use crate::app::remote::fetch::{Format, SigningKey};
+use crate::app::jobs::{Event, Job, Task};
 use crate::activitypub::signatures::{self, RequestParts};
 use crate::crypto::testing::{TEST_RSA_PRIVATE_PEM, TEST_RSA_PUBLIC_PEM};
-use crate::ctx::{Crypto, HttpRequest};
-use crate::router::http::{Method, Request, Response};
+use crate::crypto::Crypto;
+use crate::ctx::HttpRequest;
+use crate::edge::http::{Method, Request, Response};
 use crate::testing::TestEnv;
 
 const BOB: &str = "https://remote.example/users/bob";
@@ -70,22 +71,22 @@ async fn a_signed_follow_is_accepted_and_the_accept_goes_out_signed() {
     assert_eq!(notes[0]["account"]["acct"], "bob@remote.example");
 
     // The consumer turns FollowAccepted into an Accept delivered to Bob's personal inbox.
-    let accepted: Vec<Event> = env.jobs.0.borrow().iter().filter(|e| matches!(e, Event::FollowAccepted { .. })).cloned().collect();
+    let accepted: Vec<Job> = env.jobs.0.borrow().iter().filter(|e| matches!(e, Job::Event(Event::FollowAccepted { .. }))).cloned().collect();
     assert!(!accepted.is_empty());
     env.jobs.0.borrow_mut().clear();
     super::handle(&env.ctx(), &accepted[0]).await.unwrap();
     let deliveries = env.jobs.0.borrow().clone();
-    let [Event::Deliver { activity_id, inbox }] = deliveries.as_slice() else { panic!("{deliveries:?}") };
+    let [Job::Task(Task::Deliver { activity_id, inbox })] = deliveries.as_slice() else { panic!("{deliveries:?}") };
     assert_eq!(inbox, BOB_INBOX);
     env.http.answer_json(BOB_INBOX, 202, &json!({}));
-    super::handle(&env.ctx(), &Event::Deliver { activity_id: activity_id.clone(), inbox: inbox.clone() }).await.unwrap();
+    super::handle(&env.ctx(), &Job::Task(Task::Deliver { activity_id: activity_id.clone(), inbox: inbox.clone() })).await.unwrap();
     let sent = env.http.sent.borrow().last().cloned().unwrap();
     let body: Value = serde_json::from_slice(sent.body.as_deref().unwrap()).unwrap();
     assert_eq!(body["type"], "Accept");
     assert_eq!(body["object"]["actor"], BOB);
 
     // Bob's server checks our signature with our published key.
-    let owner = crate::owner::load(&env.ctx()).await.unwrap();
+    let owner = crate::app::owner::load(&env.ctx()).await.unwrap();
     let parts = RequestParts { method: "POST", url_path_and_query: "/users/bob/inbox", authority: "remote.example", scheme: "https", headers: &sent.headers };
     let verification = signatures::verification(&parts, sent.body.as_deref().unwrap(), env.clock.0.get()).unwrap();
     assert_eq!(verification.key_id, format!("{}#main-key", owner.uri));
@@ -155,7 +156,7 @@ async fn a_rotated_key_is_refetched_once() {
     old["publicKey"]["publicKeyPem"] = json!(crate::crypto::testing::OTHER_RSA_PUBLIC_PEM);
     env.http.answer_json(BOB, 200, &old);
     // First contact stores the old key...
-    crate::federation::actors::get_or_fetch(&env.ctx(), BOB).await.unwrap();
+    crate::app::remote::actors::get_or_fetch(&env.ctx(), BOB).await.unwrap();
     // ...then Bob rotates to the key he signs with now.
     env.http.answer_json(BOB, 200, &bob_document(BOB, "bob"));
     // A copy fetched a moment ago is not fetched again: forged signatures naming a known actor
@@ -246,14 +247,14 @@ async fn deliveries_retry_on_5xx_record_4xx_and_hold_for_unreachable_peers() {
     let token = env.owner_token().await;
     let (_, bob) = env.send_as(&token, Method::Get, "/api/v1/accounts/search?q=x", "").await;
     let _ = bob;
-    let account = crate::federation::actors::get_or_fetch(&env.ctx(), BOB).await.unwrap();
+    let account = crate::app::remote::actors::get_or_fetch(&env.ctx(), BOB).await.unwrap();
     let (response, _) = env.send_as(&token, Method::Post, &format!("/api/v1/accounts/{}/follow", account.id), "").await;
     assert_eq!(response.status, 200);
     let followed = env.jobs.0.borrow().last().cloned().unwrap();
     env.jobs.0.borrow_mut().clear();
     super::handle(&env.ctx(), &followed).await.unwrap();
     let deliver = env.jobs.0.borrow().last().cloned().unwrap();
-    let Event::Deliver { activity_id, inbox } = &deliver else { panic!() };
+    let Job::Task(Task::Deliver { activity_id, inbox }) = &deliver else { panic!() };
     assert_eq!(inbox, BOB_INBOX);
 
     env.http.answer_json(BOB_INBOX, 503, &json!({}));
@@ -275,7 +276,7 @@ async fn deliveries_retry_on_5xx_record_4xx_and_hold_for_unreachable_peers() {
     // An hour later housekeeping queues them again and the peer has recovered.
     env.advance(61 * 60 * 1000);
     env.jobs.0.borrow_mut().clear();
-    assert_eq!(super::deliver::retry_held(&env.ctx()).await.unwrap(), 2);
+    assert_eq!(crate::app::jobs::requeue_held(&env.ctx()).await.unwrap(), 2);
     env.http.answer_json(BOB_INBOX, 202, &json!({}));
     let queued = env.jobs.0.borrow().clone();
     for event in queued {
@@ -288,8 +289,8 @@ async fn deliveries_retry_on_5xx_record_4xx_and_hold_for_unreachable_peers() {
 #[tokio::test]
 async fn private_addresses_are_not_fetched_without_the_dev_flag() {
     let env = TestEnv::new();
-    let err = crate::federation::actors::get_or_fetch(&env.ctx(), "http://127.0.0.1:8080/users/x").await.unwrap_err();
-    assert!(matches!(err, crate::federation::fetch::FetchError::Refused(_)), "{err}");
+    let err = crate::app::remote::actors::get_or_fetch(&env.ctx(), "http://127.0.0.1:8080/users/x").await.unwrap_err();
+    assert!(matches!(err, crate::app::remote::fetch::FetchError::Refused(_)), "{err}");
     assert!(env.http.sent.borrow().is_empty(), "no request left the building");
 }
 
@@ -311,11 +312,11 @@ async fn moving_away_needs_the_new_account_to_list_us_and_tells_followers() {
     assert_eq!(aliases["aliases"], json!([BOB]));
     let (response, body) = env.send_as(&token, Method::Post, "/api/v1/topi/migration", &format!("acct={BOB}")).await;
     assert_eq!(response.status, 200, "{body}");
-    let moved = env.jobs.0.borrow().iter().find(|e| matches!(e, Event::Moved { .. })).cloned().unwrap();
+    let moved = env.jobs.0.borrow().iter().find(|e| matches!(e, Job::Event(Event::Moved { .. }))).cloned().unwrap();
     env.jobs.0.borrow_mut().clear();
     super::handle(&env.ctx(), &moved).await.unwrap();
     let queued = env.jobs.0.borrow().clone();
-    let [Event::Deliver { activity_id, inbox }] = queued.as_slice() else { panic!("{queued:?}") };
+    let [Job::Task(Task::Deliver { activity_id, inbox })] = queued.as_slice() else { panic!("{queued:?}") };
     assert_eq!(inbox, SHARED_INBOX);
     let stored = crate::store::federation::activity(&env.db, activity_id.parse().unwrap()).await.unwrap().unwrap();
     let activity: Value = serde_json::from_str(&stored.body).unwrap();
@@ -337,8 +338,8 @@ async fn a_reply_to_an_unknown_post_backfills_its_thread_through_the_queue() {
     let create = json!({"id": "https://remote.example/users/bob/statuses/11/activity", "type": "Create", "actor": BOB, "object": reply});
     assert_eq!(post(&env, signed(&env, "/inbox", &create, Format::Cavage).await).await.0.status, 202);
     let jobs = env.jobs.0.borrow().clone();
-    let fetch = jobs.iter().find(|e| matches!(e, Event::FetchThread { .. })).cloned().unwrap();
-    assert_eq!(fetch, Event::FetchThread { uri: parent_uri.to_string(), depth: 1 });
+    let fetch = jobs.iter().find(|e| matches!(e, Job::Task(Task::FetchThread { .. }))).cloned().unwrap();
+    assert_eq!(fetch, Job::Task(Task::FetchThread { uri: parent_uri.to_string(), depth: 1 }));
     super::handle(&env.ctx(), &fetch).await.unwrap();
     let notes = notifications(&env, &token).await;
     let reply_id = notes[0]["status"]["id"].as_str().unwrap().to_string();

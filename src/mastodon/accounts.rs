@@ -5,11 +5,11 @@ use super::entities::account::{Account, CredentialAccount, Field, FieldSource};
 use crate::content::text;
 use crate::ctx::Ctx;
 use crate::domain::ids;
-use crate::owner;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
-use crate::router::params::Params;
+use crate::app::owner;
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::edge::params::Params;
 use crate::store::accounts::{self, ProfileUpdate};
 
 /// Mastodon's limits, also advertised in the instance entity.
@@ -48,7 +48,7 @@ pub async fn update_credentials(ctx: &Ctx<'_>, req: &Request) -> Result<Response
                 return Err(ApiError::Invalid(format!("{field} must be an image")));
             }
             let (key, ..) = super::media::store_file(ctx, ctx.new_id(), file).await?;
-            *slot = Some(super::entities::media::file_url(ctx.config, &key));
+            *slot = Some(crate::app::profile::media_url(ctx.config, &key));
         }
     }
     ctx.db.batch(&accounts::update_profile(account_id, &update, ctx.now_ms())).await?;

@@ -4,9 +4,9 @@ use serde_json::{json, Value};
 use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::domain::time::iso8601;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
 use crate::store::misc as store;
 
 pub async fn index(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {

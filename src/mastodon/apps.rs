@@ -3,13 +3,13 @@ use super::entities::application::{Application, CredentialApplication};
 use crate::crypto::tokens;
 use crate::ctx::Ctx;
 use crate::domain::scopes::Scopes;
-use crate::owner;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
+use crate::app::owner;
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::domain::oauth::{is_forbidden_scheme, is_valid_redirect_uri, MAX_URI_CHARS};
 use crate::store::oauth::{self, AppRow};
 
-pub const OOB_REDIRECT_URI: &str = "urn:ietf:wg:oauth:2.0:oob";
 
 /// <https://docs.joinmastodon.org/methods/apps/#create>
 pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
@@ -70,31 +70,6 @@ pub async fn verify_credentials(ctx: &Ctx<'_>, req: &Request) -> Result<Response
 }
 
 /// Longest redirect URI or website: it goes into a `Location` header and the consent page's CSP.
-const MAX_URI_CHARS: usize = 2000;
-
-/// Schemes that run or read something in the browser rather than reach an app: a redirect
-/// there would run the attacker's code on the consent page's behalf.
-const FORBIDDEN_SCHEMES: &[&str] = &["javascript", "data", "vbscript", "file", "blob", "about", "filesystem"];
-
-fn is_forbidden_scheme(uri: &str) -> bool {
-    url::Url::parse(uri.trim()).is_ok_and(|url| FORBIDDEN_SCHEMES.contains(&url.scheme()))
-}
-
-/// An absolute URI without a fragment (RFC 6749 §3.1.2): `https://…`, a custom scheme such as
-/// `icecubesapp://` or `com.tapbots.Ivory.10217:/request_token`, or the out-of-band URN; never
-/// one of `FORBIDDEN_SCHEMES`. Checked on the raw text first, as the URL parser quietly drops
-/// tabs and newlines that would then reach the `Location` header.
-pub fn is_valid_redirect_uri(uri: &str) -> bool {
-    if uri == OOB_REDIRECT_URI {
-        return true;
-    }
-    if uri.len() > MAX_URI_CHARS || uri.contains('#') || uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return false;
-    }
-    let nothing_after_scheme = uri.split_once(':').is_none_or(|(_, rest)| rest.is_empty());
-    !nothing_after_scheme && url::Url::parse(uri).is_ok_and(|url| !FORBIDDEN_SCHEMES.contains(&url.scheme()))
-}
-
 /// An `http` or `https` URL with a host.
 fn is_web_address(text: &str) -> bool {
     text.len() <= MAX_URI_CHARS
@@ -124,7 +99,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn redirect_uris_that_run_code_in_the_browser_are_refused() {
-        use crate::router::http::Method::Post;
+        use crate::edge::http::Method::Post;
         let env = crate::testing::TestEnv::new();
         for uri in [
             "javascript:alert(document.domain)",
@@ -151,7 +126,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn an_app_website_is_a_web_address_or_nothing() {
-        use crate::router::http::Method::Post;
+        use crate::edge::http::Method::Post;
         let env = crate::testing::TestEnv::new();
         for (website, kept) in [("https://app.example", true), ("http://app.example/about", true), ("javascript:alert(1)", false), ("ftp://app.example", false), ("app.example", false)] {
             let form = format!("client_name=t&redirect_uris=myapp://cb&website={}", form_urlencoded::byte_serialize(website.as_bytes()).collect::<String>());

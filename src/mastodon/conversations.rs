@@ -7,9 +7,9 @@ use super::paginated;
 use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::domain::paging::Page;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
 use crate::store::misc::{self as store, ConversationRow};
 use crate::store::{accounts, statuses};
 
@@ -28,7 +28,7 @@ async fn entity(ctx: &Ctx<'_>, owner: i64, c: &ConversationRow) -> Result<Option
 
 pub async fn index(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["read:statuses"]).await?;
-    let rows = store::conversations(ctx.db, owner, &Page::with_limits(&req.query_params(), 20, 40)).await?;
+    let rows = store::conversations(ctx.db, owner, &req.query_params().page_with_limits(20, 40)).await?;
     let mut items = Vec::new();
     for row in &rows {
         if let Some(item) = entity(ctx, owner, row).await? {

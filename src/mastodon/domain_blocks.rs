@@ -3,15 +3,14 @@ use serde_json::json;
 
 use super::paginated;
 use crate::ctx::Ctx;
-use crate::domain::paging::Page;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
 use crate::store::misc as store;
 
 pub async fn index(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["read:blocks"]).await?;
-    let rows = store::domain_blocks(ctx.db, owner, &Page::with_limits(&req.query_params(), 100, 200)).await?;
+    let rows = store::domain_blocks(ctx.db, owner, &req.query_params().page_with_limits(100, 200)).await?;
     let domains: Vec<&str> = rows.iter().map(|r| r.domain.as_str()).collect();
     let keys: Vec<i64> = rows.iter().map(|r| r.id).collect();
     Ok(paginated(ctx, req, &domains, &keys))

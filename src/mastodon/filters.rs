@@ -7,10 +7,10 @@ use crate::ctx::Ctx;
 use crate::domain::filters::{self as rules, ACTIONS, CONTEXTS};
 use crate::domain::ids;
 use crate::domain::time::iso8601;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
-use crate::router::params::Params;
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::edge::params::Params;
 use crate::store::filters::{self as store, Filter, FilterRow, FilteredStatusRow, KeywordRow};
 
 fn contexts(row: &FilterRow) -> Vec<String> {

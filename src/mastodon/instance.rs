@@ -3,17 +3,17 @@
 use serde_json::{json, Value};
 
 use super::accounts::{MAX_DISPLAY_NAME, MAX_FIELDS, MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_NOTE};
-use super::entities::account::{Account, DEFAULT_HEADER_PATH};
+use super::entities::account::Account;
+use crate::app::profile::DEFAULT_HEADER_PATH;
 use crate::ctx::Ctx;
 use crate::domain::time::iso8601;
-use crate::owner;
-use crate::router::error::ApiError;
-use crate::router::http::Response;
+use crate::app::owner;
+use crate::edge::error::ApiError;
+use crate::edge::http::Response;
 use crate::store::instance;
 
-pub const SOFTWARE_VERSION: &str = env!("CARGO_PKG_VERSION");
-pub const MAX_CHARACTERS: u32 = 500;
-pub const MAX_MEDIA_ATTACHMENTS: u32 = 4;
+use crate::app::instance::{summary, MAX_CHARACTERS, MAX_MEDIA_ATTACHMENTS, SOFTWARE_VERSION};
+use crate::app::polls::{MAX_EXPIRATION_S, MAX_OPTIONS, MAX_OPTION_CHARS, MIN_EXPIRATION_S};
 
 /// The Mastodon version we claim (shared/CLIENT-COMPAT.md §4.2). 4.3 and API version 2 switch
 /// Ice Cubes, Phanpy and the Android app to grouped notifications, `unread_count`, the link
@@ -52,27 +52,11 @@ fn media_config() -> Value {
 
 fn polls_config() -> Value {
     json!({
-        "max_options": 4,
-        "max_characters_per_option": 50,
-        "min_expiration": 300,
-        "max_expiration": 2_629_746,
+        "max_options": MAX_OPTIONS,
+        "max_characters_per_option": MAX_OPTION_CHARS,
+        "min_expiration": MIN_EXPIRATION_S,
+        "max_expiration": MAX_EXPIRATION_S,
     })
-}
-
-/// Counts and rules may be a minute old: they are shown, never acted on.
-const SUMMARY_FRESH_MS: i64 = 60_000;
-
-/// Statistics and rules, through the isolate cache.
-pub async fn summary(ctx: &Ctx<'_>) -> Result<instance::Summary, ApiError> {
-    let now = ctx.now_ms();
-    if let Some((loaded_at, summary)) = ctx.cache.instance_summary.borrow().as_ref() {
-        if now - loaded_at < SUMMARY_FRESH_MS {
-            return Ok(summary.clone());
-        }
-    }
-    let summary = instance::summary(ctx.db).await?;
-    *ctx.cache.instance_summary.borrow_mut() = Some((now, summary.clone()));
-    Ok(summary)
 }
 
 async fn contact_account(ctx: &Ctx<'_>) -> Result<Value, ApiError> {

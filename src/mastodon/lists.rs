@@ -4,11 +4,10 @@ use serde_json::{json, Value};
 use super::timelines;
 use crate::ctx::Ctx;
 use crate::domain::ids;
-use crate::domain::paging::Page;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
-use crate::router::params::Params;
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::edge::params::Params;
 use crate::store::lists::{self as store, ListRow};
 use crate::store::{accounts, relationships, statuses};
 
@@ -86,7 +85,7 @@ pub async fn members(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response,
         Some(n) => n.clamp(1, 80),
         None => 40,
     };
-    let page = Page::with_limits(&params, 40, 80);
+    let page = params.page_with_limits(40, 80);
     let member_ids = store::members(ctx.db, list.id, page.max_id, limit).await?;
     let accounts = super::entities::account::in_order(ctx, &member_ids).await?;
     Ok(super::paginated(ctx, req, &accounts, &member_ids))
@@ -138,6 +137,6 @@ pub async fn of_account(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Respon
 pub async fn timeline(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["read:lists"]).await?;
     let list = find(ctx, owner, id).await?;
-    let rows = statuses::list_timeline(ctx.db, owner, list.id, &list.replies_policy, &Page::from_params(&req.query_params())).await?;
+    let rows = statuses::list_timeline(ctx.db, owner, list.id, &list.replies_policy, &req.query_params().page()).await?;
     timelines::respond(ctx, req, Some(owner), &rows, "home").await
 }

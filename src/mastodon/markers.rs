@@ -4,10 +4,10 @@ use serde_json::{json, Map, Value};
 use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::domain::time::iso8601;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
-use crate::router::params::Params;
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::edge::params::Params;
 use crate::store::notifications as store;
 
 const TIMELINES: [&str; 2] = ["home", "notifications"];

@@ -6,10 +6,10 @@ use super::entities::media::entity;
 use crate::content::images;
 use crate::ctx::Ctx;
 use crate::domain::ids;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
-use crate::router::params::{FilePart, Params};
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::edge::params::{FilePart, Params};
 use crate::store::media::{self as store, MediaRow, NewMedia};
 
 /// Mastodon's limits, also advertised in the instance entity.

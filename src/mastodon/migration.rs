@@ -10,11 +10,12 @@
 use serde_json::json;
 
 use crate::ctx::Ctx;
-use crate::federation::{self, actors, Event};
-use crate::owner;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
+use crate::app::jobs::{self, Event};
+use crate::app::remote::actors;
+use crate::app::owner;
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
 use crate::store::accounts::{self, AccountRow};
 use crate::query;
 
@@ -38,7 +39,7 @@ async fn save_aliases(ctx: &Ctx<'_>, owner: i64, aliases: &[String]) -> Result<R
     let json = serde_json::to_string(aliases).unwrap_or_else(|_| "[]".into());
     ctx.db.run(&query!("UPDATE accounts SET also_known_as = ?2, updated_at = ?3 WHERE id = ?1", owner, json, ctx.now_ms())).await?;
     owner::invalidate(ctx);
-    federation::publish(ctx, Event::ProfileUpdated).await?;
+    jobs::publish(ctx, Event::ProfileUpdated).await?;
     Response::ok_json(&json!({ "aliases": aliases }))
 }
 
@@ -78,6 +79,6 @@ pub async fn migrate(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError>
     }
     ctx.db.run(&accounts::set_moved(owner_id, target.id, ctx.now_ms())).await?;
     owner::invalidate(ctx);
-    federation::publish(ctx, Event::Moved { target: target.uri.clone() }).await?;
+    jobs::publish(ctx, Event::Moved { target: target.uri.clone() }).await?;
     Response::ok_json(&json!({ "moved_to": target.uri }))
 }

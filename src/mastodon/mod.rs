@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::ctx::Ctx;
 use crate::domain::paging;
-use crate::router::http::{Request, Response};
+use crate::edge::http::{Request, Response};
 
 /// A page of a list, with the `Link` header that leads to the pages around it. `ids` are the
 /// pagination keys of the items in response order (newest first).

@@ -7,11 +7,10 @@ use super::entities::status::{self, Status};
 use super::paginated;
 use crate::ctx::Ctx;
 use crate::domain::ids;
-use crate::domain::paging::Page;
 use crate::domain::time::iso8601;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
 use crate::store::notifications::{self as store, Filter, NotificationRow};
 use crate::store::{accounts, statuses};
 
@@ -63,7 +62,7 @@ async fn render(ctx: &Ctx<'_>, viewer: i64, rows: &[NotificationRow]) -> Result<
 pub async fn list(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, account_id) = auth::require_user(ctx, req, &["read:notifications"]).await?;
     let params = req.query_params();
-    let page = Page::with_limits(&params, 40, 80);
+    let page = params.page_with_limits(40, 80);
     let json_list = |key: &str| serde_json::to_string(&params.strings(key)).unwrap_or_else(|_| "[]".into());
     let filter = Filter {
         types: json_list("types"),
@@ -124,7 +123,7 @@ pub fn group_page<'a>(rows: &'a [NotificationRow], grouped: &[String]) -> Vec<Pa
     groups
 }
 
-fn filter_params(params: &crate::router::params::Params) -> Filter {
+fn filter_params(params: &crate::edge::params::Params) -> Filter {
     let json_list = |key: &str| serde_json::to_string(&params.strings(key)).unwrap_or_else(|_| "[]".into());
     Filter {
         types: json_list("types"),
@@ -183,7 +182,7 @@ async fn grouped_results(ctx: &Ctx<'_>, owner: i64, groups: &[PageGroup<'_>]) ->
 pub async fn v2_list(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["read:notifications"]).await?;
     let params = req.query_params();
-    let page = Page::with_limits(&params, 40, 80);
+    let page = params.page_with_limits(40, 80);
     let rows = store::list(ctx.db, owner, &page, &filter_params(&params)).await?;
     let mut grouped = params.strings("grouped_types");
     if grouped.is_empty() {
@@ -280,11 +279,11 @@ mod tests {
     /// A remote account that favourited the owner's status twice over (two statuses) and
     /// mentioned them once, stored as the inbox will store it (#4).
     async fn seed(env: &crate::testing::TestEnv, token: &str) -> (String, String) {
-        use crate::router::http::Method::Post;
+        use crate::edge::http::Method::Post;
         use crate::store::db::Db;
         let (_, a) = env.send_as(token, Post, "/api/v1/statuses", "status=one").await;
         let (_, b) = env.send_as(token, Post, "/api/v1/statuses", "status=two").await;
-        let owner = crate::owner::load(&env.ctx()).await.unwrap().id;
+        let owner = crate::app::owner::load(&env.ctx()).await.unwrap().id;
         env.db
             .run(&crate::query!(
                 "INSERT INTO accounts (id, username, domain, uri, created_at, updated_at) VALUES (42, 'bob', 'remote.example', 'https://remote.example/users/bob', 0, 0)"
@@ -300,7 +299,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn grouped_notifications_fold_favourites_of_a_status() {
-        use crate::router::http::Method::{Get, Post};
+        use crate::edge::http::Method::{Get, Post};
         let env = crate::testing::TestEnv::new();
         let token = env.owner_token().await;
         let (first, _) = seed(&env, &token).await;

@@ -6,25 +6,12 @@ use serde_json::json;
 use crate::crypto::tokens;
 use crate::ctx::Ctx;
 use crate::domain::scopes::{self, Scopes};
-use crate::owner::{self, PasswordCheck};
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
-use crate::router::params::Params;
+use crate::app::owner::{self, PasswordCheck};
+use crate::edge::auth::{self, password_limit_key};
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::edge::params::Params;
 use crate::store::oauth::{self as store, AppRow, NewToken};
-
-/// Password attempts checked per client address (an IPv6 /64) within `PASSWORD_WINDOW_MS`; a
-/// success clears the address's count.
-pub const MAX_PASSWORD_FAILURES: i64 = 10;
-pub const PASSWORD_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// Password attempts checked for the owner across all addresses within
-/// `ACCOUNT_PASSWORD_WINDOW_MS`. Enough for the owner's own typos; an attacker with thousands of
-/// addresses still gets only this many guesses an hour, at the price of locking the password
-/// (not existing tokens) for the rest of the hour.
-pub const MAX_ACCOUNT_PASSWORD_FAILURES: i64 = 100;
-pub const ACCOUNT_PASSWORD_WINDOW_MS: i64 = 60 * 60 * 1000;
-/// Authorization codes are short-lived (RFC 6749 §4.1.2 recommends at most ten minutes).
-pub const CODE_LIFETIME_MS: i64 = 10 * 60 * 1000;
 
 /// <https://docs.joinmastodon.org/methods/oauth/#token>
 pub async fn token(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
@@ -136,31 +123,6 @@ async fn password_grant(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result
     Ok((app, scopes, Some(owner.id)))
 }
 
-/// Rate-limit failed passwords per client address, so a stranger cannot lock the owner out
-/// from everywhere.
-pub fn password_limit_key(req: &Request) -> String {
-    let address = req.header("cf-connecting-ip").or_else(|| req.header("x-real-ip")).unwrap_or("local");
-    format!("password:{}", address_block(address))
-}
-
-/// The block of addresses that shares one budget: an IPv4 address, or an IPv6 /64, the smallest
-/// block a subscriber is given (one budget per IPv6 address would be 2^64 budgets). No address,
-/// or text that is not one, shares one budget, so it cannot mint new ones.
-fn address_block(address: &str) -> String {
-    use std::net::IpAddr;
-    match address.trim().parse::<IpAddr>() {
-        Ok(IpAddr::V4(v4)) => v4.to_string(),
-        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
-        Err(_) => "unknown".to_string(),
-    }
-}
-
 fn unsupported_grant() -> ApiError {
     ApiError::oauth(400, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server.")
 }
@@ -254,7 +216,7 @@ pub async fn userinfo(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError
 #[cfg(test)]
 mod tests {
     use crate::crypto::tokens;
-    use crate::router::http::Method::Post;
+    use crate::edge::http::Method::Post;
     use crate::store::db::Db;
     use crate::store::oauth::{self as store, NewCode};
     use crate::testing::TestEnv;
@@ -262,7 +224,7 @@ mod tests {
     /// Registers an app and stores a code for the owner as the consent page would.
     async fn app_and_code(env: &TestEnv, challenge: Option<&str>) -> (String, String) {
         let (_, app) = env.send(Post, "/api/v1/apps", "client_name=t&redirect_uris=urn:ietf:wg:oauth:2.0:oob&scopes=read").await;
-        let owner = crate::owner::load(&env.ctx()).await.unwrap();
+        let owner = crate::app::owner::load(&env.ctx()).await.unwrap();
         let stored = store::get_app_by_client_id(&env.db, app["client_id"].as_str().unwrap()).await.unwrap().unwrap();
         let code = "the-code";
         let insert = store::create_code(&NewCode {
@@ -273,15 +235,15 @@ mod tests {
             scopes: "read",
             code_challenge: challenge,
             code_challenge_method: challenge.map(|_| "S256"),
-            expires_at: env.ctx().now_ms() + super::CODE_LIFETIME_MS,
+            expires_at: env.ctx().now_ms() + crate::domain::oauth::CODE_LIFETIME_MS,
         });
         env.db.run(&insert).await.unwrap();
         let client = format!("client_id={}&client_secret={}", app["client_id"].as_str().unwrap(), app["client_secret"].as_str().unwrap());
         (client, code.to_string())
     }
 
-    fn from(address: &str) -> crate::router::http::Request {
-        crate::router::http::Request {
+    fn from(address: &str) -> crate::edge::http::Request {
+        crate::edge::http::Request {
             method: Post,
             path: "/oauth/token".into(),
             query: String::new(),
@@ -292,7 +254,7 @@ mod tests {
 
     #[test]
     fn the_addresses_of_one_ipv6_64_share_a_password_budget() {
-        let key = |address| super::password_limit_key(&from(address));
+        let key = |address| crate::edge::auth::password_limit_key(&from(address));
         assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff:ffff:ffff:ffff"));
         assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
         assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
@@ -304,7 +266,7 @@ mod tests {
     async fn an_expired_code_is_an_invalid_grant() {
         let env = TestEnv::new();
         let (client, code) = app_and_code(&env, None).await;
-        env.advance(super::CODE_LIFETIME_MS + 1);
+        env.advance(crate::domain::oauth::CODE_LIFETIME_MS + 1);
         let (response, body) = env.send(Post, "/oauth/token", &format!("grant_type=authorization_code&code={code}&{client}")).await;
         assert_eq!((response.status, body["error"].as_str()), (400, Some("invalid_grant")));
     }
@@ -313,7 +275,7 @@ mod tests {
     async fn a_fresh_code_gives_a_token_once() {
         let env = TestEnv::new();
         let (client, code) = app_and_code(&env, None).await;
-        env.advance(super::CODE_LIFETIME_MS - 1);
+        env.advance(crate::domain::oauth::CODE_LIFETIME_MS - 1);
         let form = format!("grant_type=authorization_code&code={code}&{client}");
         let (response, body) = env.send(Post, "/oauth/token", &form).await;
         assert_eq!(response.status, 200, "{body}");

@@ -1,68 +1,29 @@
 //! <https://docs.joinmastodon.org/methods/polls/>: polls on statuses, votes, and closing polls
 //! when they end (from the cron trigger).
-use serde_json::json;
 
 use super::entities::poll::Poll;
 use super::statuses::{viewer, visible};
 use crate::ctx::Ctx;
 use crate::domain::ids;
-use crate::federation::{self, Event};
-use crate::owner;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
-use crate::router::params::Params;
-use crate::store::db::Query;
-use crate::store::notifications;
-use crate::store::polls::{self as store, NewPoll};
+use crate::app::jobs::{self, Event};
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::edge::params::Params;
+use crate::app::polls::NewPoll;
+use crate::store::polls as store;
 
-pub const MAX_OPTIONS: usize = 4;
-pub const MAX_OPTION_CHARS: usize = 50;
-pub const MIN_EXPIRATION_S: i64 = 300;
-pub const MAX_EXPIRATION_S: i64 = 2_629_746;
-
-/// A poll as posted with a status (`poll[options][]`, `poll[expires_in]`, …), checked.
-pub struct PollParams {
-    pub options: Vec<String>,
-    pub expires_in: i64,
-    pub multiple: bool,
-    pub hide_totals: bool,
-}
-
-pub fn parse(params: &Params) -> Result<PollParams, ApiError> {
+/// A poll as posted with a status (`poll[options][]`, `poll[expires_in]`, …).
+pub fn parse(params: &Params) -> Result<NewPoll, ApiError> {
     let options: Vec<String> = params.strings("options").iter().map(|o| o.trim().to_string()).collect();
-    if !(2..=MAX_OPTIONS).contains(&options.len()) {
-        return Err(ApiError::Invalid(format!("Poll must have between 2 and {MAX_OPTIONS} options")));
-    }
-    if options.iter().any(|o| o.is_empty() || o.chars().count() > MAX_OPTION_CHARS) {
-        return Err(ApiError::Invalid(format!("Poll options must be 1 to {MAX_OPTION_CHARS} characters")));
-    }
-    if options.iter().enumerate().any(|(i, o)| options[..i].contains(o)) {
-        return Err(ApiError::Invalid("Poll options must be different".into()));
-    }
     let expires_in = params
         .str("expires_in")
         .and_then(|s| s.trim().parse::<i64>().ok())
         .ok_or_else(|| ApiError::Invalid("Poll expires_in is required".into()))?;
-    if !(MIN_EXPIRATION_S..=MAX_EXPIRATION_S).contains(&expires_in) {
-        return Err(ApiError::Invalid(format!("Poll duration must be between {MIN_EXPIRATION_S} and {MAX_EXPIRATION_S} seconds")));
-    }
     let flag = |key: &str| params.bool(key).map_err(|k| ApiError::Invalid(format!("poll[{k}] must be a boolean")));
-    Ok(PollParams { options, expires_in, multiple: flag("multiple")?.unwrap_or(false), hide_totals: flag("hide_totals")?.unwrap_or(false) })
-}
-
-pub fn create_queries(ctx: &Ctx<'_>, poll: &PollParams, status_id: i64, now: i64) -> [Query; 2] {
-    let options: Vec<serde_json::Value> = poll.options.iter().map(|title| json!({"title": title, "votes_count": 0})).collect();
-    let options = serde_json::to_string(&options).unwrap_or_else(|_| "[]".into());
-    store::create(&NewPoll {
-        id: ctx.new_id(),
-        status_id,
-        options: &options,
-        multiple: poll.multiple,
-        hide_totals: poll.hide_totals,
-        expires_at: now + poll.expires_in * 1000,
-        now,
-    })
+    let poll = NewPoll { options, expires_in, multiple: flag("multiple")?.unwrap_or(false), hide_totals: flag("hide_totals")?.unwrap_or(false) };
+    poll.validate()?;
+    Ok(poll)
 }
 
 /// A poll on a status the viewer may see.
@@ -109,34 +70,14 @@ pub async fn vote(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, Ap
     }
     let votes: Vec<(i64, i64)> = choices.iter().map(|c| (ctx.new_id(), *c)).collect();
     ctx.db.batch(&store::vote(poll.id, voter, &votes, now)).await?;
-    federation::publish(ctx, Event::PollVoted { poll_id: poll.id.to_string() }).await?;
+    jobs::publish(ctx, Event::PollVoted { poll_id: poll.id.to_string() }).await?;
     let (poll, own) = find(ctx, Some(voter), id).await?;
     Response::ok_json(&Poll::from_row(&poll, true, own, now))
 }
 
-/// Closes polls that have ended and tells the owner: about their own polls, and about polls
-/// they voted in. Runs from the cron trigger.
-pub async fn close_ended(ctx: &Ctx<'_>) -> Result<usize, ApiError> {
-    let now = ctx.now_ms();
-    let ended = store::due(ctx.db, now).await?;
-    if ended.is_empty() {
-        return Ok(0);
-    }
-    let owner = owner::load(ctx).await?.id;
-    for poll in &ended {
-        let mut queries = vec![store::close(poll.id, now)];
-        let voted = store::get(ctx.db, Some(owner), poll.id).await?.is_some_and(|p| p.own_votes != "[]");
-        if poll.author_id == owner || voted {
-            queries.push(notifications::create(ctx.new_id(), owner, poll.author_id, "poll", Some(poll.status_id), now));
-        }
-        ctx.db.batch(&queries).await?;
-    }
-    Ok(ended.len())
-}
-
 #[cfg(test)]
 mod tests {
-    use crate::router::http::Method::{Get, Post};
+    use crate::edge::http::Method::{Get, Post};
     use crate::testing::TestEnv;
 
     #[tokio::test(flavor = "current_thread")]
@@ -154,8 +95,8 @@ mod tests {
         assert_eq!(own_vote.status, 422, "authors do not vote in their own polls");
 
         env.advance(301_000);
-        assert_eq!(super::close_ended(&env.ctx()).await.unwrap(), 1);
-        assert_eq!(super::close_ended(&env.ctx()).await.unwrap(), 0, "closed once");
+        assert_eq!(crate::app::polls::close_ended(&env.ctx()).await.unwrap(), 1);
+        assert_eq!(crate::app::polls::close_ended(&env.ctx()).await.unwrap(), 0, "closed once");
         let (_, poll) = env.send_as(&token, Get, &format!("/api/v1/polls/{id}"), "").await;
         assert_eq!(poll["expired"], true);
         let (_, notifications) = env.send_as(&token, Get, "/api/v1/notifications?types[]=poll", "").await;

@@ -8,12 +8,11 @@ use super::entities::account::{self, Account};
 use super::paginated;
 use crate::ctx::Ctx;
 use crate::domain::ids;
-use crate::domain::paging::Page;
-use crate::federation::{self, Event};
-use crate::owner;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
+use crate::app::jobs::{self, Event};
+use crate::app::owner;
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
 use crate::store::accounts;
 use crate::store::relationships::{self as store, AccountList, NewFollow, RelationshipRow};
 
@@ -95,7 +94,7 @@ pub async fn follow_list(ctx: &Ctx<'_>, req: &Request, id: &str, which: AccountL
     if subject.hide_collections && viewer != Some(subject.id) {
         return Response::ok_json(&Vec::<Account>::new());
     }
-    let rows = store::list(ctx.db, which, subject.id, &Page::with_limits(&req.query_params(), 40, 80)).await?;
+    let rows = store::list(ctx.db, which, subject.id, &req.query_params().page_with_limits(40, 80)).await?;
     account_page(ctx, req, &rows).await
 }
 
@@ -107,7 +106,7 @@ pub async fn own_list(ctx: &Ctx<'_>, req: &Request, which: AccountList) -> Resul
         _ => "read:follows",
     };
     let (_, owner) = auth::require_user(ctx, req, &[scope, "read:accounts"]).await?;
-    let rows = store::list(ctx.db, which, owner, &Page::with_limits(&req.query_params(), 40, 80)).await?;
+    let rows = store::list(ctx.db, which, owner, &req.query_params().page_with_limits(40, 80)).await?;
     account_page(ctx, req, &rows).await
 }
 
@@ -187,32 +186,32 @@ pub async fn act(ctx: &Ctx<'_>, req: &Request, id: &str, action: Action) -> Resu
                 now,
             };
             ctx.db.run(&store::follow(follow)).await?;
-            federation::publish(ctx, Event::Followed { account_id: target_id }).await?;
+            jobs::publish(ctx, Event::Followed { account_id: target_id }).await?;
         }
         Action::Unfollow => {
             let follow_uri = store::follow_uri(ctx.db, owner, account.id).await?;
             ctx.db.batch(&store::unfollow(owner, account.id)).await?;
-            federation::publish(ctx, Event::Unfollowed { account_id: target_id, follow_uri }).await?;
+            jobs::publish(ctx, Event::Unfollowed { account_id: target_id, follow_uri }).await?;
         }
         Action::RemoveFromFollowers | Action::RejectFollow => {
             let follow_uri = store::follow_uri(ctx.db, account.id, owner).await?;
             ctx.db.batch(&store::unfollow(account.id, owner)).await?;
-            federation::publish(ctx, Event::FollowRejected { account_id: target_id, follow_uri }).await?;
+            jobs::publish(ctx, Event::FollowRejected { account_id: target_id, follow_uri }).await?;
         }
         Action::AuthorizeFollow => {
             ctx.db.batch(&store::accept_follow(account.id, owner, now)).await?;
-            federation::publish(ctx, Event::FollowAccepted { account_id: target_id }).await?;
+            jobs::publish(ctx, Event::FollowAccepted { account_id: target_id }).await?;
         }
         Action::Block => {
             let mut queries = vec![store::block(ctx.new_id(), owner, account.id, now)];
             queries.extend(store::unfollow(owner, account.id));
             queries.extend(store::unfollow(account.id, owner));
             ctx.db.batch(&queries).await?;
-            federation::publish(ctx, Event::Blocked { account_id: target_id }).await?;
+            jobs::publish(ctx, Event::Blocked { account_id: target_id }).await?;
         }
         Action::Unblock => {
             ctx.db.run(&store::unblock(owner, account.id)).await?;
-            federation::publish(ctx, Event::Unblocked { account_id: target_id }).await?;
+            jobs::publish(ctx, Event::Unblocked { account_id: target_id }).await?;
         }
         Action::Mute => {
             let duration = params.str("duration").and_then(|d| d.trim().parse::<i64>().ok()).filter(|d| *d > 0);

@@ -5,9 +5,9 @@ use serde_json::json;
 use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::domain::time::iso8601;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
 use crate::store::accounts;
 use crate::store::misc::{self as store, NewReport};
 
@@ -50,7 +50,7 @@ pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
         }))
         .await?;
     if forward && !account.is_local() {
-        crate::federation::publish(ctx, crate::federation::Event::ReportForwarded {
+        crate::app::jobs::publish(ctx, crate::app::jobs::Event::ReportForwarded {
             account_id: account.id.to_string(),
             status_ids: status_ids.clone(),
             comment: comment.clone(),

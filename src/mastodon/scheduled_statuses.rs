@@ -3,15 +3,13 @@
 use serde_json::{json, Value};
 
 use super::paginated;
-use super::statuses;
 use crate::ctx::Ctx;
 use crate::domain::ids;
-use crate::domain::paging::Page;
 use crate::domain::time::{iso8601, parse_iso8601};
-use crate::router::auth;
-use crate::router::error::{log_error, ApiError};
-use crate::router::http::{Request, Response};
-use crate::router::params::Params;
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::app::posting::{self, NewPost};
 use crate::store::scheduled::{self as store, ScheduledRow};
 
 /// Mastodon refuses to schedule less than five minutes ahead.
@@ -49,24 +47,15 @@ fn parse_time(ctx: &Ctx<'_>, text: &str) -> Result<i64, ApiError> {
     Ok(at)
 }
 
-/// Checks the post now (so that a mistake is reported at once, not lost at publication time)
-/// and stores its parameters.
-pub async fn schedule(ctx: &Ctx<'_>, account_id: i64, app_id: i64, params: &Params, at: &str) -> Result<Response, ApiError> {
+pub async fn schedule(ctx: &Ctx<'_>, account_id: i64, app_id: i64, post: NewPost, at: &str) -> Result<Response, ApiError> {
     let scheduled_at = parse_time(ctx, at)?;
-    statuses::check(ctx, params).await?;
-    let mut stored = params.to_value();
-    if let Value::Object(map) = &mut stored {
-        map.remove("scheduled_at");
-        map.insert("application_id".into(), json!(app_id.to_string()));
-    }
-    let row = ScheduledRow { id: ctx.new_id(), scheduled_at, params: stored.to_string() };
-    ctx.db.run(&store::create(row.id, account_id, row.scheduled_at, &row.params, ctx.now_ms())).await?;
+    let row = posting::schedule(ctx, account_id, app_id, post, scheduled_at).await?;
     Response::ok_json(&entity(&row))
 }
 
 pub async fn index(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["read:statuses"]).await?;
-    let rows = store::list(ctx.db, owner, &Page::from_params(&req.query_params())).await?;
+    let rows = store::list(ctx.db, owner, &req.query_params().page()).await?;
     let keys: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let items: Vec<Value> = rows.iter().map(entity).collect();
     Ok(paginated(ctx, req, &items, &keys))
@@ -98,26 +87,9 @@ pub async fn delete(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     Response::ok_json(&json!({}))
 }
 
-/// Publishes scheduled statuses that are due (at most 10 a run). A post that can no longer be
-/// published (its parent was deleted meanwhile) is logged and dropped: retrying cannot fix it.
-pub async fn publish_due(ctx: &Ctx<'_>) -> Result<usize, ApiError> {
-    let due = store::due(ctx.db, ctx.now_ms(), 10).await?;
-    for row in &due {
-        let params = Params::from_value(serde_json::from_str(&row.params).unwrap_or_else(|_| json!({})));
-        let app_id = params.str("application_id").as_deref().and_then(ids::parse);
-        match statuses::publish(ctx, row.account_id, app_id, &params, None).await {
-            Ok(_) => {}
-            Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
-            Err(e) => log_error(&format!("scheduled status {} could not be published: {e}", row.id)),
-        }
-        ctx.db.run(&store::delete(row.id)).await?;
-    }
-    Ok(due.len())
-}
-
 #[cfg(test)]
 mod tests {
-    use crate::router::http::Method::{Get, Post};
+    use crate::edge::http::Method::{Get, Post};
     use crate::testing::TestEnv;
 
     #[tokio::test(flavor = "current_thread")]
@@ -132,9 +104,9 @@ mod tests {
         assert_eq!(scheduled["params"]["text"], "later #topi");
         let (_, home) = env.send_as(&token, Get, "/api/v1/timelines/home", "").await;
         assert_eq!(home.as_array().unwrap().len(), 0, "not yet");
-        assert_eq!(super::publish_due(&env.ctx()).await.unwrap(), 0);
+        assert_eq!(crate::app::posting::publish_due(&env.ctx()).await.unwrap(), 0);
         env.advance(11 * 60 * 1000);
-        assert_eq!(super::publish_due(&env.ctx()).await.unwrap(), 1);
+        assert_eq!(crate::app::posting::publish_due(&env.ctx()).await.unwrap(), 1);
         let (_, home) = env.send_as(&token, Get, "/api/v1/timelines/home", "").await;
         assert!(home[0]["content"].as_str().unwrap().contains("later"));
         let (_, list) = env.send_as(&token, Get, "/api/v1/scheduled_statuses", "").await;

@@ -8,12 +8,13 @@ use super::tags;
 use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::domain::visibility;
-use crate::router::auth;
-use crate::federation::actors;
-use crate::federation::inbound::{self, Resolved};
-use crate::router::error::{log_error, ApiError};
-use crate::router::http::{Request, Response};
-use crate::router::params::Params;
+use crate::edge::auth;
+use crate::app::remote::actors;
+use crate::app::remote::{self, Resolved};
+use crate::ctx::log_error;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::edge::params::Params;
 use crate::store::search::{self as store, AccountQuery};
 use crate::store::statuses::{self, StatusRow};
 use crate::store::tags as tag_store;
@@ -82,7 +83,7 @@ pub async fn v2(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let is_url = q.starts_with("https://") || q.starts_with("http://");
     let remote_url = is_url && !q.starts_with(&format!("{}/", ctx.config.public_url));
     let resolved = if resolve && remote_url && offset == 0 {
-        match inbound::resolve_url(ctx, &q).await {
+        match remote::resolve_url(ctx, &q).await {
             Ok(found) => found,
             Err(e) => {
                 log_error(&format!("search: resolving {q}: {e}"));

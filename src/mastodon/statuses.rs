@@ -4,22 +4,20 @@ use serde_json::json;
 
 use super::entities::account::Account;
 use super::entities::status::{self, Status};
-use super::instance::MAX_CHARACTERS;
 use super::paginated;
 use super::polls;
 use super::scheduled_statuses;
-use crate::content::text::{self, Rendered};
+use crate::app::posting::{self, NewPost};
 use crate::ctx::Ctx;
 use crate::domain::ids;
-use crate::domain::paging::Page;
 use crate::domain::time::iso8601;
 use crate::domain::visibility::{self, Visibility};
-use crate::federation::{self, Event};
-use crate::owner;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
-use crate::router::params::Params;
+use crate::app::jobs::{self, Event};
+use crate::app::owner;
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::edge::params::Params;
 use crate::store::accounts;
 use crate::store::statuses::{self as store, Edit, NewStatus, StatusRow};
 
@@ -35,109 +33,33 @@ pub async fn viewer(ctx: &Ctx<'_>, req: &Request) -> Result<Option<i64>, ApiErro
 
 /// A status the viewer may see, or 404 (Mastodon hides what you may not see).
 pub async fn visible(ctx: &Ctx<'_>, viewer: Option<i64>, id: &str) -> Result<StatusRow, ApiError> {
-    let id = ids::parse(id).ok_or(ApiError::NotFound)?;
-    let row = store::get(ctx.db, viewer, id).await?.ok_or(ApiError::NotFound)?;
-    let is_owner = viewer.is_some();
-    if !visibility::may_see(&row.visibility, is_owner) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(row)
+    Ok(posting::visible(ctx, viewer, id).await?)
 }
 
 async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, row: &StatusRow) -> Result<Response, ApiError> {
     Response::ok_json(&status::render_one(ctx, viewer, row).await?)
 }
 
-/// Text and spoiler, checked and rendered: the shared part of posting and editing.
-struct Composed {
-    media_ids: Vec<i64>,
-    text: String,
-    spoiler_text: String,
-    rendered: Rendered,
-    mentioned: Vec<i64>,
-}
-
-/// `editing`: the status being edited, whose own media may stay attached.
-async fn compose(ctx: &Ctx<'_>, params: &Params, editing: Option<i64>) -> Result<Composed, ApiError> {
-    let media_ids: Vec<i64> = params.strings("media_ids").iter().map(|id| ids::parse(id).ok_or(ApiError::NotFound)).collect::<Result<_, _>>()?;
-    if media_ids.len() > super::instance::MAX_MEDIA_ATTACHMENTS as usize {
-        return Err(ApiError::Invalid(format!("You can attach at most {} files", super::instance::MAX_MEDIA_ATTACHMENTS)));
-    }
-    if !media_ids.is_empty() {
-        if params.get("poll").is_some() {
-            return Err(ApiError::Invalid("Cannot attach files to a post with a poll".into()));
-        }
-        let owner = owner::load(ctx).await?.id;
-        let found = crate::store::media::get_many(ctx.db, &media_ids).await?;
-        let usable = |id: &i64| found.iter().any(|m| m.id == *id && m.account_id == owner && (m.status_id.is_none() || m.status_id == editing));
-        if !media_ids.iter().all(usable) {
-            return Err(ApiError::Invalid("Media ids must name your own uploads that are not attached elsewhere".into()));
-        }
-    }
-    let text = params.str("status").unwrap_or_default();
-    let spoiler_text = params.str("spoiler_text").unwrap_or_default().trim().to_string();
-    if text.trim().is_empty() && params.get("poll").is_none() && media_ids.is_empty() {
-        return Err(ApiError::Invalid("Text can't be blank".into()));
-    }
-    // Counting is linear, but needn't run on megabytes: no text within the limit is this long
-    // (URLs count 23 characters however long they are, so the cap is generous).
-    if text.len() + spoiler_text.len() > MAX_TEXT_BYTES {
-        return Err(ApiError::Invalid(format!("Text character limit of {MAX_CHARACTERS} exceeded")));
-    }
-    let length = text::character_count(&text) + spoiler_text.chars().count();
-    if length > MAX_CHARACTERS as usize {
-        return Err(ApiError::Invalid(format!("Text character limit of {MAX_CHARACTERS} exceeded")));
-    }
-    let owner = owner::load(ctx).await?;
-    let config = ctx.config;
-    let profile_url = config.profile_url(&owner.username);
-    let is_ours = |domain: Option<&str>| domain.is_none_or(|d| d.eq_ignore_ascii_case(&config.handle_domain) || d.eq_ignore_ascii_case(&config.host));
-    // First pass: which remote handles does the text mention? They are looked up (stored, or
-    // over WebFinger) before the real rendering; one that cannot be found stays plain text.
-    let candidates = std::cell::RefCell::new(Vec::new());
-    let collect = |user: &str, domain: Option<&str>| {
-        if let Some(domain) = domain.filter(|d| !is_ours(Some(d))) {
-            candidates.borrow_mut().push((user.to_string(), domain.to_string()));
-        }
-        None
+/// A post as create-status parameters give it (JSON, form or multipart).
+pub fn new_post(params: &Params) -> Result<NewPost, ApiError> {
+    let poll = match params.get("poll") {
+        Some(value) => Some(polls::parse(&Params::from_value(value.clone()))?),
+        None => None,
     };
-    text::render(&text, &config.public_url, &collect);
-    let mut remote: Vec<(String, String, crate::store::accounts::AccountRow)> = Vec::new();
-    let found = |remote: &[(String, String, crate::store::accounts::AccountRow)], user: &str, domain: &str| {
-        remote.iter().position(|(u, d, _)| u.eq_ignore_ascii_case(user) && d.eq_ignore_ascii_case(domain))
+    let visibility = match params.non_empty("visibility") {
+        Some(v) => Some(Visibility::parse(&v).ok_or_else(|| ApiError::Invalid(format!("Visibility is not valid: {v}")))?),
+        None => None,
     };
-    for (user, domain) in candidates.into_inner() {
-        if found(&remote, &user, &domain).is_some() {
-            continue;
-        }
-        match crate::federation::actors::resolve_handle(ctx, &user, &domain).await {
-            Ok(account) => remote.push((user, domain, account)),
-            Err(e) => crate::router::error::log_error(&format!("mention @{user}@{domain}: {e}")),
-        }
-    }
-    let remote_account = |user: &str, domain: Option<&str>| found(&remote, user, domain.unwrap_or_default()).map(|i| &remote[i].2);
-    let resolve = |user: &str, domain: Option<&str>| {
-        if is_ours(domain) {
-            return user.eq_ignore_ascii_case(&owner.username).then(|| (profile_url.clone(), owner.username.clone()));
-        }
-        remote_account(user, domain).map(|a| (a.url.clone().unwrap_or_else(|| a.uri.clone()), a.username.clone()))
-    };
-    let rendered = text::render(&text, &config.public_url, &resolve);
-    let mut mentioned: Vec<i64> = Vec::new();
-    for (user, domain) in &rendered.mentions {
-        if is_ours(domain.as_deref()) {
-            mentioned.push(owner.id);
-        } else if let Some(account) = remote_account(user, domain.as_deref()) {
-            mentioned.push(account.id);
-        }
-    }
-    mentioned.sort_unstable();
-    mentioned.dedup();
-    Ok(Composed { media_ids, text, spoiler_text, rendered, mentioned })
-}
-
-fn new_tags(ctx: &Ctx<'_>, names: &[String]) -> Vec<(i64, String)> {
-    names.iter().map(|name| (ctx.new_id(), name.clone())).collect()
+    Ok(NewPost {
+        text: params.str("status").unwrap_or_default(),
+        spoiler_text: params.str("spoiler_text").unwrap_or_default(),
+        media_ids: params.strings("media_ids"),
+        poll,
+        visibility,
+        sensitive: params.bool("sensitive").map_err(|k| ApiError::Invalid(format!("{k} must be a boolean")))?,
+        language: params.non_empty("language"),
+        in_reply_to_id: params.non_empty("in_reply_to_id"),
+    })
 }
 
 /// <https://docs.joinmastodon.org/methods/statuses/#create>
@@ -153,82 +75,13 @@ pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
         }
     }
     let params = req.params()?;
+    let post = new_post(&params)?;
     if let Some(at) = params.non_empty("scheduled_at") {
-        return scheduled_statuses::schedule(ctx, account_id, auth.token.app_id, &params, &at).await;
+        return scheduled_statuses::schedule(ctx, account_id, auth.token.app_id, post, &at).await;
     }
-    let id = publish(ctx, account_id, Some(auth.token.app_id), &params, idempotency_key).await?;
+    let id = posting::publish(ctx, account_id, Some(auth.token.app_id), &post, idempotency_key).await?;
     let row = store::get(ctx.db, Some(account_id), id).await?.ok_or(ApiError::NotFound)?;
     render(ctx, Some(account_id), &row).await
-}
-
-/// Checks create-status parameters without posting (for scheduling).
-pub async fn check(ctx: &Ctx<'_>, params: &Params) -> Result<(), ApiError> {
-    compose(ctx, params, None).await?;
-    if let Some(value) = params.get("poll") {
-        polls::parse(&Params::from_value(value.clone()))?;
-    }
-    if let Some(v) = params.non_empty("visibility") {
-        Visibility::parse(&v).ok_or_else(|| ApiError::Invalid(format!("Visibility is not valid: {v}")))?;
-    }
-    Ok(())
-}
-
-/// Posts a status from create-status parameters, now: for `create` and for scheduled statuses
-/// coming due. Returns the new status's id.
-pub async fn publish(ctx: &Ctx<'_>, account_id: i64, app_id: Option<i64>, params: &Params, idempotency_key: Option<&str>) -> Result<i64, ApiError> {
-    let now = ctx.now_ms();
-    let composed = compose(ctx, params, None).await?;
-    let poll = match params.get("poll") {
-        Some(value) => Some(polls::parse(&Params::from_value(value.clone()))?),
-        None => None,
-    };
-    let owner = owner::load_owner(ctx).await?;
-    let visibility = match params.non_empty("visibility") {
-        Some(v) => Visibility::parse(&v).ok_or_else(|| ApiError::Invalid(format!("Visibility is not valid: {v}")))?,
-        None => Visibility::parse(&owner.user.default_privacy).unwrap_or(Visibility::Public),
-    };
-    let sensitive = params.bool("sensitive").map_err(|k| ApiError::Invalid(format!("{k} must be a boolean")))?;
-    let sensitive = sensitive.unwrap_or(owner.user.default_sensitive) || !composed.spoiler_text.is_empty();
-    let language = params.non_empty("language").or_else(|| owner.user.default_language.clone());
-    let parent = match params.non_empty("in_reply_to_id") {
-        Some(id) => Some(visible(ctx, Some(account_id), &id).await?),
-        None => None,
-    };
-    let id = ctx.new_id();
-    let uri = format!("{}/statuses/{id}", owner.account.uri);
-    let url = format!("{}/{id}", ctx.config.profile_url(&owner.account.username));
-    let new = NewStatus {
-        id,
-        uri: &uri,
-        url: Some(&url),
-        account_id,
-        local: true,
-        visibility: visibility.as_str(),
-        content: &composed.rendered.html,
-        text: Some(&composed.text),
-        spoiler_text: &composed.spoiler_text,
-        sensitive,
-        language: language.as_deref(),
-        in_reply_to: parent.as_ref().map(|p| (p.id, p.account_id)),
-        reblog_of_id: None,
-        conversation_id: parent.as_ref().and_then(|p| p.conversation_id).unwrap_or(id),
-        application_id: app_id,
-        now,
-    };
-    let mut queries = store::create(&new, &new_tags(ctx, &composed.rendered.tags), &composed.mentioned, &[account_id]);
-    if let Some(key) = idempotency_key {
-        queries.push(store::remember_idempotency_key(account_id, key, id, now));
-    }
-    if let Some(poll) = &poll {
-        queries.extend(polls::create_queries(ctx, poll, id, now));
-    }
-    if !composed.media_ids.is_empty() {
-        queries.push(crate::store::media::attach(id, &composed.media_ids));
-    }
-    ctx.db.batch(&queries).await?;
-    owner::invalidate(ctx);
-    federation::publish(ctx, Event::StatusCreated { status_id: id.to_string() }).await?;
-    Ok(id)
 }
 
 /// <https://docs.joinmastodon.org/methods/statuses/#get>
@@ -281,7 +134,7 @@ pub async fn delete(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     rendered.text = Some(row.text.clone().unwrap_or_default());
     ctx.db.batch(&store::delete(&row, ctx.now_ms())).await?;
     owner::invalidate(ctx);
-    federation::publish(ctx, Event::StatusDeleted { status_id: row.id.to_string(), uri: row.uri.clone() }).await?;
+    jobs::publish(ctx, Event::StatusDeleted { status_id: row.id.to_string(), uri: row.uri.clone() }).await?;
     Response::ok_json(&rendered)
 }
 
@@ -297,7 +150,9 @@ pub async fn update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
         // TODO(#3): editing a poll resets its votes in Mastodon; not supported yet.
         return Err(ApiError::Invalid("Editing polls is not supported yet".into()));
     }
-    let composed = compose(ctx, &params, Some(row.id)).await?;
+    let text = params.str("status").unwrap_or_default();
+    let spoiler_text = params.str("spoiler_text").unwrap_or_default();
+    let composed = posting::compose(ctx, &text, &spoiler_text, &params.strings("media_ids"), false, Some(row.id)).await?;
     let sensitive = params.bool("sensitive").map_err(|k| ApiError::Invalid(format!("{k} must be a boolean")))?;
     let sensitive = sensitive.unwrap_or(row.sensitive) || !composed.spoiler_text.is_empty();
     let language = params.non_empty("language").or_else(|| row.language.clone());
@@ -309,14 +164,14 @@ pub async fn update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
         language: language.as_deref(),
     };
     let versions = (ctx.new_id(), ctx.new_id());
-    let mut queries = store::edit(&row, &edit, versions, &new_tags(ctx, &composed.rendered.tags), ctx.now_ms());
+    let mut queries = store::edit(&row, &edit, versions, &posting::new_tags(ctx, &composed.rendered.tags), ctx.now_ms());
     // The edit's media list replaces the old one (when the client sends one).
     if params.get("media_ids").is_some() {
         queries.push(crate::store::media::detach_all_but(row.id, &composed.media_ids));
         queries.push(crate::store::media::attach(row.id, &composed.media_ids));
     }
     ctx.db.batch(&queries).await?;
-    federation::publish(ctx, Event::StatusUpdated { status_id: row.id.to_string() }).await?;
+    jobs::publish(ctx, Event::StatusUpdated { status_id: row.id.to_string() }).await?;
     let row = store::get(ctx.db, Some(account_id), row.id).await?.ok_or(ApiError::NotFound)?;
     render(ctx, Some(account_id), &row).await
 }
@@ -380,11 +235,11 @@ pub async fn interact(ctx: &Ctx<'_>, req: &Request, id: &str, interaction: Inter
     match interaction {
         Interaction::Favourite => {
             ctx.db.batch(&store::favourite(ctx.new_id(), account_id, row.id, now)).await?;
-            federation::publish(ctx, Event::Favourited { status_id }).await?;
+            jobs::publish(ctx, Event::Favourited { status_id }).await?;
         }
         Interaction::Unfavourite => {
             ctx.db.batch(&store::unfavourite(account_id, row.id)).await?;
-            federation::publish(ctx, Event::Unfavourited { status_id }).await?;
+            jobs::publish(ctx, Event::Unfavourited { status_id }).await?;
         }
         Interaction::Bookmark => {
             ctx.db.run(&store::bookmark(ctx.new_id(), account_id, row.id, now)).await?;
@@ -419,9 +274,6 @@ pub async fn interact(ctx: &Ctx<'_>, req: &Request, id: &str, interaction: Inter
     let row = store::get(ctx.db, Some(account_id), row.id).await?.ok_or(ApiError::NotFound)?;
     render(ctx, Some(account_id), &row).await
 }
-
-/// The longest status text (with its content warning), in bytes, that is counted at all.
-const MAX_TEXT_BYTES: usize = 64 * 1024;
 
 /// <https://docs.joinmastodon.org/methods/statuses/#boost>: answers the reblog, which wraps the
 /// original. Reblogging twice answers the existing reblog.
@@ -458,7 +310,7 @@ pub async fn reblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     ctx.db.batch(&store::create(&new, &[], &[], &[account_id])).await?;
     // A boost counts in the owner's statuses_count.
     owner::invalidate(ctx);
-    federation::publish(ctx, Event::Reblogged { reblog_id: id.to_string() }).await?;
+    jobs::publish(ctx, Event::Reblogged { reblog_id: id.to_string() }).await?;
     let row = store::get(ctx.db, Some(account_id), id).await?.ok_or(ApiError::NotFound)?;
     render(ctx, Some(account_id), &row).await
 }
@@ -473,7 +325,7 @@ pub async fn unreblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response
     if let Some(reblog) = store::reblog_by(ctx.db, account_id, original.id).await? {
         ctx.db.batch(&store::delete(&reblog, ctx.now_ms())).await?;
         owner::invalidate(ctx);
-        federation::publish(ctx, Event::Unreblogged { reblog_id: reblog.id.to_string(), status_id: original.id.to_string() }).await?;
+        jobs::publish(ctx, Event::Unreblogged { reblog_id: reblog.id.to_string(), status_id: original.id.to_string() }).await?;
     }
     let row = store::get(ctx.db, Some(account_id), original.id).await?.ok_or(ApiError::NotFound)?;
     render(ctx, Some(account_id), &row).await
@@ -493,7 +345,7 @@ pub async fn actors(ctx: &Ctx<'_>, req: &Request, id: &str, which: Actors) -> Re
     let reader = auth::reader(ctx, req, &["read:accounts", "read:statuses"]).await?;
     let viewer = reader.and_then(|a| a.user_allowing(&["read:statuses"]));
     let row = visible(ctx, viewer, id).await?;
-    let page = Page::with_limits(&req.query_params(), 40, 80);
+    let page = req.query_params().page_with_limits(40, 80);
     let rows = match which {
         Actors::FavouritedBy => store::favourited_by(ctx.db, row.id, &page).await?,
         Actors::RebloggedBy => store::reblogged_by(ctx.db, row.id, &page).await?,
@@ -506,7 +358,7 @@ pub async fn actors(ctx: &Ctx<'_>, req: &Request, id: &str, which: Actors) -> Re
 
 #[cfg(test)]
 mod tests {
-    use crate::router::http::Method::{Get, Post};
+    use crate::edge::http::Method::{Get, Post};
     use crate::testing::TestEnv;
 
     /// Every read that can show a status, with `{id}` (a direct post), `{poll}` and `{account}`.

@@ -8,10 +8,10 @@ use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::domain::paging::Page;
 use crate::domain::time::date;
-use crate::owner;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
+use crate::app::owner;
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
 use crate::store::statuses::{self, Locality};
 use crate::store::tags::{self as store, TagRow, View};
 
@@ -97,7 +97,7 @@ pub async fn set_followed(ctx: &Ctx<'_>, req: &Request, name: &str, follow: bool
 /// <https://docs.joinmastodon.org/methods/followed_tags/>
 pub async fn followed(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (auth, _) = auth::require_user(ctx, req, &["read:follows"]).await?;
-    let page = Page::with_limits(&req.query_params(), 100, 200);
+    let page = req.query_params().page_with_limits(100, 200);
     let tags = store::followed(ctx.db, &page).await?;
     let keys: Vec<i64> = tags.iter().map(|t| t.id).collect();
     Ok(paginated(ctx, req, &entities(ctx, &tags, true, view_of(Some(&auth))).await?, &keys))
@@ -208,7 +208,7 @@ pub fn trending_links() -> Result<Response, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::router::http::Method::{Get, Post};
+    use crate::edge::http::Method::{Get, Post};
     use crate::testing::TestEnv;
 
     fn uses_today(tag: &serde_json::Value) -> &str {

@@ -5,12 +5,11 @@ use super::paginated;
 use super::statuses::viewer;
 use crate::ctx::Ctx;
 use crate::domain::ids;
-use crate::domain::paging::Page;
-use crate::owner;
-use crate::router::auth;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
-use crate::router::params::Params;
+use crate::app::owner;
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::edge::params::Params;
 use crate::store::accounts;
 use crate::store::statuses::{self as store, AccountFilter, Locality, StatusList, StatusRow};
 
@@ -38,7 +37,7 @@ fn locality(params: &Params) -> Result<Locality, ApiError> {
 /// <https://docs.joinmastodon.org/methods/timelines/#home>
 pub async fn home(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, account_id) = auth::require_user(ctx, req, &["read:statuses"]).await?;
-    let page = Page::from_params(&req.query_params());
+    let page = req.query_params().page();
     let rows = store::home(ctx.db, account_id, &page).await?;
     respond(ctx, req, Some(account_id), &rows, "home").await
 }
@@ -47,7 +46,7 @@ pub async fn home(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
 pub async fn public(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let viewer = viewer(ctx, req).await?;
     let params = req.query_params();
-    let rows = store::public(ctx.db, viewer, &Page::from_params(&params), locality(&params)?, flag(&params, "only_media")?).await?;
+    let rows = store::public(ctx.db, viewer, &params.page(), locality(&params)?, flag(&params, "only_media")?).await?;
     respond(ctx, req, viewer, &rows, "public").await
 }
 
@@ -57,7 +56,7 @@ pub async fn link(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let viewer = viewer(ctx, req).await?;
     let params = req.query_params();
     let url = params.non_empty("url").ok_or_else(|| ApiError::BadRequest("The url parameter is required".into()))?;
-    let rows = store::linking(ctx.db, viewer, &url, &Page::from_params(&params)).await?;
+    let rows = store::linking(ctx.db, viewer, &url, &params.page()).await?;
     respond(ctx, req, viewer, &rows, "public").await
 }
 
@@ -73,7 +72,7 @@ pub async fn tag(ctx: &Ctx<'_>, req: &Request, hashtag: &str) -> Result<Response
     let all = normalize(params.strings("all"));
     let none = normalize(params.strings("none"));
     let filter = store::TagFilter { any, all, none, locality: locality(&params)?, only_media: flag(&params, "only_media")? };
-    let rows = store::tagged(ctx.db, viewer, &Page::from_params(&params), &filter).await?;
+    let rows = store::tagged(ctx.db, viewer, &params.page(), &filter).await?;
     respond(ctx, req, viewer, &rows, "public").await
 }
 
@@ -95,7 +94,7 @@ pub async fn account_statuses(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<
         pinned: flag(&params, "pinned")?,
         tagged: params.non_empty("tagged").map(|t| t.trim_start_matches('#').to_lowercase()),
     };
-    let rows = store::by_account(ctx.db, viewer, id, &Page::from_params(&params), &filter).await?;
+    let rows = store::by_account(ctx.db, viewer, id, &params.page(), &filter).await?;
     respond(ctx, req, viewer, &rows, "account").await
 }
 
@@ -107,7 +106,7 @@ pub async fn listed(ctx: &Ctx<'_>, req: &Request, list: StatusList) -> Result<Re
         StatusList::Bookmarks => "read:bookmarks",
     };
     let (_, account_id) = auth::require_user(ctx, req, &[scope]).await?;
-    let entries = store::listed(ctx.db, list, account_id, &Page::from_params(&req.query_params())).await?;
+    let entries = store::listed(ctx.db, list, account_id, &req.query_params().page()).await?;
     let ids: Vec<i64> = entries.iter().map(|e| e.status_id).collect();
     let found = store::get_many(ctx.db, Some(account_id), &ids).await?;
     let rows: Vec<StatusRow> = ids.iter().filter_map(|id| found.iter().find(|r| r.id == *id).cloned()).collect();

@@ -1,5 +1,5 @@
 //! The Worker's entry points and the only code that names `worker::*`. Everything here
-//! translates: bindings into `Ctx`, `worker::Request` into `router::http::Request`, and back.
+//! translates: bindings into `Ctx`, `worker::Request` into `edge::http::Request`, and back.
 mod d1;
 mod fetch;
 mod webcrypto;
@@ -7,12 +7,14 @@ mod webcrypto;
 use worker::{event, Context, Env, Headers, MessageBatch, MessageExt, QueueRetryOptionsBuilder, ScheduleContext, ScheduledEvent};
 
 use crate::config::Config;
-use crate::ctx::{BlobError, Blobs, Clock, Ctx, IsolateCache};
-use crate::federation::{self, Event, Jobs, QueueError};
+use crate::ctx::{BlobError, Blobs, Clock, Ctx, IsolateCache, Queue, QueueError};
+use crate::app::jobs::Job;
+use crate::federation;
 use crate::domain::ids::IdGenerator;
-use crate::router::body::BodyReader;
-use crate::router::error::ApiError;
-use crate::router::{self, http};
+use crate::edge::body::BodyReader;
+use crate::edge::error::ApiError;
+use crate::edge::http;
+use crate::router;
 
 /// Binding names, as declared in wrangler.toml.
 const DB_BINDING: &str = "DB";
@@ -51,16 +53,16 @@ impl Blobs for R2 {
 }
 
 /// The queue producer.
-struct Queue(worker::Queue);
+struct Producer(worker::Queue);
 
 #[async_trait::async_trait(?Send)]
-impl Jobs for Queue {
-    async fn send(&self, event: &Event) -> Result<(), QueueError> {
-        self.0.send(event.clone()).await.map_err(|e| QueueError(e.to_string()))
+impl Queue for Producer {
+    async fn send(&self, message: serde_json::Value) -> Result<(), QueueError> {
+        self.0.send(message).await.map_err(|e| QueueError(e.to_string()))
     }
 
-    async fn send_all(&self, events: &[Event]) -> Result<(), QueueError> {
-        self.0.send_batch(events.to_vec()).await.map_err(|e| QueueError(e.to_string()))
+    async fn send_all(&self, messages: Vec<serde_json::Value>) -> Result<(), QueueError> {
+        self.0.send_batch(messages).await.map_err(|e| QueueError(e.to_string()))
     }
 }
 
@@ -68,7 +70,7 @@ impl Jobs for Queue {
 struct Parts {
     config: Config,
     db: d1::D1,
-    jobs: Queue,
+    queue: Producer,
     blobs: R2,
     isolate: &'static Isolate,
 }
@@ -77,9 +79,9 @@ impl Parts {
     fn from_env(env: &Env) -> Result<Parts, String> {
         let config = config(env).map_err(|e| e.to_string())?;
         let db = d1::D1(env.d1(DB_BINDING).map_err(|e| format!("binding {DB_BINDING}: {e}"))?);
-        let jobs = Queue(env.queue(QUEUE_BINDING).map_err(|e| format!("binding {QUEUE_BINDING}: {e}"))?);
+        let queue = Producer(env.queue(QUEUE_BINDING).map_err(|e| format!("binding {QUEUE_BINDING}: {e}"))?);
         let blobs = R2(env.bucket(MEDIA_BINDING).map_err(|e| format!("binding {MEDIA_BINDING}: {e}"))?);
-        Ok(Parts { config, db, jobs, blobs, isolate: ISOLATE.with(|isolate| *isolate) })
+        Ok(Parts { config, db, queue, blobs, isolate: ISOLATE.with(|isolate| *isolate) })
     }
 
     fn ctx(&self) -> Ctx<'_> {
@@ -90,7 +92,7 @@ impl Parts {
             clock: &JsClock,
             ids: &self.isolate.ids,
             cache: &self.isolate.cache,
-            jobs: &self.jobs,
+            queue: &self.queue,
             blobs: &self.blobs,
             http: &fetch::Fetch,
         }
@@ -136,7 +138,7 @@ async fn fetch(mut req: worker::Request, env: Env, _ctx: Context) -> worker::Res
     let parts = match Parts::from_env(&env) {
         Ok(parts) => parts,
         Err(e) => {
-            router::error::log_error(&e);
+            crate::ctx::log_error(&e);
             return worker::Response::error(format!("Topi is not configured: {e}"), 500);
         }
     };
@@ -158,7 +160,7 @@ async fn fetch(mut req: worker::Request, env: Env, _ctx: Context) -> worker::Res
 /// after `max_retries` in wrangler.toml the queue moves it to the dead-letter queue, whose
 /// consumer (this same function) records it, so nothing is dropped silently.
 #[event(queue)]
-async fn queue(batch: MessageBatch<Event>, env: Env, _ctx: Context) -> worker::Result<()> {
+async fn queue(batch: MessageBatch<Job>, env: Env, _ctx: Context) -> worker::Result<()> {
     let parts = Parts::from_env(&env).map_err(worker::Error::RustError)?;
     let ctx = parts.ctx();
     let dead_letters = batch.queue().ends_with("-dlq");
@@ -171,7 +173,7 @@ async fn queue(batch: MessageBatch<Event>, env: Env, _ctx: Context) -> worker::R
         match result {
             Ok(()) => message.ack(),
             Err(e) => {
-                router::error::log_error(&format!("federation {:?}: {e}", message.body()));
+                crate::ctx::log_error(&format!("federation {:?}: {e}", message.body()));
                 let age_ms = js_sys::Date::now() - message.timestamp().as_millis() as f64;
                 let delay = federation::retry_delay_seconds((age_ms / 1000.0) as u32, parts.config.retry_base_seconds);
                 message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
@@ -186,10 +188,10 @@ async fn queue(batch: MessageBatch<Event>, env: Env, _ctx: Context) -> worker::R
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let parts = match Parts::from_env(&env) {
         Ok(parts) => parts,
-        Err(e) => return router::error::log_error(&e),
+        Err(e) => return crate::ctx::log_error(&e),
     };
     if let Err(e) = crate::housekeeping::run(&parts.ctx()).await {
-        router::error::log_error(&format!("housekeeping: {e}"));
+        crate::ctx::log_error(&format!("housekeeping: {e}"));
     }
 }
 

@@ -9,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
 use crate::crypto::keys::{self, pem};
-use crate::ctx::{Crypto, CryptoError};
+use crate::crypto::{Crypto, CryptoError};
 
 pub struct WebCrypto;
 

@@ -386,3 +386,10 @@ mod tests {
         assert_eq!(get_local_user(&db, 1).await.unwrap().unwrap().default_language.as_deref(), Some("fi"));
     }
 }
+
+/// A local account: its public row and its private settings and keys (the owner, today).
+#[derive(Clone, Debug)]
+pub struct LocalAccount {
+    pub account: AccountRow,
+    pub user: LocalUserRow,
+}

@@ -967,7 +967,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn statuses_count_has_boosts_and_not_direct_messages() {
-        use crate::router::http::Method;
+        use crate::edge::http::Method;
         let env = crate::testing::TestEnv::new();
         let token = env.owner_token().await;
         let count = || async { env.send_as(&token, Method::Get, "/api/v1/accounts/verify_credentials", "").await.1["statuses_count"].clone() };

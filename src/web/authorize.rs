@@ -8,12 +8,12 @@ use super::MessagePage;
 use crate::crypto::tokens;
 use crate::ctx::Ctx;
 use crate::domain::scopes::Scopes;
-use crate::mastodon::apps::{is_valid_redirect_uri, OOB_REDIRECT_URI};
-use crate::mastodon::oauth::{password_limit_key, CODE_LIFETIME_MS};
-use crate::owner::{self, PasswordCheck};
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
-use crate::router::params::Params;
+use crate::domain::oauth::{is_valid_redirect_uri, CODE_LIFETIME_MS, OOB_REDIRECT_URI};
+use crate::edge::auth::password_limit_key;
+use crate::app::owner::{self, PasswordCheck};
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::edge::params::Params;
 use crate::store::oauth::{self as store, AppRow, NewCode};
 
 const CSRF_COOKIE: &str = "topi_csrf";
@@ -223,8 +223,8 @@ fn finish(ctx: &Ctx<'_>, grant: &Grant, outcome: Outcome) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use crate::router::http::Method::{Get, Post};
-    use crate::router::http::Response;
+    use crate::edge::http::Method::{Get, Post};
+    use crate::edge::http::Response;
     use crate::testing::TestEnv;
 
     /// Registers an app for `redirect_uri` and opens its consent page: (client_id, page, csrf token).

@@ -6,7 +6,7 @@ pub mod profile;
 
 use askama::Template;
 
-use crate::router::http::Response;
+use crate::edge::http::Response;
 
 #[derive(Template)]
 #[template(path = "message.html")]
@@ -40,7 +40,7 @@ pub fn render_posting_to(status: u16, page: &impl Template, also: Option<&str>) 
             .header("Content-Security-Policy", &format!("{CSP}; {form_action}"))
             .header("Referrer-Policy", "no-referrer"),
         Err(e) => {
-            crate::router::error::log_error(&format!("template: {e}"));
+            crate::ctx::log_error(&format!("template: {e}"));
             Response::new(500, "text/plain; charset=utf-8", "Internal server error")
         }
     }

@@ -2,12 +2,12 @@
 //! asking for the same URL get the actor document.
 use askama::Template;
 
-use crate::activitypub::actors;
 use crate::ctx::Ctx;
-use crate::mastodon::entities::account::{Account, Field};
-use crate::owner;
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response};
+use crate::app::profile::{self, Field};
+use crate::app::owner;
+use crate::edge::error::ApiError;
+use crate::edge::http::Response;
+use crate::store::accounts::AccountRow;
 
 #[derive(Template)]
 #[template(path = "profile.html")]
@@ -24,11 +24,8 @@ struct ProfilePage<'a> {
     profile_url: &'a str,
 }
 
-pub async fn get(ctx: &Ctx<'_>, req: &Request, username: &str) -> Result<Response, ApiError> {
+pub async fn get(ctx: &Ctx<'_>, username: &str) -> Result<Response, ApiError> {
     let Some(owner) = owner::by_username(ctx, username).await? else { return Ok(super::not_found()) };
-    if req.wants_activity_json() {
-        return actors::actor_response(ctx).await;
-    }
     Ok(render_profile(ctx, &owner).header("Vary", "Accept"))
 }
 
@@ -38,22 +35,28 @@ pub async fn home(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     Ok(render_profile(ctx, &owner))
 }
 
-fn render_profile(ctx: &Ctx<'_>, owner: &crate::store::accounts::AccountRow) -> Response {
-    let account = Account::from_row(owner, ctx.config);
-    let display_name = if account.display_name.is_empty() { &account.username } else { &account.display_name };
+fn display_name(owner: &AccountRow) -> &str {
+    if owner.display_name.is_empty() {
+        &owner.username
+    } else {
+        &owner.display_name
+    }
+}
+
+fn render_profile(ctx: &Ctx<'_>, owner: &AccountRow) -> Response {
     super::render(
         200,
         &ProfilePage {
             instance_title: &ctx.config.title,
-            display_name,
-            handle: format!("{}@{}", account.username, ctx.config.handle_domain),
-            avatar: &account.avatar,
-            note_html: &account.note,
-            fields: &account.fields,
-            statuses_count: account.statuses_count,
-            following_count: account.following_count,
-            followers_count: account.followers_count,
-            profile_url: &account.url,
+            display_name: display_name(owner),
+            handle: format!("{}@{}", owner.username, ctx.config.handle_domain),
+            avatar: &profile::avatar_url(owner, ctx.config),
+            note_html: &owner.note,
+            fields: &profile::fields(owner),
+            statuses_count: owner.statuses_count,
+            following_count: owner.following_count,
+            followers_count: owner.followers_count,
+            profile_url: owner.url.as_deref().unwrap_or(&owner.uri),
         },
     )
 }
@@ -93,17 +96,16 @@ pub async fn status(ctx: &Ctx<'_>, username: &str, id: &str) -> Result<Response,
     let Some(row) = row.filter(|r| r.account_id == owner.id && r.reblog_of_id.is_none() && crate::domain::visibility::may_see(&r.visibility, false)) else {
         return Ok(super::not_found());
     };
-    let account = Account::from_row(&owner, ctx.config);
-    let display_name = if account.display_name.is_empty() { &account.username } else { &account.display_name };
+    let profile_url = owner.url.clone().unwrap_or_else(|| owner.uri.clone());
     let text = crate::domain::filters::plain_text(&row.content);
     let summary: String = if row.spoiler_text.is_empty() { text.trim().chars().take(60).collect() } else { row.spoiler_text.clone() };
     Ok(super::render(
         200,
         &StatusPage {
             instance_title: &ctx.config.title,
-            display_name,
-            handle: format!("{}@{}", account.username, ctx.config.handle_domain),
-            profile_url: &account.url,
+            display_name: display_name(&owner),
+            handle: format!("{}@{}", owner.username, ctx.config.handle_domain),
+            profile_url: &profile_url,
             summary,
             spoiler_text: &row.spoiler_text,
             content_html: &row.content,

@@ -5,30 +5,27 @@ use serde_json::Value;
 use super::{posts, Outcome};
 use crate::activitypub::vocab::{self, id_of, type_of};
 use crate::ctx::Ctx;
-use crate::federation::{actors, Event};
-use crate::owner::{self, Owner};
-use crate::router::error::ApiError;
+use crate::app::jobs::{self, Event};
+use crate::app::remote::actors;
+use crate::app::owner::{self, Owner};
+use crate::app::error::Error;
 use crate::store::accounts::{self, AccountRow};
 use crate::store::relationships::{self as follows, NewFollow};
 use crate::store::statuses;
 use crate::store::{misc, notifications};
-
-fn queue_error(e: crate::federation::QueueError) -> ApiError {
-    ApiError::Internal(Box::new(e))
-}
 
 /// Whether an activity's object names the owner.
 fn names_owner(owner: &Owner, object: Option<&Value>) -> bool {
     object.and_then(id_of) == Some(owner.account.uri.as_str())
 }
 
-pub async fn follow(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value, blocked: bool) -> Result<Outcome, ApiError> {
+pub async fn follow(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value, blocked: bool) -> Result<Outcome, Error> {
     if !names_owner(owner, activity.get("object")) {
         return Ok(Outcome::Ignored("follow of someone else"));
     }
     let follow_uri = activity.get("id").and_then(Value::as_str).map(str::to_string);
     if blocked {
-        ctx.jobs.send(&Event::FollowRejected { account_id: actor.id.to_string(), follow_uri }).await.map_err(queue_error)?;
+        jobs::publish(ctx, Event::FollowRejected { account_id: actor.id.to_string(), follow_uri }).await?;
         return Ok(Outcome::Applied);
     }
     let now = ctx.now_ms();
@@ -51,12 +48,12 @@ pub async fn follow(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
     }
     ctx.db.batch(&queries).await?;
     owner::invalidate(ctx);
-    ctx.jobs.send(&Event::FollowAccepted { account_id: actor.id.to_string() }).await.map_err(queue_error)?;
+    jobs::publish(ctx, Event::FollowAccepted { account_id: actor.id.to_string() }).await?;
     Ok(Outcome::Applied)
 }
 
 /// Accept of the owner's Follow (by id or embedded).
-pub async fn accept(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
+pub async fn accept(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, Error> {
     let object = activity.get("object");
     if object.is_some_and(|o| o.is_object() && type_of(o) != "Follow") {
         return Ok(Outcome::Ignored("accept of something other than a follow"));
@@ -70,14 +67,14 @@ pub async fn accept(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
     Ok(Outcome::Applied)
 }
 
-pub async fn reject(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow) -> Result<Outcome, ApiError> {
+pub async fn reject(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow) -> Result<Outcome, Error> {
     ctx.db.batch(&follows::unfollow(owner.account.id, actor.id)).await?;
     owner::invalidate(ctx);
     Ok(Outcome::Applied)
 }
 
-pub async fn undo(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
-    let object = activity.get("object").ok_or_else(|| ApiError::BadRequest("Undo has no object".into()))?;
+pub async fn undo(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, Error> {
+    let object = activity.get("object").ok_or_else(|| Error::Malformed("Undo has no object".into()))?;
     let object_id = id_of(object).unwrap_or_default();
     if let Some(undone_actor) = object.get("actor").and_then(id_of) {
         if undone_actor != actor.uri {
@@ -110,7 +107,7 @@ pub async fn undo(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &V
     }
 }
 
-async fn undone_type(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, id: &str) -> Result<&'static str, ApiError> {
+async fn undone_type(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, id: &str) -> Result<&'static str, Error> {
     if statuses::get_by_uri(ctx.db, None, id).await?.is_some_and(|s| s.reblog_of_id.is_some()) {
         return Ok("Announce");
     }
@@ -120,8 +117,8 @@ async fn undone_type(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, id: &str)
     Ok("")
 }
 
-pub async fn like(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
-    let target = activity.get("object").and_then(id_of).ok_or_else(|| ApiError::BadRequest("Like has no object".into()))?;
+pub async fn like(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, Error> {
+    let target = activity.get("object").and_then(id_of).ok_or_else(|| Error::Malformed("Like has no object".into()))?;
     let Some(status) = statuses::get_by_uri(ctx.db, Some(actor.id), target).await? else { return Ok(Outcome::Ignored("like of an unknown post")) };
     if status.favourited {
         return Ok(Outcome::Ignored("already liked"));
@@ -135,7 +132,7 @@ pub async fn like(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &V
     Ok(Outcome::Applied)
 }
 
-pub async fn block(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
+pub async fn block(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, Error> {
     if !names_owner(owner, activity.get("object")) {
         return Ok(Outcome::Ignored("block of someone else"));
     }
@@ -149,12 +146,12 @@ pub async fn block(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &
 
 /// Move: an account we know moved to `target`, which must list it in `alsoKnownAs`. If the
 /// owner followed the old account, they now follow the new one.
-pub async fn moved(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
+pub async fn moved(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, Error> {
     if activity.get("object").and_then(id_of) != Some(actor.uri.as_str()) {
         return Ok(Outcome::Ignored("a move of another actor"));
     }
-    let target_uri = activity.get("target").and_then(id_of).ok_or_else(|| ApiError::BadRequest("Move has no target".into()))?;
-    let target = actors::refresh(ctx, target_uri).await.map_err(super::fetch_failed)?;
+    let target_uri = activity.get("target").and_then(id_of).ok_or_else(|| Error::Malformed("Move has no target".into()))?;
+    let target = actors::refresh(ctx, target_uri).await.map_err(Error::from)?;
     let aliases: Vec<String> = serde_json::from_str(&target.also_known_as).unwrap_or_default();
     if !aliases.contains(&actor.uri) {
         return Ok(Outcome::Ignored("a move to an account that does not list the sender in alsoKnownAs"));
@@ -180,14 +177,14 @@ pub async fn moved(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &
     ctx.db.batch(&queries).await?;
     owner::invalidate(ctx);
     if was_following {
-        ctx.jobs.send(&Event::Unfollowed { account_id: actor.id.to_string(), follow_uri: None }).await.map_err(queue_error)?;
-        ctx.jobs.send(&Event::Followed { account_id: target.id.to_string() }).await.map_err(queue_error)?;
+        jobs::publish(ctx, Event::Unfollowed { account_id: actor.id.to_string(), follow_uri: None }).await?;
+        jobs::publish(ctx, Event::Followed { account_id: target.id.to_string() }).await?;
     }
     Ok(Outcome::Applied)
 }
 
 /// Flag: a report about the owner or their posts, kept for the owner to read.
-pub async fn flag(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
+pub async fn flag(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, Error> {
     let objects = vocab::ids_of(activity.get("object"));
     let prefix = format!("{}/", owner.account.uri);
     if !objects.iter().any(|o| *o == owner.account.uri || o.starts_with(&prefix)) {
@@ -218,18 +215,18 @@ pub async fn flag(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &V
 }
 
 /// Update of an actor: only the actor itself, with the document embedded.
-pub async fn update_profile(ctx: &Ctx<'_>, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
+pub async fn update_profile(ctx: &Ctx<'_>, actor: &AccountRow, activity: &Value) -> Result<Outcome, Error> {
     let object = &activity["object"];
     if id_of(object) != Some(actor.uri.as_str()) {
         return Ok(Outcome::Ignored("an update of another actor"));
     }
-    let parsed = vocab::parse_actor(object, &actor.uri).map_err(ApiError::BadRequest)?;
-    actors::save(ctx, &parsed).await.map_err(super::fetch_failed)?;
+    let parsed = vocab::parse_actor(object, &actor.uri).map_err(Error::Malformed)?;
+    actors::save(ctx, &parsed).await.map_err(Error::from)?;
     Ok(Outcome::Applied)
 }
 
 /// Add/Remove to the actor's `featured` collection: pins.
-pub async fn featured(ctx: &Ctx<'_>, actor: &AccountRow, activity: &Value, add: bool) -> Result<Outcome, ApiError> {
+pub async fn featured(ctx: &Ctx<'_>, actor: &AccountRow, activity: &Value, add: bool) -> Result<Outcome, Error> {
     let target = activity.get("target").and_then(id_of).unwrap_or_default();
     let featured_url = accounts::featured_url(ctx.db, actor.id).await?;
     if featured_url.as_deref() != Some(target) || target.is_empty() {

@@ -2,20 +2,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::app::profile;
 use crate::config::Config;
 use crate::domain::time::{date, iso8601};
 use crate::store::accounts::{AccountRow, LocalUserRow};
 
-/// Path of the image shown when an account has no avatar; Ice Cubes recognises `missing.png`.
-pub const DEFAULT_AVATAR_PATH: &str = "/avatars/original/missing.png";
-pub const DEFAULT_HEADER_PATH: &str = "/headers/original/missing.png";
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Field {
-    pub name: String,
-    pub value: String,
-    pub verified_at: Option<String>,
-}
+pub use crate::app::profile::Field;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct FieldSource {
@@ -88,9 +80,8 @@ pub struct CredentialAccount {
 
 impl Account {
     pub fn from_row(row: &AccountRow, config: &Config) -> Account {
-        let default_image = |path: &str| config.url(path);
-        let avatar = row.avatar_remote_url.clone().unwrap_or_else(|| default_image(DEFAULT_AVATAR_PATH));
-        let header = row.header_remote_url.clone().unwrap_or_else(|| default_image(DEFAULT_HEADER_PATH));
+        let avatar = profile::avatar_url(row, config);
+        let header = profile::header_url(row, config);
         let acct = match &row.domain {
             None => row.username.clone(),
             Some(domain) => format!("{}@{domain}", row.username),
@@ -119,7 +110,7 @@ impl Account {
             statuses_count: row.statuses_count,
             followers_count: row.followers_count,
             following_count: row.following_count,
-            fields: serde_json::from_str(&row.fields).unwrap_or_default(),
+            fields: profile::fields(row),
             emojis: serde_json::from_str(&row.emojis).unwrap_or_default(),
             roles: Vec::new(),
             moved: None,
@@ -129,8 +120,8 @@ impl Account {
 
 /// Renders the accounts with these ids in this order (the owner comes from the isolate cache);
 /// ids of accounts that are gone are skipped.
-pub async fn in_order(ctx: &crate::ctx::Ctx<'_>, ids: &[i64]) -> Result<Vec<Account>, crate::router::error::ApiError> {
-    let owner = crate::owner::load(ctx).await?;
+pub async fn in_order(ctx: &crate::ctx::Ctx<'_>, ids: &[i64]) -> Result<Vec<Account>, crate::edge::error::ApiError> {
+    let owner = crate::app::owner::load(ctx).await?;
     let others: Vec<i64> = ids.iter().copied().filter(|id| *id != owner.id).collect();
     let mut found = crate::store::accounts::get_many(ctx.db, &others).await?;
     found.push(owner);
@@ -138,7 +129,7 @@ pub async fn in_order(ctx: &crate::ctx::Ctx<'_>, ids: &[i64]) -> Result<Vec<Acco
 }
 
 /// An account with `moved` filled in when it moved (one level, as Mastodon renders it).
-pub async fn with_moved(ctx: &crate::ctx::Ctx<'_>, row: &AccountRow) -> Result<Account, crate::router::error::ApiError> {
+pub async fn with_moved(ctx: &crate::ctx::Ctx<'_>, row: &AccountRow) -> Result<Account, crate::edge::error::ApiError> {
     let mut account = Account::from_row(row, ctx.config);
     if let Some(target) = row.moved_to_account_id {
         if let Some(moved) = crate::store::accounts::get(ctx.db, target).await? {

@@ -5,13 +5,11 @@ use crate::config::Config;
 use crate::store::media::MediaRow;
 
 /// The public URL of a stored file (served by `web::assets::media` from R2).
-pub fn file_url(config: &Config, r2_key: &str) -> String {
-    config.url(&format!("/media/{r2_key}"))
-}
+use crate::app::profile::media_url;
 
 pub fn entity(row: &MediaRow, config: &Config) -> Value {
     let url = match (&row.r2_key, &row.remote_url) {
-        (Some(key), _) => file_url(config, key),
+        (Some(key), _) => media_url(config, key),
         (None, Some(remote)) => remote.clone(),
         (None, None) => String::new(),
     };

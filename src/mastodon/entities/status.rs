@@ -11,7 +11,7 @@ use super::poll::Poll;
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::domain::time::iso8601;
-use crate::router::error::ApiError;
+use crate::edge::error::ApiError;
 use crate::store::accounts::{self, AccountRow};
 use crate::store::polls::PollRow;
 use crate::store::statuses::{self, ApplicationRow, MentionRow, StatusRow, TagRow};
@@ -107,7 +107,7 @@ pub async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow]) -> R
     let mut app_ids: Vec<i64> = all_rows.iter().filter_map(|r| r.application_id).collect();
     app_ids.sort_unstable();
     app_ids.dedup();
-    let owner = crate::owner::load(ctx).await?;
+    let owner = crate::app::owner::load(ctx).await?;
     let mut accounts: HashMap<i64, AccountRow> = HashMap::from([(owner.id, owner.clone())]);
     let others: Vec<i64> = account_ids.into_iter().filter(|id| *id != owner.id).collect();
     accounts.extend(accounts::get_many(ctx.db, &others).await?.into_iter().map(|a| (a.id, a)));

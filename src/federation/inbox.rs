@@ -5,22 +5,24 @@
 //! 413 too large (the router), 503 when the signer's server cannot be reached.
 use serde_json::{json, Value};
 
-use super::proofs;
-use super::signatures::{self, Algorithm, RequestParts, Verification};
-use super::vocab::{self, id_of, ActorKeys};
+use crate::activitypub::proofs;
+use crate::activitypub::signatures::{self, Algorithm, RequestParts, Verification};
+use crate::activitypub::vocab::{self, id_of, ActorKeys};
 use crate::crypto::keys;
 use crate::ctx::Ctx;
-use crate::federation::actors;
-use crate::federation::fetch::FetchError;
-use crate::federation::inbound::{self, Outcome};
-use crate::router::error::{log_error, ApiError};
-use crate::router::http::{Request, Response};
+use crate::app::remote::actors;
+use crate::app::remote::fetch::FetchError;
+use crate::app::remote::Outcome;
+use crate::federation::inbound;
+use crate::ctx::log_error;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
 use crate::store::accounts::{self, AccountRow};
 use crate::store::federation as store;
 
 pub async fn post(ctx: &Ctx<'_>, req: &Request, username: Option<&str>) -> Result<Response, ApiError> {
     if let Some(name) = username {
-        crate::owner::by_username(ctx, name).await?.ok_or(ApiError::NotFound)?;
+        crate::app::owner::by_username(ctx, name).await?.ok_or(ApiError::NotFound)?;
     }
     match receive(ctx, req).await {
         Ok((outcome, id)) => {

@@ -3,9 +3,9 @@
 use serde_json::json;
 
 use crate::ctx::Ctx;
-use crate::mastodon::instance::{self, SOFTWARE_VERSION};
-use crate::router::error::ApiError;
-use crate::router::http::Response;
+use crate::app::instance::{self, SOFTWARE_VERSION};
+use crate::edge::error::ApiError;
+use crate::edge::http::Response;
 
 pub fn links(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let link = |version: &str| {

@@ -2,12 +2,13 @@
 //! Articles…), and fetching the rest of a thread.
 use serde_json::{json, Value};
 
-use super::{account, fetch_failed, object_of, Outcome};
+use super::{account, object_of, Outcome};
 use crate::activitypub::vocab::{self, id_of, Post};
 use crate::ctx::Ctx;
-use crate::federation::{fetch, Event};
-use crate::owner::Owner;
-use crate::router::error::ApiError;
+use super::fetch;
+use crate::app::jobs::{self, Event, Job, Task};
+use crate::app::owner::Owner;
+use crate::app::error::Error;
 use crate::store::accounts::AccountRow;
 use crate::store::db::Query;
 use crate::store::media::{self, RemoteMedia};
@@ -29,7 +30,7 @@ struct Relevance {
     parent: Option<StatusRow>,
 }
 
-async fn relevance(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Post) -> Result<Relevance, ApiError> {
+async fn relevance(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Post) -> Result<Relevance, Error> {
     let relationship = relationships::relationships(ctx.db, owner.account.id, &[author.id]).await?.pop();
     let following = relationship.as_ref().is_some_and(|r| r.following);
     let notify = relationship.as_ref().is_some_and(|r| r.notifying);
@@ -50,7 +51,7 @@ fn poll_options(poll: &vocab::Poll) -> String {
 
 /// Stores a post by `author`; returns its id. `home` puts it in the owner's home feed;
 /// `notify` adds a `status` notification (the owner rang the bell for the author).
-async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Post, parent: Option<&StatusRow>, home: bool, notify: bool) -> Result<i64, ApiError> {
+async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Post, parent: Option<&StatusRow>, home: bool, notify: bool) -> Result<i64, Error> {
     let now = ctx.now_ms();
     let id = ctx.new_id();
     let owner_url = ctx.config.profile_url(&owner.account.username);
@@ -137,7 +138,7 @@ async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Po
     Ok(id)
 }
 
-pub async fn create(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
+pub async fn create(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, Error> {
     let mut object = object_of(ctx, activity).await?;
     // As Mastodon: an object embedded in a signed Create without `attributedTo` is the signer's.
     if activity.get("object").is_some_and(Value::is_object) && object.get("attributedTo").is_none_or(Value::is_null) {
@@ -150,7 +151,7 @@ pub async fn create(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
     if !vocab::POST_TYPES.contains(&kind) {
         return Ok(Outcome::Ignored("not a post"));
     }
-    let post = vocab::parse_post(&object).map_err(ApiError::BadRequest)?;
+    let post = vocab::parse_post(&object).map_err(Error::Malformed)?;
     if post.attributed_to != actor.uri || vocab::host_of(&post.id) != actor.domain {
         return Ok(Outcome::Ignored("a post attributed to someone else, or on another host than the sender"));
     }
@@ -165,7 +166,7 @@ pub async fn create(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
     store_post(ctx, owner, actor, &post, why.parent.as_ref(), visible_at_home, why.notify).await?;
     if why.parent.is_none() {
         if let Some(parent) = &post.in_reply_to {
-            ctx.jobs.send(&Event::FetchThread { uri: parent.clone(), depth: 1 }).await.map_err(|e| ApiError::Internal(Box::new(e)))?;
+            jobs::publish(ctx, Task::FetchThread { uri: parent.clone(), depth: 1 }).await?;
         }
     }
     Ok(Outcome::Applied)
@@ -173,7 +174,7 @@ pub async fn create(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
 
 /// A vote on one of the owner's polls: a Note with only a `name`, replying to the poll. Only
 /// someone the poll reached may vote, once per option, and once at all on a single-choice poll.
-async fn vote(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, object: &Value) -> Result<Outcome, ApiError> {
+async fn vote(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, object: &Value) -> Result<Outcome, Error> {
     let Some(poll_uri) = object.get("inReplyTo").and_then(id_of) else { return Ok(Outcome::Ignored("vote without poll")) };
     let Some(status) = store::get_by_uri(ctx.db, None, poll_uri).await? else { return Ok(Outcome::Ignored("unknown poll")) };
     if status.account_id != owner.account.id {
@@ -198,16 +199,16 @@ async fn vote(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, object: &Value) 
     let name = object.get("name").and_then(Value::as_str).unwrap_or_default();
     let Some(choice) = options.iter().position(|o| o["title"].as_str() == Some(name)) else { return Ok(Outcome::Ignored("no such option")) };
     ctx.db.batch(&polls::vote(poll.id, actor.id, &[(ctx.new_id(), choice as i64)], ctx.now_ms())).await?;
-    ctx.jobs.send(&Event::StatusUpdated { status_id: status.id.to_string() }).await.map_err(|e| ApiError::Internal(Box::new(e)))?;
+    jobs::publish(ctx, Event::StatusUpdated { status_id: status.id.to_string() }).await?;
     Ok(Outcome::Applied)
 }
 
-pub async fn update(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
+pub async fn update(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, Error> {
     let object = object_of(ctx, activity).await?;
     if !vocab::POST_TYPES.contains(&vocab::type_of(&object)) {
         return Ok(Outcome::Ignored("unsupported Update"));
     }
-    let post = vocab::parse_post(&object).map_err(ApiError::BadRequest)?;
+    let post = vocab::parse_post(&object).map_err(Error::Malformed)?;
     let Some(before) = store::get_by_uri(ctx.db, Some(owner.account.id), &post.id).await? else {
         return Ok(Outcome::Ignored("update of an unknown post"));
     };
@@ -240,7 +241,7 @@ pub async fn update(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
     Ok(Outcome::Applied)
 }
 
-pub async fn delete(ctx: &Ctx<'_>, actor: &AccountRow, uri: &str) -> Result<Outcome, ApiError> {
+pub async fn delete(ctx: &Ctx<'_>, actor: &AccountRow, uri: &str) -> Result<Outcome, Error> {
     match store::get_by_uri(ctx.db, None, uri).await? {
         Some(status) if status.account_id == actor.id => {
             ctx.db.batch(&store::delete(&status, ctx.now_ms())).await?;
@@ -264,7 +265,7 @@ struct Found {
 
 /// What we know of the post `uri`: `Some(Some(row))` stored, `Some(None)` deleted (a tombstone),
 /// `None` never seen.
-async fn stored(ctx: &Ctx<'_>, owner: &Owner, uri: &str) -> Result<Option<Option<StatusRow>>, ApiError> {
+async fn stored(ctx: &Ctx<'_>, owner: &Owner, uri: &str) -> Result<Option<Option<StatusRow>>, Error> {
     if let Some(status) = store::get_by_uri(ctx.db, Some(owner.account.id), uri).await? {
         return Ok(Some(Some(status)));
     }
@@ -274,17 +275,17 @@ async fn stored(ctx: &Ctx<'_>, owner: &Owner, uri: &str) -> Result<Option<Option
 /// A post we may not have yet: stored, or fetched from its server with its author (an embedded
 /// copy in someone else's activity is never trusted). `fetched`: the document, when the caller
 /// already fetched it by `uri`. `None`: it was deleted.
-async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str, fetched: Option<Value>) -> Result<Option<Found>, ApiError> {
+async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str, fetched: Option<Value>) -> Result<Option<Found>, Error> {
     if let Some(known) = stored(ctx, owner, uri).await? {
         return Ok(known.map(|status| Found { status, fetched: None }));
     }
     let document = match fetched {
         Some(document) => document,
-        None => fetch::get_object(ctx, uri).await.map_err(fetch_failed)?,
+        None => fetch::get_object(ctx, uri).await.map_err(Error::from)?,
     };
     // The fetch proved that the document speaks for its own id, which may differ from `uri`
     // (a post's HTML address): that id is what is stored.
-    let post = vocab::parse_post(&document).map_err(ApiError::BadRequest)?;
+    let post = vocab::parse_post(&document).map_err(Error::Malformed)?;
     if post.id != uri {
         if let Some(known) = stored(ctx, owner, &post.id).await? {
             return Ok(known.map(|status| Found { status, fetched: Some(document) }));
@@ -292,7 +293,7 @@ async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str, fetched: Opti
     }
     let author = account(ctx, &post.attributed_to).await?;
     if vocab::host_of(&post.id) != author.domain || author.is_local() {
-        return Err(ApiError::BadRequest(format!("{} is not by {}", post.id, author.uri)));
+        return Err(Error::Malformed(format!("{} is not by {}", post.id, author.uri)));
     }
     let parent = match &post.in_reply_to {
         Some(p) => store::get_by_uri(ctx.db, Some(owner.account.id), p).await?,
@@ -303,9 +304,9 @@ async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str, fetched: Opti
     Ok(status.map(|status| Found { status, fetched: Some(document) }))
 }
 
-pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, ApiError> {
-    let id = activity.get("id").and_then(Value::as_str).ok_or_else(|| ApiError::BadRequest("Announce has no id".into()))?;
-    let object_uri = activity.get("object").and_then(id_of).ok_or_else(|| ApiError::BadRequest("Announce has no object".into()))?;
+pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value) -> Result<Outcome, Error> {
+    let id = activity.get("id").and_then(Value::as_str).ok_or_else(|| Error::Malformed("Announce has no id".into()))?;
+    let object_uri = activity.get("object").and_then(id_of).ok_or_else(|| Error::Malformed("Announce has no object".into()))?;
     if store::uri_known(ctx.db, id).await? {
         return Ok(Outcome::Ignored("already known"));
     }
@@ -337,13 +338,13 @@ pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity
 
 /// A post by URL, fetched and stored when new (search with `resolve=true`); `fetched`: its
 /// document when the caller already fetched it.
-pub async fn resolve_post(ctx: &Ctx<'_>, uri: &str, fetched: Option<Value>) -> Result<Option<StatusRow>, ApiError> {
-    let owner = crate::owner::load_owner(ctx).await?;
+pub async fn resolve_post(ctx: &Ctx<'_>, uri: &str, fetched: Option<Value>) -> Result<Option<StatusRow>, Error> {
+    let owner = crate::app::owner::load_owner(ctx).await?;
     Ok(known_or_fetched(ctx, &owner, uri, fetched).await?.map(|found| found.status))
 }
 
 /// Undo of an Announce: the boost, identified by the Announce's id.
-pub async fn unannounce(ctx: &Ctx<'_>, actor: &AccountRow, announce_id: &str) -> Result<Outcome, ApiError> {
+pub async fn unannounce(ctx: &Ctx<'_>, actor: &AccountRow, announce_id: &str) -> Result<Outcome, Error> {
     match store::get_by_uri(ctx.db, None, announce_id).await? {
         Some(reblog) if reblog.account_id == actor.id && reblog.reblog_of_id.is_some() => {
             ctx.db.batch(&store::delete(&reblog, ctx.now_ms())).await?;
@@ -356,14 +357,14 @@ pub async fn unannounce(ctx: &Ctx<'_>, actor: &AccountRow, announce_id: &str) ->
 
 /// Thread backfill (a queued job): fetches `uri` and, while its parent is unknown, the parent,
 /// up to `MAX_THREAD_DEPTH`; then a bounded number of the thread root's direct replies.
-pub async fn fetch_thread(ctx: &Ctx<'_>, uri: &str, depth: u32) -> Result<(), ApiError> {
-    let owner = crate::owner::load_owner(ctx).await?;
+pub async fn fetch_thread(ctx: &Ctx<'_>, uri: &str, depth: u32) -> Result<(), Error> {
+    let owner = crate::app::owner::load_owner(ctx).await?;
     let Found { status, fetched } = match known_or_fetched(ctx, &owner, uri, None).await {
         Ok(Some(found)) => found,
         Ok(None) => return Ok(()),
-        Err(ApiError::Unavailable(e)) => return Err(ApiError::Unavailable(e)),
+        Err(Error::RetryLater(e)) => return Err(Error::RetryLater(e)),
         Err(e) => {
-            crate::router::error::log_error(&format!("thread backfill of {uri}: {e}"));
+            crate::ctx::log_error(&format!("thread backfill of {uri}: {e}"));
             return Ok(());
         }
     };
@@ -372,12 +373,12 @@ pub async fn fetch_thread(ctx: &Ctx<'_>, uri: &str, depth: u32) -> Result<(), Ap
     let parent_uri = store::missing_parent_uri(ctx.db, status.id).await?;
     let mut jobs = Vec::new();
     if let Some(parent) = parent_uri.filter(|_| depth < MAX_THREAD_DEPTH) {
-        jobs.push(Event::FetchThread { uri: parent, depth: depth + 1 });
+        jobs.push(Job::Task(Task::FetchThread { uri: parent, depth: depth + 1 }));
     } else if depth <= 1 && !status.local {
-        jobs.extend(reply_uris(ctx, uri, fetched).await.into_iter().map(|uri| Event::FetchThread { uri, depth: MAX_THREAD_DEPTH }));
+        jobs.extend(reply_uris(ctx, uri, fetched).await.into_iter().map(|uri| Job::Task(Task::FetchThread { uri, depth: MAX_THREAD_DEPTH })));
     }
     if !jobs.is_empty() {
-        ctx.jobs.send_all(&jobs).await.map_err(|e| ApiError::Internal(Box::new(e)))?;
+        jobs::publish_all(ctx, jobs).await?;
     }
     Ok(())
 }

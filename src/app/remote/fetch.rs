@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::activitypub::signatures::{cavage_header, http_date, rfc9421_headers, sign_cavage, sign_rfc9421};
 use crate::ctx::{Ctx, HttpRequest, HttpResponse};
-use crate::owner;
+use crate::app::owner;
 
 /// Limits on every outbound request: a slow or huge peer must not eat the invocation.
 pub const TIMEOUT_MS: u32 = 10_000;

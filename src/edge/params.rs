@@ -4,6 +4,9 @@
 //! these shapes.
 use serde_json::{Map, Value};
 
+use crate::domain::ids;
+use crate::domain::paging::{self, Page};
+
 /// A file part of a multipart body.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FilePart {
@@ -457,5 +460,43 @@ mod tests {
         assert_eq!(p.strings("redirect_uris"), ["a", "b"]);
         assert_eq!(p.strings("one"), ["x"]);
         assert!(p.strings("none").is_empty());
+    }
+}
+
+impl Params {
+    /// `max_id`, `since_id`, `min_id` and `limit` (20 by default, at most 40).
+    pub fn page(&self) -> Page {
+        self.page_with_limits(paging::DEFAULT_LIMIT, paging::MAX_LIMIT)
+    }
+
+    /// Some lists have other limits (notifications allow 80 in Mastodon, accounts 80).
+    pub fn page_with_limits(&self, default: i64, max: i64) -> Page {
+        let id = |key: &str| self.str(key).as_deref().and_then(ids::parse);
+        let limit = self.str("limit").and_then(|l| l.trim().parse::<i64>().ok()).unwrap_or(default);
+        Page { max_id: id("max_id"), since_id: id("since_id"), min_id: id("min_id"), limit: limit.clamp(1, max) }
+    }
+}
+
+#[cfg(test)]
+mod paging_tests {
+    use super::Params;
+
+    fn params(q: &str) -> Params {
+        Params::parse(q, None, b"").unwrap()
+    }
+
+    #[test]
+    fn limits_are_clamped() {
+        assert_eq!(params("").page().limit, 20);
+        assert_eq!(params("limit=100").page().limit, 40);
+        assert_eq!(params("limit=0").page().limit, 1);
+        assert_eq!(params("limit=x").page().limit, 20);
+    }
+
+    #[test]
+    fn bounds_are_parsed_and_min_id_wins() {
+        let p = params("max_id=30&since_id=10&min_id=20").page();
+        assert_eq!((p.max_id, p.lower(), p.ascending()), (Some(30), Some(20), true));
+        assert_eq!(params("max_id=abc").page().max_id, None);
     }
 }

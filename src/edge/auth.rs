@@ -73,3 +73,28 @@ pub async fn require_user(ctx: &Ctx<'_>, req: &Request, any_of: &[&str]) -> Resu
     let account_id = auth.token.account_id.ok_or(ApiError::UserRequired)?;
     Ok((auth, account_id))
 }
+
+/// Rate-limit failed passwords per client address, so a stranger cannot lock the owner out
+/// from everywhere.
+pub fn password_limit_key(req: &Request) -> String {
+    let address = req.header("cf-connecting-ip").or_else(|| req.header("x-real-ip")).unwrap_or("local");
+    format!("password:{}", address_block(address))
+}
+
+/// The block of addresses that shares one budget: an IPv4 address, or an IPv6 /64, the smallest
+/// block a subscriber is given (one budget per IPv6 address would be 2^64 budgets). No address,
+/// or text that is not one, shares one budget, so it cannot mint new ones.
+fn address_block(address: &str) -> String {
+    use std::net::IpAddr;
+    match address.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => "unknown".to_string(),
+    }
+}

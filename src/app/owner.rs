@@ -2,8 +2,8 @@
 //! with the instance keys; afterwards loaded per request through the isolate cache.
 use crate::crypto::{keys, passwords};
 use crate::ctx::Ctx;
-use crate::router::error::ApiError;
-use crate::store::accounts::{self, AccountRow, LocalUserRow, NewLocalAccount};
+use crate::app::error::Error;
+use crate::store::accounts::{self, AccountRow, NewLocalAccount};
 use crate::store::instance::{self, InstanceKeysRow};
 use crate::store::rate_limits;
 
@@ -11,19 +11,25 @@ use crate::store::rate_limits;
 /// the cache at once; another isolate's profile edit shows here within this time.
 pub const FRESH_MS: i64 = 10_000;
 
-/// The owner's public account row and private settings and keys.
-#[derive(Clone, Debug)]
-pub struct Owner {
-    pub account: AccountRow,
-    pub user: LocalUserRow,
-}
+/// Password attempts checked per client address (an IPv6 /64) within `PASSWORD_WINDOW_MS`; a
+/// success clears the address's count.
+pub const MAX_PASSWORD_FAILURES: i64 = 10;
+pub const PASSWORD_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// Password attempts checked for the owner across all addresses within
+/// `ACCOUNT_PASSWORD_WINDOW_MS`. Enough for the owner's own typos; an attacker with thousands of
+/// addresses still gets only this many guesses an hour, at the price of locking the password
+/// (not existing tokens) for the rest of the hour.
+pub const MAX_ACCOUNT_PASSWORD_FAILURES: i64 = 100;
+pub const ACCOUNT_PASSWORD_WINDOW_MS: i64 = 60 * 60 * 1000;
+
+pub use crate::store::accounts::LocalAccount as Owner;
 
 /// The owner's account, creating it (and the instance keys) on first start.
-pub async fn load(ctx: &Ctx<'_>) -> Result<AccountRow, ApiError> {
+pub async fn load(ctx: &Ctx<'_>) -> Result<AccountRow, Error> {
     Ok(load_owner(ctx).await?.account)
 }
 
-pub async fn load_owner(ctx: &Ctx<'_>) -> Result<Owner, ApiError> {
+pub async fn load_owner(ctx: &Ctx<'_>) -> Result<Owner, Error> {
     let now = ctx.now_ms();
     if let Some((loaded_at, owner)) = ctx.cache.owner.borrow().as_ref() {
         if now - loaded_at < FRESH_MS {
@@ -36,12 +42,12 @@ pub async fn load_owner(ctx: &Ctx<'_>) -> Result<Owner, ApiError> {
             create(ctx).await?;
             accounts::get_local_by_username(ctx.db, &ctx.config.admin_username)
                 .await?
-                .ok_or_else(|| ApiError::Internal("owner account missing after creation".into()))?
+                .ok_or_else(|| Error::Internal("owner account missing after creation".into()))?
         }
     };
     let user = accounts::get_local_user(ctx.db, account.id)
         .await?
-        .ok_or_else(|| ApiError::Internal("owner account has no local user".into()))?;
+        .ok_or_else(|| Error::Internal("owner account has no local user".into()))?;
     let owner = Owner { account, user };
     *ctx.cache.owner.borrow_mut() = Some((now, owner.clone()));
     Ok(owner)
@@ -53,17 +59,17 @@ pub fn invalidate(ctx: &Ctx<'_>) {
 }
 
 /// The owner, if `username` names them (case-insensitively, as handles are).
-pub async fn by_username(ctx: &Ctx<'_>, username: &str) -> Result<Option<AccountRow>, ApiError> {
+pub async fn by_username(ctx: &Ctx<'_>, username: &str) -> Result<Option<AccountRow>, Error> {
     Ok(owner_named(ctx, username).await?.map(|owner| owner.account))
 }
 
 /// The owner with their keys and settings, if `username` names them.
-pub async fn owner_named(ctx: &Ctx<'_>, username: &str) -> Result<Option<Owner>, ApiError> {
+pub async fn owner_named(ctx: &Ctx<'_>, username: &str) -> Result<Option<Owner>, Error> {
     let owner = load_owner(ctx).await?;
     Ok(owner.account.username.eq_ignore_ascii_case(username).then_some(owner))
 }
 
-pub async fn instance_keys(ctx: &Ctx<'_>) -> Result<InstanceKeysRow, ApiError> {
+pub async fn instance_keys(ctx: &Ctx<'_>) -> Result<InstanceKeysRow, Error> {
     if let Some(keys) = ctx.cache.instance_keys.borrow().as_ref() {
         return Ok(keys.clone());
     }
@@ -71,14 +77,14 @@ pub async fn instance_keys(ctx: &Ctx<'_>) -> Result<InstanceKeysRow, ApiError> {
         Some(keys) => keys,
         None => {
             create_instance_keys(ctx).await?;
-            instance::get_keys(ctx.db).await?.ok_or_else(|| ApiError::Internal("instance keys missing".into()))?
+            instance::get_keys(ctx.db).await?.ok_or_else(|| Error::Internal("instance keys missing".into()))?
         }
     };
     *ctx.cache.instance_keys.borrow_mut() = Some(keys.clone());
     Ok(keys)
 }
 
-async fn create_instance_keys(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+async fn create_instance_keys(ctx: &Ctx<'_>) -> Result<(), Error> {
     let (rsa_private_key_pem, rsa_public_key_pem) = ctx.crypto.generate_rsa_key_pair().await?;
     let (vapid_private_key_pem, vapid_public_key) = ctx.crypto.generate_p256_key_pair().await?;
     let keys = InstanceKeysRow { rsa_private_key_pem, rsa_public_key_pem, vapid_private_key_pem, vapid_public_key };
@@ -86,7 +92,7 @@ async fn create_instance_keys(ctx: &Ctx<'_>) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn create(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+async fn create(ctx: &Ctx<'_>) -> Result<(), Error> {
     let config = ctx.config;
     let username = config.admin_username.as_str();
     // Without a configured password the account exists but nobody can log in until one is set.
@@ -95,7 +101,7 @@ async fn create(ctx: &Ctx<'_>) -> Result<(), ApiError> {
         None => "!".to_string(),
     };
     let (rsa_private_key_pem, public_key_pem) = ctx.crypto.generate_rsa_key_pair().await?;
-    let seed: [u8; 32] = ctx.crypto.random_bytes(32).try_into().map_err(|_| ApiError::Internal("seed".into()))?;
+    let seed: [u8; 32] = ctx.crypto.random_bytes(32).try_into().map_err(|_| Error::Internal("seed".into()))?;
     let (ed25519_private_key, ed25519_public_key) = keys::ed25519_from_seed(&seed);
     let actor = config.actor_url(username);
     let links = |suffix: &str| format!("{actor}{suffix}");
@@ -127,7 +133,7 @@ async fn create(ctx: &Ctx<'_>) -> Result<(), ApiError> {
 /// compared in constant time: a login then costs no PBKDF2 run (35 ms of CPU in workerd, measured
 /// by bench/, more than the free plan's 10 ms per request). Once the secret is deleted, the PBKDF2
 /// hash stored at first start is the password.
-pub async fn check_password(ctx: &Ctx<'_>, password: &str) -> Result<bool, ApiError> {
+pub async fn check_password(ctx: &Ctx<'_>, password: &str) -> Result<bool, Error> {
     if let Some(secret) = ctx.config.admin_password.as_deref() {
         return Ok(crate::crypto::tokens::constant_time_eq(secret.as_bytes(), password.as_bytes()));
     }
@@ -141,8 +147,7 @@ pub async fn check_password(ctx: &Ctx<'_>, password: &str) -> Result<bool, ApiEr
 /// the account too, across every address, so that an attacker with many addresses gets no
 /// more than `MAX_ACCOUNT_PASSWORD_FAILURES` wrong guesses a window. Attempts refused by their
 /// address's limit don't count there, or one address alone could lock the owner out.
-pub async fn attempt_password(ctx: &Ctx<'_>, key: &str, password: &str) -> Result<PasswordCheck, ApiError> {
-    use crate::mastodon::oauth::{ACCOUNT_PASSWORD_WINDOW_MS, MAX_ACCOUNT_PASSWORD_FAILURES, MAX_PASSWORD_FAILURES, PASSWORD_WINDOW_MS};
+pub async fn attempt_password(ctx: &Ctx<'_>, key: &str, password: &str) -> Result<PasswordCheck, Error> {
     let now = ctx.now_ms();
     if rate_limits::hit(ctx.db, key, PASSWORD_WINDOW_MS, now).await? > MAX_PASSWORD_FAILURES {
         return Ok(PasswordCheck::RateLimited);
@@ -196,11 +201,11 @@ mod tests {
     async fn failed_attempts_are_limited_and_a_success_clears_them() {
         let env = TestEnv::new();
         let ctx = env.ctx();
-        for _ in 0..crate::mastodon::oauth::MAX_PASSWORD_FAILURES - 1 {
+        for _ in 0..super::MAX_PASSWORD_FAILURES - 1 {
             assert_eq!(attempt_password(&ctx, "k", "wrong").await.unwrap(), PasswordCheck::Wrong);
         }
         assert_eq!(attempt_password(&ctx, "k", "secret password").await.unwrap(), PasswordCheck::Correct);
-        for _ in 0..crate::mastodon::oauth::MAX_PASSWORD_FAILURES {
+        for _ in 0..super::MAX_PASSWORD_FAILURES {
             attempt_password(&ctx, "k", "wrong").await.unwrap();
         }
         assert_eq!(attempt_password(&ctx, "k", "secret password").await.unwrap(), PasswordCheck::RateLimited);
@@ -217,12 +222,12 @@ mod tests {
         let guesses = (0..100).map(|i| Box::pin(attempt_password(&ctx, "k", if i == 99 { "secret password" } else { "wrong" })) as _).collect();
         let outcomes: Vec<PasswordCheck> = run_interleaved(guesses).await.into_iter().map(Result::unwrap).collect();
         let checked = outcomes.iter().filter(|o| **o != PasswordCheck::RateLimited).count();
-        assert_eq!(checked as i64, crate::mastodon::oauth::MAX_PASSWORD_FAILURES, "{outcomes:?}");
+        assert_eq!(checked as i64, super::MAX_PASSWORD_FAILURES, "{outcomes:?}");
     }
 
     #[tokio::test(flavor = "current_thread")]
     async fn guesses_from_many_addresses_share_the_accounts_budget() {
-        use crate::mastodon::oauth::{MAX_ACCOUNT_PASSWORD_FAILURES, MAX_PASSWORD_FAILURES};
+        use super::{MAX_ACCOUNT_PASSWORD_FAILURES, MAX_PASSWORD_FAILURES};
         let env = TestEnv::new();
         let ctx = env.ctx();
         for address in 0..MAX_ACCOUNT_PASSWORD_FAILURES / MAX_PASSWORD_FAILURES {
@@ -231,13 +236,13 @@ mod tests {
             }
         }
         assert_eq!(attempt_password(&ctx, "fresh", "secret password").await.unwrap(), PasswordCheck::RateLimited);
-        env.advance(crate::mastodon::oauth::ACCOUNT_PASSWORD_WINDOW_MS);
+        env.advance(super::ACCOUNT_PASSWORD_WINDOW_MS);
         assert_eq!(attempt_password(&ctx, "fresh", "secret password").await.unwrap(), PasswordCheck::Correct);
     }
 
     #[tokio::test(flavor = "current_thread")]
     async fn right_passwords_never_spend_the_accounts_budget() {
-        use crate::mastodon::oauth::MAX_ACCOUNT_PASSWORD_FAILURES;
+        use super::MAX_ACCOUNT_PASSWORD_FAILURES;
         let env = TestEnv::new();
         let ctx = env.ctx();
         for login in 0..3 * MAX_ACCOUNT_PASSWORD_FAILURES {

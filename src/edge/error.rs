@@ -3,8 +3,9 @@
 use serde_json::json;
 
 use super::http::Response;
-use crate::ctx::CryptoError;
-use crate::router::params::ParamsError;
+use crate::app::error::Error as AppError;
+use crate::crypto::CryptoError;
+use crate::edge::params::ParamsError;
 use crate::store::db::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +69,7 @@ impl ApiError {
             }
             ApiError::Internal(source) => {
                 // The only place internal errors are reported: the log, never the client.
-                log_error(&format!("internal error: {source}"));
+                crate::ctx::log_error(&format!("internal error: {source}"));
                 json!({"error": self.to_string()})
             }
             _ => json!({"error": self.to_string()}),
@@ -85,6 +86,21 @@ impl ApiError {
             _ => {}
         }
         response
+    }
+}
+
+/// A use case's verdict in HTTP's words.
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => ApiError::NotFound,
+            AppError::Forbidden => ApiError::Forbidden,
+            AppError::Invalid(why) => ApiError::Invalid(why),
+            AppError::Malformed(why) => ApiError::BadRequest(why),
+            AppError::Unauthenticated(why) => ApiError::Unauthorized(why),
+            AppError::RetryLater(why) => ApiError::Unavailable(why),
+            AppError::Internal(source) => ApiError::Internal(source),
+        }
     }
 }
 
@@ -106,12 +122,6 @@ impl From<ParamsError> for ApiError {
     }
 }
 
-pub fn log_error(message: &str) {
-    #[cfg(target_arch = "wasm32")]
-    web_sys::console::error_1(&message.into());
-    #[cfg(not(target_arch = "wasm32"))]
-    eprintln!("{message}");
-}
 
 #[cfg(test)]
 mod tests {

@@ -2,15 +2,15 @@
 //! ActivityPub objects, for peers that read profiles and fetch statuses by URL.
 use serde_json::{json, Value};
 
-use super::ACTIVITYSTREAMS;
+use crate::activitypub::ACTIVITYSTREAMS;
 use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::domain::paging::Page;
 use crate::domain::time::iso8601;
 use crate::federation::outbound;
-use crate::owner::{self, Owner};
-use crate::router::error::ApiError;
-use crate::router::http::{Request, Response, ACTIVITY_JSON};
+use crate::app::owner::{self, Owner};
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response, ACTIVITY_JSON};
 use crate::store::relationships::{self, AccountList};
 use crate::store::statuses::{self, AccountFilter, StatusRow};
 use crate::store::accounts;
@@ -70,7 +70,7 @@ async fn activity_of(ctx: &Ctx<'_>, owner: &Owner, row: &StatusRow) -> Result<Va
         let original_uri = statuses::get(ctx.db, None, original).await?.map(|s| s.uri).unwrap_or_default();
         return Ok(json!({
             "id": format!("{}/activity", row.uri), "type": "Announce", "actor": me, "published": iso8601(row.created_at),
-            "to": [super::vocab::PUBLIC], "cc": [format!("{me}/followers")], "object": original_uri,
+            "to": [crate::activitypub::vocab::PUBLIC], "cc": [format!("{me}/followers")], "object": original_uri,
         }));
     }
     let mut note = outbound::note_of(ctx, owner, row).await?;

@@ -1,14 +1,9 @@
 //! One table of every path and its handler, plus what applies to all of them: body limits,
 //! CORS, HEAD, and the mapping of errors to responses.
-pub mod auth;
-pub mod body;
-pub mod error;
-pub mod http;
-pub mod params;
-
-use self::error::ApiError;
-use self::http::{Method, Request, Response};
-use crate::activitypub::{actors, collections, inbox, nodeinfo, webfinger};
+use crate::edge::error::ApiError;
+use crate::edge::http::{Method, Request, Response};
+use crate::edge::{auth, body};
+use crate::federation::{actors, collections, inbox, nodeinfo, webfinger};
 use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
@@ -111,7 +106,9 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         // ActivityPub actors, with HTML for browsers on the same URLs
         (Get, ["actor"]) => actors::instance_actor(ctx).await,
         (Get, ["users", username]) => actors::get(ctx, req, username).await,
-        (Get, [handle]) if handle.starts_with('@') => web::profile::get(ctx, req, &handle[1..]).await,
+        // The same URL is the actor document for ActivityPub clients and the page for people.
+        (Get, [handle]) if handle.starts_with('@') && req.wants_activity_json() => actors::get(ctx, req, &handle[1..]).await,
+        (Get, [handle]) if handle.starts_with('@') => web::profile::get(ctx, &handle[1..]).await,
         (Get, [handle, id]) if handle.starts_with('@') && req.wants_activity_json() => collections::status(ctx, &handle[1..], id, false).await,
         (Get, [handle, id]) if handle.starts_with('@') => web::profile::status(ctx, &handle[1..], id).await,
         (Get, ["users", username, "statuses", id]) if req.wants_activity_json() => collections::status(ctx, username, id, false).await,
@@ -314,7 +311,7 @@ fn preflight(req: &Request) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::http::Method::{Get, Post};
+    use crate::edge::http::Method::{Get, Post};
     use super::*;
     use crate::testing::TestEnv;
 

@@ -1,0 +1,132 @@
+//! The queue's messages: `Event`s (something happened here that other servers must hear of)
+//! and `Task`s (a piece of federation work: one delivery, one thread to backfill). Use cases
+//! publish them; the federation surface consumes them (`federation::handle`).
+//!
+//! Some messages are still in flight during a deploy: add variants and optional fields, but
+//! never rename or remove one in the same release that stops sending it. Both kinds share one
+//! wire shape, `{"event": "<snake_case variant>", …fields}`.
+use serde::{Deserialize, Serialize};
+
+use super::error::{Error, Result};
+use crate::activitypub::vocab::host_of;
+use crate::ctx::Ctx;
+use crate::store::federation as store;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    StatusCreated { status_id: String },
+    StatusUpdated { status_id: String },
+    StatusDeleted { status_id: String, uri: String },
+    Favourited { status_id: String },
+    Unfavourited { status_id: String },
+    Reblogged { reblog_id: String },
+    Unreblogged { reblog_id: String, status_id: String },
+    ProfileUpdated,
+    Followed { account_id: String },
+    Unfollowed {
+        account_id: String,
+        #[serde(default)]
+        follow_uri: Option<String>,
+    },
+    FollowAccepted { account_id: String },
+    FollowRejected {
+        account_id: String,
+        #[serde(default)]
+        follow_uri: Option<String>,
+    },
+    Blocked { account_id: String },
+    PollVoted { poll_id: String },
+    Unblocked { account_id: String },
+    /// A report the owner asked to forward to the reported account's server.
+    ReportForwarded { account_id: String, status_ids: Vec<String>, comment: String },
+    /// The owner moved to `target` (an actor id that lists us in `alsoKnownAs`).
+    Moved { target: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Task {
+    /// One signed POST of a stored activity to one inbox.
+    Deliver { activity_id: String, inbox: String },
+    /// Fetch a remote post's missing ancestors and some of its replies (thread backfill).
+    FetchThread { uri: String, depth: u32 },
+}
+
+/// One queue message. Tasks are tried first: their tags never name an event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Job {
+    Task(Task),
+    Event(Event),
+}
+
+impl From<Event> for Job {
+    fn from(event: Event) -> Job {
+        Job::Event(event)
+    }
+}
+
+impl From<Task> for Job {
+    fn from(task: Task) -> Job {
+        Job::Task(task)
+    }
+}
+
+fn encode(job: Job) -> serde_json::Value {
+    // A derived Serialize of plain strings and numbers cannot fail.
+    serde_json::to_value(job).unwrap_or_default()
+}
+
+/// Queues one message. A refused send (the day's quota) is `RetryLater`.
+pub async fn publish(ctx: &Ctx<'_>, job: impl Into<Job>) -> Result<()> {
+    Ok(ctx.queue.send(encode(job.into())).await?)
+}
+
+/// Queues many messages in one call (fan-out to many inboxes).
+pub async fn publish_all(ctx: &Ctx<'_>, jobs: Vec<Job>) -> Result<()> {
+    Ok(ctx.queue.send_all(jobs.into_iter().map(encode).collect()).await?)
+}
+
+/// The cron: deliveries held or dead-lettered for peers that have been down for an hour
+/// (or came back) are queued again, a week at most; the peer is given another chance.
+pub async fn requeue_held(ctx: &Ctx<'_>) -> Result<usize, Error> {
+    const PROBE_AFTER_MS: i64 = 60 * 60 * 1000;
+    const GIVE_UP_AFTER_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+    let now = ctx.now_ms();
+    let rows = store::deferred(ctx.db, now - PROBE_AFTER_MS, now - GIVE_UP_AFTER_MS, 100).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut queries = Vec::new();
+    let mut domains: Vec<String> = Vec::new();
+    let mut events = Vec::new();
+    for row in &rows {
+        queries.push(store::delete_failure(row.id));
+        let domain = host_of(&row.inbox_url).unwrap_or_default();
+        if !domains.contains(&domain) {
+            queries.push(store::mark_reachable(&domain, now));
+            domains.push(domain);
+        }
+        events.push(Job::Task(Task::Deliver { activity_id: row.activity_id.to_string(), inbox: row.inbox_url.clone() }));
+    }
+    ctx.db.batch(&queries).await?;
+    publish_all(ctx, events).await?;
+    Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_kinds_keep_the_wire_shape_of_one_tagged_enum() {
+        let deliver = Job::Task(Task::Deliver { activity_id: "1".into(), inbox: "https://x.example/inbox".into() });
+        assert_eq!(serde_json::to_value(&deliver).unwrap()["event"], "deliver");
+        let created = serde_json::json!({"event": "status_created", "status_id": "5"});
+        assert_eq!(serde_json::from_value::<Job>(created).unwrap(), Job::Event(Event::StatusCreated { status_id: "5".into() }));
+        let thread = serde_json::json!({"event": "fetch_thread", "uri": "https://x.example/n/1", "depth": 2});
+        assert!(matches!(serde_json::from_value::<Job>(thread).unwrap(), Job::Task(Task::FetchThread { depth: 2, .. })));
+        assert!(serde_json::from_value::<Job>(serde_json::json!({"event": "nonsense"})).is_err());
+    }
+}

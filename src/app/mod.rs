@@ -1,0 +1,21 @@
+//! The use cases: what Topi does, whoever asks. The Mastodon API, the inbox, the web pages, the
+//! cron and the queue consumer all call in here with typed commands; nothing here knows HTTP,
+//! routes or any API's JSON, and errors say *refuse* or *retry later* (`error`), never a status.
+//!
+//! - `owner`      the instance's local account: first-start bootstrap, keys, password checks.
+//! - `posting`    composing and publishing the owner's posts (`NewPost`), now or when scheduled.
+//! - `polls`      poll rules, votes, and closing ended polls.
+//! - `remote`     remote actors and posts: resolved, fetched and stored.
+//! - `profile`    how an account presents itself to any surface: images, fields, media URLs.
+//! - `documents`  our rows as ActivityStreams documents (a Note, the owner's Person).
+//! - `jobs`       the queue's messages: events for other servers, and federation tasks.
+//! - `instance`   what the instance tells about itself (counts, version, limits).
+pub mod documents;
+pub mod error;
+pub mod instance;
+pub mod jobs;
+pub mod owner;
+pub mod polls;
+pub mod profile;
+pub mod posting;
+pub mod remote;
