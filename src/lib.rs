@@ -1,25 +1,35 @@
 //! Topi: a single-user, Mastodon-compatible server that runs as one Cloudflare Worker.
 //!
-//! Module map (dependencies point down the list; see shared/STYLE.md §1):
-//! - `platform/`   [wasm32 only] the only code that names `worker::*`: bindings, D1, WebCrypto,
-//!   and the `#[event]` entry points' translation to and from plain types.
-//! - `router/`     the route table, request parsing (Rails-style params), auth, errors → HTTP.
-//! - `mastodon/`   the Mastodon REST API and OAuth, one file per resource; `entities/` are the
-//!   JSON shapes clients decode.
-//! - `activitypub/` the protocol: WebFinger, NodeInfo, actors, collections, the inbox's
-//!   verification; pure `vocab` (reading peers' JSON), `build` (our activities), `signatures`
-//!   (HTTP signatures) and `proofs` (FEP-8b32).
-//! - `web/`        server-rendered pages (OAuth consent, profile); templates in `frontend/`.
-//! - `owner`       the instance's one local user, created at first start.
-//! - `federation/` events that local writes publish through the queue, their consumer
-//!   (`outbound` → `deliver`), applying inbound activities, fetching remote actors and objects.
-//! - `housekeeping` what the cron trigger does: ending polls, publishing scheduled posts, retrying
-//!   deliveries held for peers that were down.
-//! - `store/`      D1 queries, one module per aggregate; schema in `migrations/`.
-//! - `content/`    text → HTML rendering; sanitizing remote HTML.
-//! - `crypto/`     tokens, password hashes, PKCE, key encodings.
-//! - `domain/`     small pure rules: ids, time, scopes.
-//! - `ctx`, `config` the seams every handler receives.
+//! ## Layers
+//! Top to bottom. Code in a module may name (`crate::x`) only modules of the layers below its
+//! own: never its own layer's, never one above. `tests/layers.rs` reads this list and fails the
+//! build's tests when an import breaks it (test code is exempt: it drives the whole stack).
+//! 1. `platform` — [wasm32 only] the entry points and the only code that names `worker::*`:
+//!    bindings into `Ctx`, `worker::Request` into `edge::http::Request`, and back.
+//! 2. `router` — the one table of every path and its handler; the only importer of surfaces.
+//! 3. `mastodon` `federation` `web` `housekeeping` — the surfaces, one per kind of caller:
+//!    the Mastodon REST API and OAuth (`entities/` are its JSON shapes); what other servers see
+//!    and send (WebFinger, NodeInfo, actors, collections, the inbox, the queue consumer that
+//!    delivers); server-rendered pages (templates in `frontend/`); the cron. A surface parses
+//!    its input into typed commands, calls use cases, and renders their results.
+//! 4. `edge` — HTTP shared by the surfaces: request/response types, Rails-style params, bearer
+//!    auth, body limits, and `ApiError`, the one error type that becomes a response.
+//! 5. `app` — the use cases every surface calls (posting, polls, the owner's account, remote
+//!    actors and posts, queue jobs, our objects as ActivityStreams documents); typed commands
+//!    in, `app::error::Error` (refuse, or retry later) out; no HTTP.
+//! 6. `ctx` — the seams a use case touches, as traits: `Db`, `Queue`, `Blobs`, `HttpClient`,
+//!    `Crypto`, `Clock`, and the isolate cache; `platform/` implements them, tests fake them.
+//! 7. `store` — D1 queries, one module per aggregate, returning rows and write batches.
+//! 8. `activitypub` — the protocol, pure: vocabulary, building activities, HTTP signatures,
+//!    FEP-8b32 proofs, WebFinger resources.
+//! 9. `config` `content` `crypto` — configuration read once; text → HTML and sanitizing remote
+//!    HTML; tokens, password hashes and key encodings.
+//! 10. `domain` — small pure rules: ids, time, paging, visibility, scopes, usernames, OAuth.
+//!
+//! Where new code goes: a new way in (streaming on a Durable Object, Web Push endpoints, the
+//! owner's web pages, imports) is a surface, or a `platform` entry point for a new binding;
+//! what it *does* is a use case in `app/`, shared with the other surfaces; a new binding is a
+//! trait in `ctx` implemented in `platform/`; new tables are a `store/` module.
 pub mod activitypub;
 pub mod app;
 pub mod config;

@@ -348,7 +348,7 @@ mod tests {
     fn a_response_header_the_runtime_would_refuse_becomes_a_json_error() {
         let req = Request { method: Get, path: "/x".into(), query: String::new(), headers: Vec::new(), body: Vec::new() };
         let response = finish(&req, Response::redirect(302, "/a\nb"));
-        assert_eq!((response.status, response.header_value("content-type")), (500, Some(http::JSON)));
+        assert_eq!((response.status, response.header_value("content-type")), (500, Some(crate::edge::http::JSON)));
         assert_eq!(response.header_value("x-content-type-options"), Some("nosniff"));
         assert!(headers_are_sendable(&response));
     }

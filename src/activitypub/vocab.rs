@@ -1,5 +1,7 @@
 //! Reading ActivityStreams JSON from other servers: the loose shapes peers really send
 //! (a link as a string or an object, one value or an array) into plain structs. Pure.
+//! Long because its 200 lines of tests sit with the 550 of readers they pin, and the readers
+//! share one set of small link/value helpers that splitting by object type would scatter.
 use serde_json::Value;
 
 use crate::content::images;

@@ -88,7 +88,7 @@ mod tests {
             "com.tapbots.Ivory.10217:/request_token",
             "org.joinmastodon.android-auth://callback",
             "https://elk.zone/api/social.example/oauth/https%3A%2F%2Felk.zone",
-            OOB_REDIRECT_URI,
+            crate::domain::oauth::OOB_REDIRECT_URI,
         ] {
             assert!(is_valid_redirect_uri(uri), "{uri}");
         }
