@@ -101,7 +101,7 @@ pub async fn get_many(db: &dyn Db, ids: &[i64]) -> Result<Vec<AccountRow>, Store
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = super::statuses::id_list(ids);
+    let ids = db::id_list(ids);
     db::all(db, &query!(select_accounts!("WHERE a.id IN (SELECT value FROM json_each(?1))"), ids)).await
 }
 

@@ -5,6 +5,7 @@ pub mod db;
 pub mod federation;
 pub mod filters;
 pub mod instance;
+pub mod keyset;
 pub mod lists;
 pub mod media;
 pub mod misc;

@@ -1,8 +1,7 @@
 //! Follows, blocks, mutes, endorsements and notes between the owner and other accounts.
 use serde::Deserialize;
 
-use super::db::{self, sqlite_bool, sqlite_id, Db, Query, StoreError};
-use super::statuses::id_list;
+use super::db::{self, id_list, sqlite_bool, sqlite_id, Db, Query, StoreError};
 use crate::domain::paging::Page;
 use crate::query;
 

@@ -127,7 +127,7 @@ pub async fn daily_uses(db: &dyn Db, tag_ids: &[i64], since: i64, view: View) ->
              count(DISTINCT s.account_id) AS accounts FROM status_tags st JOIN statuses s ON s.id = st.status_id \
              WHERE st.tag_id IN (SELECT value FROM json_each(?1)) AND s.created_at >= ?2 AND s.deleted_at IS NULL \
              AND (?3 = 1 OR s.visibility = 'public') GROUP BY st.tag_id, day",
-            super::statuses::id_list(tag_ids), since, view.is_owner()
+            db::id_list(tag_ids), since, view.is_owner()
         ),
     )
     .await
@@ -165,7 +165,7 @@ pub async fn account_usage(db: &dyn Db, account_id: i64, tag_ids: &[i64]) -> Res
              FROM status_tags st JOIN statuses s ON s.id = st.status_id WHERE s.account_id = ?1 \
              AND st.tag_id IN (SELECT value FROM json_each(?2)) AND s.visibility IN ('public', 'unlisted') \
              AND s.deleted_at IS NULL GROUP BY st.tag_id",
-            account_id, super::statuses::id_list(tag_ids)
+            account_id, db::id_list(tag_ids)
         ),
     )
     .await
