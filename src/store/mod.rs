@@ -1,7 +1,10 @@
 //! D1 access, one module per aggregate. SQL lives here and in `migrations/`, nowhere else.
 //! Reads return typed rows; writes return a `Query` so that one use case can batch them.
 pub mod accounts;
+pub mod announcements;
+pub mod conversations;
 pub mod db;
+pub mod domain_blocks;
 pub mod federation;
 pub mod filters;
 pub mod instance;
@@ -14,6 +17,7 @@ pub mod polls;
 pub mod oauth;
 pub mod rate_limits;
 pub mod relationships;
+pub mod reports;
 pub mod scheduled;
 pub mod search;
 pub mod statuses;
