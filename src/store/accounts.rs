@@ -101,7 +101,7 @@ pub async fn get_many(db: &dyn Db, ids: &[i64]) -> Result<Vec<AccountRow>, Store
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = super::statuses::id_list(ids);
+    let ids = db::id_list(ids);
     db::all(db, &query!(select_accounts!("WHERE a.id IN (SELECT value FROM json_each(?1))"), ids)).await
 }
 
@@ -141,14 +141,54 @@ pub async fn get_remote_by_handle(db: &dyn Db, username: &str, domain: &str) -> 
     .await
 }
 
-/// Creates or refreshes a remote account from its actor document. The id is used only when
-/// the account is new. A different actor that took over a handle (a server reinstalled) frees
-/// it first, as handles are unique.
-pub fn upsert_remote(id: i64, a: &crate::activitypub::vocab::Actor, now: i64) -> [Query; 2] {
+/// A remote actor as the store keeps it: the columns `upsert_remote` writes. The federation
+/// layer fills it from the actor document, so that the store knows tables, not ActivityPub.
+#[derive(Clone, Copy, Debug)]
+pub struct RemoteAccount<'a> {
+    /// The actor id.
+    pub uri: &'a str,
+    pub username: &'a str,
+    /// With the port, as handles carry it.
+    pub domain: &'a str,
+    pub url: Option<&'a str>,
+    pub display_name: &'a str,
+    pub note: &'a str,
+    /// JSON `[{name, value, verified_at}]`, as `AccountRow::fields`.
+    pub fields: &'a str,
+    pub avatar_remote_url: Option<&'a str>,
+    pub header_remote_url: Option<&'a str>,
+    pub locked: bool,
+    pub bot: bool,
+    pub group_actor: bool,
+    pub discoverable: bool,
+    pub indexable: bool,
+    pub actor_type: &'a str,
+    pub inbox_url: &'a str,
+    pub shared_inbox_url: Option<&'a str>,
+    pub outbox_url: Option<&'a str>,
+    pub followers_url: Option<&'a str>,
+    pub following_url: Option<&'a str>,
+    pub featured_url: Option<&'a str>,
+    pub public_key_id: Option<&'a str>,
+    pub public_key_pem: Option<&'a str>,
+    pub also_known_as: &'a [String],
+    /// FEP-521a keys as (key id, `publicKeyMultibase`), as `assertion_keys` returns them.
+    pub assertion_keys: &'a [(String, String)],
+    /// JSON custom emoji of the name and bio, as `AccountRow::emojis`.
+    pub emojis: &'a str,
+    /// When the actor says it was created; the first fetch when it does not say.
+    pub published: Option<i64>,
+}
+
+/// Creates or refreshes a remote account. The id is used only when the account is new. A
+/// different actor that took over a handle (a server reinstalled) frees it first, as handles are
+/// unique.
+pub fn upsert_remote(id: i64, a: &RemoteAccount, now: i64) -> [Query; 2] {
+    let json = |v: Result<String, serde_json::Error>| v.unwrap_or_else(|_| "[]".into());
     [
         query!(
             "UPDATE accounts SET username = username || '~' || id WHERE lower(username) = lower(?1) AND lower(domain) = lower(?2) AND uri <> ?3",
-            a.username.clone(), a.domain.clone(), a.id.clone()
+            a.username, a.domain, a.uri
         ),
         query!(
             "INSERT INTO accounts (id, username, domain, uri, url, display_name, note, fields, avatar_remote_url, header_remote_url, \
@@ -160,12 +200,11 @@ pub fn upsert_remote(id: i64, a: &crate::activitypub::vocab::Actor, now: i64) ->
              indexable = ?15, actor_type = ?16, inbox_url = ?17, shared_inbox_url = ?18, outbox_url = ?19, followers_url = ?20, \
              following_url = ?21, featured_url = ?22, public_key_id = ?23, public_key_pem = ?24, also_known_as = ?25, \
              fetched_at = ?26, updated_at = ?26, assertion_keys = ?28, emojis = ?29, suspended_at = NULL",
-            id, a.username.clone(), a.domain.clone(), a.id.clone(), a.url.clone(), a.display_name.clone(), a.note.clone(),
-            a.fields.clone(), a.avatar.clone(), a.header.clone(), a.locked, a.bot, a.group, a.discoverable, a.indexable,
-            a.actor_type.clone(), a.inbox.clone(), a.shared_inbox.clone(), a.outbox.clone(), a.followers.clone(),
-            a.following.clone(), a.featured.clone(), a.public_key_id.clone(), a.public_key_pem.clone(),
-            serde_json::to_string(&a.also_known_as).unwrap_or_else(|_| "[]".into()), now, a.published.unwrap_or(now),
-            serde_json::to_string(&a.multikeys).unwrap_or_else(|_| "[]".into()), a.emojis.clone()
+            id, a.username, a.domain, a.uri, a.url, a.display_name, a.note, a.fields, a.avatar_remote_url, a.header_remote_url,
+            a.locked, a.bot, a.group_actor, a.discoverable, a.indexable, a.actor_type, a.inbox_url, a.shared_inbox_url,
+            a.outbox_url, a.followers_url, a.following_url, a.featured_url, a.public_key_id, a.public_key_pem,
+            json(serde_json::to_string(a.also_known_as)), now, a.published.unwrap_or(now),
+            json(serde_json::to_string(a.assertion_keys)), a.emojis
         ),
     ]
 }
@@ -384,6 +423,28 @@ mod tests {
         let row = get(&db, 1).await.unwrap().unwrap();
         assert_eq!((row.display_name.as_str(), row.locked, row.bot, row.updated_at), ("Alice", true, true, 6));
         assert_eq!(get_local_user(&db, 1).await.unwrap().unwrap().default_language.as_deref(), Some("fi"));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_remote_account_is_refreshed_in_place_and_a_new_actor_takes_over_its_handle() {
+        let db = memory_db();
+        let keys = [("https://r.example/u/bob#k".to_string(), "z6Mk".to_string())];
+        let bob = RemoteAccount {
+            uri: "https://r.example/u/bob", username: "bob", domain: "r.example", url: None, display_name: "Bob", note: "",
+            fields: "[]", avatar_remote_url: None, header_remote_url: None, locked: false, bot: false, group_actor: false,
+            discoverable: true, indexable: false, actor_type: "Person", inbox_url: "https://r.example/u/bob/inbox",
+            shared_inbox_url: None, outbox_url: None, followers_url: None, following_url: None, featured_url: Some("f"),
+            public_key_id: None, public_key_pem: None, also_known_as: &[], assertion_keys: &keys, emojis: "[]", published: Some(3),
+        };
+        db.batch(&upsert_remote(10, &bob, 5)).await.unwrap();
+        db.batch(&upsert_remote(11, &RemoteAccount { display_name: "Robert", ..bob }, 6)).await.unwrap();
+        let row = get_by_uri(&db, bob.uri).await.unwrap().unwrap();
+        assert_eq!((row.id, row.display_name.as_str(), row.created_at, row.fetched_at), (10, "Robert", 3, Some(6)));
+        assert_eq!(assertion_keys(&db, 10).await.unwrap(), keys);
+        assert_eq!(featured_url(&db, 10).await.unwrap().as_deref(), Some("f"));
+        db.batch(&upsert_remote(12, &RemoteAccount { uri: "https://r.example/u/bob2", ..bob }, 7)).await.unwrap();
+        assert_eq!(get_remote_by_handle(&db, "bob", "r.example").await.unwrap().unwrap().id, 12, "the handle moved");
+        assert_eq!(get(&db, 10).await.unwrap().unwrap().username, "bob~10");
     }
 }
 

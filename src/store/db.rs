@@ -66,6 +66,12 @@ macro_rules! query {
 
 pub type Row = Map<String, Value>;
 
+/// A JSON array of ids for `json_each`, which keeps 64-bit integers exact (D1 binds only text
+/// and doubles, and a variable-length `IN (?, ?, …)` cannot be a static statement).
+pub fn id_list(ids: &[i64]) -> String {
+    format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]

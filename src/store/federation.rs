@@ -54,7 +54,7 @@ pub async fn inboxes_of(db: &dyn Db, accounts: &[i64], shared: bool) -> Result<V
     if accounts.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = super::statuses::id_list(accounts);
+    let ids = db::id_list(accounts);
     let rows: Vec<Inbox> = db::all(
         db,
         &query!(

@@ -1,8 +1,9 @@
 //! The owner's lists of accounts, and the list timeline.
 use serde::Deserialize;
 
-use super::db::{self, sqlite_bool, sqlite_id, Db, Query, StoreError};
-use super::statuses::id_list;
+use super::db::{self, id_list, sqlite_bool, sqlite_id, Db, Query, StoreError};
+use super::keyset::keyset;
+use crate::domain::paging::Page;
 use crate::query;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -57,22 +58,22 @@ pub fn delete(owner: i64, id: i64) -> [Query; 2] {
     ]
 }
 
-pub async fn members(db: &dyn Db, list_id: i64, after: Option<i64>, limit: i64) -> Result<Vec<i64>, StoreError> {
+/// A list's members, paged by account id (the ids in `page` are account ids).
+pub async fn members_page(db: &dyn Db, list_id: i64, page: &Page) -> Result<Vec<i64>, StoreError> {
     #[derive(Deserialize)]
     struct Member {
         #[serde(deserialize_with = "sqlite_id")]
         account_id: i64,
     }
-    let rows: Vec<Member> = db::all(
-        db,
-        &query!(
-            "SELECT CAST(account_id AS TEXT) AS account_id FROM list_accounts WHERE list_id = ?1 AND (?2 IS NULL OR account_id < ?2) \
-             ORDER BY account_id DESC LIMIT ?3",
-            list_id, after, limit
-        ),
-    )
-    .await?;
+    let statement = keyset!("account_id"; "SELECT CAST(account_id AS TEXT) AS account_id FROM list_accounts WHERE list_id = ?1");
+    let rows: Vec<Member> = statement.fetch(db, list_id, page, vec![]).await?;
     Ok(rows.into_iter().map(|m| m.account_id).collect())
+}
+
+/// `members_page` below `after` only: what the API handler still calls, which drops `since_id`
+/// and `min_id`. It goes once the handler passes its whole `Page`.
+pub async fn members(db: &dyn Db, list_id: i64, after: Option<i64>, limit: i64) -> Result<Vec<i64>, StoreError> {
+    members_page(db, list_id, &Page { max_id: after, limit, ..Default::default() }).await
 }
 
 pub fn add_members(list_id: i64, accounts: &[i64]) -> Query {
@@ -87,4 +88,23 @@ pub fn remove_members(list_id: i64, accounts: &[i64]) -> Query {
         "DELETE FROM list_accounts WHERE list_id = ?1 AND account_id IN (SELECT value FROM json_each(?2))",
         list_id, id_list(accounts)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{assert_pages_like_mastodon, memory_db, seed_accounts, seed_statuses};
+
+    /// `members` took only `max_id`: `since_id` and `min_id` were dropped.
+    #[tokio::test(flavor = "current_thread")]
+    async fn members_page_by_account_id_and_min_id_is_the_page_just_above() {
+        let db = &memory_db();
+        seed_statuses(db, 0).await;
+        seed_accounts(db, 20, 6).await;
+        db.run(&crate::query!("INSERT INTO lists (id, account_id, title, replies_policy, exclusive, created_at) VALUES (7, 1, 'l', 'list', 0, 0)")).await.unwrap();
+        let ids: Vec<i64> = (20..26).rev().collect();
+        db.run(&add_members(7, &ids)).await.unwrap();
+        assert_pages_like_mastodon(&ids, |page| async move { members_page(db, 7, &page).await.unwrap() }).await;
+        assert_eq!(members(db, 7, Some(23), 2).await.unwrap(), [22, 21]);
+    }
 }

@@ -1,8 +1,7 @@
 //! Media attachments: rows here, files in R2 under `r2_key`.
 use serde::Deserialize;
 
-use super::db::{self, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
-use super::statuses::id_list;
+use super::db::{self, id_list, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
 use crate::query;
 
 #[derive(Clone, Debug, Deserialize)]

@@ -1,10 +1,14 @@
 //! D1 access, one module per aggregate. SQL lives here and in `migrations/`, nowhere else.
 //! Reads return typed rows; writes return a `Query` so that one use case can batch them.
 pub mod accounts;
+pub mod announcements;
+pub mod conversations;
 pub mod db;
+pub mod domain_blocks;
 pub mod federation;
 pub mod filters;
 pub mod instance;
+pub mod keyset;
 pub mod lists;
 pub mod media;
 pub mod misc;
@@ -13,6 +17,7 @@ pub mod polls;
 pub mod oauth;
 pub mod rate_limits;
 pub mod relationships;
+pub mod reports;
 pub mod scheduled;
 pub mod search;
 pub mod statuses;

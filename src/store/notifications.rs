@@ -2,6 +2,7 @@
 use serde::Deserialize;
 
 use super::db::{self, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
+use super::keyset::keyset;
 use crate::domain::paging::Page;
 use crate::query;
 
@@ -19,20 +20,6 @@ pub struct NotificationRow {
     pub created_at: i64,
 }
 
-macro_rules! select_notifications {
-    ($order:literal) => {
-        concat!(
-            "SELECT CAST(id AS TEXT) AS id, type, CAST(from_account_id AS TEXT) AS from_account_id, ",
-            "CAST(status_id AS TEXT) AS status_id, group_key, created_at FROM notifications ",
-            "WHERE account_id = ?1 AND dismissed_at IS NULL AND (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR id > ?3) ",
-            "AND (?5 = '[]' OR type IN (SELECT value FROM json_each(?5))) ",
-            "AND type NOT IN (SELECT value FROM json_each(?6)) ",
-            "AND (?7 IS NULL OR from_account_id = ?7) ",
-            "ORDER BY id ", $order, " LIMIT ?4"
-        )
-    };
-}
-
 /// Filters of `GET /api/v1/notifications`, as JSON arrays of type names.
 pub struct Filter {
     pub types: String,
@@ -41,21 +28,16 @@ pub struct Filter {
 }
 
 pub async fn list(db: &dyn Db, account_id: i64, page: &Page, filter: &Filter) -> Result<Vec<NotificationRow>, StoreError> {
-    let sql = if page.ascending() { select_notifications!("ASC") } else { select_notifications!("DESC") };
-    let args = vec![
-        account_id.into(),
-        page.max_id.into(),
-        page.lower().into(),
-        page.limit.into(),
-        filter.types.clone().into(),
-        filter.exclude_types.clone().into(),
-        filter.account_id.into(),
-    ];
-    let mut rows: Vec<NotificationRow> = db::all(db, &Query { sql, args }).await?;
-    if page.ascending() {
-        rows.reverse();
-    }
-    Ok(rows)
+    let statement = keyset!("id";
+        "SELECT CAST(id AS TEXT) AS id, type, CAST(from_account_id AS TEXT) AS from_account_id, \
+         CAST(status_id AS TEXT) AS status_id, group_key, created_at FROM notifications \
+         WHERE account_id = ?1 AND dismissed_at IS NULL \
+         AND (?5 = '[]' OR type IN (SELECT value FROM json_each(?5))) \
+         AND type NOT IN (SELECT value FROM json_each(?6)) \
+         AND (?7 IS NULL OR from_account_id = ?7)"
+    );
+    let own = vec![filter.types.clone().into(), filter.exclude_types.clone().into(), filter.account_id.into()];
+    statement.fetch(db, account_id, page, own).await
 }
 
 /// Notifications of one group (newest first), for `/api/v2/notifications/:group_key`.
@@ -181,4 +163,26 @@ pub fn set_marker(account_id: i64, timeline: &str, last_read_id: i64, now: i64) 
          ON CONFLICT (account_id, timeline) DO UPDATE SET last_read_id = ?3, version = version + 1, updated_at = ?4",
         account_id, timeline, last_read_id, now
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{assert_pages_like_mastodon, memory_db, seed_accounts, seed_statuses, OWNER};
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn notifications_page_like_mastodon_within_their_filters() {
+        let db = &memory_db();
+        seed_statuses(db, 0).await;
+        seed_accounts(db, 20, 2).await;
+        for id in 10..22 {
+            let (kind, from) = if id % 2 == 0 { ("follow", 20) } else { ("mention", 21) };
+            db.run(&create(id, OWNER, from, kind, None, id)).await.unwrap();
+        }
+        let follows: Vec<i64> = (10..22).rev().filter(|id| id % 2 == 0).collect();
+        let filter = &Filter { types: r#"["follow"]"#.into(), exclude_types: "[]".into(), account_id: None };
+        assert_pages_like_mastodon(&follows, |page| async move { list(db, OWNER, &page, filter).await.unwrap().iter().map(|n| n.id).collect() }).await;
+        let filter = &Filter { types: "[]".into(), exclude_types: r#"["mention"]"#.into(), account_id: Some(20) };
+        assert_pages_like_mastodon(&follows, |page| async move { list(db, OWNER, &page, filter).await.unwrap().iter().map(|n| n.id).collect() }).await;
+    }
 }

@@ -2,7 +2,7 @@
 //! as SHA-256 hashes: a leaked database holds nothing a client could present.
 use serde::Deserialize;
 
-use super::db::{self, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
+use super::db::{self, id_list, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
 use crate::query;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -53,6 +53,26 @@ pub async fn get_app(db: &dyn Db, id: i64) -> Result<Option<AppRow>, StoreError>
             "SELECT CAST(id AS TEXT) AS id, name, website, redirect_uris, scopes, client_id, client_secret_hash, \
              created_at FROM oauth_apps WHERE id = ?1",
             id
+        ),
+    )
+    .await
+}
+
+/// What a status shows of the app that posted it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ApplicationRow {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub id: i64,
+    pub name: String,
+    pub website: Option<String>,
+}
+
+pub async fn applications(db: &dyn Db, ids: &[i64]) -> Result<Vec<ApplicationRow>, StoreError> {
+    db::all(
+        db,
+        &query!(
+            "SELECT CAST(id AS TEXT) AS id, name, website FROM oauth_apps WHERE id IN (SELECT value FROM json_each(?1))",
+            id_list(ids)
         ),
     )
     .await

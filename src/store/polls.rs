@@ -1,8 +1,7 @@
 //! Polls attached to statuses, and votes on them.
 use serde::Deserialize;
 
-use super::db::{self, sqlite_bool, sqlite_id, Db, Query, StoreError};
-use super::statuses::id_list;
+use super::db::{self, id_list, sqlite_bool, sqlite_id, Db, Query, StoreError};
 use crate::query;
 
 #[derive(Clone, Debug, Deserialize)]

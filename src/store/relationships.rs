@@ -1,8 +1,8 @@
 //! Follows, blocks, mutes, endorsements and notes between the owner and other accounts.
 use serde::Deserialize;
 
-use super::db::{self, sqlite_bool, sqlite_id, Db, Query, StoreError};
-use super::statuses::id_list;
+use super::db::{self, id_list, sqlite_bool, sqlite_id, Db, Query, StoreError};
+use super::keyset::keyset;
 use crate::domain::paging::Page;
 use crate::query;
 
@@ -89,54 +89,28 @@ pub enum AccountList {
     Endorsements,
 }
 
-macro_rules! listed_sql {
-    ($select:literal, $from_where:literal, $key:literal) => {
-        (
-            concat!($select, " ", $from_where, " AND (?2 IS NULL OR ", $key, " < ?2) AND (?3 IS NULL OR ", $key, " > ?3) ORDER BY ", $key, " DESC LIMIT ?4"),
-            concat!($select, " ", $from_where, " AND (?2 IS NULL OR ", $key, " < ?2) AND (?3 IS NULL OR ", $key, " > ?3) ORDER BY ", $key, " ASC LIMIT ?4"),
-        )
-    };
-}
-
+/// A page of one list of accounts, each list by the key it pages by (the follow's, block's or
+/// mute's row id; endorsements by account id).
 pub async fn list(db: &dyn Db, which: AccountList, subject: i64, page: &Page) -> Result<Vec<Listed>, StoreError> {
-    let (desc, asc) = match which {
-        AccountList::Followers => listed_sql!(
-            "SELECT CAST(id AS TEXT) AS row_id, CAST(account_id AS TEXT) AS account_id",
-            "FROM follows WHERE target_account_id = ?1 AND accepted_at IS NOT NULL",
-            "id"
-        ),
-        AccountList::Following => listed_sql!(
-            "SELECT CAST(id AS TEXT) AS row_id, CAST(target_account_id AS TEXT) AS account_id",
-            "FROM follows WHERE account_id = ?1 AND accepted_at IS NOT NULL",
-            "id"
-        ),
-        AccountList::FollowRequests => listed_sql!(
-            "SELECT CAST(id AS TEXT) AS row_id, CAST(account_id AS TEXT) AS account_id",
-            "FROM follows WHERE target_account_id = ?1 AND accepted_at IS NULL",
-            "id"
-        ),
-        AccountList::Blocks => listed_sql!(
-            "SELECT CAST(id AS TEXT) AS row_id, CAST(target_account_id AS TEXT) AS account_id",
-            "FROM blocks WHERE account_id = ?1",
-            "id"
-        ),
-        AccountList::Mutes => listed_sql!(
-            "SELECT CAST(id AS TEXT) AS row_id, CAST(target_account_id AS TEXT) AS account_id",
-            "FROM mutes WHERE account_id = ?1",
-            "id"
-        ),
-        AccountList::Endorsements => listed_sql!(
-            "SELECT CAST(target_account_id AS TEXT) AS row_id, CAST(target_account_id AS TEXT) AS account_id",
-            "FROM endorsements WHERE account_id = ?1",
-            "target_account_id"
-        ),
+    let statement = match which {
+        AccountList::Followers => keyset!("id";
+            "SELECT CAST(id AS TEXT) AS row_id, CAST(account_id AS TEXT) AS account_id \
+             FROM follows WHERE target_account_id = ?1 AND accepted_at IS NOT NULL"),
+        AccountList::Following => keyset!("id";
+            "SELECT CAST(id AS TEXT) AS row_id, CAST(target_account_id AS TEXT) AS account_id \
+             FROM follows WHERE account_id = ?1 AND accepted_at IS NOT NULL"),
+        AccountList::FollowRequests => keyset!("id";
+            "SELECT CAST(id AS TEXT) AS row_id, CAST(account_id AS TEXT) AS account_id \
+             FROM follows WHERE target_account_id = ?1 AND accepted_at IS NULL"),
+        AccountList::Blocks => keyset!("id";
+            "SELECT CAST(id AS TEXT) AS row_id, CAST(target_account_id AS TEXT) AS account_id FROM blocks WHERE account_id = ?1"),
+        AccountList::Mutes => keyset!("id";
+            "SELECT CAST(id AS TEXT) AS row_id, CAST(target_account_id AS TEXT) AS account_id FROM mutes WHERE account_id = ?1"),
+        AccountList::Endorsements => keyset!("target_account_id";
+            "SELECT CAST(target_account_id AS TEXT) AS row_id, CAST(target_account_id AS TEXT) AS account_id \
+             FROM endorsements WHERE account_id = ?1"),
     };
-    let args = vec![subject.into(), page.max_id.into(), page.lower().into(), page.limit.into()];
-    let mut rows: Vec<Listed> = db::all(db, &Query { sql: if page.ascending() { asc } else { desc }, args }).await?;
-    if page.ascending() {
-        rows.reverse();
-    }
-    Ok(rows)
+    statement.fetch(db, subject, page, vec![]).await
 }
 
 pub struct NewFollow {
@@ -324,7 +298,7 @@ pub async fn is_blocked(db: &dyn Db, owner: i64, account: i64, domain: Option<&s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::testing::memory_db;
+    use crate::store::testing::{assert_pages_like_mastodon, memory_db};
 
     #[tokio::test(flavor = "current_thread")]
     async fn relationship_flags_come_from_the_tables() {
@@ -348,6 +322,46 @@ mod tests {
         let followers = list(&db, AccountList::Followers, 1, &Page { limit: 40, ..Default::default() }).await.unwrap();
         assert_eq!(followers.iter().map(|l| l.account_id).collect::<Vec<_>>(), [2]);
         assert!(list(&db, AccountList::Following, 1, &Page { limit: 40, ..Default::default() }).await.unwrap().is_empty());
+    }
+
+    /// Every list of accounts, six entries each, made in the other order than the accounts' ids.
+    #[tokio::test(flavor = "current_thread")]
+    async fn every_list_of_accounts_pages_like_mastodon() {
+        let db = &memory_db();
+        crate::store::testing::seed_statuses(db, 0).await;
+        crate::store::testing::seed_accounts(db, 20, 6).await;
+        for (n, other) in (20..26).rev().enumerate() {
+            let row = 100 + 10 * n as i64;
+            for (id, sql) in [
+                (row, "INSERT INTO follows (id, account_id, target_account_id, accepted_at, created_at) VALUES (?1, ?2, 1, 1, 1)"),
+                (row + 1, "INSERT INTO follows (id, account_id, target_account_id, accepted_at, created_at) VALUES (?1, 1, ?2, 1, 1)"),
+                (row + 2, "INSERT INTO blocks (id, account_id, target_account_id, created_at) VALUES (?1, 1, ?2, 1)"),
+                (row + 3, "INSERT INTO mutes (id, account_id, target_account_id, created_at) VALUES (?1, 1, ?2, 1)"),
+            ] {
+                db.run(&Query { sql, args: vec![id.into(), other.into()] }).await.unwrap();
+            }
+            db.run(&query!("INSERT INTO endorsements (account_id, target_account_id, created_at) VALUES (1, ?1, 1)", other)).await.unwrap();
+        }
+        crate::store::testing::seed_accounts(db, 30, 6).await;
+        for (n, other) in (30..36).rev().enumerate() {
+            let row = 104 + 10 * n as i64;
+            db.run(&query!("INSERT INTO follows (id, account_id, target_account_id, created_at) VALUES (?1, ?2, 1, 1)", row, other)).await.unwrap();
+        }
+        let rows = |offset: i64| (0..6).map(|n| 100 + 10 * n + offset).rev().collect::<Vec<i64>>();
+        let accounts: Vec<i64> = (20..26).rev().collect();
+        for (which, keys) in [
+            (AccountList::Followers, rows(0)),
+            (AccountList::Following, rows(1)),
+            (AccountList::Blocks, rows(2)),
+            (AccountList::Mutes, rows(3)),
+            (AccountList::FollowRequests, rows(4)),
+            (AccountList::Endorsements, accounts),
+        ] {
+            assert_pages_like_mastodon(&keys, |page| async move {
+                list(db, which, 1, &page).await.unwrap().iter().map(|l| l.row_id).collect()
+            })
+            .await;
+        }
     }
 
     #[tokio::test(flavor = "current_thread")]

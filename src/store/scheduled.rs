@@ -2,6 +2,7 @@
 use serde::Deserialize;
 
 use super::db::{self, sqlite_id, Db, Query, StoreError};
+use super::keyset::keyset;
 use crate::domain::paging::Page;
 use crate::query;
 
@@ -21,16 +22,10 @@ pub fn create(id: i64, owner: i64, scheduled_at: i64, params: &str, now: i64) ->
     )
 }
 
+/// The owner's scheduled statuses, paged by id (newest scheduled first, not soonest due).
 pub async fn list(db: &dyn Db, owner: i64, page: &Page) -> Result<Vec<ScheduledRow>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            "SELECT CAST(id AS TEXT) AS id, scheduled_at, params FROM scheduled_statuses WHERE account_id = ?1 \
-             AND (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR id > ?3) ORDER BY id DESC LIMIT ?4",
-            owner, page.max_id, page.lower(), page.limit
-        ),
-    )
-    .await
+    let statement = keyset!("id"; "SELECT CAST(id AS TEXT) AS id, scheduled_at, params FROM scheduled_statuses WHERE account_id = ?1");
+    statement.fetch(db, owner, page, vec![]).await
 }
 
 pub async fn get(db: &dyn Db, owner: i64, id: i64) -> Result<Option<ScheduledRow>, StoreError> {
@@ -64,4 +59,22 @@ pub async fn due(db: &dyn Db, now: i64, limit: i64) -> Result<Vec<DueRow>, Store
         ),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{assert_pages_like_mastodon, memory_db, seed_statuses, OWNER};
+
+    /// `list` walked only newest first: `min_id` gave the newest page.
+    #[tokio::test(flavor = "current_thread")]
+    async fn min_id_is_the_page_just_above() {
+        let db = &memory_db();
+        seed_statuses(db, 0).await;
+        let ids: Vec<i64> = (10..16).rev().collect();
+        for id in &ids {
+            db.run(&create(*id, OWNER, 100 - id, "{}", 0)).await.unwrap(); // due in the other order
+        }
+        assert_pages_like_mastodon(&ids, |page| async move { list(db, OWNER, &page).await.unwrap().iter().map(|s| s.id).collect() }).await;
+    }
 }

@@ -1,7 +1,8 @@
 //! Hashtags: lookups, the owner's followed and featured tags, usage history and trends.
 use serde::Deserialize;
 
-use super::db::{self, sqlite_id, Db, Query, StoreError};
+use super::db::{self, sqlite_id, Arg, Db, Query, StoreError};
+use super::keyset::keyset;
 use crate::domain::paging::Page;
 use crate::query;
 
@@ -72,17 +73,11 @@ pub async fn get_by_id(db: &dyn Db, id: i64) -> Result<Option<TagRow>, StoreErro
     db::first(db, &query!("SELECT CAST(id AS TEXT) AS id, name, followed_at, featured_at FROM tags WHERE id = ?1", id)).await
 }
 
-/// Followed tags, paged by tag id.
+/// Followed tags, paged by tag id. A tag carries the owner's follow itself, so the list has no
+/// scope (`?1` is unused).
 pub async fn followed(db: &dyn Db, page: &Page) -> Result<Vec<TagRow>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            "SELECT CAST(id AS TEXT) AS id, name, followed_at, featured_at FROM tags WHERE followed_at IS NOT NULL \
-             AND (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR id > ?2) ORDER BY id DESC LIMIT ?3",
-            page.max_id, page.lower(), page.limit
-        ),
-    )
-    .await
+    let statement = keyset!("id"; "SELECT CAST(id AS TEXT) AS id, name, followed_at, featured_at FROM tags WHERE followed_at IS NOT NULL");
+    statement.fetch(db, Arg::Null, page, vec![]).await
 }
 
 pub async fn featured(db: &dyn Db) -> Result<Vec<TagRow>, StoreError> {
@@ -127,7 +122,7 @@ pub async fn daily_uses(db: &dyn Db, tag_ids: &[i64], since: i64, view: View) ->
              count(DISTINCT s.account_id) AS accounts FROM status_tags st JOIN statuses s ON s.id = st.status_id \
              WHERE st.tag_id IN (SELECT value FROM json_each(?1)) AND s.created_at >= ?2 AND s.deleted_at IS NULL \
              AND (?3 = 1 OR s.visibility = 'public') GROUP BY st.tag_id, day",
-            super::statuses::id_list(tag_ids), since, view.is_owner()
+            db::id_list(tag_ids), since, view.is_owner()
         ),
     )
     .await
@@ -165,8 +160,28 @@ pub async fn account_usage(db: &dyn Db, account_id: i64, tag_ids: &[i64]) -> Res
              FROM status_tags st JOIN statuses s ON s.id = st.status_id WHERE s.account_id = ?1 \
              AND st.tag_id IN (SELECT value FROM json_each(?2)) AND s.visibility IN ('public', 'unlisted') \
              AND s.deleted_at IS NULL GROUP BY st.tag_id",
-            account_id, super::statuses::id_list(tag_ids)
+            account_id, db::id_list(tag_ids)
         ),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{assert_pages_like_mastodon, memory_db};
+
+    /// `followed` walked only newest first: `min_id` gave the newest page.
+    #[tokio::test(flavor = "current_thread")]
+    async fn followed_tags_min_id_is_the_page_just_above() {
+        let db = &memory_db();
+        let ids: Vec<i64> = (10..16).rev().collect();
+        for id in 9..17 {
+            db.run(&ensure(id, &format!("Tag{id}"), 0)).await.unwrap();
+        }
+        for id in &ids {
+            db.run(&set_followed(&format!("tag{id}"), Some(1))).await.unwrap();
+        }
+        assert_pages_like_mastodon(&ids, |page| async move { followed(db, &page).await.unwrap().iter().map(|t| t.id).collect() }).await;
+    }
 }

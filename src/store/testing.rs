@@ -4,6 +4,9 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 use serde_json::{Map, Number, Value};
 
 use super::db::{Arg, Db, Query, Row, StoreError};
+use super::statuses::{create, NewStatus};
+use crate::domain::paging::Page;
+use crate::query;
 
 pub struct MemoryDb(rusqlite::Connection);
 
@@ -141,4 +144,64 @@ pub async fn run_interleaved<T>(futures: Vec<std::pin::Pin<Box<dyn std::future::
     })
     .await;
     outputs.into_iter().flatten().collect()
+}
+
+/// The account that owns the instance in seeded databases.
+pub const OWNER: i64 = 1;
+
+/// The owner (`alice`) and `n` posts of theirs in their home feed, one a millisecond: public but
+/// every fifth (i = 4, 9, …) unlisted, tagged `Even` or `odd` by index and `three` every third.
+/// Returns their ids, newest first.
+pub async fn seed_statuses(db: &MemoryDb, n: i64) -> Vec<i64> {
+    db.run(&query!("INSERT INTO accounts (id, username, uri, created_at, updated_at) VALUES (1, 'alice', 'u', 0, 0)")).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let id = crate::domain::ids::from_parts(1_700_000_000_000 + i as u64, 7);
+        let uri = format!("https://s.example/users/alice/statuses/{id}");
+        let visibility = if i % 5 == 4 { "unlisted" } else { "public" };
+        let tags: Vec<(i64, String)> = if i % 2 == 0 { vec![(1000 + i, "Even".into())] } else { vec![(1000 + i, "odd".into())] };
+        let tags = if i % 3 == 0 { [tags, vec![(5000 + i, "three".into())]].concat() } else { tags };
+        let new = NewStatus {
+            id, uri: &uri, url: None, account_id: OWNER, local: true, visibility, content: "<p>x</p>", text: Some("x"),
+            spoiler_text: "", sensitive: false, language: None, in_reply_to: None, reblog_of_id: None,
+            conversation_id: id, application_id: None, now: 1_700_000_000_000 + i,
+        };
+        db.batch(&create(&new, &tags, &[], &[OWNER])).await.unwrap();
+        ids.push(id);
+    }
+    ids.reverse(); // newest first
+    ids
+}
+
+/// Remote accounts `first..first + n` (`user{id}@r.example`), for lists of accounts.
+pub async fn seed_accounts(db: &MemoryDb, first: i64, n: i64) {
+    for id in first..first + n {
+        db.run(&query!(
+            "INSERT INTO accounts (id, username, domain, uri, created_at, updated_at) VALUES (?1, 'user' || ?1, 'r.example', 'https://r.example/u/' || ?1, 0, 0)",
+            id
+        ))
+        .await
+        .unwrap();
+    }
+}
+
+/// Asserts that a paged list pages as Mastodon's do. `keys` are the keys the list pages by (at
+/// least five), newest first; `fetch` returns the keys of one page. With a limit of two: no bound
+/// gives the newest two; `max_id` the two below it; `since_id` the newest two above it; `min_id`
+/// the two *just above* it — each newest first, and `min_id` also within a `max_id`.
+pub async fn assert_pages_like_mastodon<F, Fut>(keys: &[i64], fetch: F)
+where
+    F: Fn(Page) -> Fut,
+    Fut: std::future::Future<Output = Vec<i64>>,
+{
+    let n = keys.len();
+    assert!(n >= 5, "five keys at least, to tell `min_id` from `since_id`");
+    let page = |max_id, since_id, min_id| Page { max_id, since_id, min_id, limit: 2 };
+    assert_eq!(fetch(page(None, None, None)).await, keys[..2], "no bound: the newest page");
+    assert_eq!(fetch(page(Some(keys[0]), None, None)).await, keys[1..3], "max_id: the page below it");
+    assert_eq!(fetch(page(None, Some(keys[n - 1]), None)).await, keys[..2], "since_id: the newest page above it");
+    assert_eq!(fetch(page(None, None, Some(keys[n - 1]))).await, keys[n - 3..n - 1], "min_id: the page just above it");
+    assert_eq!(fetch(page(Some(keys[0]), None, Some(keys[3]))).await, keys[1..3], "min_id below max_id");
+    let all = Page { limit: 40, ..Default::default() };
+    assert_eq!(fetch(all).await, keys, "every key once, newest first");
 }

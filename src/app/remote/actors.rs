@@ -13,8 +13,41 @@ pub const STALE_AFTER_MS: i64 = 24 * 60 * 60 * 1000;
 /// Stores a fetched actor document and returns the account.
 pub async fn save(ctx: &Ctx<'_>, actor: &Actor) -> Result<AccountRow, FetchError> {
     let store_error = |e: crate::store::db::StoreError| FetchError::Network(e.to_string());
-    ctx.db.batch(&accounts::upsert_remote(ctx.new_id(), actor, ctx.now_ms())).await.map_err(store_error)?;
+    ctx.db.batch(&accounts::upsert_remote(ctx.new_id(), &remote_account(actor), ctx.now_ms())).await.map_err(store_error)?;
     accounts::get_by_uri(ctx.db, &actor.id).await.map_err(store_error)?.ok_or_else(|| FetchError::Gone(actor.id.clone()))
+}
+
+/// What the store keeps of an actor document.
+fn remote_account(a: &Actor) -> accounts::RemoteAccount<'_> {
+    accounts::RemoteAccount {
+        uri: &a.id,
+        username: &a.username,
+        domain: &a.domain,
+        url: a.url.as_deref(),
+        display_name: &a.display_name,
+        note: &a.note,
+        fields: &a.fields,
+        avatar_remote_url: a.avatar.as_deref(),
+        header_remote_url: a.header.as_deref(),
+        locked: a.locked,
+        bot: a.bot,
+        group_actor: a.group,
+        discoverable: a.discoverable,
+        indexable: a.indexable,
+        actor_type: &a.actor_type,
+        inbox_url: &a.inbox,
+        shared_inbox_url: a.shared_inbox.as_deref(),
+        outbox_url: a.outbox.as_deref(),
+        followers_url: a.followers.as_deref(),
+        following_url: a.following.as_deref(),
+        featured_url: a.featured.as_deref(),
+        public_key_id: a.public_key_id.as_deref(),
+        public_key_pem: a.public_key_pem.as_deref(),
+        also_known_as: &a.also_known_as,
+        assertion_keys: &a.multikeys,
+        emojis: &a.emojis,
+        published: a.published,
+    }
 }
 
 /// Fetches `uri` and stores it as an actor. Only a document whose id is `uri` is stored: a
