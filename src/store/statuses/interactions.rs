@@ -1,7 +1,7 @@
-//! What an account does to a status without writing one — favourites, bookmarks, pins, muted
-//! conversations, boosts — and the lists those make. Favourites and bookmarks page by their own
-//! row id (when the status was favourited), not by the status id; who favourited or boosted a
-//! status, by the favourite's or boost's id.
+//! What an account does to a status — favourites, bookmarks, pins, muted conversations, boosts
+//! (a boost is a status of its own, written by `writes`; here it is only looked up) — and the
+//! lists those make. The lists page by the favourite's, bookmark's or boost's own id, the order
+//! they were made in, not by the status id.
 use serde::Deserialize;
 
 use super::StatusRow;
