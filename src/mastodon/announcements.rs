@@ -7,7 +7,7 @@ use crate::domain::time::iso8601;
 use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
-use crate::store::misc as store;
+use crate::store::announcements as store;
 
 pub async fn index(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["read:accounts"]).await?;

@@ -10,7 +10,7 @@ use crate::domain::paging::Page;
 use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
-use crate::store::misc::{self as store, ConversationRow};
+use crate::store::conversations::{self as store, ConversationRow};
 use crate::store::{accounts, statuses};
 
 async fn entity(ctx: &Ctx<'_>, owner: i64, c: &ConversationRow) -> Result<Option<Value>, ApiError> {

@@ -6,7 +6,7 @@ use crate::ctx::Ctx;
 use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
-use crate::store::misc as store;
+use crate::store::domain_blocks as store;
 
 pub async fn index(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["read:blocks"]).await?;

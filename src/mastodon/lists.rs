@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 use super::timelines;
 use crate::ctx::Ctx;
 use crate::domain::ids;
+use crate::domain::paging::Page;
 use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
@@ -86,7 +87,7 @@ pub async fn members(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response,
         None => 40,
     };
     let page = params.page_with_limits(40, 80);
-    let member_ids = store::members(ctx.db, list.id, page.max_id, limit).await?;
+    let member_ids = store::members_page(ctx.db, list.id, &Page { limit, ..page }).await?;
     let accounts = super::entities::account::in_order(ctx, &member_ids).await?;
     Ok(super::paginated(ctx, req, &accounts, &member_ids))
 }

@@ -9,7 +9,7 @@ use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
 use crate::store::accounts;
-use crate::store::misc::{self as store, NewReport};
+use crate::store::reports::{self as store, NewReport};
 
 const CATEGORIES: [&str; 4] = ["spam", "legal", "violation", "other"];
 

@@ -11,7 +11,6 @@ pub mod instance;
 pub mod keyset;
 pub mod lists;
 pub mod media;
-pub mod misc;
 pub mod notifications;
 pub mod polls;
 pub mod oauth;

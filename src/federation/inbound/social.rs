@@ -12,7 +12,7 @@ use crate::app::error::Error;
 use crate::store::accounts::{self, AccountRow};
 use crate::store::relationships::{self as follows, NewFollow};
 use crate::store::statuses;
-use crate::store::{misc, notifications};
+use crate::store::{notifications, reports};
 
 /// Whether an activity's object names the owner.
 fn names_owner(owner: &Owner, object: Option<&Value>) -> bool {
@@ -199,7 +199,7 @@ pub async fn flag(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &V
     let comment = activity.get("content").and_then(Value::as_str).unwrap_or_default();
     let status_json = serde_json::to_string(&status_ids).unwrap_or_else(|_| "[]".into());
     ctx.db
-        .run(&misc::create_report(&misc::NewReport {
+        .run(&reports::create_report(&reports::NewReport {
             id: ctx.new_id(),
             reporter: actor.id,
             target: owner.account.id,

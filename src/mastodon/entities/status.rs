@@ -14,7 +14,8 @@ use crate::domain::time::iso8601;
 use crate::edge::error::ApiError;
 use crate::store::accounts::{self, AccountRow};
 use crate::store::polls::PollRow;
-use crate::store::statuses::{self, ApplicationRow, MentionRow, StatusRow, TagRow};
+use crate::store::oauth::{self, ApplicationRow};
+use crate::store::statuses::{self, MentionRow, StatusRow, TagRow};
 
 #[derive(Debug, Serialize)]
 pub struct Mention {
@@ -125,7 +126,7 @@ pub async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow]) -> R
     }
     // Only the owner's own posts say which app posted them, as in Mastodon.
     let apps = if viewer == Some(owner.id) && !app_ids.is_empty() {
-        statuses::applications(ctx.db, &app_ids).await?.into_iter().map(|a| (a.id, a)).collect()
+        oauth::applications(ctx.db, &app_ids).await?.into_iter().map(|a| (a.id, a)).collect()
     } else {
         HashMap::new()
     };

@@ -34,7 +34,6 @@ pub mod threads;
 pub mod timelines;
 pub mod writes;
 
-pub use super::oauth::{applications, ApplicationRow};
 pub use interactions::{
     bookmark, count_pinned, favourite, favourited_by, listed, mute_conversation, reblog_by, reblogged_by, set_pinned, unbookmark,
     unfavourite, unmute_conversation, ActorRow, ListedStatus, StatusList,
