@@ -53,12 +53,25 @@ pub enum Task {
     FetchThread { uri: String, depth: u32 },
 }
 
-/// One queue message. Tasks are tried first: their tags never name an event.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One queue message: a task when its tag names one, else an event.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Job {
     Task(Task),
     Event(Event),
+}
+
+/// By the tag, not by trying each kind in turn (`untagged` would buffer and retry).
+impl<'de> Deserialize<'de> for Job {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Job, D::Error> {
+        use serde::de::Error as _;
+        let message = serde_json::Value::deserialize(deserializer)?;
+        let job = match message.get("event").and_then(serde_json::Value::as_str) {
+            Some("deliver" | "fetch_thread") => serde_json::from_value(message).map(Job::Task),
+            _ => serde_json::from_value(message).map(Job::Event),
+        };
+        job.map_err(D::Error::custom)
+    }
 }
 
 impl From<Event> for Job {

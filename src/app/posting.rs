@@ -211,21 +211,16 @@ pub async fn publish(ctx: &Ctx<'_>, account_id: i64, app_id: Option<i64>, post: 
     Ok(id)
 }
 
-/// A scheduled post as stored: the post, and the app it was posted from.
-#[derive(Serialize, Deserialize)]
-struct Stored {
-    #[serde(flatten)]
-    post: NewPost,
-    #[serde(default)]
-    application_id: Option<String>,
-}
+/// A scheduled post as stored: the post's fields, and the app it was posted from.
+const APPLICATION_ID: &str = "application_id";
 
 /// Checks a post now (so that a mistake is reported at once, not lost when it comes due) and
 /// stores it to be published at `scheduled_at`.
 pub async fn schedule(ctx: &Ctx<'_>, account_id: i64, app_id: i64, post: NewPost, scheduled_at: i64) -> Result<ScheduledRow> {
     check(ctx, &post).await?;
-    let stored = Stored { post, application_id: Some(app_id.to_string()) };
-    let row = ScheduledRow { id: ctx.new_id(), scheduled_at, params: serde_json::to_string(&stored).map_err(Error::internal)? };
+    let mut stored = serde_json::to_value(&post).map_err(Error::internal)?;
+    stored[APPLICATION_ID] = serde_json::Value::String(app_id.to_string());
+    let row = ScheduledRow { id: ctx.new_id(), scheduled_at, params: stored.to_string() };
     ctx.db.run(&scheduled::create(row.id, account_id, row.scheduled_at, &row.params, ctx.now_ms())).await?;
     Ok(row)
 }
@@ -235,16 +230,17 @@ pub async fn schedule(ctx: &Ctx<'_>, account_id: i64, app_id: i64, post: NewPost
 pub async fn publish_due(ctx: &Ctx<'_>) -> Result<usize, Error> {
     let due = scheduled::due(ctx.db, ctx.now_ms(), 10).await?;
     for row in &due {
-        let stored: Stored = match serde_json::from_str(&row.params) {
-            Ok(stored) => stored,
+        let stored: serde_json::Value = serde_json::from_str(&row.params).unwrap_or_default();
+        let post: NewPost = match serde_json::from_value(stored.clone()) {
+            Ok(post) => post,
             Err(e) => {
                 log_error(&format!("scheduled status {} cannot be read: {e}", row.id));
                 ctx.db.run(&scheduled::delete(row.id)).await?;
                 continue;
             }
         };
-        let app_id = stored.application_id.as_deref().and_then(ids::parse);
-        match publish(ctx, row.account_id, app_id, &stored.post, None).await {
+        let app_id = stored[APPLICATION_ID].as_str().and_then(ids::parse);
+        match publish(ctx, row.account_id, app_id, &post, None).await {
             Ok(_) => {}
             // Ours or the platform's fault: the post waits for the next run.
             Err(e @ (Error::Internal(_) | Error::RetryLater(_))) => return Err(e),

@@ -58,12 +58,21 @@ struct Producer(worker::Queue);
 #[async_trait::async_trait(?Send)]
 impl Queue for Producer {
     async fn send(&self, message: serde_json::Value) -> Result<(), QueueError> {
-        self.0.send(message).await.map_err(|e| QueueError(e.to_string()))
+        self.0.send_raw(plain_message(&message)?).await.map_err(|e| QueueError(e.to_string()))
     }
 
     async fn send_all(&self, messages: Vec<serde_json::Value>) -> Result<(), QueueError> {
-        self.0.send_batch(messages).await.map_err(|e| QueueError(e.to_string()))
+        let messages = messages.iter().map(plain_message).collect::<Result<Vec<_>, _>>()?;
+        self.0.send_raw_batch(messages).await.map_err(|e| QueueError(e.to_string()))
     }
+}
+
+/// A message as a plain JavaScript object: serde_wasm_bindgen would make a JSON map a `Map`,
+/// which the dashboard cannot show and which is not the shape messages in flight have.
+fn plain_message(message: &serde_json::Value) -> Result<worker::SendMessage<wasm_bindgen::JsValue>, QueueError> {
+    use serde::Serialize;
+    let body = message.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| QueueError(e.to_string()))?;
+    Ok(worker::RawMessageBuilder::new(body).build_with_content_type(worker::QueueContentType::Json))
 }
 
 /// Everything a `Ctx` borrows, built once per invocation from the bindings.
