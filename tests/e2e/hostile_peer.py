@@ -18,9 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import socket
 import threading
-import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -180,19 +178,3 @@ class HostilePeer:
     def inbox_posts(self, path: str) -> list[Seen]:
         return self.seen("POST", path)
 
-
-def closed_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.2):
-    """`predicate()` once it is truthy, or its last value after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value and time.monotonic() < deadline:
-        time.sleep(interval)
-        value = predicate()
-    return value
