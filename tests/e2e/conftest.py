@@ -216,6 +216,14 @@ def federation_server() -> Server:
     yield from _extra_server("federation", FEDERATION_VARS, max_retries=2)
 
 
+@pytest.fixture(scope="module")
+def own_federation_server() -> Server:
+    """A server like `federation_server` for one module alone: for tests that fill the owner's
+    lists (followers, blocks, notifications, ...) with remote accounts and count exactly what is
+    in them (test_paging.py)."""
+    yield from _extra_server("ownfederation", FEDERATION_VARS, max_retries=2)
+
+
 @pytest.fixture(scope="session")
 def fed_owner(federation_server: Server, spec: OpenAPISpec) -> CheckedSession:
     """The federation server's owner (alice), with a read write follow push token."""

@@ -1,6 +1,6 @@
-"""A throw-away ActivityPub peer for the security tests: whatever documents a test puts on it,
-served by a threaded `http.server` on 127.0.0.1 (a free port; another port is another host to
-Topi), and inbox POSTs signed the way Mastodon signs them.
+"""A throw-away ActivityPub peer for the security tests (and the remote accounts of test_paging.py):
+whatever documents a test puts on it, served by a threaded `http.server` on 127.0.0.1 (a free
+port; another port is another host to Topi), and inbox POSTs signed the way Mastodon signs them.
 
 - `RsaKey`: an RSA-2048 key pair (the `cryptography` package); `public_pem` is what an actor
   document publishes, `sign` is RSASSA-PKCS1-v1_5 over SHA-256.
