@@ -15,16 +15,10 @@ TOPI_PREBUILT=1 so that no compile happens here.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,13 +26,12 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from client import CheckedSession, describe
+from client import CheckedSession
+from helpers import free_port, log_tail, own_account, password_token, register_app, stop_group, wait_until_answers
 from openapi import OpenAPISpec
-from settings import EMAIL, OOB, PASSWORD, TITLE, USERNAME
+from settings import EMAIL, PASSWORD, TITLE, USERNAME
 
 REPO = Path(__file__).resolve().parents[2]
-WRANGLER = REPO / "node_modules" / ".bin" / "wrangler"
-SHIM = REPO / "build" / "worker" / "shim.mjs"
 
 STARTUP_TIMEOUT = 90
 
@@ -49,6 +42,8 @@ MAIN_VARS = {
     "ALLOW_PASSWORD_GRANT": "true",
     "INSTANCE_TITLE": TITLE,
 }
+# Federating with peers on loopback: private addresses allowed (dev only), a one-second first retry.
+FEDERATION_VARS = {"ALLOW_PRIVATE_ADDRESSES": "true", "FEDERATION_RETRY_SECONDS": "1"}
 
 _SPEC: OpenAPISpec | None = None
 _SERVERS: list["Server"] = []
@@ -79,33 +74,13 @@ class Server:
         return urlsplit(self.url).netloc
 
     def log_tail(self, lines: int = 60) -> str:
-        if not self.log_path or not self.log_path.exists():
-            return "(no log)"
-        text = self.log_path.read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
+        return log_tail(self.log_path, lines)
 
     def stop(self) -> None:
-        proc = self.process
-        if proc is not None and proc.poll() is None:
-            for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-                try:
-                    os.killpg(proc.pid, sig)  # the group created by start_new_session=True
-                except ProcessLookupError:
-                    break
-                try:
-                    proc.wait(timeout=wait)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+        stop_group(self.process, grace=10)
         self.process = None
         if self.workdir and not os.environ.get("TOPI_E2E_KEEP"):
             shutil.rmtree(self.workdir / "state", ignore_errors=True)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(name: str, overrides: dict | None = None, repo: Path = REPO,
@@ -176,19 +151,10 @@ def start_server(name: str, overrides: dict | None = None, repo: Path = REPO,
     log.close()
     _SERVERS.append(server)
 
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    last = "no answer yet"
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            break
-        try:
-            resp = requests.get(url + "/api/v1/instance", timeout=5)
-            if resp.status_code == 200:
-                return server
-            last = f"HTTP {resp.status_code}: {resp.text[:200]!r}"
-        except requests.RequestException as exc:
-            last = type(exc).__name__
-        time.sleep(0.5)
+    last = wait_until_answers(server.process, lambda: requests.get(url + "/api/v1/instance", timeout=5),
+                              STARTUP_TIMEOUT)
+    if last is None:
+        return server
     code = server.process.poll()
     server.stop()
     pytest.fail(
@@ -216,10 +182,8 @@ def server() -> Server:
         srv.stop()
 
 
-def _extra_server(name: str, overrides: dict):
-    if not SHIM.exists():
-        pytest.fail(f"{SHIM} is missing: build the Worker first (scripts/build.sh)")
-    srv = start_server(name, overrides)
+def _extra_server(name: str, overrides: dict, **kwargs):
+    srv = start_server(name, overrides, **kwargs)
     try:
         yield srv
     finally:
@@ -249,13 +213,15 @@ def body_limit_server() -> Server:
 def federation_server() -> Server:
     """A server that federates with loopback peers: private addresses allowed (dev only), a
     one-second first retry, and two queue retries before the dead-letter queue."""
-    if not SHIM.exists():
-        pytest.fail(f"{SHIM} is missing: build the Worker first (scripts/build.sh)")
-    srv = start_server("federation", {"ALLOW_PRIVATE_ADDRESSES": "true", "FEDERATION_RETRY_SECONDS": "1"}, max_retries=2)
-    try:
-        yield srv
-    finally:
-        srv.stop()
+    yield from _extra_server("federation", FEDERATION_VARS, max_retries=2)
+
+
+@pytest.fixture(scope="module")
+def own_federation_server() -> Server:
+    """A server like `federation_server` for one module alone: for tests that fill the owner's
+    lists (followers, blocks, notifications, ...) with remote accounts and count exactly what is
+    in them (test_paging.py)."""
+    yield from _extra_server("ownfederation", FEDERATION_VARS, max_retries=2)
 
 
 @pytest.fixture(scope="session")
@@ -265,21 +231,6 @@ def fed_owner(federation_server: Server, spec: OpenAPISpec) -> CheckedSession:
         token = password_token(api, register_app(api))
         with api.with_token(token) as session:
             yield session
-
-
-def d1_rows(server: Server, sql: str, params: tuple = ()) -> list[dict]:
-    """Rows straight from a server's local D1 file (read-only), for what no API shows."""
-    import sqlite3
-    files = [p for p in (server.workdir / "state").rglob("*.sqlite") if "metadata" not in p.name]
-    rows: list[dict] = []
-    for path in files:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-            db.row_factory = sqlite3.Row
-            try:
-                rows.extend(dict(r) for r in db.execute(sql, params))
-            except sqlite3.OperationalError:
-                continue
-    return rows
 
 
 @pytest.fixture(scope="session")
@@ -294,36 +245,7 @@ def api(server: Server, spec: OpenAPISpec) -> CheckedSession:
         yield session
 
 
-# -- OAuth helpers --------------------------------------------------------------------------------
-
-
-def pkce_pair() -> tuple[str, str]:
-    """(code_verifier, S256 code_challenge) per RFC 7636."""
-    verifier = base64.urlsafe_b64encode(secrets.token_bytes(48)).rstrip(b"=").decode()
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    return verifier, challenge
-
-
-def register_app(api: CheckedSession, *, name: str = "e2e app", redirect_uris=OOB,
-                 scopes: str | None = "read write follow push", website: str | None = None) -> dict:
-    data = {"client_name": name, "redirect_uris": redirect_uris}
-    if scopes is not None:
-        data["scopes"] = scopes
-    if website is not None:
-        data["website"] = website
-    resp = api.post("/api/v1/apps", json=data, token=None)
-    assert resp.status_code == 200, describe(resp)
-    return resp.json_body
-
-
-def password_token(api: CheckedSession, app: dict, scope: str = "read write follow push", *,
-                   username: str = USERNAME, password: str = PASSWORD) -> str:
-    resp = api.post("/oauth/token", token=None, data={
-        "grant_type": "password", "client_id": app["client_id"], "client_secret": app["client_secret"],
-        "username": username, "password": password, "scope": scope,
-    })
-    assert resp.status_code == 200, describe(resp)
-    return resp.json_body["access_token"]
+# -- the owner ------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -353,6 +275,12 @@ def owner(api: CheckedSession, token: str) -> CheckedSession:
         yield session
 
 
+@pytest.fixture
+def me(owner: CheckedSession) -> dict:
+    """The owner's CredentialAccount as the test starts (`helpers.own_account` reads it again)."""
+    return own_account(owner)
+
+
 # -- reporting ------------------------------------------------------------------------------------
 
 
@@ -375,84 +303,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             terminalreporter.write_line(f"{srv.name}: {srv.url}  log: {srv.log_path}")
 
 
-# -- statuses: helpers shared by test_statuses, test_timelines, test_interactions, test_notifications
-
-
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: a long-running test (deselect with -m 'not slow')")
-
-
-def post_status(session: CheckedSession, text: str | None, *, headers: dict | None = None,
-                **fields) -> dict:
-    """POST /api/v1/statuses as a form (like Mastodon.py) and return the Status. `visibility`
-    defaults to public so that tests do not depend on the owner's default; pass visibility=None to
-    send none. Other fields are sent as given (None values are left out)."""
-    fields.setdefault("visibility", "public")
-    data = {"status": text, **fields}
-    data = {k: v for k, v in data.items() if v is not None}
-    resp = session.post("/api/v1/statuses", data=data, headers=headers)
-    assert resp.status_code == 200, describe(resp)
-    return resp.json_body
-
-
-def check_status(status: dict, base_url: str, *, owner_id: str | None = None,
-                 authenticated: bool = True) -> None:
-    """The Status rules of CLIENT-COMPAT §2.3 that the OpenAPI schema leaves open, for a status of
-    the owner (the only local account). A reblog wrapper's inner status is checked too."""
-    import re
-    from settings import USERNAME as owner_username
-
-    where = f"status {status.get('id')!r}"
-    assert isinstance(status["id"], str) and re.fullmatch(r"\d+", status["id"]), f"{where}: id must be a numeric string"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", status["created_at"]), (
-        f"{where}: created_at {status['created_at']!r} needs 3 fractional digits and Z")
-    assert status["uri"].startswith(base_url + "/"), f"{where}: uri {status['uri']!r} is not an absolute URL here"
-    for key in ("reblog", "in_reply_to_id", "in_reply_to_account_id", "card", "poll", "language", "url",
-                "edited_at"):
-        assert key in status, f"{where}: {key} must be present (nullable), CLIENT-COMPAT §2.3"
-    if status["url"] is not None:
-        assert status["url"].startswith(base_url + "/"), f"{where}: url {status['url']!r} is not absolute"
-    if status["edited_at"] is not None:
-        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", status["edited_at"]), where
-    account = status["account"]
-    assert (account["username"], account["acct"]) == (owner_username, owner_username), f"{where}: account {account!r}"
-    if owner_id is not None:
-        assert account["id"] == owner_id, where
-    assert status["visibility"] in ("public", "unlisted", "private", "direct"), where
-    assert isinstance(status["content"], str) and isinstance(status["spoiler_text"], str), where
-    assert isinstance(status["sensitive"], bool), where
-    assert status["media_attachments"] == [] and status["emojis"] == [], where
-    assert status["poll"] is None, where
-    for key in ("replies_count", "reblogs_count", "favourites_count"):
-        assert isinstance(status[key], int) and not isinstance(status[key], bool) and status[key] >= 0, (where, key)
-    for mention in status["mentions"]:
-        assert {"id", "username", "acct", "url"} <= set(mention), f"{where}: mention {mention!r}"
-    for tag in status["tags"]:
-        assert isinstance(tag["name"], str) and tag["url"].startswith(base_url + "/tags/"), f"{where}: tag {tag!r}"
-    assert status.get("text") is None, f"{where}: text is only sent by DELETE (and the source endpoint)"
-    if authenticated:
-        for key in ("favourited", "reblogged", "bookmarked", "muted"):
-            assert isinstance(status.get(key), bool), f"{where}: {key} must be a boolean for the signed-in user"
-        if status["reblog"] is None and status["visibility"] != "direct":
-            assert isinstance(status.get("pinned"), bool), f"{where}: pinned must be a boolean on own statuses"
-    if status["reblog"] is not None:
-        assert status["reblog"]["reblog"] is None, f"{where}: a reblog of a reblog"
-        check_status(status["reblog"], base_url, owner_id=owner_id, authenticated=authenticated)
-
-
-def link_params(response, rel: str) -> dict | None:
-    """The query parameters of the Link header's `rel` URL (single values), or None without one."""
-    from urllib.parse import parse_qsl
-
-    link = response.links.get(rel)
-    if link is None:
-        return None
-    return dict(parse_qsl(urlsplit(link["url"]).query))
-
-
-def unique_tag(prefix: str = "e2e") -> str:
-    """A fresh lower-case hashtag name (letters and digits, never all digits)."""
-    return prefix + secrets.token_hex(4)
 
 
 # -- real federation peers (peers.py): snac2 instances and the Fedify oracle ----------------------

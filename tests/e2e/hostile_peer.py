@@ -1,6 +1,6 @@
-"""A throw-away ActivityPub peer for the security tests: whatever documents a test puts on it,
-served by a threaded `http.server` on 127.0.0.1 (a free port; another port is another host to
-Topi), and inbox POSTs signed the way Mastodon signs them.
+"""A throw-away ActivityPub peer for the security tests (and the remote accounts of test_paging.py):
+whatever documents a test puts on it, served by a threaded `http.server` on 127.0.0.1 (a free
+port; another port is another host to Topi), and inbox POSTs signed the way Mastodon signs them.
 
 - `RsaKey`: an RSA-2048 key pair (the `cryptography` package); `public_pem` is what an actor
   document publishes, `sign` is RSASSA-PKCS1-v1_5 over SHA-256.
@@ -18,9 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import socket
 import threading
-import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -180,19 +178,3 @@ class HostilePeer:
     def inbox_posts(self, path: str) -> list[Seen]:
         return self.seen("POST", path)
 
-
-def closed_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.2):
-    """`predicate()` once it is truthy, or its last value after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value and time.monotonic() < deadline:
-        time.sleep(interval)
-        value = predicate()
-    return value

@@ -35,6 +35,8 @@ import warnings
 from pathlib import Path
 from typing import Callable
 
+from helpers import free_port
+
 PASTURE_HOST = "http://pasture-one-actor"
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -87,14 +89,7 @@ def write_assets(directory: Path, base: str) -> None:
     (directory / "cow_moo.mp3").write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 16)
 
 
-def closed_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-UNREACHABLE = f"http://127.0.0.1:{closed_port()}/"
+UNREACHABLE = f"http://127.0.0.1:{free_port()}/"  # nobody listens there
 
 
 def localize(example, base: str):

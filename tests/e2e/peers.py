@@ -62,17 +62,16 @@ import os
 import re
 import select
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import quote
 
 import pytest
 import requests
+
+from helpers import free_port, log_tail, stop_group, wait_for, wait_until_answers
 
 REPO = Path(__file__).resolve().parents[2]
 FEDIFY_DIR = REPO / "tests" / "interop" / "fedify"
@@ -86,49 +85,8 @@ STARTUP_TIMEOUT = 30
 KEEP = bool(os.environ.get("TOPI_E2E_KEEP"))
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def md5(text: str) -> str:
     return hashlib.md5(text.encode()).hexdigest()
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 20, interval: float = 0.25,
-             message: str = "condition") -> Any:
-    """Poll `predicate` until it returns something truthy (returned) or fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-        time.sleep(interval)
-
-
-def _stop_group(proc: subprocess.Popen | None) -> None:
-    """Stop a process started with start_new_session=True: its group, by its PID."""
-    if proc is None or proc.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def _tail(path: Path | None, lines: int = 40) -> str:
-    if not path or not path.exists():
-        return "(no log)"
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 # -- snac2 ----------------------------------------------------------------------------------------
@@ -222,32 +180,24 @@ class SnacPeer:
             stderr=subprocess.STDOUT, start_new_session=True,
         )
         log.close()
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        last = "no answer"
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                resp = self.http("GET", self.actor_url, headers={"Accept": AP_ACCEPT}, timeout=2)
-                if resp.status_code == 200:
-                    return self
-                last = f"HTTP {resp.status_code}"
-            except requests.RequestException as exc:
-                last = type(exc).__name__
-            time.sleep(0.1)
+        last = wait_until_answers(
+            self.process, lambda: self.http("GET", self.actor_url, headers={"Accept": AP_ACCEPT}, timeout=2),
+            STARTUP_TIMEOUT, interval=0.1)
+        if last is None:
+            return self
         code = self.process.poll()
         self.stop()
         raise SnacError(f"snac httpd on {self.port} did not answer ({last}, exit code {code}); "
-                        f"log {self.log_path}:\n{_tail(self.log_path)}")
+                        f"log {self.log_path}:\n{log_tail(self.log_path, 40)}")
 
     def stop(self) -> None:
-        _stop_group(self.process)
+        stop_group(self.process)
         self.process = None
         if not KEEP:
             shutil.rmtree(self.basedir, ignore_errors=True)
 
     def log_tail(self, lines: int = 60) -> str:
-        return _tail(self.log_path, lines)
+        return log_tail(self.log_path, lines)
 
     # CLI
     def _run(self, argv: list[str], input: str | None = None, timeout: float = 60) -> str:
@@ -643,16 +593,16 @@ class FedifyOracle:
         code = self.process.poll()
         self.stop()
         raise OracleError(f"the Fedify oracle did not print ready (exit code {code}, got {line!r}); "
-                          f"log {self.log_path}:\n{_tail(self.log_path)}")
+                          f"log {self.log_path}:\n{log_tail(self.log_path, 40)}")
 
     def stop(self) -> None:
-        _stop_group(self.process)
+        stop_group(self.process)
         if self.process is not None and self.process.stdout:
             self.process.stdout.close()
         self.process = None
 
     def log_tail(self, lines: int = 60) -> str:
-        return _tail(self.log_path, lines)
+        return log_tail(self.log_path, lines)
 
     # control API
     def _call(self, method: str, path: str, body: dict | None = None, timeout: float = 60) -> Any:

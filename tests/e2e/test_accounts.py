@@ -2,7 +2,6 @@
 (docs.joinmastodon.org/methods/accounts; CLIENT-COMPAT §2.3 Account)."""
 
 import re
-import secrets
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -10,14 +9,11 @@ import requests
 from bs4 import BeautifulSoup
 
 from client import expect_error, expect_ok
+from helpers import own_account, unique
 from settings import USERNAME
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 NUMERIC_ID = re.compile(r"^\d+$")
-
-
-def me(owner):
-    return expect_ok(owner.get("/api/v1/accounts/verify_credentials"))
 
 
 def profile_snapshot(account):
@@ -30,15 +26,11 @@ def text_of(html):
     return BeautifulSoup(html, "html.parser").get_text()
 
 
-def unique(prefix):
-    return f"{prefix} {secrets.token_hex(3)}"
-
-
 # -- verify_credentials -------------------------------------------------------------------------
 
 
 def test_verify_credentials_returns_the_owner_as_credential_account(owner, base_url):
-    account = me(owner)
+    account = own_account(owner)
     assert account["username"] == USERNAME
     assert account["acct"] == USERNAME, "local accounts have a bare acct"
     assert NUMERIC_ID.match(account["id"]), account["id"]
@@ -65,7 +57,7 @@ def test_verify_credentials_returns_the_owner_as_credential_account(owner, base_
 
 @pytest.mark.parametrize("key", ["avatar", "avatar_static", "header", "header_static"])
 def test_avatar_and_header_are_absolute_urls_of_real_images(owner, key):
-    url = me(owner)[key]
+    url = own_account(owner)[key]
     assert urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc, f"{key} is not absolute: {url!r}"
     resp = requests.get(url, timeout=30)
     assert resp.status_code == 200, f"{key} {url} -> {resp.status_code}"
@@ -88,7 +80,7 @@ def check_profile(account, *, display_name, note_text, fields):
 
 
 def check_profile_everywhere(owner, api, **expected):
-    account = me(owner)
+    account = own_account(owner)
     check_profile(account, **expected)
     public = expect_ok(api.get(f"/api/v1/accounts/{account['id']}", token=None))
     assert public["display_name"] == expected["display_name"]
@@ -98,7 +90,7 @@ def check_profile_everywhere(owner, api, **expected):
 
 
 def test_update_credentials_with_form_body(owner, api):
-    name = unique("Form Alice")
+    name = unique("Form Alice ")
     resp = owner.patch("/api/v1/accounts/update_credentials", data={
         "display_name": name, "note": "Plain bio from a form",
         "fields_attributes[0][name]": "Pronouns", "fields_attributes[0][value]": "she/her",
@@ -112,7 +104,7 @@ def test_update_credentials_with_form_body(owner, api):
 
 @pytest.mark.parametrize("fields_shape", ["array", "index_hash"])
 def test_update_credentials_with_json_body(owner, api, fields_shape):
-    name = unique("JSON Alice")
+    name = unique("JSON Alice ")
     fields = [{"name": "Editor", "value": "vim"}, {"name": "Shell", "value": "bash"}]
     attributes = fields if fields_shape == "array" else {str(i): f for i, f in enumerate(fields)}
     resp = owner.patch("/api/v1/accounts/update_credentials", json={
@@ -123,7 +115,7 @@ def test_update_credentials_with_json_body(owner, api, fields_shape):
 
 
 def test_update_credentials_with_multipart_body(owner, api):
-    name = unique("Multipart Alice")
+    name = unique("Multipart Alice ")
     resp = owner.patch("/api/v1/accounts/update_credentials", files={
         "display_name": (None, name), "note": (None, "Bio sent as multipart"),
         "fields_attributes[0][name]": (None, "Camera"), "fields_attributes[0][value]": (None, "Fuji"),
@@ -182,7 +174,7 @@ def test_boolean_flags_accept_every_client_encoding(owner, api, encoding):
     for value, expected in ((yes, True), (no, False), (yes, True)):
         account = send(value)
         assert (account["locked"], account["bot"], account["discoverable"]) == (expected,) * 3, encoding
-        again = me(owner)
+        again = own_account(owner)
         assert (again["locked"], again["bot"], again["discoverable"]) == (expected,) * 3
         public = expect_ok(api.get(f"/api/v1/accounts/{again['id']}", token=None))
         assert (public["locked"], public["bot"]) == (expected, expected)
@@ -205,7 +197,7 @@ def test_source_settings_are_updated_and_shown_in_preferences(owner):
 
 
 def test_partial_update_keeps_other_attributes(owner):
-    name = unique("Keep")
+    name = unique("Keep ")
     expect_ok(owner.patch("/api/v1/accounts/update_credentials", data={
         "display_name": name, "note": "kept note", "fields_attributes[0][name]": "Kept", "fields_attributes[0][value]": "yes"}))
     account = expect_ok(owner.patch("/api/v1/accounts/update_credentials", data={"locked": "false"}))
@@ -239,10 +231,10 @@ INVALID_UPDATES = {
 @pytest.mark.parametrize("case", list(INVALID_UPDATES))
 def test_invalid_update_is_rejected_and_changes_nothing(owner, case):
     before = profile_snapshot(expect_ok(owner.patch("/api/v1/accounts/update_credentials", data={
-        "display_name": unique("Before"), "note": "before note",
+        "display_name": unique("Before "), "note": "before note",
         "fields_attributes[0][name]": "Before", "fields_attributes[0][value]": "field"})))
     expect_error(owner.patch("/api/v1/accounts/update_credentials", data=INVALID_UPDATES[case]), 422)
-    assert profile_snapshot(me(owner)) == before
+    assert profile_snapshot(own_account(owner)) == before
 
 
 def test_update_credentials_without_token_is_401(api):
@@ -253,7 +245,7 @@ def test_update_credentials_without_token_is_401(api):
 
 
 def test_get_account_by_id_anonymously(owner, api, base_url):
-    mine = me(owner)
+    mine = own_account(owner)
     account = expect_ok(api.get(f"/api/v1/accounts/{mine['id']}", token=None))
     assert account["id"] == mine["id"]
     assert account["username"] == USERNAME and account["acct"] == USERNAME
@@ -268,13 +260,13 @@ def test_unknown_or_malformed_account_id_is_404(api, account_id):
 
 
 def test_lookup_by_username(owner, api):
-    mine = me(owner)
+    mine = own_account(owner)
     account = expect_ok(api.get("/api/v1/accounts/lookup", params={"acct": USERNAME}, token=None))
     assert account["id"] == mine["id"] and account["acct"] == USERNAME
 
 
 def test_lookup_by_local_handle_with_domain(owner, api, server):
-    mine = me(owner)
+    mine = own_account(owner)
     account = expect_ok(api.get(f"/api/v1/accounts/lookup?acct={quote(f'{USERNAME}@{server.host}')}", token=None))
     assert account["id"] == mine["id"]
 

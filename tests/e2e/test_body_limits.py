@@ -20,7 +20,7 @@ import time
 from urllib.parse import urlsplit
 
 from client import CheckedSession
-from conftest import password_token, register_app
+from helpers import password_token, register_app
 
 ANSWER_WITHIN_S = 10
 MIB = 1024 * 1024

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from conftest import register_app
+from helpers import register_app
 from settings import OOB, PASSWORD, USERNAME
 
 CHROMIUM = os.environ.get("TOPI_CHROMIUM", "/usr/bin/chromium")

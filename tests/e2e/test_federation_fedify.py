@@ -12,8 +12,9 @@ import time
 import pytest
 import requests
 
-from conftest import d1_rows, describe
-from peers import DRAFT, RFC9421, activity_type, wait_for
+from client import describe
+from helpers import d1_rows, wait_for
+from peers import DRAFT, RFC9421, activity_type
 
 AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
@@ -156,7 +157,7 @@ def test_a_peer_that_stays_down_ends_in_the_dead_letter_queue(federation_server,
 
 
 def test_private_addresses_are_not_fetched_without_the_dev_flag(server, fedify_oracle, api, spec):
-    from conftest import password_token, register_app
+    from helpers import password_token, register_app
     token = password_token(api, register_app(api))
     resp = api.get("/api/v2/search", params={"q": fedify_oracle.actor_url(), "resolve": "true"}, token=token)
     assert resp.status_code == 200, describe(resp)

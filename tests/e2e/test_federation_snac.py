@@ -14,15 +14,13 @@ like) and Topi's wrangler log (`federation_server.log_path`); both are in the fa
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from types import SimpleNamespace
 
 import pytest
 
 from client import describe
-from conftest import post_status
-from peers import wait_for
+from helpers import post_status, unique, wait_for
 from settings import USERNAME
 
 TIMEOUT = 30  # seconds for one side to see what the other did
@@ -37,11 +35,6 @@ PUBLIC_ADDRESSES = {PUBLIC, "as:Public", "Public"}
 def state() -> SimpleNamespace:
     """What the scenarios hand to the ones after them (ids and URLs)."""
     return SimpleNamespace()
-
-
-def token() -> str:
-    """A short random word that makes a post's text unique."""
-    return secrets.token_hex(4)
 
 
 def eventually(predicate, message: str, server=None, snac=None, timeout: float = TIMEOUT):
@@ -189,7 +182,7 @@ def test_02_bob_follows_alice(fed_owner, federation_server, snac, state):
 
 
 def test_03_bob_posts_public_note(fed_owner, federation_server, snac, state):
-    text = f"hello from snac {token()}"
+    text = unique("hello from snac ")
     state.bob_note = snac_posted(snac, text)
 
     status = eventually(lambda: home_status_with_uri(fed_owner, state.bob_note),
@@ -203,7 +196,7 @@ def test_03_bob_posts_public_note(fed_owner, federation_server, snac, state):
 
 
 def test_04_alice_replies_to_bob(fed_owner, federation_server, snac, state):
-    text = f"@{snac.handle} a reply from Topi {token()}"
+    text = unique(f"@{snac.handle} a reply from Topi ")
     reply = post_status(fed_owner, text, in_reply_to_id=state.bob_note_id)
     assert reply["in_reply_to_id"] == state.bob_note_id, reply
     assert reply["in_reply_to_account_id"] == state.bob_id, reply
@@ -220,12 +213,12 @@ def test_04_alice_replies_to_bob(fed_owner, federation_server, snac, state):
 
 
 def test_05_bob_replies_to_alice(fed_owner, federation_server, snac, state):
-    post = post_status(fed_owner, f"a post from alice for bob to answer {token()}")
+    post = post_status(fed_owner, unique("a post from alice for bob to answer "))
     state.alice_post_id, state.alice_post = post["id"], post["uri"]
     eventually(lambda: snac.object(post["uri"]), "alice's post delivered to snac (bob follows her)",
                federation_server, snac)
 
-    text = f"@{alice_handle(federation_server)} bob answers {token()}"
+    text = unique(f"@{alice_handle(federation_server)} bob answers ")
     reply_uri = snac.reply(post["uri"], text)["uri"]
     snac.flush()
 
@@ -308,7 +301,7 @@ def test_09_bob_boosts_alices_post(fed_owner, federation_server, snac, state):
 
 
 def test_10_bob_edits_his_note(fed_owner, federation_server, snac, state):
-    text = f"edited at snac {token()}"
+    text = unique("edited at snac ")
     snac.edit(state.bob_note, text)
     snac.flush()
     status = eventually(lambda: (s := topi_status(fed_owner, state.bob_note_id)) and text in s["content"] and s,
@@ -327,10 +320,10 @@ def test_11_bob_deletes_his_note(fed_owner, federation_server, snac, state):
 
 
 def test_12_alice_edits_and_deletes_her_post(fed_owner, federation_server, snac, state):
-    post = post_status(fed_owner, f"alice will edit this {token()}")
+    post = post_status(fed_owner, unique("alice will edit this "))
     eventually(lambda: snac.object(post["uri"]), "alice's post at snac", federation_server, snac)
 
-    text = f"alice edited this {token()}"
+    text = unique("alice edited this ")
     edited = ok_json(fed_owner.put(f"/api/v1/statuses/{post['id']}", data={"status": text}))
     assert edited["edited_at"] is not None, edited
     obj = eventually(lambda: (o := snac.object(post["uri"])) and text in o.get("content", "") and o,
@@ -346,7 +339,7 @@ def test_12_alice_edits_and_deletes_her_post(fed_owner, federation_server, snac,
 
 
 def test_13_bob_updates_his_profile(fed_owner, federation_server, snac, state):
-    name = f"Bob Renamed {token()}"
+    name = unique("Bob Renamed ")
     snac.update_profile(display_name=name)
     snac.flush()
     eventually(lambda: topi_account(fed_owner, state.bob_id)["display_name"] == name,
@@ -354,7 +347,7 @@ def test_13_bob_updates_his_profile(fed_owner, federation_server, snac, state):
 
 
 def test_14_alice_sends_bob_a_direct_message(fed_owner, federation_server, snac, state):
-    text = f"@{snac.handle} just between us {token()}"
+    text = unique(f"@{snac.handle} just between us ")
     dm = post_status(fed_owner, text, visibility="direct")
     assert dm["visibility"] == "direct", dm
     assert [m["acct"] for m in dm["mentions"]] == [snac.handle], dm["mentions"]

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from client import expect_error, expect_ok
-from conftest import register_app
+from helpers import register_app
 from settings import TITLE, USERNAME
 
 VERSION = re.compile(r"^4\.3\.0 \(compatible; Topi \d+\.\d+\.\d+[^)+]*\)$")

@@ -8,15 +8,10 @@ import secrets
 import pytest
 
 from client import describe, expect_error, expect_ok
-from conftest import check_status, post_status
+from helpers import check_status, post_status
 
 ACTIONS = ["favourite", "unfavourite", "reblog", "unreblog", "bookmark", "unbookmark", "pin", "unpin", "mute",
            "unmute"]
-
-
-@pytest.fixture
-def me(owner):
-    return expect_ok(owner.get("/api/v1/accounts/verify_credentials"))
 
 
 @pytest.fixture

@@ -12,24 +12,15 @@ import secrets
 import pytest
 
 from client import describe, expect_error, expect_ok
-from conftest import post_status
+from helpers import post_status, unique
 
 NUMERIC_ID = re.compile(r"^\d+$")
 UNKNOWN_ID = "1"  # a well-formed snowflake no row has
 REPLIES_POLICIES = ("followed", "list", "none")
 
 
-@pytest.fixture
-def me(owner):
-    return expect_ok(owner.get("/api/v1/accounts/verify_credentials"))
-
-
-def unique_title(prefix="list"):
-    return f"{prefix} {secrets.token_hex(3)}"
-
-
 def create_list(session, **fields) -> dict:
-    fields.setdefault("title", unique_title())
+    fields.setdefault("title", unique("list "))
     resp = session.post("/api/v1/lists", json=fields)
     assert resp.status_code == 200, describe(resp)
     return resp.json_body
@@ -51,7 +42,7 @@ def list_ids(session):
 
 
 def test_create_returns_a_list_with_mastodon_defaults(owner):
-    title = unique_title("Friends")
+    title = unique("Friends ")
     created = create_list(owner, title=title)
     check_list(created)
     assert created["title"] == title
@@ -67,7 +58,7 @@ def test_create_returns_a_list_with_mastodon_defaults(owner):
 
 def test_create_with_a_form_body_and_every_field(owner):
     """Mastodon.py posts forms with '1'/'0' booleans."""
-    title = unique_title("Form")
+    title = unique("Form ")
     resp = owner.post("/api/v1/lists", data={"title": title, "replies_policy": "followed", "exclusive": "1"})
     created = expect_ok(resp)
     check_list(created)
@@ -104,7 +95,7 @@ def test_title_is_required(owner, body):
 
 def test_invalid_replies_policy_is_422(owner):
     before = list_ids(owner)
-    expect_error(owner.post("/api/v1/lists", json={"title": unique_title(), "replies_policy": "everyone"}), 422)
+    expect_error(owner.post("/api/v1/lists", json={"title": unique("list "), "replies_policy": "everyone"}), 422)
     assert list_ids(owner) == before
 
 
@@ -113,7 +104,7 @@ def test_invalid_replies_policy_is_422(owner):
 
 def test_update_changes_every_field(owner):
     created = create_list(owner)
-    title = unique_title("Renamed")
+    title = unique("Renamed ")
     updated = expect_ok(owner.put(f"/api/v1/lists/{created['id']}",
                                   json={"title": title, "replies_policy": "none", "exclusive": True}))
     check_list(updated)
@@ -123,7 +114,7 @@ def test_update_changes_every_field(owner):
 
 def test_update_with_a_form_body(owner):
     created = create_list(owner)
-    title = unique_title("Form rename")
+    title = unique("Form rename ")
     updated = expect_ok(owner.put(f"/api/v1/lists/{created['id']}", data={"title": title, "exclusive": "true"}))
     assert (updated["title"], updated["exclusive"]) == (title, True)
 
@@ -249,7 +240,7 @@ def test_lists_need_a_token(api):
 def test_read_token_cannot_create_update_or_delete(api, owner, make_token):
     read = make_token("read")
     before = list_ids(owner)
-    expect_error(api.post("/api/v1/lists", json={"title": unique_title()}, token=read), 403)
+    expect_error(api.post("/api/v1/lists", json={"title": unique("list ")}, token=read), 403)
     assert list_ids(owner) == before
     created = create_list(owner)
     expect_error(api.put(f"/api/v1/lists/{created['id']}", json={"title": "nope"}, token=read), 403)
@@ -259,9 +250,9 @@ def test_read_token_cannot_create_update_or_delete(api, owner, make_token):
 
 def test_granular_list_scopes(api, make_token):
     writer, reader = make_token("write:lists"), make_token("read:lists")
-    created = expect_ok(api.post("/api/v1/lists", json={"title": unique_title()}, token=writer))
+    created = expect_ok(api.post("/api/v1/lists", json={"title": unique("list ")}, token=writer))
     check_list(created)
     assert expect_ok(api.get(f"/api/v1/lists/{created['id']}", token=reader)) == created
     assert expect_ok(api.get(f"/api/v1/timelines/list/{created['id']}", token=reader)) == []
     expect_error(api.get("/api/v1/lists", token=make_token("read:statuses")), 403)
-    expect_error(api.post("/api/v1/lists", json={"title": unique_title()}, token=make_token("write:statuses")), 403)
+    expect_error(api.post("/api/v1/lists", json={"title": unique("list ")}, token=make_token("write:statuses")), 403)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from client import CheckedSession, expect_error, expect_ok
-from conftest import check_status, password_token, register_app
+from helpers import check_status, own_account, password_token, register_app
 from settings import USERNAME
 
 MASTO_DIR = Path(__file__).resolve().parent / "masto"
@@ -82,7 +82,7 @@ def masto_installed():
 def test_masto_js_scenario(masto_installed, server, spec, base_url):
     with CheckedSession(server.url, spec) as session:
         session.token = password_token(session, register_app(session, name="masto.js e2e"), "read write follow")
-        me = expect_ok(session.get("/api/v1/accounts/verify_credentials"))
+        me = own_account(session)
         tag = "mastojs" + secrets.token_hex(4)
         word = "mastoword" + secrets.token_hex(4)
 

@@ -7,7 +7,7 @@ import struct
 import zlib
 
 from client import describe, expect_error
-from conftest import post_status
+from helpers import post_status
 
 
 def png(width: int, height: int, rgb=(200, 80, 40)) -> bytes:

@@ -12,15 +12,10 @@ import secrets
 import pytest
 
 from client import expect_error, expect_ok
-from conftest import post_status
+from helpers import post_status
 from settings import USERNAME
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-@pytest.fixture
-def me(owner):
-    return expect_ok(owner.get("/api/v1/accounts/verify_credentials"))
 
 
 # -- markers (first: the initial state is only empty before anything set one) --------------------

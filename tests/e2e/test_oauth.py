@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from client import describe, expect_error, expect_ok, expect_oauth_error
-from conftest import password_token, pkce_pair, register_app
+from helpers import password_token, pkce_pair, register_app
 from oauth_flow import (
     CSRF_FIELD,
     code_on_page,

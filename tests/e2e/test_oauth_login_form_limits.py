@@ -2,7 +2,7 @@
 from the password grant to the form. Runs against its own server (rate_limit_server)."""
 
 from client import CheckedSession, describe
-from conftest import register_app
+from helpers import register_app
 from oauth_flow import find_login_form, issued_code, login_form_or_fail, open_authorize, submit_login
 from settings import PASSWORD, USERNAME
 

@@ -4,7 +4,7 @@ Runs against its own server (server_without_password_grant)."""
 import pytest
 
 from client import CheckedSession, describe, expect_ok, expect_oauth_error
-from conftest import register_app
+from helpers import register_app
 from oauth_flow import obtain_code
 from settings import PASSWORD, USERNAME
 

@@ -4,7 +4,7 @@ Runs against its own server (rate_limit_server) so the main server's owner is ne
 """
 
 from client import CheckedSession, describe, expect_error, expect_ok, expect_oauth_error
-from conftest import register_app
+from helpers import register_app
 from settings import PASSWORD, USERNAME
 
 WRONG_ATTEMPTS = 10

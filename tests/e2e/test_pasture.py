@@ -42,8 +42,8 @@ import pytest
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 from client import describe
+from helpers import wait_for
 from pasture_peer import PastureActor, inputs_version, load_inputs, localize
-from peers import wait_for
 from settings import USERNAME
 
 INPUTS = load_inputs()

@@ -9,17 +9,13 @@ forbids following yourself) and on unknown ids (404); the lists are all empty.""
 import pytest
 
 from client import describe, expect_error, expect_ok
+from helpers import own_account
 
 UNKNOWN_ID = "999999"
 RELATIONSHIP_FLAGS = ("following", "showing_reblogs", "notifying", "followed_by", "blocking", "blocked_by",
                       "muting", "muting_notifications", "requested", "requested_by", "domain_blocking", "endorsed")
 ACTIONS = ("follow", "unfollow", "remove_from_followers", "block", "unblock", "mute", "unmute", "note", "pin", "unpin")
 OWN_LISTS = ("/api/v1/follow_requests", "/api/v1/blocks", "/api/v1/mutes", "/api/v1/endorsements")
-
-
-@pytest.fixture
-def me(owner):
-    return expect_ok(owner.get("/api/v1/accounts/verify_credentials"))
 
 
 def relationships(session, *ids, **kwargs):
@@ -88,7 +84,7 @@ def test_following_yourself_is_403(owner, me):
     expect_error(owner.post(f"/api/v1/accounts/{me['id']}/follow", json={"reblogs": False, "notify": True}), 403)
     rel = relationships(owner, me["id"])[0]
     assert (rel["following"], rel["requested"], rel["followed_by"]) == (False, False, False), rel
-    account = expect_ok(owner.get("/api/v1/accounts/verify_credentials"))
+    account = own_account(owner)
     assert (account["following_count"], account["followers_count"]) == (0, 0)
     assert expect_ok(owner.get(f"/api/v1/accounts/{me['id']}/following")) == []
 

@@ -9,17 +9,8 @@ import secrets
 import pytest
 
 from client import describe, expect_error, expect_ok
-from conftest import check_status, post_status, unique_tag
+from helpers import check_status, post_status, unique
 from settings import USERNAME
-
-
-@pytest.fixture
-def me(owner):
-    return expect_ok(owner.get("/api/v1/accounts/verify_credentials"))
-
-
-def unique_word(prefix="srch"):
-    return prefix + secrets.token_hex(5)
 
 
 def search(session, q, **params):
@@ -48,7 +39,7 @@ def account_ids(result):
 
 
 def test_full_text_finds_the_owners_status(owner, me, base_url):
-    word = unique_word()
+    word = unique("srch")
     status = post_status(owner, f"A post about {word} and more")
     result = search(owner, word)
     assert status_ids(result) == [status["id"]]
@@ -57,20 +48,20 @@ def test_full_text_finds_the_owners_status(owner, me, base_url):
 
 
 def test_full_text_matches_any_case_and_several_words(owner):
-    word, other = unique_word(), unique_word()
+    word, other = unique("srch"), unique("srch")
     status = post_status(owner, f"First {word} then {other}")
     assert status_ids(search(owner, word.upper())) == [status["id"]]
     assert status_ids(search(owner, f"{word} {other}")) == [status["id"]]
 
 
 def test_full_text_finds_several_statuses(owner):
-    word = unique_word()
+    word = unique("srch")
     posted = {post_status(owner, f"{word} number {i}")["id"] for i in range(3)}
     assert set(status_ids(search(owner, word, type="statuses"))) == posted
 
 
 def test_type_statuses_returns_only_statuses(owner):
-    word = unique_word("alicestatus")
+    word = unique("alicestatus")
     status = post_status(owner, f"#{word} {word}")
     result = search(owner, word, type="statuses")
     assert status_ids(result) == [status["id"]]
@@ -78,14 +69,14 @@ def test_type_statuses_returns_only_statuses(owner):
 
 
 def test_type_accounts_and_hashtags_return_no_statuses(owner):
-    word = unique_word()
+    word = unique("srch")
     post_status(owner, f"only text {word}")
     assert search(owner, word, type="accounts")["statuses"] == []
     assert search(owner, word, type="hashtags")["statuses"] == []
 
 
 def test_limit_and_offset(owner):
-    word = unique_word()
+    word = unique("srch")
     posted = {post_status(owner, f"{word} page {i}")["id"] for i in range(3)}
     first = status_ids(search(owner, word, type="statuses", limit=2))
     assert len(first) == 2 and set(first) <= posted
@@ -94,7 +85,7 @@ def test_limit_and_offset(owner):
 
 
 def test_account_id_filter(owner, me):
-    word = unique_word()
+    word = unique("srch")
     status = post_status(owner, f"by alice {word}")
     assert status_ids(search(owner, word, type="statuses", account_id=me["id"])) == [status["id"]]
     assert status_ids(search(owner, word, type="statuses", account_id="1")) == []
@@ -102,14 +93,14 @@ def test_account_id_filter(owner, me):
 
 def test_owner_finds_own_non_public_statuses(owner):
     """Mastodon indexes a status as searchable by its author, whatever its visibility."""
-    word = unique_word()
+    word = unique("srch")
     posted = {post_status(owner, f"{visibility} {word}", visibility=visibility)["id"]
               for visibility in ("unlisted", "private", "direct")}
     assert set(status_ids(search(owner, word, type="statuses"))) == posted
 
 
 def test_deleted_status_is_not_found(owner, api):
-    word = unique_word()
+    word = unique("srch")
     status = post_status(owner, f"short-lived {word}")
     assert status_ids(search(owner, word)) == [status["id"]]
     expect_ok(owner.delete(f"/api/v1/statuses/{status['id']}"))
@@ -120,7 +111,7 @@ def test_deleted_status_is_not_found(owner, api):
 
 
 def test_edited_status_is_found_by_its_new_text(owner):
-    old, new = unique_word("old"), unique_word("new")
+    old, new = unique("old"), unique("new")
     status = post_status(owner, f"before {old}")
     expect_ok(owner.put(f"/api/v1/statuses/{status['id']}", json={"status": f"after {new}"}))
     assert status_ids(search(owner, new)) == [status["id"]]
@@ -129,7 +120,7 @@ def test_edited_status_is_found_by_its_new_text(owner):
 
 def test_anonymous_full_text_finds_no_statuses(owner, api):
     """Mastodon: statuses are searched only for a signed-in account (status_searchable? needs @account)."""
-    word = unique_word()
+    word = unique("srch")
     post_status(owner, f"public but not searchable anonymously {word}")
     assert anonymous_search(api, word)["statuses"] == []
     assert anonymous_search(api, word, type="statuses")["statuses"] == []
@@ -180,7 +171,7 @@ def test_url_of_another_server_finds_nothing_without_federation(owner):
 
 
 def test_hashtags_by_prefix(owner, base_url):
-    name = unique_tag("prefixed")
+    name = unique("prefixed")
     post_status(owner, f"#{name}")
     for q in (name[:-3], "#" + name[:-3], name, name.upper()):
         result = search(owner, q, type="hashtags")
@@ -193,13 +184,13 @@ def test_hashtags_by_prefix(owner, base_url):
 
 
 def test_hashtags_anonymously(owner, api):
-    name = unique_tag("anonfind")
+    name = unique("anonfind")
     post_status(owner, f"#{name}")
     assert name in [t["name"].lower() for t in anonymous_search(api, name)["hashtags"]]
 
 
 def test_hashtag_prefix_does_not_match_the_middle(owner):
-    name = unique_tag("middle")
+    name = unique("middle")
     post_status(owner, f"#{name}")
     assert name not in [t["name"].lower() for t in search(owner, name[3:], type="hashtags")["hashtags"]]
 
@@ -228,7 +219,7 @@ def test_handle_of_another_server_finds_nothing_without_federation(owner):
 
 
 def test_unknown_account_prefix_finds_nothing(owner):
-    assert search(owner, unique_word("nobody"), type="accounts")["accounts"] == []
+    assert search(owner, unique("nobody"), type="accounts")["accounts"] == []
 
 
 def test_accounts_anonymously(api, me):
@@ -311,7 +302,7 @@ def test_v1_account_search_by_handle(owner, me, server):
 
 
 def test_v1_account_search_without_match(owner):
-    assert expect_ok(owner.get("/api/v1/accounts/search", params={"q": unique_word("nobody")})) == []
+    assert expect_ok(owner.get("/api/v1/accounts/search", params={"q": unique("nobody")})) == []
 
 
 def test_v1_account_search_needs_a_token(api):

@@ -12,20 +12,15 @@ import pytest
 from bs4 import BeautifulSoup
 
 from client import describe, expect_error, expect_ok
-from conftest import check_status, post_status, unique_tag
+from helpers import check_status, own_account, post_status, unique
 from settings import USERNAME
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 
-@pytest.fixture
-def me(owner):
-    return expect_ok(owner.get("/api/v1/accounts/verify_credentials"))
-
-
 def statuses_count(owner) -> int:
-    return expect_ok(owner.get("/api/v1/accounts/verify_credentials"))["statuses_count"]
+    return own_account(owner)["statuses_count"]
 
 
 def get_status(session, status_id, **kwargs):
@@ -36,15 +31,11 @@ def text_of(html):
     return BeautifulSoup(html, "html.parser").get_text()
 
 
-def unique(prefix):
-    return f"{prefix} {secrets.token_hex(3)}"
-
-
 # -- POST /api/v1/statuses: the entity ------------------------------------------------------------
 
 
 def test_post_returns_a_complete_status_of_the_owner(owner, me, base_url):
-    text = unique("Hello from the e2e suite")
+    text = unique("Hello from the e2e suite ")
     status = post_status(owner, text)
     check_status(status, base_url, owner_id=me["id"])
     assert status["content"] == f"<p>{text}</p>"
@@ -70,8 +61,8 @@ def test_post_returns_a_complete_status_of_the_owner(owner, me, base_url):
 
 
 def test_ids_are_increasing_snowflakes_and_created_at_is_now(owner):
-    first = post_status(owner, unique("first"))
-    second = post_status(owner, unique("second"))
+    first = post_status(owner, unique("first "))
+    second = post_status(owner, unique("second "))
     assert int(second["id"]) > int(first["id"]), "ids must sort by creation time (timelines page by id)"
     created = datetime.strptime(second["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
     assert abs((datetime.now(timezone.utc) - created).total_seconds()) < 300, second["created_at"]
@@ -98,7 +89,7 @@ def test_post_with_multipart_body(owner):
 
 @pytest.mark.parametrize("visibility", VISIBILITIES)
 def test_visibility_is_stored(owner, visibility):
-    status = post_status(owner, unique(f"visibility {visibility}"), visibility=visibility)
+    status = post_status(owner, unique(f"visibility {visibility} "), visibility=visibility)
     assert status["visibility"] == visibility
     assert get_status(owner, status["id"])["visibility"] == visibility
 
@@ -110,7 +101,7 @@ def test_default_visibility_comes_from_the_owner_preferences(owner):
     try:
         for privacy in ("unlisted", "private", "public"):
             set_privacy(privacy)
-            status = post_status(owner, unique(f"default {privacy}"), visibility=None)
+            status = post_status(owner, unique(f"default {privacy} "), visibility=None)
             assert status["visibility"] == privacy, f"default privacy {privacy}: {status['visibility']}"
     finally:
         set_privacy("public")
@@ -128,7 +119,7 @@ SENSITIVE_ENCODINGS = {
 def test_sensitive_flag_accepts_every_client_encoding(owner, encoding):
     kind, yes, no = SENSITIVE_ENCODINGS[encoding]
     for value, expected in ((yes, True), (no, False)):
-        body = {"status": unique(f"sensitive {value}"), "visibility": "public", "sensitive": value}
+        body = {"status": unique(f"sensitive {value} "), "visibility": "public", "sensitive": value}
         if kind == "files":
             body = {k: (None, v) for k, v in body.items()}
         status = expect_ok(owner.post("/api/v1/statuses", **{kind: body}))
@@ -150,9 +141,9 @@ def test_spoiler_text_is_plain_text(owner):
 
 
 def test_posting_updates_the_account(owner):
-    before = expect_ok(owner.get("/api/v1/accounts/verify_credentials"))
-    post_status(owner, unique("counted"))
-    after = expect_ok(owner.get("/api/v1/accounts/verify_credentials"))
+    before = own_account(owner)
+    post_status(owner, unique("counted "))
+    after = own_account(owner)
     assert after["statuses_count"] == before["statuses_count"] + 1
     assert after["last_status_at"] == datetime.now(timezone.utc).strftime("%Y-%m-%d"), (
         "last_status_at is the UTC date of the newest status")
@@ -160,7 +151,7 @@ def test_posting_updates_the_account(owner):
 
 @pytest.mark.parametrize("language", ["fi", "de", "en"])
 def test_language_is_stored(owner, language):
-    status = post_status(owner, unique("kieli"), language=language)
+    status = post_status(owner, unique("kieli "), language=language)
     assert status["language"] == language
     assert get_status(owner, status["id"])["language"] == language
 
@@ -169,8 +160,8 @@ def test_language_is_stored(owner, language):
 
 
 def test_reply_to_own_status(owner, me, base_url):
-    parent = post_status(owner, unique("parent"))
-    reply = post_status(owner, unique("reply"), in_reply_to_id=parent["id"])
+    parent = post_status(owner, unique("parent "))
+    reply = post_status(owner, unique("reply "), in_reply_to_id=parent["id"])
     check_status(reply, base_url, owner_id=me["id"])
     assert reply["in_reply_to_id"] == parent["id"]
     assert reply["in_reply_to_account_id"] == me["id"]
@@ -182,7 +173,7 @@ def test_reply_to_own_status(owner, me, base_url):
 
 
 def test_reply_with_json_body(owner, me):
-    parent = post_status(owner, unique("json parent"))
+    parent = post_status(owner, unique("json parent "))
     reply = expect_ok(owner.post("/api/v1/statuses", json={
         "status": "json reply", "in_reply_to_id": parent["id"], "visibility": "public"}))
     assert (reply["in_reply_to_id"], reply["in_reply_to_account_id"]) == (parent["id"], me["id"])
@@ -194,7 +185,7 @@ def test_reply_with_json_body(owner, me):
 def test_idempotency_key_creates_one_status(owner):
     before = statuses_count(owner)
     key = secrets.token_hex(16)
-    text = unique("idempotent")
+    text = unique("idempotent ")
     first = post_status(owner, text, headers={"Idempotency-Key": key})
     second = post_status(owner, text, headers={"Idempotency-Key": key})
     assert second["id"] == first["id"], "the same Idempotency-Key must return the same status"
@@ -209,7 +200,7 @@ def test_idempotency_key_creates_one_status(owner):
 
 def test_idempotency_key_also_works_with_json(owner):
     key = secrets.token_hex(16)
-    body = {"status": unique("idempotent json"), "visibility": "public"}
+    body = {"status": unique("idempotent json "), "visibility": "public"}
     first = expect_ok(owner.post("/api/v1/statuses", json=body, headers={"Idempotency-Key": key}))
     second = expect_ok(owner.post("/api/v1/statuses", json=body, headers={"Idempotency-Key": key}))
     assert first["id"] == second["id"]
@@ -219,7 +210,7 @@ def test_idempotency_key_also_works_with_json(owner):
 
 
 def test_hashtag_is_linked_and_listed(owner, base_url):
-    tag = unique_tag()
+    tag = unique()
     status = post_status(owner, f"Tagged #{tag} here")
     assert status["content"] == (
         f'<p>Tagged <a href="{base_url}/tags/{tag}" class="mention hashtag" rel="tag">#<span>{tag}</span></a> here</p>')
@@ -227,7 +218,7 @@ def test_hashtag_is_linked_and_listed(owner, base_url):
 
 
 def test_repeated_hashtag_is_listed_once(owner):
-    tag = unique_tag()
+    tag = unique()
     status = post_status(owner, f"#{tag} and #{tag} and #{tag.upper()}")
     assert len(status["tags"]) == 1, status["tags"]
     assert status["tags"][0]["name"].lower() == tag
@@ -235,7 +226,7 @@ def test_repeated_hashtag_is_listed_once(owner):
 
 
 def test_several_hashtags(owner):
-    tags = [unique_tag("one"), unique_tag("two")]
+    tags = [unique("one"), unique("two")]
     status = post_status(owner, f"#{tags[0]} #{tags[1]}")
     assert sorted(t["name"] for t in status["tags"]) == sorted(tags)
 
@@ -325,7 +316,7 @@ def test_fragment_of_a_url_is_not_a_hashtag(owner):
 
 
 def test_hashtag_in_parentheses(owner, base_url):
-    tag = unique_tag()
+    tag = unique()
     status = post_status(owner, f"(#{tag})")
     assert status["content"] == (
         f'<p>(<a href="{base_url}/tags/{tag}" class="mention hashtag" rel="tag">#<span>{tag}</span></a>)</p>')
@@ -426,7 +417,7 @@ def test_post_without_write_statuses_scope_is_403(owner, make_token, api, scope)
 
 def test_post_with_write_statuses_scope_is_allowed(make_token, api):
     status = expect_ok(api.post("/api/v1/statuses", token=make_token("write:statuses"),
-                                data={"status": unique("granular scope"), "visibility": "public"}))
+                                data={"status": unique("granular scope "), "visibility": "public"}))
     assert status["account"]["username"] == USERNAME
 
 
@@ -442,7 +433,7 @@ def test_post_without_valid_token_is_401(owner, api, bearer):
 
 @pytest.mark.parametrize("visibility", ["public", "unlisted"])
 def test_anonymous_can_read_public_and_unlisted_statuses(owner, api, base_url, me, visibility):
-    status = post_status(owner, unique(f"anonymous {visibility}"), visibility=visibility)
+    status = post_status(owner, unique(f"anonymous {visibility} "), visibility=visibility)
     fetched = get_status(api, status["id"], token=None)
     check_status(fetched, base_url, owner_id=me["id"], authenticated=False)
     assert fetched["content"] == status["content"] and fetched["visibility"] == visibility
@@ -450,7 +441,7 @@ def test_anonymous_can_read_public_and_unlisted_statuses(owner, api, base_url, m
 
 @pytest.mark.parametrize("visibility", ["private", "direct"])
 def test_anonymous_cannot_see_private_or_direct_statuses(owner, api, visibility):
-    status = post_status(owner, unique(f"hidden {visibility}"), visibility=visibility)
+    status = post_status(owner, unique(f"hidden {visibility} "), visibility=visibility)
     assert get_status(owner, status["id"])["id"] == status["id"], "the author sees it"
     for suffix in ("", "/context", "/favourited_by", "/reblogged_by", "/history"):
         expect_error(api.get(f"/api/v1/statuses/{status['id']}{suffix}", token=None), 404)
@@ -463,9 +454,9 @@ def test_unknown_or_malformed_status_id_is_404(api, owner, status_id):
 
 
 def test_get_several_statuses_by_id(owner, api):
-    a = post_status(owner, unique("multi a"))
-    b = post_status(owner, unique("multi b"), visibility="unlisted")
-    hidden = post_status(owner, unique("multi private"), visibility="private")
+    a = post_status(owner, unique("multi a "))
+    b = post_status(owner, unique("multi b "), visibility="unlisted")
+    hidden = post_status(owner, unique("multi private "), visibility="private")
     query = [("id[]", a["id"]), ("id[]", b["id"]), ("id[]", hidden["id"]), ("id[]", "999999999999999999")]
     mine = expect_ok(owner.get("/api/v1/statuses", params=query))
     assert sorted(s["id"] for s in mine) == sorted([a["id"], b["id"], hidden["id"]])
@@ -481,10 +472,10 @@ def ids(statuses):
 
 
 def test_context_of_a_thread(owner, api):
-    root = post_status(owner, unique("root"))
-    child = post_status(owner, unique("child"), in_reply_to_id=root["id"])
-    grandchild = post_status(owner, unique("grandchild"), in_reply_to_id=child["id"])
-    sibling = post_status(owner, unique("second child"), in_reply_to_id=root["id"])
+    root = post_status(owner, unique("root "))
+    child = post_status(owner, unique("child "), in_reply_to_id=root["id"])
+    grandchild = post_status(owner, unique("grandchild "), in_reply_to_id=child["id"])
+    sibling = post_status(owner, unique("second child "), in_reply_to_id=root["id"])
 
     def context(status, session=owner, **kw):
         body = expect_ok(session.get(f"/api/v1/statuses/{status['id']}/context", **kw))
@@ -499,9 +490,9 @@ def test_context_of_a_thread(owner, api):
 
 
 def test_context_hides_private_replies_from_anonymous(owner, api):
-    root = post_status(owner, unique("root with a private reply"))
-    private = post_status(owner, unique("private reply"), in_reply_to_id=root["id"], visibility="private")
-    public = post_status(owner, unique("public reply"), in_reply_to_id=root["id"])
+    root = post_status(owner, unique("root with a private reply "))
+    private = post_status(owner, unique("private reply "), in_reply_to_id=root["id"], visibility="private")
+    public = post_status(owner, unique("public reply "), in_reply_to_id=root["id"])
     mine = expect_ok(owner.get(f"/api/v1/statuses/{root['id']}/context"))
     assert ids(mine["descendants"]) == [private["id"], public["id"]]
     theirs = expect_ok(api.get(f"/api/v1/statuses/{root['id']}/context", token=None))
@@ -518,7 +509,7 @@ def test_context_of_unknown_status_is_404(api):
 
 def test_delete_returns_the_source_for_redrafting(owner, api, base_url):
     before = statuses_count(owner)
-    text = "Redraft me #" + unique_tag() + " & <keep> the source"
+    text = "Redraft me #" + unique() + " & <keep> the source"
     status = post_status(owner, text, spoiler_text="cw", language="en")
     assert statuses_count(owner) == before + 1
 
@@ -537,8 +528,8 @@ def test_delete_returns_the_source_for_redrafting(owner, api, base_url):
 
 
 def test_deleting_a_parent_keeps_its_replies(owner, api):
-    root = post_status(owner, unique("doomed root"))
-    child = post_status(owner, unique("surviving child"), in_reply_to_id=root["id"])
+    root = post_status(owner, unique("doomed root "))
+    child = post_status(owner, unique("surviving child "), in_reply_to_id=root["id"])
     expect_ok(owner.delete(f"/api/v1/statuses/{root['id']}"))
     survivor = get_status(api, child["id"], token=None)
     assert survivor["in_reply_to_id"] == root["id"], "Mastodon keeps in_reply_to_id of orphaned replies"
@@ -548,7 +539,7 @@ def test_deleting_a_parent_keeps_its_replies(owner, api):
 
 def test_delete_with_a_form_body(owner):
     """Mastodon.py sends DELETE with a form body (delete_media)."""
-    status = post_status(owner, unique("form delete"))
+    status = post_status(owner, unique("form delete "))
     deleted = expect_ok(owner.delete(f"/api/v1/statuses/{status['id']}", data={"delete_media": "1"}))
     assert deleted["id"] == status["id"]
     expect_error(owner.get(f"/api/v1/statuses/{status['id']}"), 404)
@@ -560,7 +551,7 @@ def test_delete_unknown_status_is_404(owner):
 
 @pytest.mark.parametrize("scope, status_code", [(None, 401), ("read", 403)])
 def test_delete_needs_write_scope(owner, api, make_token, scope, status_code):
-    status = post_status(owner, unique("keep me"))
+    status = post_status(owner, unique("keep me "))
     bearer = make_token(scope) if scope else None
     expect_error(api.delete(f"/api/v1/statuses/{status['id']}", token=bearer), status_code)
     assert get_status(owner, status["id"])["id"] == status["id"], "the status must survive"
@@ -570,7 +561,7 @@ def test_delete_needs_write_scope(owner, api, make_token, scope, status_code):
 
 
 def test_edit_status_with_form_body(owner, base_url, me):
-    old_tag, new_tag = unique_tag("old"), unique_tag("new")
+    old_tag, new_tag = unique("old"), unique("new")
     status = post_status(owner, f"Original #{old_tag}", language="en", sensitive="false")
     assert status["edited_at"] is None
     resp = owner.put(f"/api/v1/statuses/{status['id']}", data={
@@ -590,7 +581,7 @@ def test_edit_status_with_form_body(owner, base_url, me):
 
 
 def test_edit_status_with_json_body(owner):
-    status = post_status(owner, unique("json original"))
+    status = post_status(owner, unique("json original "))
     edited = expect_ok(owner.put(f"/api/v1/statuses/{status['id']}", json={
         "status": "json edited", "sensitive": False, "spoiler_text": ""}))
     assert edited["content"] == "<p>json edited</p>"
@@ -598,7 +589,7 @@ def test_edit_status_with_json_body(owner):
 
 
 def test_history_of_an_unedited_status_has_the_original(owner, api):
-    status = post_status(owner, unique("never edited"))
+    status = post_status(owner, unique("never edited "))
     history = expect_ok(api.get(f"/api/v1/statuses/{status['id']}/history", token=None))
     assert len(history) == 1, history
     assert history[0]["content"] == status["content"]
@@ -626,7 +617,7 @@ def test_history_lists_versions_oldest_first(owner, api, me):
 
 
 def test_source_gives_the_plain_text(owner):
-    text = "Source with #" + unique_tag() + " & <b>markup</b> and https://example.com/x"
+    text = "Source with #" + unique() + " & <b>markup</b> and https://example.com/x"
     status = post_status(owner, text, spoiler_text="cw source")
     source = expect_ok(owner.get(f"/api/v1/statuses/{status['id']}/source"))
     assert source == {"id": status["id"], "text": text, "spoiler_text": "cw source"}
@@ -636,7 +627,7 @@ def test_source_gives_the_plain_text(owner):
 
 
 def test_source_needs_a_token(owner, api):
-    status = post_status(owner, unique("source anon"))
+    status = post_status(owner, unique("source anon "))
     expect_error(api.get(f"/api/v1/statuses/{status['id']}/source", token=None), 401)
 
 
@@ -648,7 +639,7 @@ INVALID_EDITS = {
 
 @pytest.mark.parametrize("case", list(INVALID_EDITS))
 def test_invalid_edit_is_422_and_changes_nothing(owner, case):
-    status = post_status(owner, unique("unchanged"))
+    status = post_status(owner, unique("unchanged "))
     expect_error(owner.put(f"/api/v1/statuses/{status['id']}", data=INVALID_EDITS[case]), 422)
     after = get_status(owner, status["id"])
     assert after["content"] == status["content"] and after["edited_at"] is None
@@ -660,7 +651,7 @@ def test_edit_unknown_status_is_404(owner):
 
 @pytest.mark.parametrize("scope, status_code", [(None, 401), ("read", 403)])
 def test_edit_needs_write_scope(owner, api, make_token, scope, status_code):
-    status = post_status(owner, unique("not editable"))
+    status = post_status(owner, unique("not editable "))
     bearer = make_token(scope) if scope else None
     expect_error(api.put(f"/api/v1/statuses/{status['id']}", token=bearer, data={"status": "hijacked"}), status_code)
     assert get_status(owner, status["id"])["content"] == status["content"]

@@ -14,16 +14,11 @@ from urllib.parse import unquote
 import pytest
 
 from client import describe, expect_error, expect_ok
-from conftest import check_status, link_params, post_status, unique_tag
+from helpers import check_status, link_params, post_status, unique
 from settings import USERNAME
 
 NUMERIC_ID = re.compile(r"^\d+$")
 DAY = 86_400
-
-
-@pytest.fixture
-def me(owner):
-    return expect_ok(owner.get("/api/v1/accounts/verify_credentials"))
 
 
 def today_midnight() -> int:
@@ -87,7 +82,7 @@ def all_trending_status_ids(session, **kwargs):
 
 
 def test_tag_of_a_posted_status(owner, base_url):
-    name = unique_tag("tagged")
+    name = unique("tagged")
     post_status(owner, f"About #{name}")
     tag = expect_ok(owner.get(f"/api/v1/tags/{name}"))
     check_tag(tag, base_url, name, authenticated=True)
@@ -98,7 +93,7 @@ def test_tag_of_a_posted_status(owner, base_url):
 
 
 def test_history_counts_every_use_today(owner, base_url):
-    name = unique_tag("counted")
+    name = unique("counted")
     for i in range(3):
         post_status(owner, f"#{name} number {i}")
     tag = expect_ok(owner.get(f"/api/v1/tags/{name}"))
@@ -106,7 +101,7 @@ def test_history_counts_every_use_today(owner, base_url):
 
 
 def test_tag_anonymously(owner, api, base_url):
-    name = unique_tag("anon")
+    name = unique("anon")
     post_status(owner, f"Public #{name}")
     tag = expect_ok(api.get(f"/api/v1/tags/{name}", token=None))
     check_tag(tag, base_url, name, authenticated=False)
@@ -114,7 +109,7 @@ def test_tag_anonymously(owner, api, base_url):
 
 
 def test_tag_lookup_is_case_insensitive(owner, base_url):
-    name = unique_tag("case")
+    name = unique("case")
     post_status(owner, f"#{name}")
     lower = expect_ok(owner.get(f"/api/v1/tags/{name}"))
     upper = expect_ok(owner.get(f"/api/v1/tags/{name.upper()}"))
@@ -123,7 +118,7 @@ def test_tag_lookup_is_case_insensitive(owner, base_url):
 
 
 def test_unknown_tag_is_404(owner, api):
-    name = unique_tag("nowhere")
+    name = unique("nowhere")
     expect_error(owner.get(f"/api/v1/tags/{name}"), 404)
     expect_error(api.get(f"/api/v1/tags/{name}", token=None), 404)
 
@@ -132,7 +127,7 @@ def test_unknown_tag_is_404(owner, api):
 
 
 def test_follow_and_unfollow_a_used_tag(owner, base_url):
-    name = unique_tag("follow")
+    name = unique("follow")
     post_status(owner, f"Follow #{name}")
 
     followed = expect_ok(owner.post(f"/api/v1/tags/{name}/follow"))
@@ -154,7 +149,7 @@ def test_follow_and_unfollow_a_used_tag(owner, base_url):
 
 def test_follow_is_idempotent(owner):
     """Mastodon 4.1: following a followed tag again succeeds and changes nothing."""
-    name = unique_tag("twice")
+    name = unique("twice")
     first = expect_ok(owner.post(f"/api/v1/tags/{name}/follow"))
     second = expect_ok(owner.post(f"/api/v1/tags/{name}/follow"))
     assert first["id"] == second["id"] and second["following"] is True
@@ -164,7 +159,7 @@ def test_follow_is_idempotent(owner):
 
 
 def test_follow_a_never_used_tag(owner, base_url):
-    name = unique_tag("unused")
+    name = unique("unused")
     followed = expect_ok(owner.post(f"/api/v1/tags/{name}/follow"))
     check_tag(followed, base_url, name, authenticated=True)
     assert followed["following"] is True
@@ -176,7 +171,7 @@ def test_follow_a_never_used_tag(owner, base_url):
 
 
 def test_follow_keeps_the_name_case_insensitive(owner):
-    name = unique_tag("mixed")
+    name = unique("mixed")
     followed = expect_ok(owner.post(f"/api/v1/tags/{name.upper()}/follow"))
     assert followed["name"].lower() == name
     assert expect_ok(owner.get(f"/api/v1/tags/{name}"))["following"] is True
@@ -198,7 +193,7 @@ def test_follow_an_all_digit_name_is_refused(owner):
 
 
 def test_followed_tags_are_link_paginated_newest_first(owner):
-    names = [unique_tag("page") for _ in range(3)]
+    names = [unique("page") for _ in range(3)]
     for name in names:
         expect_ok(owner.post(f"/api/v1/tags/{name}/follow"))
     try:
@@ -215,7 +210,7 @@ def test_followed_tags_are_link_paginated_newest_first(owner):
 
 
 def test_following_tags_needs_a_token_and_the_follow_scope(api, make_token):
-    name = unique_tag("scoped")
+    name = unique("scoped")
     expect_error(api.post(f"/api/v1/tags/{name}/follow", token=None), 401)
     expect_error(api.get("/api/v1/followed_tags", token=None), 401)
     read = make_token("read")
@@ -261,7 +256,7 @@ def test_no_featured_tags_at_first(owner, api, me):
 
 
 def test_feature_a_used_tag(owner, api, me, base_url):
-    name = unique_tag("featured")
+    name = unique("featured")
     post_status(owner, f"Showing #{name}")
     entity = feature(owner, name)
     try:
@@ -283,7 +278,7 @@ def test_feature_a_used_tag(owner, api, me, base_url):
 
 def test_featured_statuses_count_covers_public_and_unlisted_posts(owner, base_url):
     """Mastodon's FeaturedTag counts the account's public and unlisted statuses with the tag."""
-    name = unique_tag("vis")
+    name = unique("vis")
     for visibility in ("public", "unlisted", "private", "direct"):
         post_status(owner, f"#{name} {visibility}", visibility=visibility)
     entity = feature(owner, name)
@@ -295,7 +290,7 @@ def test_featured_statuses_count_covers_public_and_unlisted_posts(owner, base_ur
 
 
 def test_feature_a_never_used_tag(owner, base_url):
-    name = unique_tag("fresh")
+    name = unique("fresh")
     entity = feature(owner, name)
     try:
         check_featured(entity, base_url, name)
@@ -305,7 +300,7 @@ def test_feature_a_never_used_tag(owner, base_url):
 
 
 def test_feature_accepts_a_leading_hash(owner, base_url):
-    name = unique_tag("hash")
+    name = unique("hash")
     entity = feature(owner, "#" + name)
     try:
         assert entity["name"] == name, entity
@@ -315,7 +310,7 @@ def test_feature_accepts_a_leading_hash(owner, base_url):
 
 
 def test_feature_as_json(owner, base_url):
-    name = unique_tag("json")
+    name = unique("json")
     entity = expect_ok(owner.post("/api/v1/featured_tags", json={"name": name}))
     try:
         check_featured(entity, base_url, name)
@@ -325,7 +320,7 @@ def test_feature_as_json(owner, base_url):
 
 def test_featuring_twice_is_422(owner):
     """Mastodon's FeaturedTag validates the tag's uniqueness per account (validate_tag_uniqueness)."""
-    name = unique_tag("dup")
+    name = unique("dup")
     entity = feature(owner, name)
     try:
         expect_error(owner.post("/api/v1/featured_tags", data={"name": name}), 422)
@@ -352,8 +347,8 @@ def test_at_most_ten_featured_tags(owner):
     made = []
     try:
         while len(featured(owner)) < 10:
-            made.append(feature(owner, unique_tag("ten"))["id"])
-        expect_error(owner.post("/api/v1/featured_tags", data={"name": unique_tag("eleven")}), 422)
+            made.append(feature(owner, unique("ten"))["id"])
+        expect_error(owner.post("/api/v1/featured_tags", data={"name": unique("eleven")}), 422)
         assert len(featured(owner)) == 10
     finally:
         for featured_id in made:
@@ -366,8 +361,8 @@ def test_unfeature_unknown_is_404(owner):
 
 def test_featured_tags_need_a_token(api, make_token):
     expect_error(api.get("/api/v1/featured_tags", token=None), 401)
-    expect_error(api.post("/api/v1/featured_tags", data={"name": unique_tag()}, token=None), 401)
-    expect_error(api.post("/api/v1/featured_tags", data={"name": unique_tag()}, token=make_token("read")), 403)
+    expect_error(api.post("/api/v1/featured_tags", data={"name": unique()}, token=None), 401)
+    expect_error(api.post("/api/v1/featured_tags", data={"name": unique()}, token=make_token("read")), 403)
     assert isinstance(expect_ok(api.get("/api/v1/featured_tags", token=make_token("read:accounts"))), list)
 
 
@@ -379,7 +374,7 @@ def test_featured_tags_of_an_account_need_no_token(api, me):
 
 
 def test_a_tag_of_a_public_post_trends(owner, api, base_url):
-    name = unique_tag("trend")
+    name = unique("trend")
     post_status(owner, f"Trending #{name}")
     assert name in all_trending_tags(api, token=None), "a tag used in a public post this week trends"
     page = expect_ok(api.get("/api/v1/trends/tags", params={"limit": 20}, token=None))
@@ -396,7 +391,7 @@ def test_trends_tags_limit(api):
 
 def test_trends_alias(api, owner):
     """GET /api/v1/trends is the deprecated (3.0) name of /api/v1/trends/tags."""
-    post_status(owner, f"#{unique_tag('alias')}")
+    post_status(owner, f"#{unique('alias')}")
     params = {"limit": 20}
     alias = expect_ok(api.get("/api/v1/trends", params=params, token=None))
     assert alias and alias == expect_ok(api.get("/api/v1/trends/tags", params=params, token=None))
@@ -404,14 +399,14 @@ def test_trends_alias(api, owner):
 
 @pytest.mark.parametrize("visibility", ["unlisted", "private", "direct"])
 def test_a_tag_of_non_public_posts_does_not_trend(owner, api, visibility):
-    name = unique_tag("quiet")
+    name = unique("quiet")
     post_status(owner, f"Not for trends #{name}", visibility=visibility)
     assert name not in all_trending_tags(api, token=None)
     assert name not in all_trending_tags(owner)
 
 
 def test_a_tag_stops_trending_when_its_post_is_deleted(owner, api):
-    name = unique_tag("gone")
+    name = unique("gone")
     status = post_status(owner, f"Soon gone #{name}")
     assert name in all_trending_tags(api, token=None)
     expect_ok(owner.delete(f"/api/v1/statuses/{status['id']}"))

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from client import CheckedSession, describe, expect_error, expect_ok
-from conftest import check_status, link_params, password_token, post_status, register_app, unique_tag
+from helpers import check_status, link_params, own_account, password_token, post_status, register_app, unique
 
 ORIGIN = "https://elk.example"
 
@@ -35,13 +35,13 @@ def author(server, spec):
 
 @pytest.fixture(scope="module")
 def me_id(author):
-    return expect_ok(author.get("/api/v1/accounts/verify_credentials"))["id"]
+    return own_account(author)["id"]
 
 
 @pytest.fixture(scope="module")
 def series(author):
     """45 public statuses sharing one fresh hashtag; ids oldest first."""
-    tag = unique_tag("series")
+    tag = unique("series")
     posted = [post_status(author, f"#{tag} number {i}")["id"] for i in range(45)]
     assert descending(list(reversed(posted))), "ids must increase with posting order"
     return {"tag": tag, "ids": posted, "path": f"/api/v1/timelines/tag/{tag}"}
@@ -71,7 +71,7 @@ def test_home_includes_own_private_and_direct_statuses(owner):
 
 
 def test_deleted_status_leaves_the_timelines(owner, api, me_id):
-    tag = unique_tag()
+    tag = unique()
     status = post_status(owner, f"about to vanish #{tag}")
     expect_ok(owner.delete(f"/api/v1/statuses/{status['id']}"))
     for path, session, kwargs in [
@@ -151,7 +151,7 @@ def test_public_timeline_leaves_out_reblogs_but_keeps_self_replies(owner, api):
 
 
 def test_tag_timeline_is_case_insensitive(owner, api):
-    name = "Camel" + unique_tag("Case")
+    name = "Camel" + unique("Case")
     status = post_status(owner, f"Mixed case #{name}")
     for variant in (name, name.lower(), name.upper()):
         timeline = expect_ok(api.get(f"/api/v1/timelines/tag/{variant}", token=None))
@@ -159,7 +159,7 @@ def test_tag_timeline_is_case_insensitive(owner, api):
 
 
 def test_tag_timeline_any_all_none(owner, api):
-    a, b, c = unique_tag("a"), unique_tag("b"), unique_tag("c")
+    a, b, c = unique("a"), unique("b"), unique("c")
     only_a = post_status(owner, f"#{a}")["id"]
     only_b = post_status(owner, f"#{b}")["id"]
     both = post_status(owner, f"#{a} #{b}")["id"]
@@ -177,7 +177,7 @@ def test_tag_timeline_any_all_none(owner, api):
 
 
 def test_tag_timeline_has_only_public_statuses(owner, api):
-    tag = unique_tag()
+    tag = unique()
     hidden = [post_status(owner, f"#{tag} {v}", visibility=v)["id"] for v in ("unlisted", "private", "direct")]
     public = post_status(owner, f"#{tag} public")["id"]
     assert ids(expect_ok(api.get(f"/api/v1/timelines/tag/{tag}", token=None))) == [public]
@@ -186,16 +186,16 @@ def test_tag_timeline_has_only_public_statuses(owner, api):
 
 
 def test_tag_timeline_local_and_unknown_tag(owner, api):
-    tag = unique_tag()
+    tag = unique()
     status = post_status(owner, f"#{tag} local")
     assert ids(expect_ok(api.get(f"/api/v1/timelines/tag/{tag}", params={"local": "true"}, token=None))) == [
         status["id"]]
     assert expect_ok(api.get(f"/api/v1/timelines/tag/{tag}", params={"remote": "true"}, token=None)) == []
-    assert expect_ok(api.get(f"/api/v1/timelines/tag/{unique_tag('never')}", token=None)) == []
+    assert expect_ok(api.get(f"/api/v1/timelines/tag/{unique('never')}", token=None)) == []
 
 
 def test_edit_moves_a_status_between_tag_timelines(owner, api):
-    old, new = unique_tag("old"), unique_tag("new")
+    old, new = unique("old"), unique("new")
     status = post_status(owner, f"#{old}")
     expect_ok(owner.put(f"/api/v1/statuses/{status['id']}", data={"status": f"#{new}"}))
     assert expect_ok(api.get(f"/api/v1/timelines/tag/{old}", token=None)) == []
@@ -247,7 +247,7 @@ def test_account_statuses_only_media(owner, api, me_id):
 
 
 def test_account_statuses_tagged(owner, api, me_id):
-    tag = unique_tag()
+    tag = unique()
     tagged = post_status(owner, f"#{tag} one")["id"]
     post_status(owner, "untagged in between")
     tagged_unlisted = post_status(owner, f"#{tag} two", visibility="unlisted")["id"]
@@ -397,7 +397,7 @@ def test_timeline_responses_expose_the_link_header_to_browsers(api, series):
 @pytest.mark.slow
 def test_paging_through_1000_statuses_posted_concurrently(server, spec, author, api):
     """The issue's bar: paging through 1,000 statuses returns each exactly once, in order."""
-    tag = unique_tag("bulk")
+    tag = unique("bulk")
 
     def post(i):
         with CheckedSession(server.url, spec, token=author.token) as session:

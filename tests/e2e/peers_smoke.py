@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Smoke checks of the interop peers, without Topi: snac2 <-> Fedify oracle, snac2 <-> snac2.
 
-    .venv/bin/python tests/interop/smoke.py [-v] [--slow]
+    .venv/bin/python tests/e2e/peers_smoke.py [-v] [--slow]
 
 Starts a Fedify oracle and two snac2 instances (bob, carol) on free loopback ports, runs the
 checks below and prints one line per check (PASS / FAIL, and NOTE for observed peer behaviour
 that is not a requirement). Exit status 1 when a check failed. --slow adds the retry check
 (snac re-delivers after its inbox answered 500; takes about a minute). Install the peers first
-with `scripts/setup.sh test`.
+with `scripts/setup.sh test`. It lives beside peers.py and helpers.py, which it imports (a script's
+own directory is on the import path); pytest does not collect it (no `test_` prefix).
 """
 
 from __future__ import annotations
@@ -18,13 +19,9 @@ import sys
 import time
 import traceback
 import uuid
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-
-from peers import (  # noqa: E402
-    DRAFT, RFC9421, FedifyOracle, SnacPeer, activity_type, node22_available, snac_binary, wait_for,
-)
+from helpers import wait_for
+from peers import DRAFT, RFC9421, FedifyOracle, SnacPeer, activity_type, node22_available, snac_binary
 
 AS = "https://www.w3.org/ns/activitystreams"
 PUBLIC = AS + "#Public"
