@@ -166,7 +166,9 @@ async fn grouped_results(ctx: &Ctx<'_>, owner: i64, groups: &[PageGroup<'_>]) ->
                 "group_key": g.key,
                 "notifications_count": total,
                 "type": newest.kind,
-                "most_recent_notification_id": newest.id.to_string(),
+                // An integer, as Mastodon sends it: Swift and Go clients decode it as Int64 (a string would
+                // fail the whole page), while JS clients only compare it.
+                "most_recent_notification_id": newest.id,
                 "page_min_id": g.rows.last().map(|r| r.id.to_string()),
                 "page_max_id": newest.id.to_string(),
                 "latest_page_notification_at": iso8601(newest.created_at),

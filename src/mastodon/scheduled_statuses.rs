@@ -30,7 +30,8 @@ fn entity(row: &ScheduledRow) -> Value {
             "visibility": params.get("visibility").cloned().unwrap_or_else(|| json!("public")),
             "in_reply_to_id": text("in_reply_to_id"),
             "language": text("language"),
-            "application_id": text("application_id"),
+            // Deprecated and an integer in Mastodon; stored as text.
+            "application_id": params.get("application_id").and_then(Value::as_str).and_then(|id| id.parse::<i64>().ok()),
             "scheduled_at": null,
             "idempotency": null,
             "with_rate_limit": false,

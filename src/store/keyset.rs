@@ -10,6 +10,10 @@ use serde::de::DeserializeOwned;
 use super::db::{self, Arg, Db, Query, StoreError};
 use crate::domain::paging::Page;
 
+/// The bounds are cast to INTEGER: D1 binds ids above 2^53 as text (`platform::d1`), and a key
+/// without column affinity (`max(id)` of a subquery) would compare every integer below any text,
+/// so the bounds would select everything or nothing.
+///
 /// One paged statement in both orders; build it with `keyset!`. Its arguments: `?1` whose list
 /// it is (owner, viewer, subject account, status…), `?2` `max_id`, `?3` the lower bound (`min_id`,
 /// else `since_id`), `?4` the limit — the last three written by `keyset!` — and the statement's
@@ -28,11 +32,11 @@ macro_rules! keyset {
         $crate::store::keyset::Keyset {
             newest_first: concat!(
                 $($sql),+,
-                " AND (?2 IS NULL OR ", $key, " < ?2) AND (?3 IS NULL OR ", $key, " > ?3) ORDER BY ", $key, " DESC LIMIT ?4"
+                " AND (?2 IS NULL OR ", $key, " < CAST(?2 AS INTEGER)) AND (?3 IS NULL OR ", $key, " > CAST(?3 AS INTEGER)) ORDER BY ", $key, " DESC LIMIT ?4"
             ),
             oldest_first: concat!(
                 $($sql),+,
-                " AND (?2 IS NULL OR ", $key, " < ?2) AND (?3 IS NULL OR ", $key, " > ?3) ORDER BY ", $key, " ASC LIMIT ?4"
+                " AND (?2 IS NULL OR ", $key, " < CAST(?2 AS INTEGER)) AND (?3 IS NULL OR ", $key, " > CAST(?3 AS INTEGER)) ORDER BY ", $key, " ASC LIMIT ?4"
             ),
         }
     };
@@ -68,7 +72,7 @@ mod tests {
     #[test]
     fn the_macro_writes_both_orders_with_the_bounds_in_their_places() {
         const K: Keyset = keyset!("id"; "SELECT id FROM t WHERE a = ?1", " AND b = ?5");
-        let bounds = " AND (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR id > ?3) ORDER BY id";
+        let bounds = " AND (?2 IS NULL OR id < CAST(?2 AS INTEGER)) AND (?3 IS NULL OR id > CAST(?3 AS INTEGER)) ORDER BY id";
         assert_eq!(K.newest_first, format!("SELECT id FROM t WHERE a = ?1 AND b = ?5{bounds} DESC LIMIT ?4"));
         assert_eq!(K.oldest_first, format!("SELECT id FROM t WHERE a = ?1 AND b = ?5{bounds} ASC LIMIT ?4"));
         assert_eq!(highest_placeholder(K.newest_first), 5);

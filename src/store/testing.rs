@@ -25,10 +25,14 @@ pub fn memory_db() -> MemoryDb {
     MemoryDb(conn)
 }
 
+/// Bound as `platform::d1` binds for D1: integers beyond JavaScript's safe range as decimal text,
+/// so that a query that only works with integer binds fails here too.
 fn to_sql(arg: &Arg) -> SqlValue {
+    const MAX_SAFE: i64 = (1 << 53) - 1;
     match arg {
         Arg::Null => SqlValue::Null,
-        Arg::Int(i) => SqlValue::Integer(*i),
+        Arg::Int(i) if (-MAX_SAFE..=MAX_SAFE).contains(i) => SqlValue::Integer(*i),
+        Arg::Int(i) => SqlValue::Text(i.to_string()),
         Arg::Real(f) => SqlValue::Real(*f),
         Arg::Text(s) => SqlValue::Text(s.clone()),
     }
