@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use super::vocab::PUBLIC;
+use crate::domain::visibility::Visibility;
 use super::ACTIVITYSTREAMS;
 
 /// The extension terms our Notes use, so that JSON-LD processors read them.
@@ -22,21 +23,21 @@ pub fn note_context() -> Value {
 }
 
 /// `to` and `cc` for a post of `visibility` by an actor with `followers`, mentioning `mentioned`.
-pub fn audience(visibility: &str, followers: &str, mentioned: &[String]) -> (Vec<String>, Vec<String>) {
+pub fn audience(visibility: Visibility, followers: &str, mentioned: &[String]) -> (Vec<String>, Vec<String>) {
     let mut cc: Vec<String> = Vec::new();
     let to = match visibility {
-        "public" => {
+        Visibility::Public => {
             cc.push(followers.to_string());
             vec![PUBLIC.to_string()]
         }
-        "unlisted" => {
+        Visibility::Unlisted => {
             cc.push(PUBLIC.to_string());
             vec![followers.to_string()]
         }
-        "private" => vec![followers.to_string()],
-        _ => mentioned.to_vec(),
+        Visibility::Private => vec![followers.to_string()],
+        Visibility::Direct => mentioned.to_vec(),
     };
-    if visibility != "direct" {
+    if visibility != Visibility::Direct {
         cc.extend(mentioned.iter().cloned());
     }
     (to, cc)
@@ -98,10 +99,10 @@ mod tests {
     fn addressing_matches_mastodon() {
         let f = "https://me.example/users/a/followers";
         let m = vec!["https://x.example/users/b".to_string()];
-        assert_eq!(audience("public", f, &m), (vec![PUBLIC.to_string()], vec![f.to_string(), m[0].clone()]));
-        assert_eq!(audience("unlisted", f, &m), (vec![f.to_string()], vec![PUBLIC.to_string(), m[0].clone()]));
-        assert_eq!(audience("private", f, &m), (vec![f.to_string()], vec![m[0].clone()]));
-        assert_eq!(audience("direct", f, &m), (m.clone(), vec![]));
+        assert_eq!(audience(Visibility::Public, f, &m), (vec![PUBLIC.to_string()], vec![f.to_string(), m[0].clone()]));
+        assert_eq!(audience(Visibility::Unlisted, f, &m), (vec![f.to_string()], vec![PUBLIC.to_string(), m[0].clone()]));
+        assert_eq!(audience(Visibility::Private, f, &m), (vec![f.to_string()], vec![m[0].clone()]));
+        assert_eq!(audience(Visibility::Direct, f, &m), (m.clone(), vec![]));
     }
 
     #[test]

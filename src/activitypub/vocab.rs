@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::content::images;
 use crate::content::sanitize::{plain_text_of_sanitized, sanitize, to_plain_text};
 use crate::domain::time::parse_iso8601;
+use crate::domain::visibility::Visibility;
 
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
@@ -540,16 +541,16 @@ fn parse_poll(doc: &Value) -> Option<Poll> {
 
 /// Mastodon's visibility from addressing: Public in `to` → public, in `cc` → unlisted, the
 /// author's followers addressed → private, otherwise direct.
-pub fn visibility(to: &[String], cc: &[String], followers_url: Option<&str>) -> &'static str {
+pub fn visibility(to: &[String], cc: &[String], followers_url: Option<&str>) -> Visibility {
     let is_public = |s: &String| s == PUBLIC || s == "as:Public" || s == "Public";
     if to.iter().any(is_public) {
-        "public"
+        Visibility::Public
     } else if cc.iter().any(is_public) {
-        "unlisted"
+        Visibility::Unlisted
     } else if followers_url.is_some_and(|f| to.iter().chain(cc).any(|s| s == f)) || to.iter().chain(cc).any(|s| s.ends_with("/followers")) {
-        "private"
+        Visibility::Private
     } else {
-        "direct"
+        Visibility::Direct
     }
 }
 
@@ -639,7 +640,7 @@ mod tests {
         assert_eq!(post.attachments[0].description.as_deref(), Some("a cat"));
         assert!(!post.content.contains("onerror"));
         assert_eq!(post.text, "Hello @alice");
-        assert_eq!(visibility(&post.to, &post.cc, Some("https://m.example/users/bob/followers")), "public");
+        assert_eq!(visibility(&post.to, &post.cc, Some("https://m.example/users/bob/followers")), Visibility::Public);
     }
 
     #[test]
@@ -755,9 +756,9 @@ mod tests {
     fn visibility_follows_mastodon_addressing() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         let followers = Some("https://m.example/users/bob/followers");
-        assert_eq!(visibility(&s(&[PUBLIC]), &s(&[]), followers), "public");
-        assert_eq!(visibility(&s(&["https://m.example/users/bob/followers"]), &s(&[PUBLIC]), followers), "unlisted");
-        assert_eq!(visibility(&s(&["https://m.example/users/bob/followers"]), &s(&[]), followers), "private");
-        assert_eq!(visibility(&s(&["https://x.example/users/alice"]), &s(&[]), followers), "direct");
+        assert_eq!(visibility(&s(&[PUBLIC]), &s(&[]), followers), Visibility::Public);
+        assert_eq!(visibility(&s(&["https://m.example/users/bob/followers"]), &s(&[PUBLIC]), followers), Visibility::Unlisted);
+        assert_eq!(visibility(&s(&["https://m.example/users/bob/followers"]), &s(&[]), followers), Visibility::Private);
+        assert_eq!(visibility(&s(&["https://x.example/users/alice"]), &s(&[]), followers), Visibility::Direct);
     }
 }

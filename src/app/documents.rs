@@ -36,7 +36,7 @@ pub struct NoteParts<'a> {
 pub fn note(p: &NoteParts, config: &Config) -> Value {
     let s = p.status;
     let mentioned: Vec<String> = p.mentions.iter().filter(|m| m.account_id != p.author.id).map(|m| m.uri.clone()).collect();
-    let (to, cc) = audience(&s.visibility, &followers_url(p.author), &mentioned);
+    let (to, cc) = audience(s.visibility, &followers_url(p.author), &mentioned);
     let mut tag: Vec<Value> = p
         .mentions
         .iter()

@@ -142,7 +142,7 @@ pub fn new_tags(ctx: &Ctx<'_>, names: &[String]) -> Vec<(i64, String)> {
 pub async fn visible(ctx: &Ctx<'_>, viewer: Option<i64>, id: &str) -> Result<StatusRow> {
     let id = ids::parse(id).ok_or(Error::NotFound)?;
     let row = store::get(ctx.db, viewer, id).await?.ok_or(Error::NotFound)?;
-    if !visibility::may_see(&row.visibility, viewer.is_some()) {
+    if !visibility::may_see(row.visibility, viewer.is_some()) {
         return Err(Error::NotFound);
     }
     Ok(row)
@@ -183,7 +183,7 @@ pub async fn publish(ctx: &Ctx<'_>, account_id: i64, app_id: Option<i64>, post: 
         url: Some(&url),
         account_id,
         local: true,
-        visibility: visibility.as_str(),
+        visibility,
         content: &composed.rendered.html,
         text: Some(&composed.text),
         spoiler_text: &composed.spoiler_text,

@@ -2,7 +2,9 @@
 //! everything stored (remote servers deliver private and direct posts only to their audience),
 //! and everyone else, who sees public and unlisted posts.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Stored and sent by its Mastodon name (`public`, `unlisted`, `private`, `direct`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Visibility {
     Public,
     Unlisted,
@@ -36,16 +38,16 @@ impl Visibility {
 }
 
 /// Whether a viewer may see a status of this visibility; `is_owner` says the viewer is the owner.
-pub fn may_see(visibility: &str, is_owner: bool) -> bool {
-    is_owner || Visibility::parse(visibility).is_some_and(Visibility::is_public_to_anyone)
+pub fn may_see(visibility: Visibility, is_owner: bool) -> bool {
+    is_owner || visibility.is_public_to_anyone()
 }
 
 /// Mastodon's rule for boosts: never a direct post, and a followers-only post only by its author.
-pub fn may_reblog(visibility: &str, own_status: bool) -> bool {
-    match Visibility::parse(visibility) {
-        Some(Visibility::Public | Visibility::Unlisted) => true,
-        Some(Visibility::Private) => own_status,
-        _ => false,
+pub fn may_reblog(visibility: Visibility, own_status: bool) -> bool {
+    match visibility {
+        Visibility::Public | Visibility::Unlisted => true,
+        Visibility::Private => own_status,
+        Visibility::Direct => false,
     }
 }
 
@@ -55,16 +57,18 @@ mod tests {
 
     #[test]
     fn strangers_see_only_public_and_unlisted() {
-        assert!(may_see("public", false) && may_see("unlisted", false));
-        assert!(!may_see("private", false) && !may_see("direct", false));
-        assert!(may_see("direct", true));
-        assert!(!may_see("bogus", false));
+        use Visibility::*;
+        assert!(may_see(Public, false) && may_see(Unlisted, false));
+        assert!(!may_see(Private, false) && !may_see(Direct, false));
+        assert!(may_see(Direct, true));
+        assert_eq!(Visibility::parse("bogus"), None);
     }
 
     #[test]
     fn boosts_follow_mastodon() {
-        assert!(may_reblog("public", false));
-        assert!(!may_reblog("private", false) && may_reblog("private", true));
-        assert!(!may_reblog("direct", true));
+        use Visibility::*;
+        assert!(may_reblog(Public, false));
+        assert!(!may_reblog(Private, false) && may_reblog(Private, true));
+        assert!(!may_reblog(Direct, true));
     }
 }

@@ -143,7 +143,7 @@ pub async fn status(ctx: &Ctx<'_>, username: &str, id: &str, activity: bool) -> 
     let owner = owner_named(ctx, username).await?;
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
     let row = statuses::get(ctx.db, None, id).await?.ok_or(ApiError::NotFound)?;
-    if row.account_id != owner.account.id || !matches!(row.visibility.as_str(), "public" | "unlisted") {
+    if row.account_id != owner.account.id || !row.visibility.is_public_to_anyone() {
         return Err(ApiError::NotFound);
     }
     let document = if activity || row.reblog_of_id.is_some() {

@@ -16,6 +16,7 @@ use crate::store::accounts::{self, AccountRow};
 use crate::store::federation as store;
 use crate::store::statuses::{self, StatusRow};
 use crate::store::{media, polls};
+use crate::domain::visibility::Visibility;
 
 fn id(text: &str) -> Result<i64, ApiError> {
     ids::parse(text).ok_or(ApiError::NotFound)
@@ -84,7 +85,7 @@ async fn post_inboxes(ctx: &Ctx<'_>, owner: &Owner, status: &StatusRow) -> Resul
         targets.push(parent_author);
     }
     let mut inboxes = store::inboxes_of(ctx.db, &targets, true).await?;
-    if status.visibility != "direct" {
+    if status.visibility != Visibility::Direct {
         inboxes.extend(store::follower_inboxes(ctx.db, owner.account.id).await?);
     }
     Ok(inboxes)
@@ -162,7 +163,7 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
             let Some(original) = statuses::get(ctx.db, Some(owner.account.id), original_id).await? else { return Ok(()) };
             let author_uri = accounts::get(ctx.db, original.account_id).await?.map(|a| a.uri).unwrap_or_default();
             let reblog_uri = format!("{me}/statuses/{reblog_id}");
-            let (to, cc) = if original.visibility == "private" {
+            let (to, cc) = if original.visibility == Visibility::Private {
                 (vec![followers.clone()], vec![author_uri])
             } else {
                 (vec![crate::activitypub::vocab::PUBLIC.to_string()], vec![author_uri, followers.clone()])

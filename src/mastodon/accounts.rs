@@ -11,6 +11,7 @@ use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
 use crate::edge::params::Params;
 use crate::store::accounts::{self, ProfileUpdate};
+use crate::domain::visibility::Visibility;
 
 /// Mastodon's limits, also advertised in the instance entity.
 pub const MAX_DISPLAY_NAME: usize = 30;
@@ -91,7 +92,7 @@ fn profile_update(params: &Params, public_url: &str) -> Result<ProfileUpdate, Ap
     if let Some(source) = params.get("source") {
         let source = Params::from_value(source.clone());
         if let Some(privacy) = source.non_empty("privacy") {
-            if !["public", "unlisted", "private", "direct"].contains(&privacy.as_str()) {
+            if Visibility::parse(&privacy).is_none() {
                 return Err(ApiError::Invalid("Privacy is not a valid visibility".into()));
             }
             update.default_privacy = Some(privacy);

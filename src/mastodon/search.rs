@@ -137,12 +137,12 @@ async fn statuses_by_url(ctx: &Ctx<'_>, viewer: Option<i64>, url: &str) -> Resul
     let Some(path) = url.strip_prefix(&ctx.config.public_url) else {
         // A remote post we already have, by its id or its page.
         let known = statuses::get_by_uri(ctx.db, viewer, url).await?;
-        return Ok(known.filter(|r| visibility::may_see(&r.visibility, viewer.is_some())).into_iter().collect());
+        return Ok(known.filter(|r| visibility::may_see(r.visibility, viewer.is_some())).into_iter().collect());
     };
     let id = path.rsplit('/').next().and_then(ids::parse);
     let Some(id) = id else { return Ok(Vec::new()) };
     let row = statuses::get(ctx.db, viewer, id).await?;
-    Ok(row.filter(|r| visibility::may_see(&r.visibility, viewer.is_some()) && (r.uri == url || r.url.as_deref() == Some(url))).into_iter().collect())
+    Ok(row.filter(|r| visibility::may_see(r.visibility, viewer.is_some()) && (r.uri == url || r.url.as_deref() == Some(url))).into_iter().collect())
 }
 
 /// <https://docs.joinmastodon.org/methods/accounts/#search>: for logged-in users (mention

@@ -96,7 +96,7 @@ pub async fn get_many(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError
     let viewer = viewer(ctx, req).await?;
     let wanted: Vec<i64> = req.query_params().strings("id").iter().filter_map(|id| ids::parse(id)).take(40).collect();
     let mut rows = store::get_many(ctx.db, viewer, &wanted).await?;
-    rows.retain(|r| visibility::may_see(&r.visibility, viewer.is_some()));
+    rows.retain(|r| visibility::may_see(r.visibility, viewer.is_some()));
     rows.sort_by_key(|r| wanted.iter().position(|id| *id == r.id));
     Response::ok_json(&status::render(ctx, viewer, &rows).await?)
 }
@@ -106,7 +106,7 @@ pub async fn context(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response,
     let viewer = viewer(ctx, req).await?;
     let row = visible(ctx, viewer, id).await?;
     let keep = |rows: Vec<StatusRow>| -> Vec<StatusRow> {
-        rows.into_iter().filter(|r| visibility::may_see(&r.visibility, viewer.is_some())).collect()
+        rows.into_iter().filter(|r| visibility::may_see(r.visibility, viewer.is_some())).collect()
     };
     let ancestors = keep(store::ancestors(ctx.db, viewer, row.id).await?);
     let descendants = keep(store::descendants(ctx.db, viewer, row.id).await?);
@@ -252,7 +252,7 @@ pub async fn interact(ctx: &Ctx<'_>, req: &Request, id: &str, interaction: Inter
                 return Err(ApiError::Invalid("You can only pin your own posts".into()));
             }
             let pin = matches!(interaction, Interaction::Pin);
-            if pin && row.visibility == "direct" {
+            if pin && row.visibility == Visibility::Direct {
                 return Err(ApiError::Invalid("Private mentions cannot be pinned".into()));
             }
             if pin && row.pinned_at.is_none() && store::count_pinned(ctx.db, account_id).await? >= MAX_PINNED {
@@ -283,7 +283,7 @@ pub async fn reblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     if let Some(inner) = original.reblog_of_id {
         original = store::get(ctx.db, Some(account_id), inner).await?.ok_or(ApiError::NotFound)?;
     }
-    if !visibility::may_reblog(&original.visibility, original.account_id == account_id) {
+    if !visibility::may_reblog(original.visibility, original.account_id == account_id) {
         return Err(ApiError::Forbidden);
     }
     if let Some(existing) = store::reblog_by(ctx.db, account_id, original.id).await? {
@@ -293,8 +293,8 @@ pub async fn reblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     let owner = owner::load_owner(ctx).await?;
     // As Mastodon's ReblogService: a followers-only post's boost keeps its audience; otherwise
     // the requested visibility, or the owner's default.
-    let visibility = match (Visibility::parse(&original.visibility), params.non_empty("visibility")) {
-        (Some(Visibility::Private), _) => Visibility::Private,
+    let visibility = match (original.visibility, params.non_empty("visibility")) {
+        (Visibility::Private, _) => Visibility::Private,
         (_, Some(v)) => Visibility::parse(&v)
             .filter(|v| *v != Visibility::Direct)
             .ok_or_else(|| ApiError::Invalid(format!("Visibility is not valid: {v}")))?,
@@ -305,7 +305,7 @@ pub async fn reblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     let new = NewStatus {
         local: true,
         application_id: Some(auth.token.app_id),
-        ..NewStatus::reblog(id, &uri, account_id, visibility.as_str(), &original, ctx.now_ms())
+        ..NewStatus::reblog(id, &uri, account_id, visibility, &original, ctx.now_ms())
     };
     ctx.db.batch(&store::create(&new, &[], &[], &[account_id])).await?;
     // A boost counts in the owner's statuses_count.

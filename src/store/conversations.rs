@@ -79,7 +79,7 @@ mod tests {
         let db = &memory_db();
         seed_statuses(db, 0).await;
         let direct = |id: i64, conversation_id: i64| NewStatus {
-            id, uri: "", url: None, account_id: OWNER, local: true, visibility: "direct", content: "", text: None,
+            id, uri: "", url: None, account_id: OWNER, local: true, visibility: crate::domain::visibility::Visibility::Direct, content: "", text: None,
             spoiler_text: "", sensitive: false, language: None, in_reply_to: None, reblog_of_id: None,
             conversation_id, application_id: None, now: id,
         };
@@ -111,7 +111,7 @@ mod tests {
         for n in 0..5 {
             let (id, uri) = (BASE + n, format!("s{n}"));
             let status = NewStatus {
-                id, uri: &uri, url: None, account_id: OWNER, local: true, visibility: "direct", content: "", text: None,
+                id, uri: &uri, url: None, account_id: OWNER, local: true, visibility: crate::domain::visibility::Visibility::Direct, content: "", text: None,
                 spoiler_text: "", sensitive: false, language: None, in_reply_to: None, reblog_of_id: None,
                 conversation_id: id, application_id: None, now: n,
             };

@@ -162,7 +162,7 @@ pub async fn seed_statuses(db: &MemoryDb, n: i64) -> Vec<i64> {
     for i in 0..n {
         let id = crate::domain::ids::from_parts(1_700_000_000_000 + i as u64, 7);
         let uri = format!("https://s.example/users/alice/statuses/{id}");
-        let visibility = if i % 5 == 4 { "unlisted" } else { "public" };
+        let visibility = if i % 5 == 4 { crate::domain::visibility::Visibility::Unlisted } else { crate::domain::visibility::Visibility::Public };
         let tags: Vec<(i64, String)> = if i % 2 == 0 { vec![(1000 + i, "Even".into())] } else { vec![(1000 + i, "odd".into())] };
         let tags = if i % 3 == 0 { [tags, vec![(5000 + i, "three".into())]].concat() } else { tags };
         let new = NewStatus {

@@ -93,7 +93,7 @@ pub async fn status(ctx: &Ctx<'_>, username: &str, id: &str) -> Result<Response,
         Some(id) => crate::store::statuses::get(ctx.db, None, id).await?,
         None => None,
     };
-    let Some(row) = row.filter(|r| r.account_id == owner.id && r.reblog_of_id.is_none() && crate::domain::visibility::may_see(&r.visibility, false)) else {
+    let Some(row) = row.filter(|r| r.account_id == owner.id && r.reblog_of_id.is_none() && crate::domain::visibility::may_see(r.visibility, false)) else {
         return Ok(super::not_found());
     };
     let profile_url = owner.url.clone().unwrap_or_else(|| owner.uri.clone());

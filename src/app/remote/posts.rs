@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use super::{account, object_of, Outcome};
 use crate::activitypub::vocab::{self, id_of, Post};
 use crate::ctx::Ctx;
+use crate::domain::visibility::Visibility;
 use super::fetch;
 use crate::app::jobs::{self, Event, Job, Task};
 use crate::app::owner::Owner;
@@ -180,10 +181,10 @@ async fn vote(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, object: &Value) 
     if status.account_id != owner.account.id {
         return Ok(Outcome::Ignored("not a poll of ours"));
     }
-    let reached = match status.visibility.as_str() {
-        "public" | "unlisted" => true,
-        "private" => relationships::relationships(ctx.db, owner.account.id, &[actor.id]).await?.pop().is_some_and(|r| r.followed_by),
-        _ => false,
+    let reached = match status.visibility {
+        Visibility::Public | Visibility::Unlisted => true,
+        Visibility::Private => relationships::relationships(ctx.db, owner.account.id, &[actor.id]).await?.pop().is_some_and(|r| r.followed_by),
+        Visibility::Direct => false,
     };
     if !reached && !store::mentions_account(ctx.db, status.id, actor.id).await? {
         return Ok(Outcome::Ignored("vote on a poll the voter was not sent"));
@@ -318,7 +319,7 @@ pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity
     let Some(Found { status: original, .. }) = known_or_fetched(ctx, owner, object_uri, None).await? else {
         return Ok(Outcome::Ignored("boost of a deleted post"));
     };
-    if !matches!(original.visibility.as_str(), "public" | "unlisted") {
+    if !original.visibility.is_public_to_anyone() {
         return Ok(Outcome::Ignored("boost of a post that is not public"));
     }
     let now = ctx.now_ms();

@@ -11,6 +11,7 @@ use super::poll::Poll;
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::domain::time::iso8601;
+use crate::domain::visibility::Visibility;
 use crate::edge::error::ApiError;
 use crate::store::accounts::{self, AccountRow};
 use crate::store::polls::PollRow;
@@ -45,7 +46,7 @@ pub struct Status {
     pub in_reply_to_account_id: Option<String>,
     pub sensitive: bool,
     pub spoiler_text: String,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub language: Option<String>,
     pub uri: String,
     pub url: Option<String>,
@@ -191,7 +192,7 @@ fn to_status(row: &StatusRow, with_viewer: bool, related: &Related, config: &Con
         in_reply_to_account_id: row.in_reply_to_account_id.map(|id| id.to_string()),
         sensitive: row.sensitive,
         spoiler_text: row.spoiler_text.clone(),
-        visibility: row.visibility.clone(),
+        visibility: row.visibility,
         language: row.language.clone(),
         uri: row.uri.clone(),
         url: row.url.clone(),

@@ -210,7 +210,7 @@ mod tests {
         for account in 20..26 {
             let id = original.id + account;
             let uri = format!("https://r.example/boosts/{id}");
-            db.batch(&create(&NewStatus::reblog(id, &uri, account, "public", &original, 1), &[], &[], &[])).await.unwrap();
+            db.batch(&create(&NewStatus::reblog(id, &uri, account, crate::domain::visibility::Visibility::Public, &original, 1), &[], &[], &[])).await.unwrap();
             boosts.push(id);
         }
         boosts.reverse();

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::db::{self, id_list, sqlite_bool, sqlite_id, sqlite_opt_id, Db, StoreError};
 use crate::query;
+use crate::domain::visibility::Visibility;
 
 /// `SELECT` of every `StatusRow` column and the viewer's flags, then the rest of the query.
 macro_rules! select_statuses {
@@ -55,7 +56,7 @@ pub struct StatusRow {
     pub account_id: i64,
     #[serde(deserialize_with = "sqlite_bool")]
     pub local: bool,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub content: String,
     pub text: Option<String>,
     pub spoiler_text: String,

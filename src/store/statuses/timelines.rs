@@ -207,7 +207,7 @@ mod tests {
         seed(&db, 10).await;
         let rows = public(&db, None, &Page { limit: 40, ..Default::default() }, Locality::All, false).await.unwrap();
         assert_eq!(rows.len(), 8);
-        assert!(rows.iter().all(|r| r.visibility == "public"));
+        assert!(rows.iter().all(|r| r.visibility == crate::domain::visibility::Visibility::Public));
         assert!(public(&db, None, &Page { limit: 40, ..Default::default() }, Locality::Remote, false).await.unwrap().is_empty());
         assert!(public(&db, None, &Page { limit: 40, ..Default::default() }, Locality::All, true).await.unwrap().is_empty());
     }
@@ -247,7 +247,7 @@ mod tests {
         let post = |id: i64, reply_to: Option<(i64, i64)>| {
             let uri = format!("https://r.example/s/{id}");
             let new = NewStatus {
-                id, uri: &uri, url: None, account_id: 2, local: false, visibility: "public", content: "<p>b</p>", text: None,
+                id, uri: &uri, url: None, account_id: 2, local: false, visibility: crate::domain::visibility::Visibility::Public, content: "<p>b</p>", text: None,
                 spoiler_text: "", sensitive: false, language: None, in_reply_to: reply_to, reblog_of_id: None,
                 conversation_id: id, application_id: None, now: id,
             };

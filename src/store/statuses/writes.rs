@@ -6,6 +6,7 @@ use serde::Deserialize;
 use super::StatusRow;
 use crate::query;
 use crate::store::db::{self, sqlite_id, Db, Query, StoreError};
+use crate::domain::visibility::Visibility;
 
 /// A status about to be written, already rendered.
 pub struct NewStatus<'a> {
@@ -14,7 +15,7 @@ pub struct NewStatus<'a> {
     pub url: Option<&'a str>,
     pub account_id: i64,
     pub local: bool,
-    pub visibility: &'a str,
+    pub visibility: Visibility,
     pub content: &'a str,
     pub text: Option<&'a str>,
     pub spoiler_text: &'a str,
@@ -30,7 +31,7 @@ pub struct NewStatus<'a> {
 impl<'a> NewStatus<'a> {
     /// A remote account's boost of `original`: no content of its own, in the original's
     /// conversation (a local boost sets `local` and `application_id` over it).
-    pub fn reblog(id: i64, uri: &'a str, account_id: i64, visibility: &'a str, original: &StatusRow, now: i64) -> Self {
+    pub fn reblog(id: i64, uri: &'a str, account_id: i64, visibility: Visibility, original: &StatusRow, now: i64) -> Self {
         NewStatus {
             id,
             uri,
@@ -74,7 +75,7 @@ pub fn create(s: &NewStatus, tags: &[(i64, String)], mentioned: &[i64], home_of:
         "INSERT INTO statuses (id, uri, url, account_id, local, visibility, content, text, spoiler_text, sensitive, language, \
          in_reply_to_id, in_reply_to_account_id, reblog_of_id, conversation_id, application_id, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)",
-        s.id, s.uri, s.url, s.account_id, s.local, s.visibility, s.content, s.text, s.spoiler_text, s.sensitive,
+        s.id, s.uri, s.url, s.account_id, s.local, s.visibility.as_str(), s.content, s.text, s.spoiler_text, s.sensitive,
         s.language, s.in_reply_to.map(|r| r.0), s.in_reply_to.map(|r| r.1), s.reblog_of_id, s.conversation_id,
         s.application_id, s.now
     )];
@@ -92,7 +93,7 @@ pub fn create(s: &NewStatus, tags: &[(i64, String)], mentioned: &[i64], home_of:
         queries.push(query!("UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?1", parent));
     }
     // Mastodon counts every status but direct ones, boosts included.
-    if s.visibility != "direct" {
+    if s.visibility != Visibility::Direct {
         queries.push(query!(
             "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ?2 WHERE id = ?1",
             s.account_id, s.now
@@ -126,7 +127,7 @@ pub fn delete(status: &StatusRow, now: i64) -> Vec<Query> {
     if let Some(parent) = status.in_reply_to_id {
         queries.push(query!("UPDATE statuses SET replies_count = max(replies_count - 1, 0) WHERE id = ?1", parent));
     }
-    if status.visibility != "direct" {
+    if status.visibility != Visibility::Direct {
         queries.push(query!("UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = ?1", status.account_id));
     }
     match status.reblog_of_id {
@@ -240,13 +241,13 @@ mod tests {
         let original = seed_statuses(&db, 1).await[0];
         seed_accounts(&db, 20, 1).await;
         let direct = NewStatus {
-            id: original + 1, uri: "d", url: None, account_id: OWNER, local: true, visibility: "direct", content: "", text: None,
+            id: original + 1, uri: "d", url: None, account_id: OWNER, local: true, visibility: crate::domain::visibility::Visibility::Direct, content: "", text: None,
             spoiler_text: "", sensitive: false, language: None, in_reply_to: None, reblog_of_id: None,
             conversation_id: original + 1, application_id: None, now: 2,
         };
         db.batch(&create(&direct, &[], &[], &[])).await.unwrap();
         let row = get(&db, None, original).await.unwrap().unwrap();
-        db.batch(&create(&NewStatus::reblog(original + 2, "b", 20, "public", &row, 3), &[], &[], &[])).await.unwrap();
+        db.batch(&create(&NewStatus::reblog(original + 2, "b", 20, crate::domain::visibility::Visibility::Public, &row, 3), &[], &[], &[])).await.unwrap();
         assert_eq!(statuses_count(&db, OWNER).await, 1, "not the direct message");
         assert_eq!(statuses_count(&db, 20).await, 1, "the boost");
         let row = get(&db, None, original).await.unwrap().unwrap();
