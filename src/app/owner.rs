@@ -25,11 +25,12 @@ pub const ACCOUNT_PASSWORD_WINDOW_MS: i64 = 60 * 60 * 1000;
 pub use crate::store::accounts::LocalAccount as Owner;
 
 /// The owner's account, creating it (and the instance keys) on first start.
-pub async fn load(ctx: &Ctx<'_>) -> Result<AccountRow, Error> {
-    Ok(load_owner(ctx).await?.account)
+pub async fn account(ctx: &Ctx<'_>) -> Result<AccountRow, Error> {
+    Ok(load(ctx).await?.account)
 }
 
-pub async fn load_owner(ctx: &Ctx<'_>) -> Result<Owner, Error> {
+/// The owner: account, settings and keys, through the isolate cache.
+pub async fn load(ctx: &Ctx<'_>) -> Result<Owner, Error> {
     let now = ctx.now_ms();
     if let Some((loaded_at, owner)) = ctx.cache.owner.borrow().as_ref() {
         if now - loaded_at < FRESH_MS {
@@ -59,13 +60,13 @@ pub fn invalidate(ctx: &Ctx<'_>) {
 }
 
 /// The owner, if `username` names them (case-insensitively, as handles are).
-pub async fn by_username(ctx: &Ctx<'_>, username: &str) -> Result<Option<AccountRow>, Error> {
-    Ok(owner_named(ctx, username).await?.map(|owner| owner.account))
+pub async fn account_named(ctx: &Ctx<'_>, username: &str) -> Result<Option<AccountRow>, Error> {
+    Ok(named(ctx, username).await?.map(|owner| owner.account))
 }
 
 /// The owner with their keys and settings, if `username` names them.
-pub async fn owner_named(ctx: &Ctx<'_>, username: &str) -> Result<Option<Owner>, Error> {
-    let owner = load_owner(ctx).await?;
+pub async fn named(ctx: &Ctx<'_>, username: &str) -> Result<Option<Owner>, Error> {
+    let owner = load(ctx).await?;
     Ok(owner.account.username.eq_ignore_ascii_case(username).then_some(owner))
 }
 
@@ -137,7 +138,7 @@ pub async fn check_password(ctx: &Ctx<'_>, password: &str) -> Result<bool, Error
     if let Some(secret) = ctx.config.admin_password.as_deref() {
         return Ok(crate::crypto::tokens::constant_time_eq(secret.as_bytes(), password.as_bytes()));
     }
-    let owner = load_owner(ctx).await?;
+    let owner = load(ctx).await?;
     Ok(passwords::verify(ctx.crypto, password, &owner.user.password_hash).await?)
 }
 
@@ -254,9 +255,9 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn first_start_creates_one_owner_with_keys() {
         let env = TestEnv::new();
-        let owner = load_owner(&env.ctx()).await.unwrap();
+        let owner = load(&env.ctx()).await.unwrap();
         *env.cache.owner.borrow_mut() = None;
-        let again = load_owner(&env.ctx()).await.unwrap();
+        let again = load(&env.ctx()).await.unwrap();
         assert_eq!(owner.account.id, again.account.id);
         assert_eq!(owner.account.uri, "https://social.example/users/alice");
         assert!(owner.user.password_hash.starts_with("pbkdf2-sha256$"));

@@ -68,7 +68,7 @@ pub async fn close_ended(ctx: &Ctx<'_>) -> Result<usize, Error> {
     if ended.is_empty() {
         return Ok(0);
     }
-    let owner = owner::load(ctx).await?.id;
+    let owner = owner::account(ctx).await?.id;
     for poll in &ended {
         let mut queries = vec![store::close(poll.id, now)];
         let voted = store::get(ctx.db, Some(owner), poll.id).await?.is_some_and(|p| p.own_votes != "[]");

@@ -64,7 +64,7 @@ pub async fn compose(ctx: &Ctx<'_>, text: &str, spoiler_text: &str, media_ids: &
         if has_poll {
             return Err(Error::Invalid("Cannot attach files to a post with a poll".into()));
         }
-        let owner = owner::load(ctx).await?.id;
+        let owner = owner::account(ctx).await?.id;
         let found = crate::store::media::get_many(ctx.db, &media_ids).await?;
         let usable = |id: &i64| found.iter().any(|m| m.id == *id && m.account_id == owner && (m.status_id.is_none() || m.status_id == editing));
         if !media_ids.iter().all(usable) {
@@ -84,7 +84,7 @@ pub async fn compose(ctx: &Ctx<'_>, text: &str, spoiler_text: &str, media_ids: &
     if length > MAX_CHARACTERS as usize {
         return Err(Error::Invalid(format!("Text character limit of {MAX_CHARACTERS} exceeded")));
     }
-    let owner = owner::load(ctx).await?;
+    let owner = owner::account(ctx).await?;
     let config = ctx.config;
     let profile_url = config.profile_url(&owner.username);
     let is_ours = |domain: Option<&str>| domain.is_none_or(|d| d.eq_ignore_ascii_case(&config.handle_domain) || d.eq_ignore_ascii_case(&config.host));
@@ -166,7 +166,7 @@ pub async fn publish(ctx: &Ctx<'_>, account_id: i64, app_id: Option<i64>, post: 
     if let Some(poll) = &post.poll {
         poll.validate()?;
     }
-    let owner = owner::load_owner(ctx).await?;
+    let owner = owner::load(ctx).await?;
     let visibility = post.visibility.unwrap_or_else(|| Visibility::parse(&owner.user.default_privacy).unwrap_or(Visibility::Public));
     let sensitive = post.sensitive.unwrap_or(owner.user.default_sensitive) || !composed.spoiler_text.is_empty();
     let language = post.language.clone().filter(|l| !l.is_empty()).or_else(|| owner.user.default_language.clone());

@@ -9,7 +9,7 @@ use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response, ACTIVITY_JSON};
 
 pub async fn get(ctx: &Ctx<'_>, req: &Request, username: &str) -> Result<Response, ApiError> {
-    let owner = owner::by_username(ctx, username).await?.ok_or(ApiError::NotFound)?;
+    let owner = owner::account_named(ctx, username).await?.ok_or(ApiError::NotFound)?;
     if !req.wants_activity_json() {
         return Ok(Response::redirect(302, &ctx.config.profile_url(&owner.username)));
     }
@@ -18,7 +18,7 @@ pub async fn get(ctx: &Ctx<'_>, req: &Request, username: &str) -> Result<Respons
 
 /// The owner's actor document.
 pub async fn actor_response(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let owner = owner::load_owner(ctx).await?;
+    let owner = owner::load(ctx).await?;
     Ok(Response::typed_json(200, ACTIVITY_JSON, &documents::owner_person(&owner, ctx.config)?)
         .header("Cache-Control", "max-age=60, public")
         .header("Vary", "Accept"))

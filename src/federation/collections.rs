@@ -21,14 +21,14 @@ fn respond(document: &Value) -> Response {
     Response::typed_json(200, ACTIVITY_JSON, document).header("Vary", "Accept")
 }
 
-async fn owner_named(ctx: &Ctx<'_>, username: &str) -> Result<Owner, ApiError> {
-    owner::owner_named(ctx, username).await?.ok_or(ApiError::NotFound)
+async fn named_owner(ctx: &Ctx<'_>, username: &str) -> Result<Owner, ApiError> {
+    owner::named(ctx, username).await?.ok_or(ApiError::NotFound)
 }
 
 /// `GET /users/{name}/outbox`: the collection, and with `?page=true` (or `max_id`) its pages of
 /// Create and Announce activities, newest first. Only public and unlisted posts.
 pub async fn outbox(ctx: &Ctx<'_>, req: &Request, username: &str) -> Result<Response, ApiError> {
-    let owner = owner_named(ctx, username).await?;
+    let owner = named_owner(ctx, username).await?;
     let id = format!("{}/outbox", owner.account.uri);
     let params = req.query_params();
     if params.str("page").is_none() && params.str("max_id").is_none() {
@@ -86,7 +86,7 @@ async fn activity_of(ctx: &Ctx<'_>, owner: &Owner, row: &StatusRow) -> Result<Va
 /// `GET /users/{name}/followers` and `/following`: counts for everyone, the accounts too
 /// unless the owner hides their network.
 pub async fn follows(ctx: &Ctx<'_>, req: &Request, username: &str, which: AccountList) -> Result<Response, ApiError> {
-    let owner = owner_named(ctx, username).await?;
+    let owner = named_owner(ctx, username).await?;
     let (name, total) = match which {
         AccountList::Followers => ("followers", owner.account.followers_count),
         _ => ("following", owner.account.following_count),
@@ -119,7 +119,7 @@ pub async fn follows(ctx: &Ctx<'_>, req: &Request, username: &str, which: Accoun
 
 /// `GET /users/{name}/collections/featured`: pinned posts.
 pub async fn featured(ctx: &Ctx<'_>, username: &str) -> Result<Response, ApiError> {
-    let owner = owner_named(ctx, username).await?;
+    let owner = named_owner(ctx, username).await?;
     let page = Page { max_id: None, since_id: None, min_id: None, limit: 5 };
     let filter = AccountFilter { include_private: false, exclude_replies: false, exclude_reblogs: true, only_media: false, pinned: true, tagged: None };
     let rows = statuses::by_account(ctx.db, None, owner.account.id, &page, &filter).await?;
@@ -140,7 +140,7 @@ pub async fn featured(ctx: &Ctx<'_>, username: &str) -> Result<Response, ApiErro
 /// A public or unlisted post of the owner, as a Note with its FEP-8b32 proof (`activity`: as
 /// its Create). Other posts are not served: they reach their audience by delivery only.
 pub async fn status(ctx: &Ctx<'_>, username: &str, id: &str, activity: bool) -> Result<Response, ApiError> {
-    let owner = owner_named(ctx, username).await?;
+    let owner = named_owner(ctx, username).await?;
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
     let row = statuses::get(ctx.db, None, id).await?.ok_or(ApiError::NotFound)?;
     if row.account_id != owner.account.id || !row.visibility.is_public_to_anyone() {

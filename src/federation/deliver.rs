@@ -21,7 +21,7 @@ async fn signing_key(ctx: &Ctx<'_>, actor_account_id: i64) -> Result<SigningKey,
     if actor_account_id == 0 {
         return fetch::instance_key(ctx).await.map_err(internal);
     }
-    let owner = owner::load_owner(ctx).await?;
+    let owner = owner::load(ctx).await?;
     Ok(SigningKey { key_id: format!("{}#main-key", owner.account.uri), private_pem: owner.user.rsa_private_key_pem })
 }
 

@@ -22,7 +22,7 @@ use crate::store::federation as store;
 
 pub async fn post(ctx: &Ctx<'_>, req: &Request, username: Option<&str>) -> Result<Response, ApiError> {
     if let Some(name) = username {
-        crate::app::owner::by_username(ctx, name).await?.ok_or(ApiError::NotFound)?;
+        crate::app::owner::account_named(ctx, name).await?.ok_or(ApiError::NotFound)?;
     }
     match receive(ctx, req).await {
         Ok((outcome, id)) => {

@@ -112,7 +112,7 @@ pub async fn store_and_queue(ctx: &Ctx<'_>, actor_account_id: i64, activity: &Va
 }
 
 pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
-    let owner = owner::load_owner(ctx).await?;
+    let owner = owner::load(ctx).await?;
     let me = owner.account.uri.clone();
     let followers = documents::followers_url(&owner.account);
     match event {

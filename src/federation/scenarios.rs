@@ -86,7 +86,7 @@ async fn a_signed_follow_is_accepted_and_the_accept_goes_out_signed() {
     assert_eq!(body["object"]["actor"], BOB);
 
     // Bob's server checks our signature with our published key.
-    let owner = crate::app::owner::load(&env.ctx()).await.unwrap();
+    let owner = crate::app::owner::account(&env.ctx()).await.unwrap();
     let parts = RequestParts { method: "POST", url_path_and_query: "/users/bob/inbox", authority: "remote.example", scheme: "https", headers: &sent.headers };
     let verification = signatures::verification(&parts, sent.body.as_deref().unwrap(), env.clock.0.get()).unwrap();
     assert_eq!(verification.key_id, format!("{}#main-key", owner.uri));

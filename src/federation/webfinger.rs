@@ -20,7 +20,7 @@ pub async fn get(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         .ok_or_else(|| ApiError::BadRequest("The resource parameter is required".into()))?;
     let document = match parse_resource(&resource, config).ok_or(ApiError::NotFound)? {
         Resource::User(username) => {
-            let owner = owner::by_username(ctx, &username).await?.ok_or(ApiError::NotFound)?;
+            let owner = owner::account_named(ctx, &username).await?.ok_or(ApiError::NotFound)?;
             let profile = config.profile_url(&owner.username);
             json!({
                 "subject": format!("acct:{}@{}", owner.username, config.handle_domain),

@@ -28,7 +28,7 @@ pub async fn verify_credentials(ctx: &Ctx<'_>, req: &Request) -> Result<Response
 
 /// Every user token belongs to the owner: a token for anyone else is stale.
 async fn credential_account(ctx: &Ctx<'_>, account_id: i64) -> Result<CredentialAccount, ApiError> {
-    let owner = owner::load_owner(ctx).await?;
+    let owner = owner::load(ctx).await?;
     if owner.account.id != account_id {
         return Err(ApiError::InvalidToken);
     }
@@ -135,7 +135,7 @@ fn to_json(value: &impl serde::Serialize) -> String {
 pub async fn get(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     auth::reader(ctx, req, &["read:accounts"]).await?;
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
-    let owner = owner::load(ctx).await?;
+    let owner = owner::account(ctx).await?;
     let row = if id == owner.id { owner } else { accounts::get(ctx.db, id).await?.ok_or(ApiError::NotFound)? };
     Response::ok_json(&super::entities::account::with_moved(ctx, &row).await?)
 }
@@ -153,8 +153,8 @@ pub async fn lookup(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
                 None => None,
             }
         }
-        Some((username, _)) => owner::by_username(ctx, username).await?,
-        None => owner::by_username(ctx, acct.strip_prefix("acct:").unwrap_or(&acct).trim_start_matches('@')).await?,
+        Some((username, _)) => owner::account_named(ctx, username).await?,
+        None => owner::account_named(ctx, acct.strip_prefix("acct:").unwrap_or(&acct).trim_start_matches('@')).await?,
     };
     let row = row.ok_or(ApiError::NotFound)?;
     Response::ok_json(&Account::from_row(&row, ctx.config))
@@ -163,7 +163,7 @@ pub async fn lookup(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
 /// <https://docs.joinmastodon.org/methods/preferences/>
 pub async fn preferences(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     auth::require_user(ctx, req, &["read:accounts"]).await?;
-    let user = owner::load_owner(ctx).await?.user;
+    let user = owner::load(ctx).await?.user;
     Response::ok_json(&json!({
         "posting:default:visibility": user.default_privacy,
         "posting:default:sensitive": user.default_sensitive,

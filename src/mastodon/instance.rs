@@ -60,7 +60,7 @@ fn polls_config() -> Value {
 }
 
 async fn contact_account(ctx: &Ctx<'_>) -> Result<Value, ApiError> {
-    let owner = owner::load(ctx).await?;
+    let owner = owner::account(ctx).await?;
     Ok(serde_json::to_value(Account::from_row(&owner, ctx.config)).unwrap_or(Value::Null))
 }
 
@@ -171,7 +171,7 @@ pub async fn rules(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 }
 
 pub async fn extended_description(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let owner = owner::load(ctx).await?;
+    let owner = owner::account(ctx).await?;
     Response::ok_json(&json!({
         "updated_at": iso8601(owner.updated_at),
         "content": crate::content::text::to_html(&ctx.config.description, &ctx.config.public_url),
@@ -181,7 +181,7 @@ pub async fn extended_description(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 /// A single-user instance collects no data from others beyond what federation needs; the
 /// owner can describe their policy in the instance description.
 pub async fn privacy_policy(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let owner = owner::load(ctx).await?;
+    let owner = owner::account(ctx).await?;
     let text = format!(
         "{} is a single-user server run by @{}. It stores what other servers send it to show you \
          this person's posts and interactions, and nothing else.",

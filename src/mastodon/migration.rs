@@ -45,13 +45,13 @@ async fn save_aliases(ctx: &Ctx<'_>, owner: i64, aliases: &[String]) -> Result<R
 
 pub async fn list(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     auth::require_user(ctx, req, &["read:accounts"]).await?;
-    Response::ok_json(&json!({ "aliases": aliases_of(&owner::load(ctx).await?) }))
+    Response::ok_json(&json!({ "aliases": aliases_of(&owner::account(ctx).await?) }))
 }
 
 pub async fn add(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, owner_id) = auth::require_user(ctx, req, &["write:accounts"]).await?;
     let target = target(ctx, req).await?;
-    let mut aliases = aliases_of(&owner::load(ctx).await?);
+    let mut aliases = aliases_of(&owner::account(ctx).await?);
     if !aliases.contains(&target.uri) {
         aliases.push(target.uri);
     }
@@ -61,14 +61,14 @@ pub async fn add(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
 pub async fn remove(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, owner_id) = auth::require_user(ctx, req, &["write:accounts"]).await?;
     let target = target(ctx, req).await?;
-    let aliases: Vec<String> = aliases_of(&owner::load(ctx).await?).into_iter().filter(|a| *a != target.uri).collect();
+    let aliases: Vec<String> = aliases_of(&owner::account(ctx).await?).into_iter().filter(|a| *a != target.uri).collect();
     save_aliases(ctx, owner_id, &aliases).await
 }
 
 pub async fn migrate(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, owner_id) = auth::require_user(ctx, req, &["write:accounts"]).await?;
     let target = target(ctx, req).await?;
-    let me = owner::load(ctx).await?;
+    let me = owner::account(ctx).await?;
     // The new account may have been fetched before it listed us: look again.
     let target = match actors::refresh(ctx, &target.uri).await {
         Ok(fresh) => fresh,

@@ -285,7 +285,7 @@ mod tests {
         use crate::store::db::Db;
         let (_, a) = env.send_as(token, Post, "/api/v1/statuses", "status=one").await;
         let (_, b) = env.send_as(token, Post, "/api/v1/statuses", "status=two").await;
-        let owner = crate::app::owner::load(&env.ctx()).await.unwrap().id;
+        let owner = crate::app::owner::account(&env.ctx()).await.unwrap().id;
         env.db
             .run(&crate::query!(
                 "INSERT INTO accounts (id, username, domain, uri, created_at, updated_at) VALUES (42, 'bob', 'remote.example', 'https://remote.example/users/bob', 0, 0)"

@@ -109,7 +109,7 @@ async fn password_grant(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result
     let scopes = requested_scopes(params, &app)?;
     let username = params.non_empty("username").unwrap_or_default();
     let password = params.str("password").unwrap_or_default();
-    let owner = owner::load(ctx).await?;
+    let owner = owner::account(ctx).await?;
     let names_owner = username.eq_ignore_ascii_case(&owner.username)
         || username.eq_ignore_ascii_case(&ctx.config.admin_email)
         || username.eq_ignore_ascii_case(&format!("{}@{}", owner.username, ctx.config.handle_domain));
@@ -201,7 +201,7 @@ pub fn metadata(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 /// <https://docs.joinmastodon.org/methods/oauth/#userinfo> (OpenID Connect style profile).
 pub async fn userinfo(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     auth::require_user(ctx, req, &["profile", "read:accounts"]).await?;
-    let owner = owner::load(ctx).await?;
+    let owner = owner::account(ctx).await?;
     let account = super::entities::account::Account::from_row(&owner, ctx.config);
     Response::ok_json(&json!({
         "iss": ctx.config.url("/"),
@@ -224,7 +224,7 @@ mod tests {
     /// Registers an app and stores a code for the owner as the consent page would.
     async fn app_and_code(env: &TestEnv, challenge: Option<&str>) -> (String, String) {
         let (_, app) = env.send(Post, "/api/v1/apps", "client_name=t&redirect_uris=urn:ietf:wg:oauth:2.0:oob&scopes=read").await;
-        let owner = crate::app::owner::load(&env.ctx()).await.unwrap();
+        let owner = crate::app::owner::account(&env.ctx()).await.unwrap();
         let stored = store::get_app_by_client_id(&env.db, app["client_id"].as_str().unwrap()).await.unwrap().unwrap();
         let code = "the-code";
         let insert = store::create_code(&NewCode {

@@ -88,7 +88,7 @@ async fn account_page(ctx: &Ctx<'_>, req: &Request, rows: &[store::Listed]) -> R
 pub async fn follow_list(ctx: &Ctx<'_>, req: &Request, id: &str, which: AccountList) -> Result<Response, ApiError> {
     let viewer = auth::reader(ctx, req, &["read:accounts"]).await?.and_then(|a| a.token.account_id);
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
-    let owner = owner::load(ctx).await?;
+    let owner = owner::account(ctx).await?;
     let subject = if id == owner.id { owner } else { accounts::get(ctx.db, id).await?.ok_or(ApiError::NotFound)? };
     // An account that hides its network shows it to nobody else (Mastodon answers an empty list).
     if subject.hide_collections && viewer != Some(subject.id) {

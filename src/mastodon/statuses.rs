@@ -290,7 +290,7 @@ pub async fn reblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
         return render(ctx, Some(account_id), &existing).await;
     }
     let params = req.params()?;
-    let owner = owner::load_owner(ctx).await?;
+    let owner = owner::load(ctx).await?;
     // As Mastodon's ReblogService: a followers-only post's boost keeps its audience; otherwise
     // the requested visibility, or the owner's default.
     let visibility = match (original.visibility, params.non_empty("visibility")) {

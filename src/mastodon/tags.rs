@@ -132,7 +132,7 @@ pub async fn featured(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError
 /// `GET /api/v1/accounts/:id/featured_tags`: public.
 pub async fn featured_of(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     auth::optional(ctx, req).await?;
-    let owner = owner::load(ctx).await?;
+    let owner = owner::account(ctx).await?;
     if ids::parse(id) != Some(owner.id) {
         // Remote accounts' featured tags arrive with federation (#4).
         return Response::ok_json(&json!([]));

@@ -80,7 +80,7 @@ pub async fn tag(ctx: &Ctx<'_>, req: &Request, hashtag: &str) -> Result<Response
 pub async fn account_statuses(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let viewer = viewer(ctx, req).await?;
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
-    let owner = owner::load(ctx).await?;
+    let owner = owner::account(ctx).await?;
     if id != owner.id && accounts::get(ctx.db, id).await?.is_none() {
         return Err(ApiError::NotFound);
     }

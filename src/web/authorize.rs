@@ -140,7 +140,7 @@ pub async fn show(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         Ok(grant) => grant,
         Err(page) => return Ok(page),
     };
-    let owner = owner::load(ctx).await?;
+    let owner = owner::account(ctx).await?;
     let csrf_token = tokens::new_secret(&ctx.crypto.random_bytes(32));
     Ok(page(ctx, &grant, &owner.username, &csrf_token, None, 200).header("Set-Cookie", &csrf_cookie(ctx, &csrf_token)))
 }
@@ -164,7 +164,7 @@ pub async fn submit(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
     if params.str("decision").as_deref() == Some("deny") {
         return Ok(finish(ctx, &grant, Outcome::Denied));
     }
-    let owner = owner::load(ctx).await?;
+    let owner = owner::account(ctx).await?;
     let password = params.str("password").unwrap_or_default();
     match owner::attempt_password(ctx, &password_limit_key(req), &password).await? {
         PasswordCheck::Correct => {}

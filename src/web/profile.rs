@@ -25,13 +25,13 @@ struct ProfilePage<'a> {
 }
 
 pub async fn get(ctx: &Ctx<'_>, username: &str) -> Result<Response, ApiError> {
-    let Some(owner) = owner::by_username(ctx, username).await? else { return Ok(super::not_found()) };
+    let Some(owner) = owner::account_named(ctx, username).await? else { return Ok(super::not_found()) };
     Ok(render_profile(ctx, &owner).header("Vary", "Accept"))
 }
 
 /// A single-user instance's front page is its owner's profile.
 pub async fn home(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let owner = owner::load(ctx).await?;
+    let owner = owner::account(ctx).await?;
     Ok(render_profile(ctx, &owner))
 }
 
@@ -64,7 +64,7 @@ fn render_profile(ctx: &Ctx<'_>, owner: &AccountRow) -> Response {
 /// `/users/:name/statuses/:id` for browsers: to the post's page. The id is checked first, as
 /// it goes into the `Location` header.
 pub async fn status_redirect(ctx: &Ctx<'_>, username: &str, id: &str) -> Result<Response, ApiError> {
-    let owner = owner::by_username(ctx, username).await?.ok_or(ApiError::NotFound)?;
+    let owner = owner::account_named(ctx, username).await?.ok_or(ApiError::NotFound)?;
     let id = crate::domain::ids::parse(id).ok_or(ApiError::NotFound)?;
     Ok(Response::redirect(302, &format!("{}/{id}", ctx.config.profile_url(&owner.username))))
 }
@@ -88,7 +88,7 @@ struct StatusPage<'a> {
 
 /// `/@username/:id`: a public or unlisted post for browsers.
 pub async fn status(ctx: &Ctx<'_>, username: &str, id: &str) -> Result<Response, ApiError> {
-    let Some(owner) = owner::by_username(ctx, username).await? else { return Ok(super::not_found()) };
+    let Some(owner) = owner::account_named(ctx, username).await? else { return Ok(super::not_found()) };
     let row = match crate::domain::ids::parse(id) {
         Some(id) => crate::store::statuses::get(ctx.db, None, id).await?,
         None => None,

@@ -340,7 +340,7 @@ pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity
 /// A post by URL, fetched and stored when new (search with `resolve=true`); `fetched`: its
 /// document when the caller already fetched it.
 pub async fn resolve_post(ctx: &Ctx<'_>, uri: &str, fetched: Option<Value>) -> Result<Option<StatusRow>, Error> {
-    let owner = crate::app::owner::load_owner(ctx).await?;
+    let owner = crate::app::owner::load(ctx).await?;
     Ok(known_or_fetched(ctx, &owner, uri, fetched).await?.map(|found| found.status))
 }
 
@@ -359,7 +359,7 @@ pub async fn unannounce(ctx: &Ctx<'_>, actor: &AccountRow, announce_id: &str) ->
 /// Thread backfill (a queued job): fetches `uri` and, while its parent is unknown, the parent,
 /// up to `MAX_THREAD_DEPTH`; then a bounded number of the thread root's direct replies.
 pub async fn fetch_thread(ctx: &Ctx<'_>, uri: &str, depth: u32) -> Result<(), Error> {
-    let owner = crate::app::owner::load_owner(ctx).await?;
+    let owner = crate::app::owner::load(ctx).await?;
     let Found { status, fetched } = match known_or_fetched(ctx, &owner, uri, None).await {
         Ok(Some(found)) => found,
         Ok(None) => return Ok(()),

@@ -14,7 +14,7 @@ use crate::ctx::Ctx;
 use crate::store::accounts::AccountRow;
 
 pub async fn apply(ctx: &Ctx<'_>, actor: &AccountRow, activity: &Value) -> Result<Outcome, Error> {
-    let owner = owner::load_owner(ctx).await?;
+    let owner = owner::load(ctx).await?;
     let blocked = crate::store::relationships::is_blocked(ctx.db, owner.account.id, actor.id, actor.domain.as_deref()).await?;
     let kind = type_of(activity);
     if blocked && !matches!(kind, "Undo" | "Delete" | "Reject") {

@@ -121,7 +121,7 @@ impl Account {
 /// Renders the accounts with these ids in this order (the owner comes from the isolate cache);
 /// ids of accounts that are gone are skipped.
 pub async fn in_order(ctx: &crate::ctx::Ctx<'_>, ids: &[i64]) -> Result<Vec<Account>, crate::edge::error::ApiError> {
-    let owner = crate::app::owner::load(ctx).await?;
+    let owner = crate::app::owner::account(ctx).await?;
     let others: Vec<i64> = ids.iter().copied().filter(|id| *id != owner.id).collect();
     let mut found = crate::store::accounts::get_many(ctx.db, &others).await?;
     found.push(owner);

@@ -109,7 +109,7 @@ pub async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow]) -> R
     let mut app_ids: Vec<i64> = all_rows.iter().filter_map(|r| r.application_id).collect();
     app_ids.sort_unstable();
     app_ids.dedup();
-    let owner = crate::app::owner::load(ctx).await?;
+    let owner = crate::app::owner::account(ctx).await?;
     let mut accounts: HashMap<i64, AccountRow> = HashMap::from([(owner.id, owner.clone())]);
     let others: Vec<i64> = account_ids.into_iter().filter(|id| *id != owner.id).collect();
     accounts.extend(accounts::get_many(ctx.db, &others).await?.into_iter().map(|a| (a.id, a)));
