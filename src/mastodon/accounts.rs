@@ -33,7 +33,7 @@ async fn credential_account(ctx: &Ctx<'_>, account_id: i64) -> Result<Credential
         return Err(ApiError::InvalidToken);
     }
     let mut credential = CredentialAccount::new(&owner.account, &owner.user, 0, ctx.config);
-    credential.account = super::entities::account::with_moved(ctx, &owner.account).await?;
+    credential.account = super::entities::account::render_one(ctx, &owner.account).await?;
     Ok(credential)
 }
 
@@ -137,7 +137,7 @@ pub async fn get(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, Api
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
     let owner = owner::account(ctx).await?;
     let row = if id == owner.id { owner } else { accounts::get(ctx.db, id).await?.ok_or(ApiError::NotFound)? };
-    Response::ok_json(&super::entities::account::with_moved(ctx, &row).await?)
+    Response::ok_json(&super::entities::account::render_one(ctx, &row).await?)
 }
 
 /// <https://docs.joinmastodon.org/methods/accounts/#lookup>

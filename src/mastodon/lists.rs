@@ -88,7 +88,7 @@ pub async fn members(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response,
     };
     let page = params.page_with_limits(40, 80);
     let member_ids = store::members_page(ctx.db, list.id, &Page { limit, ..page }).await?;
-    let accounts = super::entities::account::in_order(ctx, &member_ids).await?;
+    let accounts = super::entities::account::render_many(ctx, &member_ids).await?;
     Ok(super::paginated(ctx, req, &accounts, &member_ids))
 }
 

@@ -2,7 +2,7 @@
 //! with 200 and a `url`, so clients never poll for processing.
 use serde_json::json;
 
-use super::entities::media::entity;
+use super::entities::media;
 use crate::content::images;
 use crate::ctx::Ctx;
 use crate::domain::ids;
@@ -100,7 +100,7 @@ pub async fn upload(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
         return Err(e.into());
     }
     let row = store::get(ctx.db, id).await?.ok_or(ApiError::NotFound)?;
-    Response::ok_json(&entity(&row, ctx.config))
+    Response::ok_json(&media::from_row(&row, ctx.config))
 }
 
 async fn own(ctx: &Ctx<'_>, owner: i64, id: &str) -> Result<MediaRow, ApiError> {
@@ -111,7 +111,7 @@ async fn own(ctx: &Ctx<'_>, owner: i64, id: &str) -> Result<MediaRow, ApiError> 
 /// <https://docs.joinmastodon.org/methods/media/#get>: always processed (200).
 pub async fn get(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["write:media"]).await?;
-    Response::ok_json(&entity(&own(ctx, owner, id).await?, ctx.config))
+    Response::ok_json(&media::from_row(&own(ctx, owner, id).await?, ctx.config))
 }
 
 /// <https://docs.joinmastodon.org/methods/media/#update>: alt text and focal point.
@@ -120,7 +120,7 @@ pub async fn update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     let media = own(ctx, owner, id).await?;
     let params = req.params()?;
     ctx.db.run(&store::update(media.id, description(&params)?.as_deref(), focus(&params)?)).await?;
-    Response::ok_json(&entity(&store::get(ctx.db, media.id).await?.ok_or(ApiError::NotFound)?, ctx.config))
+    Response::ok_json(&media::from_row(&store::get(ctx.db, media.id).await?.ok_or(ApiError::NotFound)?, ctx.config))
 }
 
 /// `GET /media/…`: a stored file, cached for a long time (keys never change content).

@@ -34,7 +34,7 @@ async fn render(ctx: &Ctx<'_>, viewer: i64, rows: &[NotificationRow]) -> Result<
     // One rendered copy per notification: a post can be both favourited and boosted.
     let status_rows: Vec<_> = status_ids.iter().filter_map(|id| found.iter().find(|s| s.id == *id).cloned()).collect();
     // A notification whose post a `hide` filter removes is left out with it.
-    let mut rendered = status::render_in(ctx, Some(viewer), &status_rows, "notifications").await?;
+    let mut rendered = status::render_many_in(ctx, Some(viewer), &status_rows, "notifications").await?;
     let mut out = Vec::new();
     for row in rows {
         let Some(account) = accounts.iter().find(|a| a.id == row.from_account_id) else { continue };
@@ -144,7 +144,7 @@ async fn grouped_results(ctx: &Ctx<'_>, owner: i64, groups: &[PageGroup<'_>]) ->
     status_ids.dedup();
     let accounts: Vec<Account> = accounts::get_many(ctx.db, &account_ids).await?.iter().map(|a| Account::from_row(a, ctx.config)).collect();
     let status_rows = statuses::get_many(ctx.db, Some(owner), &status_ids).await?;
-    let rendered = status::render(ctx, Some(owner), &status_rows).await?;
+    let rendered = status::render_many(ctx, Some(owner), &status_rows).await?;
     let notification_groups: Vec<serde_json::Value> = groups
         .iter()
         .filter(|g| g.rows[0].status_id.is_none_or(|id| rendered.iter().any(|s| s.id == id.to_string())))
@@ -224,7 +224,7 @@ pub async fn v2_group_accounts(ctx: &Ctx<'_>, req: &Request, key: &str) -> Resul
             ids.push(r.from_account_id);
         }
     }
-    Response::ok_json(&super::entities::account::in_order(ctx, &ids).await?)
+    Response::ok_json(&super::entities::account::render_many(ctx, &ids).await?)
 }
 
 pub async fn v2_dismiss(ctx: &Ctx<'_>, req: &Request, key: &str) -> Result<Response, ApiError> {

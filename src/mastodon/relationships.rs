@@ -79,7 +79,7 @@ async fn relationship(ctx: &Ctx<'_>, owner: i64, target: i64) -> Result<Response
 /// A list of accounts in the order of `rows`, paged by the rows' keys.
 async fn account_page(ctx: &Ctx<'_>, req: &Request, rows: &[store::Listed]) -> Result<Response, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
-    let accounts = account::in_order(ctx, &ids).await?;
+    let accounts = account::render_many(ctx, &ids).await?;
     let keys: Vec<i64> = rows.iter().map(|r| r.row_id).collect();
     Ok(paginated(ctx, req, &accounts, &keys))
 }
@@ -245,7 +245,7 @@ pub async fn suggestions(ctx: &Ctx<'_>, req: &Request, v2: bool) -> Result<Respo
     let (_, owner) = auth::require_user(ctx, req, &["read"]).await?;
     let limit = req.query_params().str("limit").and_then(|l| l.parse::<i64>().ok()).unwrap_or(40).clamp(1, 80);
     let ids = store::suggestions(ctx.db, owner, limit).await?;
-    let accounts = account::in_order(ctx, &ids).await?;
+    let accounts = account::render_many(ctx, &ids).await?;
     if !v2 {
         return Response::ok_json(&accounts);
     }

@@ -128,7 +128,7 @@ pub async fn v2(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     } else {
         Vec::new()
     };
-    let statuses = status::render(ctx, viewer, &status_rows).await?;
+    let statuses = status::render_many(ctx, viewer, &status_rows).await?;
     Response::ok_json(&json!({"accounts": accounts, "statuses": statuses, "hashtags": hashtags}))
 }
 

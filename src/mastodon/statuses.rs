@@ -98,7 +98,7 @@ pub async fn get_many(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError
     let mut rows = store::get_many(ctx.db, viewer, &wanted).await?;
     rows.retain(|r| visibility::may_see(r.visibility, viewer.is_some()));
     rows.sort_by_key(|r| wanted.iter().position(|id| *id == r.id));
-    Response::ok_json(&status::render(ctx, viewer, &rows).await?)
+    Response::ok_json(&status::render_many(ctx, viewer, &rows).await?)
 }
 
 /// <https://docs.joinmastodon.org/methods/statuses/#context>
@@ -111,8 +111,8 @@ pub async fn context(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response,
     let ancestors = keep(store::ancestors(ctx.db, viewer, row.id).await?);
     let descendants = keep(store::descendants(ctx.db, viewer, row.id).await?);
     Response::ok_json(&json!({
-        "ancestors": status::render_in(ctx, viewer, &ancestors, "thread").await?,
-        "descendants": status::render_in(ctx, viewer, &descendants, "thread").await?,
+        "ancestors": status::render_many_in(ctx, viewer, &ancestors, "thread").await?,
+        "descendants": status::render_many_in(ctx, viewer, &descendants, "thread").await?,
     }))
 }
 
@@ -351,7 +351,7 @@ pub async fn actors(ctx: &Ctx<'_>, req: &Request, id: &str, which: Actors) -> Re
         Actors::RebloggedBy => store::reblogged_by(ctx.db, row.id, &page).await?,
     };
     let account_ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
-    let accounts = super::entities::account::in_order(ctx, &account_ids).await?;
+    let accounts = super::entities::account::render_many(ctx, &account_ids).await?;
     let keys: Vec<i64> = rows.iter().map(|r| r.row_id).collect();
     Ok(paginated(ctx, req, &accounts, &keys))
 }

@@ -197,7 +197,7 @@ pub async fn trending_statuses(ctx: &Ctx<'_>, req: &Request) -> Result<Response,
     rows.retain(|r| r.favourites_count + r.reblogs_count + r.replies_count > 0);
     rows.sort_by_key(|r| std::cmp::Reverse((r.favourites_count + 2 * r.reblogs_count + r.replies_count, r.id)));
     let rows: Vec<_> = rows.into_iter().skip(offset as usize).take(limit as usize).collect();
-    Response::ok_json(&status::render(ctx, viewer, &rows).await?)
+    Response::ok_json(&status::render_many(ctx, viewer, &rows).await?)
 }
 
 /// <https://docs.joinmastodon.org/methods/trends/#links>: we fetch no link previews yet, so no

@@ -17,7 +17,7 @@ use crate::store::statuses::{self as store, AccountFilter, Locality, StatusList,
 /// The header is built from the rows, so a page whose statuses were all filtered away still
 /// leads on.
 pub async fn respond(ctx: &Ctx<'_>, req: &Request, viewer: Option<i64>, rows: &[StatusRow], context: &str) -> Result<Response, ApiError> {
-    let statuses = status::render_in(ctx, viewer, rows, context).await?;
+    let statuses = status::render_many_in(ctx, viewer, rows, context).await?;
     let keys: Vec<i64> = rows.iter().map(|r| r.id).collect();
     Ok(paginated(ctx, req, &statuses, &keys))
 }
@@ -110,7 +110,7 @@ pub async fn listed(ctx: &Ctx<'_>, req: &Request, list: StatusList) -> Result<Re
     let ids: Vec<i64> = entries.iter().map(|e| e.status_id).collect();
     let found = store::get_many(ctx.db, Some(account_id), &ids).await?;
     let rows: Vec<StatusRow> = ids.iter().filter_map(|id| found.iter().find(|r| r.id == *id).cloned()).collect();
-    let statuses = status::render(ctx, Some(account_id), &rows).await?;
+    let statuses = status::render_many(ctx, Some(account_id), &rows).await?;
     let keys: Vec<i64> = entries.iter().map(|e| e.row_id).collect();
     Ok(paginated(ctx, req, &statuses, &keys))
 }

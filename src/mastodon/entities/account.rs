@@ -120,7 +120,7 @@ impl Account {
 
 /// Renders the accounts with these ids in this order (the owner comes from the isolate cache);
 /// ids of accounts that are gone are skipped.
-pub async fn in_order(ctx: &crate::ctx::Ctx<'_>, ids: &[i64]) -> Result<Vec<Account>, crate::edge::error::ApiError> {
+pub async fn render_many(ctx: &crate::ctx::Ctx<'_>, ids: &[i64]) -> Result<Vec<Account>, crate::edge::error::ApiError> {
     let owner = crate::app::owner::account(ctx).await?;
     let others: Vec<i64> = ids.iter().copied().filter(|id| *id != owner.id).collect();
     let mut found = crate::store::accounts::get_many(ctx.db, &others).await?;
@@ -129,7 +129,7 @@ pub async fn in_order(ctx: &crate::ctx::Ctx<'_>, ids: &[i64]) -> Result<Vec<Acco
 }
 
 /// An account with `moved` filled in when it moved (one level, as Mastodon renders it).
-pub async fn with_moved(ctx: &crate::ctx::Ctx<'_>, row: &AccountRow) -> Result<Account, crate::edge::error::ApiError> {
+pub async fn render_one(ctx: &crate::ctx::Ctx<'_>, row: &AccountRow) -> Result<Account, crate::edge::error::ApiError> {
     let mut account = Account::from_row(row, ctx.config);
     if let Some(target) = row.moved_to_account_id {
         if let Some(moved) = crate::store::accounts::get(ctx.db, target).await? {

@@ -4,10 +4,9 @@ use serde_json::{json, Value};
 use crate::config::Config;
 use crate::store::media::MediaRow;
 
-/// The public URL of a stored file (served by `web::assets::media` from R2).
 use crate::app::profile::media_url;
 
-pub fn entity(row: &MediaRow, config: &Config) -> Value {
+pub fn from_row(row: &MediaRow, config: &Config) -> Value {
     let url = match (&row.r2_key, &row.remote_url) {
         (Some(key), _) => media_url(config, key),
         (None, Some(remote)) => remote.clone(),

@@ -97,7 +97,7 @@ struct Related {
 
 /// Renders rows in order. A row whose account is missing (an inconsistent database) is skipped
 /// rather than failing the whole page.
-pub async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow]) -> Result<Vec<Status>, ApiError> {
+pub async fn render_many(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow]) -> Result<Vec<Status>, ApiError> {
     let reblog_ids: Vec<i64> = rows.iter().filter_map(|r| r.reblog_of_id).collect();
     let reblogged: HashMap<i64, StatusRow> =
         statuses::get_many(ctx.db, viewer, &reblog_ids).await?.into_iter().map(|r| (r.id, r)).collect();
@@ -135,7 +135,7 @@ pub async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow]) -> R
     let mut media: HashMap<i64, Vec<Value>> = HashMap::new();
     for m in crate::store::media::of_statuses(ctx.db, &status_ids).await? {
         if let Some(status_id) = m.status_id {
-            media.entry(status_id).or_default().push(super::media::entity(&m, ctx.config));
+            media.entry(status_id).or_default().push(super::media::from_row(&m, ctx.config));
         }
     }
     let related = Related { accounts, reblogged, tags, mentions, apps, polls, media, now: ctx.now_ms() };
@@ -145,8 +145,8 @@ pub async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow]) -> R
 /// Renders rows for a timeline `context` (`home`, `public`, `thread`, `account`,
 /// `notifications`): the owner's filters for it mark matching statuses (`filtered`) and drop
 /// those a `hide` filter matches.
-pub async fn render_in(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow], context: &str) -> Result<Vec<Status>, ApiError> {
-    let mut statuses = render(ctx, viewer, rows).await?;
+pub async fn render_many_in(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow], context: &str) -> Result<Vec<Status>, ApiError> {
+    let mut statuses = render_many(ctx, viewer, rows).await?;
     let Some(owner) = viewer else { return Ok(statuses) };
     let filters = crate::mastodon::filters::active(ctx, owner, context).await?;
     if filters.is_empty() {
@@ -171,7 +171,7 @@ pub async fn render_in(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow], c
 }
 
 pub async fn render_one(ctx: &Ctx<'_>, viewer: Option<i64>, row: &StatusRow) -> Result<Status, ApiError> {
-    render(ctx, viewer, std::slice::from_ref(row))
+    render_many(ctx, viewer, std::slice::from_ref(row))
         .await?
         .pop()
         .ok_or_else(|| ApiError::Internal(format!("status {} has no account", row.id).into()))
