@@ -50,9 +50,20 @@ fn poll_options(poll: &vocab::Poll) -> String {
     Value::Array(options).to_string()
 }
 
-/// Stores a post by `author`; returns its id. `home` puts it in the owner's home feed;
-/// `notify` adds a `status` notification (the owner rang the bell for the author).
-async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Post, parent: Option<&StatusRow>, home: bool, notify: bool) -> Result<i64, Error> {
+/// Where a stored remote post shows up for the owner.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Only where it is looked for (its thread, the author's profile, search): a fetched post.
+    Stored,
+    /// Also in the home feed (the owner follows the author or is addressed).
+    Home,
+    /// In the home feed with a `status` notification (the owner rang the bell for the author).
+    HomeAndBell,
+}
+
+/// Stores a post by `author`; returns its id.
+async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Post, parent: Option<&StatusRow>, reach: Reach) -> Result<i64, Error> {
+    let home = reach != Reach::Stored;
     let now = ctx.now_ms();
     let id = ctx.new_id();
     let owner_url = ctx.config.profile_url(&owner.account.username);
@@ -132,7 +143,7 @@ async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Po
     }
     if mentioned.contains(&owner.account.id) || parent.is_some_and(|p| p.account_id == owner.account.id) {
         queries.push(notifications::create(ctx.new_id(), owner.account.id, author.id, "mention", Some(id), now));
-    } else if home && notify {
+    } else if reach == Reach::HomeAndBell {
         queries.push(notifications::create(ctx.new_id(), owner.account.id, author.id, "status", Some(id), now));
     }
     ctx.db.batch(&queries).await?;
@@ -163,8 +174,12 @@ pub async fn create(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
     if !(why.following || why.mentions_owner || why.parent.is_some()) {
         return Ok(Outcome::Ignored("nobody here follows the author or is addressed"));
     }
-    let visible_at_home = why.following || why.mentions_owner;
-    store_post(ctx, owner, actor, &post, why.parent.as_ref(), visible_at_home, why.notify).await?;
+    let reach = match (why.following || why.mentions_owner, why.notify) {
+        (false, _) => Reach::Stored,
+        (true, false) => Reach::Home,
+        (true, true) => Reach::HomeAndBell,
+    };
+    store_post(ctx, owner, actor, &post, why.parent.as_ref(), reach).await?;
     if why.parent.is_none() {
         if let Some(parent) = &post.in_reply_to {
             jobs::publish(ctx, Task::FetchThread { uri: parent.clone(), depth: 1 }).await?;
@@ -300,7 +315,7 @@ async fn known_or_fetched(ctx: &Ctx<'_>, owner: &Owner, uri: &str, fetched: Opti
         Some(p) => store::get_by_uri(ctx.db, Some(owner.account.id), p).await?,
         None => None,
     };
-    store_post(ctx, owner, &author, &post, parent.as_ref(), false, false).await?;
+    store_post(ctx, owner, &author, &post, parent.as_ref(), Reach::Stored).await?;
     let status = store::get_by_uri(ctx.db, Some(owner.account.id), &post.id).await?;
     Ok(status.map(|status| Found { status, fetched: Some(document) }))
 }
