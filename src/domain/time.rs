@@ -1,5 +1,8 @@
 //! Timestamps. Stored as Unix milliseconds; sent as ISO 8601 with exactly three fractional
 //! digits and `Z`, which Ice Cubes' and the iOS app's date decoders require.
+//! Hand-written on purpose: on wasm32 (opt-level z, gzip -9) `time` 0.3 adds 7.6 KB, `chrono`
+//! 11.0 KB and `jiff` 52.4 KB (measured), and only jiff accepts the `+0530` and seconds-less forms
+//! peers send and this parser takes; `httpdate` alone would add 2.1 KB for the HTTP-date half.
 
 /// `2023-05-01T12:34:56.789Z`
 /// `2026-11-24T18:40:00Z`: whole seconds, as XSD dateTime readers print it back. A proof's

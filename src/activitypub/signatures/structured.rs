@@ -1,5 +1,8 @@
 //! The parts of RFC 8941 structured fields that `Signature-Input`, `Signature` and
 //! `Content-Digest` use: dictionaries whose members are items or inner lists with parameters.
+//! Hand-written rather than `sfv` 0.16 (+4.9 KB gzip on wasm32, measured; no member cap): it
+//! agrees with sfv on our vectors, runs in linear time, caps members at `MAX_MEMBERS`, and is
+//! fuzzed (`fuzz/fuzz_targets/structured.rs`).
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine;
 
