@@ -9,8 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 wrangler=node_modules/.bin/wrangler
-# Budget for the compressed upload (Cloudflare's free plan allows 3 MiB; keep headroom).
-BUNDLE_BUDGET_GZIP_KIB=${BUNDLE_BUDGET_GZIP_KIB:-1024}
+# Our own budget (the platform allows far more): 1.5 MiB gzip keeps cold starts fast;
+# `node bench/startup.mjs` measures what the module costs to compile.
+BUNDLE_BUDGET_GZIP_KIB=${BUNDLE_BUDGET_GZIP_KIB:-1536}
 
 if [ "${1:-}" = "--dry-run" ]; then
   out=build/dry-run
