@@ -1,5 +1,6 @@
-//! `Ctx`: everything a handler may touch, as small traits. `platform/` builds it from the
-//! Worker's bindings; native tests build it over rusqlite and plain Rust crypto.
+//! `Ctx`: every seam a use case or handler may touch, as small traits (`Db`, `Queue`, `Blobs`,
+//! `HttpClient`, `Crypto`, `Clock`) plus the isolate cache. `platform/` builds it from the
+//! Worker's bindings; native tests build it over rusqlite, plain Rust crypto and recorded jobs.
 use std::cell::RefCell;
 
 use async_trait::async_trait;

@@ -1,5 +1,6 @@
 //! Secrets and keys: token hashing, password hashing, PKCE, and key encodings. The expensive
-//! primitives (RSA, PBKDF2) come through `Crypto`, a seam `platform/` implements with WebCrypto; the rest is plain Rust that tests natively.
+//! primitives (RSA, PBKDF2) come through `Crypto`, a seam `platform/` implements with
+//! WebCrypto; the rest is plain Rust that tests natively.
 pub mod keys;
 pub mod passwords;
 pub mod tokens;

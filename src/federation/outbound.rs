@@ -1,5 +1,6 @@
-//! Local events to activities: builds the activity, stores it, and queues one delivery per
-//! distinct inbox (shared inboxes when peers offer them).
+//! The queue consumer's half for `Event`s: each becomes an activity (our objects through
+//! `app::documents`), stored, with one `Task::Deliver` queued per distinct inbox (shared inboxes
+//! when peers offer them).
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};

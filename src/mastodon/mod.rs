@@ -1,5 +1,6 @@
-//! The Mastodon REST API and OAuth 2, one file per resource. Handlers parse, authorize, call
-//! the store and render entities; they never build SQL or name `worker` types.
+//! The Mastodon REST API and OAuth 2, one file per resource. Handlers parse and authorize, turn
+//! parameters into typed commands for the use cases in `app/` (or read through `store/`), and
+//! render entities; they never build SQL or name `worker` types.
 pub mod accounts;
 pub mod announcements;
 pub mod apps;

@@ -1,5 +1,5 @@
-//! <https://docs.joinmastodon.org/methods/polls/>: polls on statuses, votes, and closing polls
-//! when they end (from the cron trigger).
+//! <https://docs.joinmastodon.org/methods/polls/>: reading polls and voting. A poll's rules and
+//! closing ended polls are `app::polls`.
 
 use super::entities::poll::Poll;
 use super::statuses::{viewer, visible};

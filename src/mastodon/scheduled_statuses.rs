@@ -1,5 +1,5 @@
-//! <https://docs.joinmastodon.org/methods/scheduled_statuses/>: posts the cron trigger publishes
-//! when they come due.
+//! <https://docs.joinmastodon.org/methods/scheduled_statuses/>: scheduling, listing, moving and
+//! cancelling posts; `app::posting` stores them and publishes them when they come due (the cron).
 use serde_json::{json, Value};
 
 use super::paginated;

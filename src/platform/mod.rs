@@ -67,11 +67,10 @@ impl Queue for Producer {
     }
 }
 
-/// A message as a plain JavaScript object: serde_wasm_bindgen would make a JSON map a `Map`,
-/// which the dashboard cannot show and which is not the shape messages in flight have.
+/// A message as a plain JavaScript object parsed from its JSON text (serde_wasm_bindgen would
+/// make a JSON map a `Map`, which the dashboard cannot show), sent with the JSON content type.
 fn plain_message(message: &serde_json::Value) -> Result<worker::SendMessage<wasm_bindgen::JsValue>, QueueError> {
-    use serde::Serialize;
-    let body = message.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| QueueError(e.to_string()))?;
+    let body = js_sys::JSON::parse(&message.to_string()).map_err(|e| QueueError(format!("{e:?}")))?;
     Ok(worker::RawMessageBuilder::new(body).build_with_content_type(worker::QueueContentType::Json))
 }
 
@@ -169,20 +168,27 @@ async fn fetch(mut req: worker::Request, env: Env, _ctx: Context) -> worker::Res
 /// after `max_retries` in wrangler.toml the queue moves it to the dead-letter queue, whose
 /// consumer (this same function) records it, so nothing is dropped silently.
 #[event(queue)]
-async fn queue(batch: MessageBatch<Job>, env: Env, _ctx: Context) -> worker::Result<()> {
+async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> worker::Result<()> {
     let parts = Parts::from_env(&env).map_err(worker::Error::RustError)?;
     let ctx = parts.ctx();
     let dead_letters = batch.queue().ends_with("-dlq");
-    for message in batch.messages()? {
-        let result = if dead_letters {
-            federation::dead_lettered(&ctx, message.body()).await
-        } else {
-            federation::handle(&ctx, message.body()).await
+    // Bodies are read as JSON text and decoded natively: one message that is not a job is logged
+    // and dropped (no retry can fix it) instead of failing the whole batch.
+    for message in batch.raw_iter() {
+        let body = js_sys::JSON::stringify(&message.body()).ok().and_then(|text| text.as_string()).unwrap_or_default();
+        let job: Job = match serde_json::from_str(&body) {
+            Ok(job) => job,
+            Err(e) => {
+                crate::ctx::log_error(&format!("federation: dropped a message that is not a job ({e}): {body}"));
+                message.ack();
+                continue;
+            }
         };
+        let result = if dead_letters { federation::dead_lettered(&ctx, &job).await } else { federation::handle(&ctx, &job).await };
         match result {
             Ok(()) => message.ack(),
             Err(e) => {
-                crate::ctx::log_error(&format!("federation {:?}: {e}", message.body()));
+                crate::ctx::log_error(&format!("federation {job:?}: {e}"));
                 let age_ms = js_sys::Date::now() - message.timestamp().as_millis() as f64;
                 let delay = federation::retry_delay_seconds((age_ms / 1000.0) as u32, parts.config.retry_base_seconds);
                 message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());

@@ -1,5 +1,6 @@
 //! Outbound HTTP for federation: the address guard every fetch and delivery passes, and signed
 //! GETs of ActivityPub documents (as the instance actor, so that servers in secure mode answer).
+//! Deliveries (`federation::deliver`) sign their POSTs with the same helpers.
 use std::net::{IpAddr, Ipv4Addr};
 
 use serde_json::Value;

@@ -1,5 +1,6 @@
-//! Posts from other servers: Create, Update, Delete and Announce of Notes (and Questions,
-//! Articles…), and fetching the rest of a thread.
+//! Posts from other servers: what a Create, Update, Delete or Announce of a Note (and Questions,
+//! Articles…) does here, storing a post resolved by URL (search), and fetching the rest of a
+//! thread (the queue's `FetchThread`). The inbox (`federation::inbound`) verified the sender.
 use serde_json::{json, Value};
 
 use super::{account, object_of, Outcome};
