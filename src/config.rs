@@ -20,6 +20,9 @@ pub struct Config {
     pub allow_private_addresses: bool,
     /// The first retry delay of a failed federation message; it doubles up to an hour.
     pub retry_base_seconds: u32,
+    /// `BUDGET_REPORT`: each response carries what its invocation spent (`Server-Timing`), and
+    /// queue and cron invocations log it. For development and tests; off in production.
+    pub budget_report: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +57,7 @@ impl Config {
             allow_password_grant: non_empty("ALLOW_PASSWORD_GRANT").is_none_or(|v| is_true(&v)),
             allow_private_addresses: non_empty("ALLOW_PRIVATE_ADDRESSES").is_some_and(|v| is_true(&v)),
             retry_base_seconds: non_empty("FEDERATION_RETRY_SECONDS").and_then(|v| v.parse().ok()).unwrap_or(30).clamp(1, 3600),
+            budget_report: non_empty("BUDGET_REPORT").is_some_and(|v| is_true(&v)),
         })
     }
 

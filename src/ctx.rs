@@ -1,7 +1,7 @@
 //! `Ctx`: every seam a use case or handler may touch, as small traits (`Db`, `Queue`, `Blobs`,
 //! `HttpClient`, `Crypto`, `Clock`) plus the isolate cache. `platform/` builds it from the
 //! Worker's bindings; native tests build it over rusqlite, plain Rust crypto and recorded jobs.
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use async_trait::async_trait;
 
@@ -19,6 +19,8 @@ pub struct Ctx<'a> {
     pub queue: &'a dyn Queue,
     pub blobs: &'a dyn Blobs,
     pub http: &'a dyn HttpClient,
+    /// What this invocation has spent of the free plan's per-invocation budget.
+    pub meter: &'a Meter,
 }
 
 /// State kept for the life of one isolate: data nearly every request needs and that changes only
@@ -32,6 +34,14 @@ pub struct IsolateCache {
     pub instance_summary: RefCell<Option<(i64, crate::store::instance::Summary)>>,
     /// The owner's filters; every timeline page consults them.
     pub filters: RefCell<Option<(i64, Vec<crate::store::filters::Filter>)>>,
+}
+
+/// An operator's note in the Worker's log (the budget lines).
+pub fn log_info(message: &str) {
+    #[cfg(target_arch = "wasm32")]
+    web_sys::console::log_1(&message.into());
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("{message}");
 }
 
 /// The Worker's log (the console in workerd, stderr natively): what operators read in `wrangler tail`.
@@ -116,4 +126,71 @@ pub trait Queue {
     async fn send(&self, message: serde_json::Value) -> Result<(), QueueError>;
     /// Many messages in one call (fan-out to many inboxes).
     async fn send_all(&self, messages: Vec<serde_json::Value>) -> Result<(), QueueError>;
+}
+
+/// What one invocation (a request, a queue batch, a cron run) spends of the free plan's
+/// per-invocation limits (50 D1 queries, 50 subrequests) and daily ones (queue operations, D1
+/// rows). `platform/` counts at the bindings; with `BUDGET_REPORT=true` every response carries
+/// it as `Server-Timing` and queue and cron invocations log it (docs/development.md, "Budgets").
+#[derive(Debug, Default)]
+pub struct Meter {
+    /// D1 round trips: a statement, or a batch of them.
+    pub d1_round_trips: Cell<u32>,
+    pub d1_statements: Cell<u32>,
+    /// As D1 reports them (`meta.rows_read`, `meta.rows_written`, index writes included).
+    pub d1_rows_read: Cell<u64>,
+    pub d1_rows_written: Cell<u64>,
+    /// Outbound `fetch` subrequests.
+    pub fetches: Cell<u32>,
+    /// Messages sent to the queue, and the calls that sent them (a batch is one call).
+    pub queue_messages: Cell<u32>,
+    pub queue_calls: Cell<u32>,
+    /// R2 reads, writes and deletes.
+    pub r2_operations: Cell<u32>,
+}
+
+impl Meter {
+    pub fn add(cell: &Cell<u32>, n: u32) {
+        cell.set(cell.get().saturating_add(n));
+    }
+
+    pub fn add_rows(&self, read: u64, written: u64) {
+        self.d1_rows_read.set(self.d1_rows_read.get().saturating_add(read));
+        self.d1_rows_written.set(self.d1_rows_written.get().saturating_add(written));
+    }
+
+    /// `Server-Timing` (RFC: W3C Server Timing), one metric per binding:
+    /// `d1;desc="rt=2 st=3 rows_read=41 rows_written=0", fetch;desc="n=0", queue;desc="msgs=1 calls=1", r2;desc="ops=0"`.
+    pub fn server_timing(&self) -> String {
+        format!(
+            "d1;desc=\"rt={} st={} rows_read={} rows_written={}\", fetch;desc=\"n={}\", queue;desc=\"msgs={} calls={}\", r2;desc=\"ops={}\"",
+            self.d1_round_trips.get(),
+            self.d1_statements.get(),
+            self.d1_rows_read.get(),
+            self.d1_rows_written.get(),
+            self.fetches.get(),
+            self.queue_messages.get(),
+            self.queue_calls.get(),
+            self.r2_operations.get(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Meter;
+
+    #[test]
+    fn the_budget_reads_as_one_server_timing_metric_per_binding() {
+        let meter = Meter::default();
+        Meter::add(&meter.d1_round_trips, 2);
+        Meter::add(&meter.d1_statements, 3);
+        meter.add_rows(41, 1);
+        Meter::add(&meter.queue_messages, 1);
+        Meter::add(&meter.queue_calls, 1);
+        assert_eq!(
+            meter.server_timing(),
+            "d1;desc=\"rt=2 st=3 rows_read=41 rows_written=1\", fetch;desc=\"n=0\", queue;desc=\"msgs=1 calls=1\", r2;desc=\"ops=0\""
+        );
+    }
 }

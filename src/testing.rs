@@ -27,6 +27,7 @@ pub struct TestEnv {
     pub jobs: RecordedJobs,
     pub blobs: MemoryBlobs,
     pub http: FakeHttp,
+    pub meter: crate::ctx::Meter,
 }
 
 /// Outbound HTTP in tests: answers registered per URL (404 otherwise), every request kept.
@@ -108,11 +109,12 @@ impl TestEnv {
             jobs: RecordedJobs::default(),
             blobs: MemoryBlobs::default(),
             http: FakeHttp::default(),
+            meter: crate::ctx::Meter::default(),
         }
     }
 
     pub fn ctx(&self) -> Ctx<'_> {
-        Ctx { config: &self.config, db: &self.db, crypto: &self.crypto, clock: &self.clock, ids: &self.ids, cache: &self.cache, queue: &self.jobs, blobs: &self.blobs, http: &self.http }
+        Ctx { config: &self.config, db: &self.db, crypto: &self.crypto, clock: &self.clock, ids: &self.ids, cache: &self.cache, queue: &self.jobs, blobs: &self.blobs, http: &self.http, meter: &self.meter }
     }
 
     pub fn advance(&self, ms: i64) {

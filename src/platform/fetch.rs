@@ -2,9 +2,9 @@
 //! `federation::fetch` can check every hop against the address guard.
 use async_trait::async_trait;
 
-use crate::ctx::{HttpClient, HttpError, HttpRequest, HttpResponse};
+use crate::ctx::{HttpClient, HttpError, HttpRequest, HttpResponse, Meter};
 
-pub struct Fetch;
+pub struct Fetch(pub std::rc::Rc<Meter>);
 
 fn err(e: impl std::fmt::Display) -> HttpError {
     HttpError(e.to_string())
@@ -13,6 +13,7 @@ fn err(e: impl std::fmt::Display) -> HttpError {
 #[async_trait(?Send)]
 impl HttpClient for Fetch {
     async fn send(&self, request: HttpRequest, timeout_ms: u32, max_bytes: usize) -> Result<HttpResponse, HttpError> {
+        Meter::add(&self.0.fetches, 1);
         let headers = worker::Headers::new();
         for (name, value) in &request.headers {
             headers.set(name, value).map_err(err)?;

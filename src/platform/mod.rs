@@ -7,7 +7,9 @@ mod webcrypto;
 use worker::{event, Context, Env, Headers, MessageBatch, MessageExt, QueueRetryOptionsBuilder, ScheduleContext, ScheduledEvent};
 
 use crate::config::Config;
-use crate::ctx::{BlobError, Blobs, Clock, Ctx, IsolateCache, Queue, QueueError};
+use std::rc::Rc;
+
+use crate::ctx::{BlobError, Blobs, Clock, Ctx, IsolateCache, Meter, Queue, QueueError};
 use crate::app::jobs::Job;
 use crate::federation;
 use crate::domain::ids::IdGenerator;
@@ -22,11 +24,12 @@ const QUEUE_BINDING: &str = "FEDERATION";
 const MEDIA_BINDING: &str = "MEDIA";
 
 /// Media files in R2.
-struct R2(worker::Bucket);
+struct R2(worker::Bucket, Rc<Meter>);
 
 #[async_trait::async_trait(?Send)]
 impl Blobs for R2 {
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), BlobError> {
+        Meter::add(&self.1.r2_operations, 1);
         let metadata = worker::HttpMetadata {
             content_type: Some(content_type.to_string()),
             content_language: None,
@@ -40,6 +43,7 @@ impl Blobs for R2 {
     }
 
     async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, BlobError> {
+        Meter::add(&self.1.r2_operations, 1);
         let Some(object) = self.0.get(key).execute().await.map_err(|e| BlobError(e.to_string()))? else { return Ok(None) };
         let content_type = object.http_metadata().content_type.unwrap_or_else(|| "application/octet-stream".into());
         let Some(body) = object.body() else { return Ok(None) };
@@ -48,20 +52,25 @@ impl Blobs for R2 {
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        Meter::add(&self.1.r2_operations, 1);
         self.0.delete(key).await.map_err(|e| BlobError(e.to_string()))
     }
 }
 
 /// The queue producer.
-struct Producer(worker::Queue);
+struct Producer(worker::Queue, Rc<Meter>);
 
 #[async_trait::async_trait(?Send)]
 impl Queue for Producer {
     async fn send(&self, message: serde_json::Value) -> Result<(), QueueError> {
+        Meter::add(&self.1.queue_calls, 1);
+        Meter::add(&self.1.queue_messages, 1);
         self.0.send_raw(plain_message(&message)?).await.map_err(|e| QueueError(e.to_string()))
     }
 
     async fn send_all(&self, messages: Vec<serde_json::Value>) -> Result<(), QueueError> {
+        Meter::add(&self.1.queue_calls, 1);
+        Meter::add(&self.1.queue_messages, messages.len() as u32);
         let messages = messages.iter().map(plain_message).collect::<Result<Vec<_>, _>>()?;
         self.0.send_raw_batch(messages).await.map_err(|e| QueueError(e.to_string()))
     }
@@ -80,16 +89,25 @@ struct Parts {
     db: d1::D1,
     queue: Producer,
     blobs: R2,
+    http: fetch::Fetch,
+    meter: Rc<Meter>,
     isolate: &'static Isolate,
 }
 
 impl Parts {
     fn from_env(env: &Env) -> Result<Parts, String> {
         let config = config(env).map_err(|e| e.to_string())?;
-        let db = d1::D1(env.d1(DB_BINDING).map_err(|e| format!("binding {DB_BINDING}: {e}"))?);
-        let queue = Producer(env.queue(QUEUE_BINDING).map_err(|e| format!("binding {QUEUE_BINDING}: {e}"))?);
-        let blobs = R2(env.bucket(MEDIA_BINDING).map_err(|e| format!("binding {MEDIA_BINDING}: {e}"))?);
-        Ok(Parts { config, db, queue, blobs, isolate: ISOLATE.with(|isolate| *isolate) })
+        let meter = Rc::new(Meter::default());
+        let db = d1::D1(env.d1(DB_BINDING).map_err(|e| format!("binding {DB_BINDING}: {e}"))?, meter.clone());
+        let queue = Producer(env.queue(QUEUE_BINDING).map_err(|e| format!("binding {QUEUE_BINDING}: {e}"))?, meter.clone());
+        let blobs = R2(env.bucket(MEDIA_BINDING).map_err(|e| format!("binding {MEDIA_BINDING}: {e}"))?, meter.clone());
+        let http = fetch::Fetch(meter.clone());
+        Ok(Parts { config, db, queue, blobs, http, meter, isolate: ISOLATE.with(|isolate| *isolate) })
+    }
+
+    /// The invocation's budget line, when the configuration asks for it.
+    fn budget(&self) -> Option<String> {
+        self.config.budget_report.then(|| self.meter.server_timing())
     }
 
     fn ctx(&self) -> Ctx<'_> {
@@ -102,7 +120,8 @@ impl Parts {
             cache: &self.isolate.cache,
             queue: &self.queue,
             blobs: &self.blobs,
-            http: &fetch::Fetch,
+            http: &self.http,
+            meter: &self.meter,
         }
     }
 }
@@ -161,7 +180,13 @@ async fn fetch(mut req: worker::Request, env: Env, _ctx: Context) -> worker::Res
         Ok(body) => body,
         Err(error) => return to_worker_response(router::refuse(&request, error)),
     };
-    to_worker_response(router::dispatch(&ctx, request).await)
+    let (method, path) = (request.method, request.path.clone());
+    let mut response = router::dispatch(&ctx, request).await;
+    if let Some(budget) = parts.budget() {
+        crate::ctx::log_info(&format!("budget {method:?} {path}: {budget}"));
+        response = response.header("Server-Timing", &budget);
+    }
+    to_worker_response(response)
 }
 
 /// Federation messages. A failed one is retried with backoff (`federation::retry_delay_seconds`);
@@ -195,6 +220,9 @@ async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) 
             }
         }
     }
+    if let Some(budget) = parts.budget() {
+        crate::ctx::log_info(&format!("budget queue {}: {budget}", batch.queue()));
+    }
     Ok(())
 }
 
@@ -207,6 +235,9 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     };
     if let Err(e) = crate::housekeeping::run(&parts.ctx()).await {
         crate::ctx::log_error(&format!("housekeeping: {e}"));
+    }
+    if let Some(budget) = parts.budget() {
+        crate::ctx::log_info(&format!("budget cron: {budget}"));
     }
 }
 

@@ -24,6 +24,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+import budget
 import requests
 
 from client import CheckedSession
@@ -41,6 +43,8 @@ MAIN_VARS = {
     "ADMIN_PASSWORD": PASSWORD,
     "ALLOW_PASSWORD_GRANT": "true",
     "INSTANCE_TITLE": TITLE,
+    # Every invocation logs what it spent of the free plan (budget.py checks it at the end).
+    "BUDGET_REPORT": "true",
 }
 # Federating with peers on loopback: private addresses allowed (dev only), a one-second first retry.
 FEDERATION_VARS = {"ALLOW_PRIVATE_ADDRESSES": "true", "FEDERATION_RETRY_SECONDS": "1"}
@@ -284,7 +288,26 @@ def me(owner: CheckedSession) -> dict:
 # -- reporting ------------------------------------------------------------------------------------
 
 
+def _budget_logs() -> list[Path]:
+    return [srv.log_path for srv in _SERVERS if srv.log_path is not None]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fails the run when an invocation went past a hard free-plan limit (budget.py)."""
+    over = budget.over_the_limits(budget.read_logs(_budget_logs()))
+    if over:
+        session.config._budget_over = over
+        session.exitstatus = 1
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    spent = budget.read_logs(_budget_logs())
+    if spent:
+        terminalreporter.section("free-plan budget per invocation")
+        for line in budget.report(spent):
+            terminalreporter.write_line(line)
+        for line in getattr(config, "_budget_over", []):
+            terminalreporter.write_line(f"OVER THE FREE PLAN'S LIMIT: {line}", red=True)
     spec = _SPEC
     if spec is not None and (spec.checked_count or spec.unchecked):
         tr = terminalreporter
