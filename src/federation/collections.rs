@@ -44,10 +44,7 @@ pub async fn outbox(ctx: &Ctx<'_>, req: &Request, username: &str) -> Result<Resp
     let page = Page { max_id: params.str("max_id").and_then(|m| ids::parse(&m)), since_id: None, min_id: None, limit: PAGE_SIZE };
     let filter = AccountFilter { include_private: false, exclude_replies: false, exclude_reblogs: false, only_media: false, pinned: false, tagged: None };
     let rows = statuses::by_account(ctx.db, None, owner.account.id, &page, &filter).await?;
-    let mut items = Vec::new();
-    for row in &rows {
-        items.push(activity_of(ctx, &owner, row).await?);
-    }
+    let items = activities_of(ctx, &owner, &rows).await?;
     let mut document = json!({
         "@context": ACTIVITYSTREAMS,
         "id": format!("{id}?page=true{}", page.max_id.map(|m| format!("&max_id={m}")).unwrap_or_default()),
@@ -63,24 +60,34 @@ pub async fn outbox(ctx: &Ctx<'_>, req: &Request, username: &str) -> Result<Resp
     Ok(respond(&document))
 }
 
-/// A status as its Create activity (or a boost as its Announce).
-async fn activity_of(ctx: &Ctx<'_>, owner: &Owner, row: &StatusRow) -> Result<Value, ApiError> {
+/// Statuses as their Create activities (boosts as their Announce), in a fixed number of queries.
+async fn activities_of(ctx: &Ctx<'_>, owner: &Owner, rows: &[StatusRow]) -> Result<Vec<Value>, ApiError> {
     let me = &owner.account.uri;
-    if let Some(original) = row.reblog_of_id {
-        let original_uri = statuses::get(ctx.db, None, original).await?.map(|s| s.uri).unwrap_or_default();
-        return Ok(json!({
-            "id": format!("{}/activity", row.uri), "type": "Announce", "actor": me, "published": iso8601(row.created_at),
-            "to": [crate::activitypub::vocab::PUBLIC], "cc": [format!("{me}/followers")], "object": original_uri,
+    let (boosts, posts): (Vec<&StatusRow>, Vec<&StatusRow>) = rows.iter().partition(|r| r.reblog_of_id.is_some());
+    let original_ids: Vec<i64> = boosts.iter().filter_map(|r| r.reblog_of_id).collect();
+    let originals = if original_ids.is_empty() { Vec::new() } else { statuses::get_many(ctx.db, None, &original_ids).await? };
+    let posts: Vec<StatusRow> = posts.into_iter().cloned().collect();
+    let notes = outbound::notes_of(ctx, owner, &posts).await?;
+    let mut activities = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let Some(original) = row.reblog_of_id {
+            let original_uri = originals.iter().find(|s| s.id == original).map(|s| s.uri.clone()).unwrap_or_default();
+            activities.push(json!({
+                "id": format!("{}/activity", row.uri), "type": "Announce", "actor": me, "published": iso8601(row.created_at),
+                "to": [crate::activitypub::vocab::PUBLIC], "cc": [format!("{me}/followers")], "object": original_uri,
+            }));
+            continue;
+        }
+        let Some(mut note) = posts.iter().position(|p| p.id == row.id).map(|i| notes[i].clone()) else { continue };
+        if let Some(o) = note.as_object_mut() {
+            o.remove("@context");
+        }
+        activities.push(json!({
+            "id": format!("{}/activity", row.uri), "type": "Create", "actor": me, "published": iso8601(row.created_at),
+            "to": note["to"].clone(), "cc": note["cc"].clone(), "object": note,
         }));
     }
-    let mut note = outbound::note_of(ctx, owner, row).await?;
-    if let Some(o) = note.as_object_mut() {
-        o.remove("@context");
-    }
-    Ok(json!({
-        "id": format!("{}/activity", row.uri), "type": "Create", "actor": me, "published": iso8601(row.created_at),
-        "to": note["to"].clone(), "cc": note["cc"].clone(), "object": note,
-    }))
+    Ok(activities)
 }
 
 /// `GET /users/{name}/followers` and `/following`: counts for everyone, the accounts too
@@ -123,13 +130,11 @@ pub async fn featured(ctx: &Ctx<'_>, username: &str) -> Result<Response, ApiErro
     let page = Page { max_id: None, since_id: None, min_id: None, limit: 5 };
     let filter = AccountFilter { include_private: false, exclude_replies: false, exclude_reblogs: true, only_media: false, pinned: true, tagged: None };
     let rows = statuses::by_account(ctx.db, None, owner.account.id, &page, &filter).await?;
-    let mut items = Vec::new();
-    for row in &rows {
-        let mut note = outbound::note_of(ctx, &owner, row).await?;
+    let mut items = outbound::notes_of(ctx, &owner, &rows).await?;
+    for note in &mut items {
         if let Some(o) = note.as_object_mut() {
             o.remove("@context");
         }
-        items.push(note);
     }
     Ok(respond(&json!({
         "@context": ACTIVITYSTREAMS, "id": format!("{}/collections/featured", owner.account.uri),
@@ -147,7 +152,7 @@ pub async fn status(ctx: &Ctx<'_>, username: &str, id: &str, activity: bool) -> 
         return Err(ApiError::NotFound);
     }
     let document = if activity || row.reblog_of_id.is_some() {
-        let mut create = activity_of(ctx, &owner, &row).await?;
+        let mut create = activities_of(ctx, &owner, std::slice::from_ref(&row)).await?.pop().ok_or(ApiError::NotFound)?;
         create["@context"] = json!(ACTIVITYSTREAMS);
         create
     } else {

@@ -59,24 +59,38 @@ pub fn with_proof(ctx: &Ctx<'_>, owner: &Owner, document: &Value) -> Result<Valu
 
 /// The Note (or Question) of a local status with everything it refers to.
 pub async fn note_of(ctx: &Ctx<'_>, owner: &Owner, status: &StatusRow) -> Result<Value, ApiError> {
-    let mentions = statuses::mentions_of(ctx.db, &[status.id]).await?;
-    let tags: Vec<String> = statuses::tags_of(ctx.db, &[status.id]).await?.into_iter().map(|t| t.name).collect();
-    let media = media::of_statuses(ctx.db, &[status.id]).await?;
-    let poll = polls::of_statuses(ctx.db, None, &[status.id]).await?.pop();
-    let in_reply_to_uri = match status.in_reply_to_id {
-        Some(parent) => statuses::get(ctx.db, None, parent).await?.map(|p| p.uri),
-        None => None,
-    };
-    let parts = documents::NoteParts {
-        status,
-        author: &owner.account,
-        in_reply_to_uri: in_reply_to_uri.as_deref(),
-        mentions: &mentions,
-        tags: &tags,
-        media: &media,
-        poll: poll.as_ref(),
-    };
-    Ok(documents::note(&parts, ctx.config))
+    Ok(notes_of(ctx, owner, std::slice::from_ref(status)).await?.pop().unwrap_or_default())
+}
+
+/// The Notes of local statuses, in their order, with what they refer to loaded for all of them
+/// at once: five queries whatever the number (a page of the outbox is 20).
+pub async fn notes_of(ctx: &Ctx<'_>, owner: &Owner, rows: &[StatusRow]) -> Result<Vec<Value>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mentions = statuses::mentions_of(ctx.db, &ids).await?;
+    let tags = statuses::tags_of(ctx.db, &ids).await?;
+    let media = media::of_statuses(ctx.db, &ids).await?;
+    let polls = polls::of_statuses(ctx.db, None, &ids).await?;
+    let parent_ids: Vec<i64> = rows.iter().filter_map(|r| r.in_reply_to_id).collect();
+    let parents = if parent_ids.is_empty() { Vec::new() } else { statuses::get_many(ctx.db, None, &parent_ids).await? };
+    let mut notes = Vec::with_capacity(rows.len());
+    for status in rows {
+        let mentions: Vec<_> = mentions.iter().filter(|m| m.status_id == status.id).cloned().collect();
+        let tags: Vec<String> = tags.iter().filter(|t| t.status_id == status.id).map(|t| t.name.clone()).collect();
+        let media: Vec<_> = media.iter().filter(|m| m.status_id == Some(status.id)).cloned().collect();
+        let poll = polls.iter().find(|p| p.status_id == status.id);
+        let in_reply_to_uri = status.in_reply_to_id.and_then(|parent| parents.iter().find(|p| p.id == parent)).map(|p| p.uri.as_str());
+        let parts = documents::NoteParts {
+            status,
+            author: &owner.account,
+            in_reply_to_uri,
+            mentions: &mentions,
+            tags: &tags,
+            media: &media,
+            poll,
+        };
+        notes.push(documents::note(&parts, ctx.config));
+    }
+    Ok(notes)
 }
 
 /// Who receives a post: followers unless direct, mentioned accounts, and the author replied to.

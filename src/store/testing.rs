@@ -8,7 +8,11 @@ use super::statuses::{create, NewStatus};
 use crate::domain::paging::Page;
 use crate::query;
 
-pub struct MemoryDb(rusqlite::Connection);
+pub struct MemoryDb {
+    conn: rusqlite::Connection,
+    /// Statements run so far, as D1 would count them (each statement of a batch counts).
+    pub statements: std::cell::Cell<u32>,
+}
 
 pub fn memory_db() -> MemoryDb {
     let conn = rusqlite::Connection::open_in_memory().expect("in-memory SQLite opens");
@@ -22,7 +26,7 @@ pub fn memory_db() -> MemoryDb {
         let sql = std::fs::read_to_string(file).expect("migration is readable");
         conn.execute_batch(&sql).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     }
-    MemoryDb(conn)
+    MemoryDb { conn, statements: std::cell::Cell::new(0) }
 }
 
 /// Bound as `platform::d1` binds for D1: integers beyond JavaScript's safe range as decimal text,
@@ -44,7 +48,8 @@ fn err(e: rusqlite::Error) -> StoreError {
 
 impl MemoryDb {
     fn execute(&self, q: &Query) -> Result<u64, StoreError> {
-        let mut stmt = self.0.prepare(q.sql).map_err(err)?;
+        self.statements.set(self.statements.get() + 1);
+        let mut stmt = self.conn.prepare(q.sql).map_err(err)?;
         let args: Vec<SqlValue> = q.args.iter().map(to_sql).collect();
         Ok(stmt.execute(rusqlite::params_from_iter(args)).map_err(err)? as u64)
     }
@@ -53,7 +58,8 @@ impl MemoryDb {
 #[async_trait(?Send)]
 impl Db for MemoryDb {
     async fn rows(&self, q: &Query) -> Result<Vec<Row>, StoreError> {
-        let mut stmt = self.0.prepare(q.sql).map_err(err)?;
+        self.statements.set(self.statements.get() + 1);
+        let mut stmt = self.conn.prepare(q.sql).map_err(err)?;
         let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
         let args: Vec<SqlValue> = q.args.iter().map(to_sql).collect();
         let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(err)?;
@@ -80,14 +86,14 @@ impl Db for MemoryDb {
     }
 
     async fn batch(&self, queries: &[Query]) -> Result<(), StoreError> {
-        self.0.execute_batch("BEGIN").map_err(err)?;
+        self.conn.execute_batch("BEGIN").map_err(err)?;
         for q in queries {
             if let Err(e) = self.execute(q) {
-                let _ = self.0.execute_batch("ROLLBACK");
+                let _ = self.conn.execute_batch("ROLLBACK");
                 return Err(e);
             }
         }
-        self.0.execute_batch("COMMIT").map_err(err)
+        self.conn.execute_batch("COMMIT").map_err(err)
     }
 }
 
