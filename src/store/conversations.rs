@@ -3,7 +3,7 @@
 //! the owner did to a thread: read up to a status, or removed it until a newer message arrives.
 use serde::Deserialize;
 
-use super::db::{self, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
+use super::db::{self, id_list, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
 use super::keyset::keyset;
 use crate::domain::paging::Page;
 use crate::query;
@@ -47,23 +47,32 @@ pub fn touch_conversation(owner: i64, id: i64, last_status_id: i64, removed: boo
 
 /// Accounts taking part in a thread: authors and mentioned accounts of its direct statuses.
 pub async fn participants(db: &dyn Db, conversation_id: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(participants_of(db, &[conversation_id]).await?.into_iter().map(|(_, account)| account).collect())
+}
+
+/// `(conversation, account)` for everyone who wrote or was addressed in these threads: one
+/// query for a whole page of conversations.
+pub async fn participants_of(db: &dyn Db, conversation_ids: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
     #[derive(Deserialize)]
     struct P {
+        #[serde(deserialize_with = "sqlite_id")]
+        conversation_id: i64,
         #[serde(deserialize_with = "sqlite_id")]
         id: i64,
     }
     let rows: Vec<P> = db::all(
         db,
         &query!(
-            "SELECT DISTINCT CAST(id AS TEXT) AS id FROM ( \
-               SELECT account_id AS id FROM statuses WHERE conversation_id = ?1 AND visibility = 'direct' AND deleted_at IS NULL \
-               UNION SELECT m.account_id FROM mentions m JOIN statuses s ON s.id = m.status_id \
-               WHERE s.conversation_id = ?1 AND s.visibility = 'direct' AND s.deleted_at IS NULL)",
-            conversation_id
+            "SELECT DISTINCT CAST(conversation_id AS TEXT) AS conversation_id, CAST(id AS TEXT) AS id FROM ( \
+               SELECT conversation_id, account_id AS id FROM statuses \
+               WHERE conversation_id IN (SELECT value FROM json_each(?1)) AND visibility = 'direct' AND deleted_at IS NULL \
+               UNION SELECT s.conversation_id, m.account_id FROM mentions m JOIN statuses s ON s.id = m.status_id \
+               WHERE s.conversation_id IN (SELECT value FROM json_each(?1)) AND s.visibility = 'direct' AND s.deleted_at IS NULL)",
+            id_list(conversation_ids)
         ),
     )
     .await?;
-    Ok(rows.into_iter().map(|p| p.id).collect())
+    Ok(rows.into_iter().map(|p| (p.conversation_id, p.id)).collect())
 }
 
 #[cfg(test)]

@@ -142,7 +142,7 @@ def start_server(name: str, overrides: dict | None = None, repo: Path = REPO,
     command = [wrangler, "dev", *config_args, "--ip", "127.0.0.1", "--port", str(port),
                "--inspector-port", str(free_port()), "--persist-to", str(state),
                "--env-file", str(empty_env), "--show-interactive-dev-session=false",
-               "--log-level", "info"]
+               "--log-level", "log"]  # "log": the Worker's console.log lines (budget.py reads them)
     for key, value in config.items():
         command += ["--var", f"{key}:{value}"]
     log = open(log_path, "ab")

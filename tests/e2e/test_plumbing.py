@@ -103,10 +103,14 @@ def test_every_response_says_what_its_invocation_spent(owner):
     """`BUDGET_REPORT=true`: one `Server-Timing` metric per binding, counted by the Worker."""
     from budget import parse_server_timing
 
-    read = parse_server_timing(expect_ok(owner.get("/api/v1/accounts/verify_credentials")).headers["Server-Timing"])
+    response = owner.get("/api/v1/accounts/verify_credentials")
+    expect_ok(response)
+    read = parse_server_timing(response.headers["Server-Timing"])
     assert set(read) == {"d1", "fetch", "queue", "r2"}, read
     assert read["d1"]["st"] >= 1 and read["d1"]["rt"] >= 1 and read["d1"]["rt"] <= read["d1"]["st"], read
     assert read["d1"]["rows_read"] >= 1, read
     assert (read["fetch"]["n"], read["queue"]["msgs"], read["r2"]["ops"]) == (0, 0, 0), read
-    posted = parse_server_timing(expect_ok(owner.post("/api/v1/statuses", data={"status": "counted"})).headers["Server-Timing"])
+    response = owner.post("/api/v1/statuses", data={"status": "counted"})
+    expect_ok(response)
+    posted = parse_server_timing(response.headers["Server-Timing"])
     assert posted["d1"]["rows_written"] >= 1 and posted["queue"] == {"msgs": 1, "calls": 1}, posted
