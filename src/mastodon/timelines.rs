@@ -114,3 +114,35 @@ pub async fn listed(ctx: &Ctx<'_>, req: &Request, list: StatusList) -> Result<Re
     let keys: Vec<i64> = entries.iter().map(|e| e.row_id).collect();
     Ok(paginated(ctx, req, &statuses, &keys))
 }
+
+#[cfg(test)]
+mod round_trip_tests {
+    use crate::edge::http::Method::{Get, Post};
+    use crate::testing::TestEnv;
+
+    /// A page of the home timeline is a handful of round trips to D1 however rich its posts
+    /// are: what the statuses refer to (accounts, tags, mentions, apps, polls, media) comes in
+    /// one batch (it was one round trip each).
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_home_page_is_a_fixed_number_of_round_trips() {
+        let env = TestEnv::new();
+        let token = env.owner_token().await;
+        let (_, first) = env.send_as(&token, Post, "/api/v1/statuses", "status=first+%23one").await;
+        for i in 0..15 {
+            let form = format!("status=%40alice+%23tag{i}+reply+{i}&in_reply_to_id={}", first["id"].as_str().unwrap());
+            assert_eq!(env.send_as(&token, Post, "/api/v1/statuses", &form).await.0.status, 200);
+        }
+        let poll = "status=pick&poll[options][]=a&poll[options][]=b&poll[expires_in]=300";
+        assert_eq!(env.send_as(&token, Post, "/api/v1/statuses", poll).await.0.status, 200);
+        let boosted = env.send_as(&token, Post, &format!("/api/v1/statuses/{}/reblog", first["id"].as_str().unwrap()), "").await;
+        assert_eq!(boosted.0.status, 200, "{}", boosted.1);
+        env.send_as(&token, Get, "/api/v1/timelines/home", "").await;
+        env.db.round_trips.set(0);
+        let (response, page) = env.send_as(&token, Get, "/api/v1/timelines/home", "").await;
+        assert_eq!(response.status, 200, "{page}");
+        assert_eq!(page.as_array().unwrap().len(), 18);
+        assert!(page.as_array().unwrap().iter().any(|s| !s["poll"].is_null() && !s["tags"].as_array().unwrap().is_empty() || !s["reblog"].is_null()));
+        let round_trips = env.db.round_trips.get();
+        assert!(round_trips <= 4, "a home page took {round_trips} round trips");
+    }
+}

@@ -47,6 +47,13 @@ impl D1 {
     }
 }
 
+/// The rows of one statement's result.
+fn rows_of(result: &JsValue) -> Result<Vec<Row>, StoreError> {
+    let rows = Reflect::get(result, &"results".into()).map_err(|e| js_err(&e))?;
+    let rows: js_sys::Array = rows.dyn_into().unwrap_or_default();
+    rows.iter().map(|row| serde_wasm_bindgen::from_value::<Row>(row).map_err(|e| StoreError::Database(e.to_string()))).collect()
+}
+
 /// A number in a result's `meta` (0 when D1 does not report it).
 fn meta(result: &JsValue, key: &str) -> f64 {
     Reflect::get(result, &"meta".into()).and_then(|meta| Reflect::get(&meta, &key.into())).ok().and_then(|n| n.as_f64()).unwrap_or(0.0)
@@ -61,6 +68,20 @@ impl D1 {
         self.1.add_rows(sum("rows_read"), sum("rows_written"));
     }
 
+    /// One D1 batch (one round trip, one transaction): each statement's result.
+    async fn batch_results(&self, queries: &[Query]) -> Result<Vec<JsValue>, StoreError> {
+        if queries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let statements: js_sys::Array = queries.iter().map(|q| self.statement(q).map(|s| JsValue::from(s.inner().clone()))).collect::<Result<_, _>>()?;
+        let batch: js_sys::Function = Reflect::get(self.0.as_ref(), &"batch".into()).and_then(|f| f.dyn_into()).map_err(|e| js_err(&e))?;
+        let promise = batch.call1(self.0.as_ref(), &statements).and_then(|p| p.dyn_into::<js_sys::Promise>());
+        let results = Self::call(promise).await?;
+        let results: Vec<JsValue> = results.dyn_into::<js_sys::Array>().map(|a| a.iter().collect()).unwrap_or_default();
+        self.count(queries.len(), &results);
+        Ok(results)
+    }
+
     async fn call(promise: Result<js_sys::Promise, JsValue>) -> Result<JsValue, StoreError> {
         let promise = promise.map_err(|e| js_err(&e))?;
         wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|e| js_err(&e))
@@ -72,9 +93,7 @@ impl Db for D1 {
     async fn rows(&self, query: &Query) -> Result<Vec<Row>, StoreError> {
         let result = Self::call(self.statement(query)?.inner().all()).await?;
         self.count(1, std::slice::from_ref(&result));
-        let rows = Reflect::get(&result, &"results".into()).map_err(|e| js_err(&e))?;
-        let rows: js_sys::Array = rows.dyn_into().unwrap_or_default();
-        rows.iter().map(|row| serde_wasm_bindgen::from_value::<Row>(row).map_err(|e| StoreError::Database(e.to_string()))).collect()
+        rows_of(&result)
     }
 
     async fn run(&self, query: &Query) -> Result<u64, StoreError> {
@@ -84,12 +103,10 @@ impl Db for D1 {
     }
 
     async fn batch(&self, queries: &[Query]) -> Result<(), StoreError> {
-        let statements: js_sys::Array = queries.iter().map(|q| self.statement(q).map(|s| JsValue::from(s.inner().clone()))).collect::<Result<_, _>>()?;
-        let batch: js_sys::Function = Reflect::get(self.0.as_ref(), &"batch".into()).and_then(|f| f.dyn_into()).map_err(|e| js_err(&e))?;
-        let promise = batch.call1(self.0.as_ref(), &statements).and_then(|p| p.dyn_into::<js_sys::Promise>());
-        let results = Self::call(promise).await?;
-        let results: Vec<JsValue> = results.dyn_into::<js_sys::Array>().map(|a| a.iter().collect()).unwrap_or_default();
-        self.count(queries.len(), &results);
-        Ok(())
+        self.batch_results(queries).await.map(|_| ())
+    }
+
+    async fn batch_rows(&self, queries: &[Query]) -> Result<Vec<Vec<Row>>, StoreError> {
+        self.batch_results(queries).await?.iter().map(rows_of).collect()
     }
 }

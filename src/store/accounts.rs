@@ -101,8 +101,12 @@ pub async fn get_many(db: &dyn Db, ids: &[i64]) -> Result<Vec<AccountRow>, Store
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = db::id_list(ids);
-    db::all(db, &query!(select_accounts!("WHERE a.id IN (SELECT value FROM json_each(?1))"), ids)).await
+    db::all(db, &get_many_query(ids)).await
+}
+
+/// `get_many` as a query, for a batch of reads.
+pub fn get_many_query(ids: &[i64]) -> Query {
+    query!(select_accounts!("WHERE a.id IN (SELECT value FROM json_each(?1))"), db::id_list(ids))
 }
 
 pub async fn get_local_by_username(db: &dyn Db, username: &str) -> Result<Option<AccountRow>, StoreError> {

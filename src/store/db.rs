@@ -87,6 +87,14 @@ pub trait Db {
     async fn run(&self, query: &Query) -> Result<u64, StoreError>;
     /// All or nothing: D1 runs a batch as one transaction (it has no BEGIN/COMMIT).
     async fn batch(&self, queries: &[Query]) -> Result<(), StoreError>;
+    /// Reads that do not depend on each other, in one round trip (a D1 batch); each query's
+    /// rows, in order. On Cloudflare every round trip goes to the database's region.
+    async fn batch_rows(&self, queries: &[Query]) -> Result<Vec<Vec<Row>>, StoreError>;
+}
+
+/// Rows decoded, as `all` does for one query (for `Db::batch_rows`).
+pub fn decode<T: DeserializeOwned>(rows: Vec<Row>) -> Result<Vec<T>, StoreError> {
+    rows.into_iter().map(|row| serde_json::from_value(Value::Object(row)).map_err(StoreError::from)).collect()
 }
 
 /// Typed reads on top of any `Db`.

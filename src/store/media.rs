@@ -47,7 +47,12 @@ pub async fn of_statuses(db: &dyn Db, status_ids: &[i64]) -> Result<Vec<MediaRow
     if status_ids.is_empty() {
         return Ok(Vec::new());
     }
-    db::all(db, &query!(select_media!("WHERE status_id IN (SELECT value FROM json_each(?1)) ORDER BY id"), id_list(status_ids))).await
+    db::all(db, &of_statuses_query(status_ids)).await
+}
+
+/// `of_statuses` as a query, for a batch of reads.
+pub fn of_statuses_query(status_ids: &[i64]) -> Query {
+    query!(select_media!("WHERE status_id IN (SELECT value FROM json_each(?1)) ORDER BY id"), id_list(status_ids))
 }
 
 pub struct NewMedia<'a> {

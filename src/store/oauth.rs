@@ -68,14 +68,12 @@ pub struct ApplicationRow {
 }
 
 pub async fn applications(db: &dyn Db, ids: &[i64]) -> Result<Vec<ApplicationRow>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            "SELECT CAST(id AS TEXT) AS id, name, website FROM oauth_apps WHERE id IN (SELECT value FROM json_each(?1))",
-            id_list(ids)
-        ),
-    )
-    .await
+    db::all(db, &applications_query(ids)).await
+}
+
+/// `applications` as a query, for a batch of reads.
+pub fn applications_query(ids: &[i64]) -> Query {
+    query!("SELECT CAST(id AS TEXT) AS id, name, website FROM oauth_apps WHERE id IN (SELECT value FROM json_each(?1))", id_list(ids))
 }
 
 #[derive(Clone, Debug, Deserialize)]

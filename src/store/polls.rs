@@ -43,7 +43,12 @@ pub async fn of_statuses(db: &dyn Db, viewer: Option<i64>, status_ids: &[i64]) -
     if status_ids.is_empty() {
         return Ok(Vec::new());
     }
-    db::all(db, &query!(select_polls!("WHERE p.status_id IN (SELECT value FROM json_each(?2))"), viewer, id_list(status_ids))).await
+    db::all(db, &of_statuses_query(viewer, status_ids)).await
+}
+
+/// `of_statuses` as a query, for a batch of reads.
+pub fn of_statuses_query(viewer: Option<i64>, status_ids: &[i64]) -> Query {
+    query!(select_polls!("WHERE p.status_id IN (SELECT value FROM json_each(?2))"), viewer, id_list(status_ids))
 }
 
 pub struct NewPoll<'a> {

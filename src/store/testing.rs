@@ -12,6 +12,8 @@ pub struct MemoryDb {
     conn: rusqlite::Connection,
     /// Statements run so far, as D1 would count them (each statement of a batch counts).
     pub statements: std::cell::Cell<u32>,
+    /// Calls so far: what would be round trips to D1 (a batch is one).
+    pub round_trips: std::cell::Cell<u32>,
 }
 
 pub fn memory_db() -> MemoryDb {
@@ -26,7 +28,7 @@ pub fn memory_db() -> MemoryDb {
         let sql = std::fs::read_to_string(file).expect("migration is readable");
         conn.execute_batch(&sql).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     }
-    MemoryDb { conn, statements: std::cell::Cell::new(0) }
+    MemoryDb { conn, statements: std::cell::Cell::new(0), round_trips: std::cell::Cell::new(0) }
 }
 
 /// Bound as `platform::d1` binds for D1: integers beyond JavaScript's safe range as decimal text,
@@ -58,6 +60,35 @@ impl MemoryDb {
 #[async_trait(?Send)]
 impl Db for MemoryDb {
     async fn rows(&self, q: &Query) -> Result<Vec<Row>, StoreError> {
+        self.round_trips.set(self.round_trips.get() + 1);
+        self.read(q)
+    }
+
+    async fn run(&self, q: &Query) -> Result<u64, StoreError> {
+        self.round_trips.set(self.round_trips.get() + 1);
+        self.execute(q)
+    }
+
+    async fn batch(&self, queries: &[Query]) -> Result<(), StoreError> {
+        self.round_trips.set(self.round_trips.get() + 1);
+        self.conn.execute_batch("BEGIN").map_err(err)?;
+        for q in queries {
+            if let Err(e) = self.execute(q) {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+        self.conn.execute_batch("COMMIT").map_err(err)
+    }
+
+    async fn batch_rows(&self, queries: &[Query]) -> Result<Vec<Vec<Row>>, StoreError> {
+        self.round_trips.set(self.round_trips.get() + 1);
+        queries.iter().map(|q| self.read(q)).collect()
+    }
+}
+
+impl MemoryDb {
+    fn read(&self, q: &Query) -> Result<Vec<Row>, StoreError> {
         self.statements.set(self.statements.get() + 1);
         let mut stmt = self.conn.prepare(q.sql).map_err(err)?;
         let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
@@ -81,20 +112,6 @@ impl Db for MemoryDb {
         Ok(out)
     }
 
-    async fn run(&self, q: &Query) -> Result<u64, StoreError> {
-        self.execute(q)
-    }
-
-    async fn batch(&self, queries: &[Query]) -> Result<(), StoreError> {
-        self.conn.execute_batch("BEGIN").map_err(err)?;
-        for q in queries {
-            if let Err(e) = self.execute(q) {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                return Err(e);
-            }
-        }
-        self.conn.execute_batch("COMMIT").map_err(err)
-    }
 }
 
 /// A `Db` whose every call first yields once to the executor, so that futures run side by side
@@ -130,6 +147,11 @@ impl Db for Interleaved<'_> {
     async fn batch(&self, queries: &[Query]) -> Result<(), StoreError> {
         yield_once().await;
         self.0.batch(queries).await
+    }
+
+    async fn batch_rows(&self, queries: &[Query]) -> Result<Vec<Vec<Row>>, StoreError> {
+        yield_once().await;
+        self.0.batch_rows(queries).await
     }
 }
 

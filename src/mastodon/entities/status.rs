@@ -15,6 +15,7 @@ use crate::domain::visibility::Visibility;
 use crate::edge::error::ApiError;
 use crate::store::accounts::{self, AccountRow};
 use crate::store::polls::PollRow;
+use crate::store::db::decode;
 use crate::store::oauth::{self, ApplicationRow};
 use crate::store::statuses::{self, MentionRow, StatusRow, TagRow};
 
@@ -110,30 +111,37 @@ pub async fn render_many(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow])
     app_ids.sort_unstable();
     app_ids.dedup();
     let owner = crate::app::owner::account(ctx).await?;
-    let mut accounts: HashMap<i64, AccountRow> = HashMap::from([(owner.id, owner.clone())]);
     let others: Vec<i64> = account_ids.into_iter().filter(|id| *id != owner.id).collect();
-    accounts.extend(accounts::get_many(ctx.db, &others).await?.into_iter().map(|a| (a.id, a)));
-    let group = |items: Vec<(i64, TagRow)>| {
-        let mut map: HashMap<i64, Vec<TagRow>> = HashMap::new();
-        for (id, item) in items {
-            map.entry(id).or_default().push(item);
-        }
-        map
-    };
-    let tags = group(statuses::tags_of(ctx.db, &status_ids).await?.into_iter().map(|t| (t.status_id, t)).collect());
+    // Only the owner's own posts say which app posted them, as in Mastodon.
+    let app_ids = if viewer == Some(owner.id) { app_ids } else { Vec::new() };
+    // Everything the statuses refer to, in one round trip.
+    let mut results = ctx
+        .db
+        .batch_rows(&[
+            accounts::get_many_query(&others),
+            statuses::tags_query(&status_ids),
+            statuses::mentions_query(&status_ids),
+            oauth::applications_query(&app_ids),
+            crate::store::polls::of_statuses_query(viewer, &status_ids),
+            crate::store::media::of_statuses_query(&status_ids),
+        ])
+        .await?
+        .into_iter();
+    let mut next = || results.next().unwrap_or_default();
+    let mut accounts: HashMap<i64, AccountRow> = HashMap::from([(owner.id, owner.clone())]);
+    accounts.extend(decode::<AccountRow>(next())?.into_iter().map(|a| (a.id, a)));
+    let mut tags: HashMap<i64, Vec<TagRow>> = HashMap::new();
+    for t in decode::<TagRow>(next())? {
+        tags.entry(t.status_id).or_default().push(t);
+    }
     let mut mentions: HashMap<i64, Vec<MentionRow>> = HashMap::new();
-    for m in statuses::mentions_of(ctx.db, &status_ids).await? {
+    for m in decode::<MentionRow>(next())? {
         mentions.entry(m.status_id).or_default().push(m);
     }
-    // Only the owner's own posts say which app posted them, as in Mastodon.
-    let apps = if viewer == Some(owner.id) && !app_ids.is_empty() {
-        oauth::applications(ctx.db, &app_ids).await?.into_iter().map(|a| (a.id, a)).collect()
-    } else {
-        HashMap::new()
-    };
-    let polls = crate::store::polls::of_statuses(ctx.db, viewer, &status_ids).await?.into_iter().map(|p| (p.status_id, p)).collect();
+    let apps = decode::<ApplicationRow>(next())?.into_iter().map(|a| (a.id, a)).collect();
+    let polls = decode::<crate::store::polls::PollRow>(next())?.into_iter().map(|p| (p.status_id, p)).collect();
     let mut media: HashMap<i64, Vec<Value>> = HashMap::new();
-    for m in crate::store::media::of_statuses(ctx.db, &status_ids).await? {
+    for m in decode::<crate::store::media::MediaRow>(next())? {
         if let Some(status_id) = m.status_id {
             media.entry(status_id).or_default().push(super::media::from_row(&m, ctx.config));
         }

@@ -6,7 +6,7 @@
 //! one path callers need.
 use serde::Deserialize;
 
-use super::db::{self, id_list, sqlite_bool, sqlite_id, sqlite_opt_id, Db, StoreError};
+use super::db::{self, id_list, sqlite_bool, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
 use crate::query;
 use crate::domain::visibility::Visibility;
 
@@ -132,15 +132,16 @@ pub struct TagRow {
 }
 
 pub async fn tags_of(db: &dyn Db, status_ids: &[i64]) -> Result<Vec<TagRow>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            "SELECT CAST(st.status_id AS TEXT) AS status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id \
-             WHERE st.status_id IN (SELECT value FROM json_each(?1)) ORDER BY t.name",
-            id_list(status_ids)
-        ),
+    db::all(db, &tags_query(status_ids)).await
+}
+
+/// `tags_of` as a query, for a batch of reads.
+pub fn tags_query(status_ids: &[i64]) -> Query {
+    query!(
+        "SELECT CAST(st.status_id AS TEXT) AS status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id \
+         WHERE st.status_id IN (SELECT value FROM json_each(?1)) ORDER BY t.name",
+        id_list(status_ids)
     )
-    .await
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -156,15 +157,16 @@ pub struct MentionRow {
 }
 
 pub async fn mentions_of(db: &dyn Db, status_ids: &[i64]) -> Result<Vec<MentionRow>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            "SELECT CAST(m.status_id AS TEXT) AS status_id, CAST(a.id AS TEXT) AS account_id, a.username, a.domain, a.url, a.uri \
-             FROM mentions m JOIN accounts a ON a.id = m.account_id WHERE m.status_id IN (SELECT value FROM json_each(?1))",
-            id_list(status_ids)
-        ),
+    db::all(db, &mentions_query(status_ids)).await
+}
+
+/// `mentions_of` as a query, for a batch of reads.
+pub fn mentions_query(status_ids: &[i64]) -> Query {
+    query!(
+        "SELECT CAST(m.status_id AS TEXT) AS status_id, CAST(a.id AS TEXT) AS account_id, a.username, a.domain, a.url, a.uri \
+         FROM mentions m JOIN accounts a ON a.id = m.account_id WHERE m.status_id IN (SELECT value FROM json_each(?1))",
+        id_list(status_ids)
     )
-    .await
 }
 
 /// Whether `account_id` is mentioned in (addressed by) the status.
