@@ -126,6 +126,8 @@ pub trait Queue {
     async fn send(&self, message: serde_json::Value) -> Result<(), QueueError>;
     /// Many messages in one call (fan-out to many inboxes).
     async fn send_all(&self, messages: Vec<serde_json::Value>) -> Result<(), QueueError>;
+    /// One message, delivered to the consumer `delay_seconds` from now.
+    async fn send_later(&self, message: serde_json::Value, delay_seconds: u32) -> Result<(), QueueError>;
 }
 
 /// What one invocation (a request, a queue batch, a cron run) spends of the free plan's

@@ -193,4 +193,9 @@ impl crate::ctx::Queue for RecordedJobs {
         messages.into_iter().for_each(|m| self.record(m));
         Ok(())
     }
+
+    async fn send_later(&self, message: serde_json::Value, _delay_seconds: u32) -> Result<(), crate::ctx::QueueError> {
+        self.record(message);
+        Ok(())
+    }
 }

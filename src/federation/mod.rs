@@ -1,7 +1,8 @@
 //! The federation surface: what other servers see and send. Endpoints (`webfinger`,
 //! `nodeinfo`, `actors`, `collections`, `inbox`), applying what the inbox verified (`inbound`),
 //! and the queue consumer: an `Event` published by a use case becomes an activity (`outbound`)
-//! and one `Deliver` task per inbox (`deliver`), so the request path never waits for a peer.
+//! and `DeliverMany` tasks of up to eight inboxes each (`deliver`), so the request path never
+//! waits for a peer.
 pub mod actors;
 pub mod collections;
 pub mod deliver;
@@ -27,7 +28,8 @@ use crate::edge::error::ApiError;
 /// configured number of attempts it goes to the dead-letter queue (`dead_lettered`).
 pub async fn handle(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
     match job {
-        Job::Task(Task::Deliver { activity_id, inbox }) => deliver::deliver(ctx, activity_id, inbox).await,
+        Job::Task(Task::Deliver { activity_id, inbox }) => deliver::deliver(ctx, activity_id, std::slice::from_ref(inbox)).await,
+        Job::Task(Task::DeliverMany { activity_id, inboxes }) => deliver::deliver(ctx, activity_id, inboxes).await,
         Job::Task(Task::FetchThread { uri, depth }) => Ok(remote::fetch_thread(ctx, uri, *depth).await?),
         Job::Event(event) => outbound::fan_out(ctx, event).await,
     }
@@ -37,7 +39,8 @@ pub async fn handle(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
 /// unreachable so that later deliveries wait for it instead of failing one by one.
 pub async fn dead_lettered(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
     match job {
-        Job::Task(Task::Deliver { activity_id, inbox }) => deliver::give_up(ctx, activity_id, inbox).await,
+        Job::Task(Task::Deliver { activity_id, inbox }) => deliver::give_up(ctx, activity_id, std::slice::from_ref(inbox)).await,
+        Job::Task(Task::DeliverMany { activity_id, inboxes }) => deliver::give_up(ctx, activity_id, inboxes).await,
         other => {
             crate::ctx::log_error(&format!("federation: gave up on {other:?}"));
             Ok(())

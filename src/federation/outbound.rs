@@ -1,12 +1,12 @@
 //! The queue consumer's half for `Event`s: each becomes an activity (our objects through
-//! `app::documents`), stored, with one `Task::Deliver` queued per distinct inbox (shared inboxes
-//! when peers offer them).
+//! `app::documents`), stored, with `Task::DeliverMany` messages of up to eight distinct inboxes
+//! queued (shared inboxes when peers offer them).
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::app::documents;
-use crate::app::jobs::{self, Event, Job, Task};
+use crate::app::jobs::{self, Event};
 use crate::activitypub::{build, proofs};
 use crate::ctx::Ctx;
 use crate::domain::ids;
@@ -119,8 +119,7 @@ pub async fn store_and_queue(ctx: &Ctx<'_>, actor_account_id: i64, activity: &Va
     let activity_id = ctx.new_id();
     ctx.db.run(&store::save_activity(activity_id, uri, actor_account_id, &activity.to_string(), ctx.now_ms())).await?;
     // The activity may have been stored before (a retried event): deliver the stored row.
-    let events: Vec<Job> = inboxes.into_iter().map(|inbox| Job::Task(Task::Deliver { activity_id: activity_id.to_string(), inbox })).collect();
-    for chunk in events.chunks(100) {
+    for chunk in jobs::deliveries(activity_id, &inboxes).chunks(100) {
         jobs::publish_all(ctx, chunk.to_vec()).await?;
     }
     Ok(())

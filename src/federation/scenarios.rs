@@ -76,10 +76,10 @@ async fn a_signed_follow_is_accepted_and_the_accept_goes_out_signed() {
     env.jobs.0.borrow_mut().clear();
     super::handle(&env.ctx(), &accepted[0]).await.unwrap();
     let deliveries = env.jobs.0.borrow().clone();
-    let [Job::Task(Task::Deliver { activity_id, inbox })] = deliveries.as_slice() else { panic!("{deliveries:?}") };
-    assert_eq!(inbox, BOB_INBOX);
+    let [delivery @ Job::Task(Task::DeliverMany { inboxes, .. })] = deliveries.as_slice() else { panic!("{deliveries:?}") };
+    assert_eq!(inboxes, &[BOB_INBOX]);
     env.http.answer_json(BOB_INBOX, 202, &json!({}));
-    super::handle(&env.ctx(), &Job::Task(Task::Deliver { activity_id: activity_id.clone(), inbox: inbox.clone() })).await.unwrap();
+    super::handle(&env.ctx(), delivery).await.unwrap();
     let sent = env.http.sent.borrow().last().cloned().unwrap();
     let body: Value = serde_json::from_slice(sent.body.as_deref().unwrap()).unwrap();
     assert_eq!(body["type"], "Accept");
@@ -254,8 +254,8 @@ async fn deliveries_retry_on_5xx_record_4xx_and_hold_for_unreachable_peers() {
     env.jobs.0.borrow_mut().clear();
     super::handle(&env.ctx(), &followed).await.unwrap();
     let deliver = env.jobs.0.borrow().last().cloned().unwrap();
-    let Job::Task(Task::Deliver { activity_id, inbox }) = &deliver else { panic!() };
-    assert_eq!(inbox, BOB_INBOX);
+    let Job::Task(Task::DeliverMany { inboxes, .. }) = &deliver else { panic!() };
+    assert_eq!(inboxes, &[BOB_INBOX]);
 
     env.http.answer_json(BOB_INBOX, 503, &json!({}));
     assert!(super::handle(&env.ctx(), &deliver).await.is_err(), "5xx is retried");
@@ -283,7 +283,6 @@ async fn deliveries_retry_on_5xx_record_4xx_and_hold_for_unreachable_peers() {
         super::handle(&env.ctx(), &event).await.unwrap();
     }
     assert_eq!(env.http.sent.borrow().len(), attempts + 2);
-    let _ = activity_id;
 }
 
 #[tokio::test]
@@ -316,8 +315,8 @@ async fn moving_away_needs_the_new_account_to_list_us_and_tells_followers() {
     env.jobs.0.borrow_mut().clear();
     super::handle(&env.ctx(), &moved).await.unwrap();
     let queued = env.jobs.0.borrow().clone();
-    let [Job::Task(Task::Deliver { activity_id, inbox })] = queued.as_slice() else { panic!("{queued:?}") };
-    assert_eq!(inbox, SHARED_INBOX);
+    let [Job::Task(Task::DeliverMany { activity_id, inboxes })] = queued.as_slice() else { panic!("{queued:?}") };
+    assert_eq!(inboxes, &[SHARED_INBOX]);
     let stored = crate::store::federation::activity(&env.db, activity_id.parse().unwrap()).await.unwrap().unwrap();
     let activity: Value = serde_json::from_str(&stored.body).unwrap();
     assert_eq!((activity["type"].as_str(), activity["target"].as_str()), (Some("Move"), Some(BOB)));
@@ -372,4 +371,54 @@ async fn an_outbox_page_costs_a_fixed_number_of_statements() {
     assert!(items[1]["object"]["inReplyTo"].as_str().is_some());
     let statements = env.db.statements.get();
     assert!(statements <= 10, "an outbox page took {statements} statements");
+}
+
+/// One activity to 20 inboxes is three queue messages (8 + 8 + 4), not 20; each inbox gets
+/// exactly one copy; when some inboxes of a message fail, only those are queued again, and a
+/// message whose every inbox failed is left to the queue's retries.
+#[tokio::test]
+async fn deliveries_travel_eight_to_a_message_and_only_failures_go_again() {
+    let env = TestEnv::new();
+    let inboxes: Vec<String> = (0..20).map(|i| format!("https://peer{i}.example/inbox")).collect();
+    for (i, inbox) in inboxes.iter().enumerate() {
+        env.http.answer_json(inbox, if i == 3 || i == 17 { 503 } else { 202 }, &json!({}));
+    }
+    let owner = crate::app::owner::load(&env.ctx()).await.unwrap();
+    let activity = json!({"id": "https://social.example/users/alice#test/1", "type": "Update", "actor": owner.account.uri});
+    super::outbound::store_and_queue(&env.ctx(), owner.account.id, &activity, inboxes.clone()).await.unwrap();
+    let messages = env.jobs.0.borrow().clone();
+    let sizes: Vec<usize> = messages.iter().map(|m| match m {
+        Job::Task(Task::DeliverMany { inboxes, .. }) => inboxes.len(),
+        other => panic!("{other:?}"),
+    }).collect();
+    assert_eq!(sizes, [8, 8, 4]);
+    env.jobs.0.borrow_mut().clear();
+    for message in &messages {
+        super::handle(&env.ctx(), message).await.unwrap();
+    }
+    let posted = |inbox: &str| env.http.sent.borrow().iter().filter(|r| r.url == inbox).count();
+    assert!(inboxes.iter().all(|inbox| posted(inbox) == 1), "one copy each");
+    let again = env.jobs.0.borrow().clone();
+    let mut failed: Vec<String> = again.iter().flat_map(|m| match m {
+        Job::Task(Task::DeliverMany { inboxes, .. }) => inboxes.clone(),
+        other => panic!("{other:?}"),
+    }).collect();
+    failed.sort();
+    let mut expected = vec![inboxes[3].clone(), inboxes[17].clone()];
+    expected.sort();
+    assert_eq!(failed, expected);
+    // The peers are back: each failed inbox gets its one copy, nothing else is sent again.
+    env.http.answer_json(&inboxes[3], 202, &json!({}));
+    env.http.answer_json(&inboxes[17], 202, &json!({}));
+    env.jobs.0.borrow_mut().clear();
+    for message in &again {
+        super::handle(&env.ctx(), message).await.unwrap();
+    }
+    assert!(env.jobs.0.borrow().is_empty());
+    assert_eq!((posted(&inboxes[3]), posted(&inboxes[17]), posted(&inboxes[0])), (2, 2, 1));
+    // A message whose every inbox fails is the queue's to retry (and dead-letter).
+    env.http.answer_json(&inboxes[5], 503, &json!({}));
+    let Job::Task(Task::DeliverMany { activity_id, .. }) = &messages[0] else { unreachable!() };
+    let lone = Job::Task(Task::DeliverMany { activity_id: activity_id.clone(), inboxes: vec![inboxes[5].clone()] });
+    assert!(super::handle(&env.ctx(), &lone).await.is_err());
 }
