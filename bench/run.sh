@@ -9,14 +9,16 @@ runs=${BENCH_RUNS:-5}
 secs=${BENCH_SECONDS:-10}
 topi_port=${BENCH_PORT:-8797}
 noop_port=$((topi_port + 1))
+snac_port=$((topi_port + 2))
 warmup=200
+posts=25
 
 fail() { echo "bench: $*" >&2; exit 1; }
 [ -f build/index_bg.wasm ] && [ -f build/worker/shim.mjs ] || fail "build/ is missing: run make build"
 command -v wrk >/dev/null || fail "wrk is missing: apt-get install wrk (or bash scripts/setup.sh test)"
 command -v taskset >/dev/null || fail "taskset is missing (util-linux)"
 [ "$(nproc)" -ge 2 ] || fail "needs 2 cores: workerd on core 1, wrk on core 0"
-for port in "$topi_port" "$noop_port"; do
+for port in "$topi_port" "$noop_port" "$snac_port"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port is in use (set BENCH_PORT)"; fi
 done
 
@@ -29,9 +31,15 @@ bundle=$(for f in build/index_bg.wasm build/index.js; do
 done)
 
 state=$(mktemp -d /tmp/topi-bench.XXXXXX)
-node_pids=() workerd_pids=()
+node_pids=() workerd_pids=() snac_peer_pid= snac_pid=
 cleanup() {
   set +e
+  if [ -n "$snac_peer_pid" ]; then # end of its stdin: snac_peer.py stops snac itself
+    exec 7>&-
+    for _ in $(seq 50); do kill -0 "$snac_peer_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$snac_peer_pid" 2>/dev/null
+    [ -n "$snac_pid" ] && grep -qa snac "/proc/$snac_pid/cmdline" 2>/dev/null && kill -KILL "$snac_pid"
+  fi
   for pid in "${node_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${node_pids[@]}"; do # Miniflare stops its workerd on SIGTERM; give it 10 s
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
@@ -67,8 +75,26 @@ topi_pid=$(json topi workerd_pid) noop_pid=$(json noop workerd_pid) token=$(json
 workerd_pids=("$topi_pid" "$noop_pid")
 taskset -apc 1 "$topi_pid" >/dev/null
 taskset -apc 1 "$noop_pid" >/dev/null
-
 topi="http://127.0.0.1:$topi_port"
+for i in $(seq "$posts"); do
+  curl -sS -o /dev/null -H "Authorization: Bearer $token" --data-urlencode "status=status $i #bench" "$topi/api/v1/statuses"
+done
+
+# snac2 (Debian, the same version the interop tests use) on the same endpoints in the same run:
+# the ratio survives machine noise. Skipped when it is not installed.
+snac=
+if command -v snac >/dev/null && [ -x .venv/bin/python ]; then
+  mkfifo "$state/snac.in"
+  PYTHONPATH=tests/e2e .venv/bin/python bench/snac_peer.py "$snac_port" "$posts" <"$state/snac.in" >"$state/snac.json" 2>"$state/snac.log" &
+  snac_peer_pid=$!
+  exec 7>"$state/snac.in"
+  for _ in $(seq 600); do [ -s "$state/snac.json" ] && break; sleep 0.2; done
+  [ -s "$state/snac.json" ] || { cat "$state/snac.log" >&2; fail "snac did not start"; }
+  snac_pid=$(json snac pid) snac="http://127.0.0.1:$snac_port" snac_nodeinfo=$(json snac nodeinfo)
+  taskset -apc 1 "$snac_pid" >/dev/null
+else
+  echo "bench: snac is not installed (bash scripts/setup.sh test): no same-run comparison" >&2
+fi
 # key|label|URL|request header
 endpoints=(
   "noop|JS no-op worker (floor)|http://127.0.0.1:$noop_port/|Accept: */*"
@@ -78,14 +104,27 @@ endpoints=(
   "instance1|\`/api/v1/instance\`|$topi/api/v1/instance|Accept: application/json"
   "instance2|\`/api/v2/instance\`|$topi/api/v2/instance|Accept: application/json"
   "nodeinfo|NodeInfo 2.0|$topi/nodeinfo/2.0|Accept: application/json"
+  "public|public timeline of 20|$topi/api/v1/timelines/public?limit=20|Accept: application/json"
+  "outbox|outbox page of 20|$topi/users/alice/outbox?page=true|Accept: application/activity+json"
 )
-pid_of() { [ "$1" = noop ] && echo "$noop_pid" || echo "$topi_pid"; }
+# snac closes the connection after each answer: wrk is told so, and reconnects per request.
+[ -n "$snac" ] && endpoints+=(
+  "snac_webfinger|snac2 WebFinger|$snac/.well-known/webfinger?resource=acct:bob@127.0.0.1:$snac_port|Accept: application/jrd+json;;Connection: close"
+  "snac_actor|snac2 actor|$snac/bob|Accept: application/activity+json;;Connection: close"
+  "snac_nodeinfo|snac2 NodeInfo 2.0|$snac_nodeinfo|Accept: application/json;;Connection: close"
+  "snac_public|snac2 public timeline of 20|$snac/api/v1/timelines/public?limit=20|Accept: application/json;;Connection: close"
+  "snac_outbox|snac2 outbox|$snac/bob/outbox|Accept: application/activity+json;;Connection: close"
+)
+pid_of() { case "$1" in noop) echo "$noop_pid" ;; snac_*) echo "$snac_pid" ;; *) echo "$topi_pid" ;; esac; }
+# `A;;B` → -H A -H B
+header_args() { local IFS=$'\n'; for h in ${1//;;/$'\n'}; do printf '%s\n' -H "$h"; done; }
 
 # Warm-up: $warmup keep-alive requests per endpoint, every one must answer 200.
 for e in "${endpoints[@]}"; do
   IFS='|' read -r key label url header <<<"$e"
+  mapfile -t hargs < <(header_args "$header")
   codes=$(for _ in $(seq "$warmup"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$url"; done |
-    taskset -c 0 curl -sS -K - -H "$header" -w '%{http_code}\n' --max-time 120 | sort | uniq -c)
+    taskset -c 0 curl -sS -K - "${hargs[@]}" -w '%{http_code}\n' --max-time 120 | sort | uniq -c)
   [ "$(echo "$codes" | awk '{print $1, $2}')" = "$warmup 200" ] ||
     { curl -sS -i -H "$header" "$url" | head -c 1000 >&2; echo >&2; fail "$label: warm-up statuses: $codes"; }
 done
@@ -100,10 +139,13 @@ for run in $(seq "$runs"); do
     IFS='|' read -r key label url header <<<"$e"
     pid=$(pid_of "$key")
     before=$(cpu_ticks "$pid")
-    out=$(taskset -c 0 wrk -t1 -c2 -d"${secs}s" --latency -s bench/wrk-report.lua -H "$header" "$url")
+    mapfile -t hargs < <(header_args "$header")
+    out=$(taskset -c 0 wrk -t1 -c2 -d"${secs}s" --latency -s bench/wrk-report.lua "${hargs[@]}" "$url")
     after=$(cpu_ticks "$pid")
     line=$(grep '^WRK ' <<<"$out") || { echo "$out" >&2; fail "$label: no wrk report"; }
     eval "${line#WRK }" # requests= duration_us= p50_us= p99_us= bad_status= socket_errors=
+    # snac closes every connection after its answer, which wrk counts as a read error.
+    [[ $key == snac_* ]] && socket_errors=0
     if [ "$bad_status" -ne 0 ] || [ "$socket_errors" -ne 0 ] || [ "$requests" -eq 0 ]; then
       echo "$out" >&2; fail "$label: $bad_status responses >= 400, $socket_errors socket errors, $requests requests"
     fi
@@ -135,9 +177,21 @@ mkdir -p bench/results
   for e in "${endpoints[@]}"; do
     IFS='|' read -r key label _ _ <<<"$e"
     cpu=$(med "$key" 2)
-    above=$([ "$key" = noop ] && echo "—" || awk -v a="$cpu" -v b="$floor" 'BEGIN { printf "%+.3f", a - b }')
+    above=$([ "$key" = noop ] || [[ $key == snac_* ]] && echo "—" || awk -v a="$cpu" -v b="$floor" 'BEGIN { printf "%+.3f", a - b }')
     printf '| %s | %.3f | %s | %.2f | %.2f | %.0f |\n' "$label" "$cpu" "$above" "$(med "$key" 3)" "$(med "$key" 4)" "$(med "$key" 5)"
   done
+  if [ -n "$snac" ]; then
+    echo
+    echo "Same run, snac2 $(snac --version 2>/dev/null | head -n1 | tr -d '\n') with $posts posts (Topi has $posts too): process CPU ms/request."
+    echo
+    echo "| endpoint | Topi | snac2 | Topi / snac2 |"
+    echo "|---|---:|---:|---:|"
+    for pair in "webfinger|WebFinger" "actor|actor" "nodeinfo|NodeInfo 2.0" "public|public timeline of 20" "outbox|outbox page"; do
+      IFS='|' read -r key label <<<"$pair"
+      t=$(med "$key" 2) n=$(med "snac_$key" 2)
+      printf '| %s | %.3f | %.3f | %s |\n' "$label" "$t" "$n" "$(awk -v a="$t" -v b="$n" 'BEGIN { printf "%.1f×", a / b }')"
+    done
+  fi
   echo
   echo "One-off costs (workerd CPU, 10 ms tick resolution): instance keys at first app registration" \
     "$(json topi first_start.instance_keys_ms) ms; owner creation and first login" \
