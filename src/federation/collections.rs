@@ -41,21 +41,29 @@ pub async fn outbox(ctx: &Ctx<'_>, req: &Request, username: &str) -> Result<Resp
             "last": format!("{id}?page=true&min_id=0"),
         })));
     }
-    let page = Page { max_id: params.str("max_id").and_then(|m| ids::parse(&m)), since_id: None, min_id: None, limit: PAGE_SIZE };
+    // `max_id` pages back from the newest; `min_id` forward from the oldest (the collection's
+    // `last` is `min_id=0`, the page just above the beginning).
+    let bound = |key: &str| params.str(key).and_then(|m| ids::parse(&m));
+    let page = Page { max_id: bound("max_id"), since_id: None, min_id: bound("min_id"), limit: PAGE_SIZE };
     let filter = AccountFilter { include_private: false, exclude_replies: false, exclude_reblogs: false, only_media: false, pinned: false, tagged: None };
     let rows = statuses::by_account(ctx.db, None, owner.account.id, &page, &filter).await?;
     let items = activities_of(ctx, &owner, &rows).await?;
     let mut document = json!({
         "@context": ACTIVITYSTREAMS,
-        "id": format!("{id}?page=true{}", page.max_id.map(|m| format!("&max_id={m}")).unwrap_or_default()),
+        "id": format!(
+            "{id}?page=true{}{}",
+            page.max_id.map(|m| format!("&max_id={m}")).unwrap_or_default(),
+            page.min_id.map(|m| format!("&min_id={m}")).unwrap_or_default()
+        ),
         "type": "OrderedCollectionPage",
         "partOf": id,
         "orderedItems": items,
     });
-    if rows.len() as i64 == PAGE_SIZE {
-        if let Some(last) = rows.last() {
-            document["next"] = json!(format!("{id}?page=true&max_id={}", last.id));
+    if let (Some(newest), Some(oldest)) = (rows.first(), rows.last()) {
+        if rows.len() as i64 == PAGE_SIZE || page.min_id.is_some() {
+            document["next"] = json!(format!("{id}?page=true&max_id={}", oldest.id));
         }
+        document["prev"] = json!(format!("{id}?page=true&min_id={}", newest.id));
     }
     Ok(respond(&document))
 }

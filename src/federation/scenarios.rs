@@ -422,3 +422,26 @@ async fn deliveries_travel_eight_to_a_message_and_only_failures_go_again() {
     let lone = Job::Task(Task::DeliverMany { activity_id: activity_id.clone(), inboxes: vec![inboxes[5].clone()] });
     assert!(super::handle(&env.ctx(), &lone).await.is_err());
 }
+
+/// The outbox's `last` link (`min_id=0`) is the oldest page, and `prev` walks forward from it.
+#[tokio::test]
+async fn the_outbox_pages_from_either_end() {
+    let env = env_with_bob();
+    let token = env.owner_token().await;
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        let (_, status) = env.send_as(&token, Method::Post, "/api/v1/statuses", &format!("status=number+{i}")).await;
+        ids.push(status["id"].as_str().unwrap().to_string());
+    }
+    let (_, collection) = env.send(Method::Get, "/users/alice/outbox", "").await;
+    let last = collection["last"].as_str().unwrap().rsplit_once("/outbox").unwrap().1.to_string();
+    let (_, oldest) = env.send(Method::Get, &format!("/users/alice/outbox{last}"), "").await;
+    let shown: Vec<&str> = oldest["orderedItems"].as_array().unwrap().iter().map(|a| a["object"]["content"].as_str().unwrap()).collect();
+    assert_eq!(shown.len(), 20);
+    assert!(shown[19].contains("number 0") && shown[0].contains("number 19"), "{shown:?}");
+    let prev = oldest["prev"].as_str().unwrap().rsplit_once("/outbox").unwrap().1.to_string();
+    let (_, newer) = env.send(Method::Get, &format!("/users/alice/outbox{prev}"), "").await;
+    let shown: Vec<&str> = newer["orderedItems"].as_array().unwrap().iter().map(|a| a["object"]["content"].as_str().unwrap()).collect();
+    assert_eq!(shown.len(), 5);
+    assert!(shown[0].contains("number 24") && shown[4].contains("number 20"), "{shown:?}");
+}
