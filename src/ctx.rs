@@ -38,18 +38,26 @@ pub struct IsolateCache {
 
 /// An operator's note in the Worker's log (the budget lines).
 pub fn log_info(message: &str) {
-    #[cfg(target_arch = "wasm32")]
-    web_sys::console::log_1(&message.into());
-    #[cfg(not(target_arch = "wasm32"))]
-    eprintln!("{message}");
+    log(message, false);
 }
 
 /// The Worker's log (the console in workerd, stderr natively): what operators read in `wrangler tail`.
 pub fn log_error(message: &str) {
+    log(message, true);
+}
+
+fn log(message: &str, error: bool) {
     #[cfg(target_arch = "wasm32")]
-    web_sys::console::error_1(&message.into());
+    if error {
+        web_sys::console::error_1(&message.into());
+    } else {
+        web_sys::console::log_1(&message.into());
+    }
     #[cfg(not(target_arch = "wasm32"))]
-    eprintln!("{message}");
+    {
+        let _ = error;
+        eprintln!("{message}");
+    }
 }
 
 impl Ctx<'_> {
@@ -123,7 +131,9 @@ pub struct QueueError(pub String);
 /// (`app::jobs`) belong to the use cases, above this seam.
 #[async_trait(?Send)]
 pub trait Queue {
-    async fn send(&self, message: serde_json::Value) -> Result<(), QueueError>;
+    async fn send(&self, message: serde_json::Value) -> Result<(), QueueError> {
+        self.send_later(message, 0).await
+    }
     /// Many messages in one call (fan-out to many inboxes).
     async fn send_all(&self, messages: Vec<serde_json::Value>) -> Result<(), QueueError>;
     /// One message, delivered to the consumer `delay_seconds` from now.
@@ -154,6 +164,12 @@ pub struct Meter {
 impl Meter {
     pub fn add(cell: &Cell<u32>, n: u32) {
         cell.set(cell.get().saturating_add(n));
+    }
+
+    /// One call to the queue that sent `messages`.
+    pub fn queued(&self, messages: u32) {
+        Meter::add(&self.queue_calls, 1);
+        Meter::add(&self.queue_messages, messages);
     }
 
     pub fn add_rows(&self, read: u64, written: u64) {
@@ -188,8 +204,7 @@ mod tests {
         Meter::add(&meter.d1_round_trips, 2);
         Meter::add(&meter.d1_statements, 3);
         meter.add_rows(41, 1);
-        Meter::add(&meter.queue_messages, 1);
-        Meter::add(&meter.queue_calls, 1);
+        meter.queued(1);
         assert_eq!(
             meter.server_timing(),
             "d1;desc=\"rt=2 st=3 rows_read=41 rows_written=1\", fetch;desc=\"n=0\", queue;desc=\"msgs=1 calls=1\", r2;desc=\"ops=0\""

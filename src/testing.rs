@@ -184,11 +184,6 @@ impl RecordedJobs {
 
 #[async_trait::async_trait(?Send)]
 impl crate::ctx::Queue for RecordedJobs {
-    async fn send(&self, message: serde_json::Value) -> Result<(), crate::ctx::QueueError> {
-        self.record(message);
-        Ok(())
-    }
-
     async fn send_all(&self, messages: Vec<serde_json::Value>) -> Result<(), crate::ctx::QueueError> {
         messages.into_iter().for_each(|m| self.record(m));
         Ok(())

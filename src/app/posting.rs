@@ -32,7 +32,7 @@ pub struct NewPost {
     #[serde(default)]
     pub poll: Option<NewPoll>,
     /// `None`: the owner's default.
-    #[serde(default, with = "visibility_name", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient::visibility", skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
     /// `None`: the owner's default (a content warning always makes a post sensitive).
     #[serde(default, deserialize_with = "lenient::optional_flag")]
@@ -251,31 +251,14 @@ pub async fn publish_due(ctx: &Ctx<'_>) -> Result<usize, Error> {
     Ok(due.len())
 }
 
-/// Visibility by its Mastodon name in stored posts.
-mod visibility_name {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    use crate::domain::visibility::Visibility;
-
-    pub fn serialize<S: Serializer>(value: &Option<Visibility>, serializer: S) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(v) => serializer.serialize_str(v.as_str()),
-            None => serializer.serialize_none(),
-        }
-    }
-
-    /// An unknown name reads as the default: it was checked when the post was stored.
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Visibility>, D::Error> {
-        Ok(Option::<String>::deserialize(deserializer)?.as_deref().and_then(Visibility::parse))
-    }
-}
-
 /// Posts scheduled before typed storage kept their request parameters as sent: booleans and
 /// numbers may be strings (`"true"`, `"300"`) when the request was a form.
 pub(super) mod lenient {
     use serde::de::Error;
     use serde::{Deserialize, Deserializer};
     use serde_json::Value;
+
+    use crate::domain::visibility::Visibility;
 
     fn as_flag(value: &Value) -> Option<bool> {
         match value {
@@ -300,6 +283,12 @@ pub(super) mod lenient {
             Value::Null => Ok(None),
             value => as_flag(&value).map(Some).ok_or_else(|| D::Error::custom(format!("not a boolean: {value}"))),
         }
+    }
+
+    /// A visibility by its Mastodon name; an unknown or empty one (a form's `visibility=`) reads
+    /// as the owner's default, as it did when the post was checked.
+    pub fn visibility<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Visibility>, D::Error> {
+        Ok(Option::<String>::deserialize(deserializer)?.as_deref().and_then(Visibility::parse))
     }
 
     pub fn int<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {

@@ -68,14 +68,22 @@ pub async fn outbox(ctx: &Ctx<'_>, req: &Request, username: &str) -> Result<Resp
     Ok(respond(&document))
 }
 
+/// A Note inside a collection or an activity: the outer document's `@context` covers it.
+fn embedded(mut note: Value) -> Value {
+    if let Some(o) = note.as_object_mut() {
+        o.remove("@context");
+    }
+    note
+}
+
 /// Statuses as their Create activities (boosts as their Announce), in a fixed number of queries.
 async fn activities_of(ctx: &Ctx<'_>, owner: &Owner, rows: &[StatusRow]) -> Result<Vec<Value>, ApiError> {
     let me = &owner.account.uri;
-    let (boosts, posts): (Vec<&StatusRow>, Vec<&StatusRow>) = rows.iter().partition(|r| r.reblog_of_id.is_some());
-    let original_ids: Vec<i64> = boosts.iter().filter_map(|r| r.reblog_of_id).collect();
+    let original_ids: Vec<i64> = rows.iter().filter_map(|r| r.reblog_of_id).collect();
     let originals = if original_ids.is_empty() { Vec::new() } else { statuses::get_many(ctx.db, None, &original_ids).await? };
-    let posts: Vec<StatusRow> = posts.into_iter().cloned().collect();
-    let notes = outbound::notes_of(ctx, owner, &posts).await?;
+    let posts: Vec<StatusRow> = rows.iter().filter(|r| r.reblog_of_id.is_none()).cloned().collect();
+    // In the order of `rows`, skipping the boosts.
+    let mut notes = outbound::notes_of(ctx, owner, &posts).await?.into_iter();
     let mut activities = Vec::with_capacity(rows.len());
     for row in rows {
         if let Some(original) = row.reblog_of_id {
@@ -86,10 +94,7 @@ async fn activities_of(ctx: &Ctx<'_>, owner: &Owner, rows: &[StatusRow]) -> Resu
             }));
             continue;
         }
-        let Some(mut note) = posts.iter().position(|p| p.id == row.id).map(|i| notes[i].clone()) else { continue };
-        if let Some(o) = note.as_object_mut() {
-            o.remove("@context");
-        }
+        let Some(note) = notes.next().map(embedded) else { continue };
         activities.push(json!({
             "id": format!("{}/activity", row.uri), "type": "Create", "actor": me, "published": iso8601(row.created_at),
             "to": note["to"].clone(), "cc": note["cc"].clone(), "object": note,
@@ -138,12 +143,7 @@ pub async fn featured(ctx: &Ctx<'_>, username: &str) -> Result<Response, ApiErro
     let page = Page { max_id: None, since_id: None, min_id: None, limit: 5 };
     let filter = AccountFilter { include_private: false, exclude_replies: false, exclude_reblogs: true, only_media: false, pinned: true, tagged: None };
     let rows = statuses::by_account(ctx.db, None, owner.account.id, &page, &filter).await?;
-    let mut items = outbound::notes_of(ctx, &owner, &rows).await?;
-    for note in &mut items {
-        if let Some(o) = note.as_object_mut() {
-            o.remove("@context");
-        }
-    }
+    let items: Vec<Value> = outbound::notes_of(ctx, &owner, &rows).await?.into_iter().map(embedded).collect();
     Ok(respond(&json!({
         "@context": ACTIVITYSTREAMS, "id": format!("{}/collections/featured", owner.account.uri),
         "type": "OrderedCollection", "totalItems": items.len(), "orderedItems": items,

@@ -2,7 +2,8 @@
 //! closing ended polls are `app::polls`.
 
 use super::entities::poll::Poll;
-use super::statuses::{viewer, visible};
+use super::statuses::viewer;
+use crate::app::posting::visible;
 use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::app::jobs::{self, Event};

@@ -31,11 +31,6 @@ pub async fn viewer(ctx: &Ctx<'_>, req: &Request) -> Result<Option<i64>, ApiErro
     Ok(auth::reader(ctx, req, &["read:statuses"]).await?.and_then(|a| a.token.account_id))
 }
 
-/// A status the viewer may see, or 404 (Mastodon hides what you may not see).
-pub async fn visible(ctx: &Ctx<'_>, viewer: Option<i64>, id: &str) -> Result<StatusRow, ApiError> {
-    Ok(posting::visible(ctx, viewer, id).await?)
-}
-
 async fn render(ctx: &Ctx<'_>, viewer: Option<i64>, row: &StatusRow) -> Result<Response, ApiError> {
     Response::ok_json(&status::render_one(ctx, viewer, row).await?)
 }
@@ -87,7 +82,7 @@ pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
 /// <https://docs.joinmastodon.org/methods/statuses/#get>
 pub async fn get(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let viewer = viewer(ctx, req).await?;
-    let row = visible(ctx, viewer, id).await?;
+    let row = posting::visible(ctx, viewer, id).await?;
     render(ctx, viewer, &row).await
 }
 
@@ -104,7 +99,7 @@ pub async fn get_many(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError
 /// <https://docs.joinmastodon.org/methods/statuses/#context>
 pub async fn context(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let viewer = viewer(ctx, req).await?;
-    let row = visible(ctx, viewer, id).await?;
+    let row = posting::visible(ctx, viewer, id).await?;
     let keep = |rows: Vec<StatusRow>| -> Vec<StatusRow> {
         rows.into_iter().filter(|r| visibility::may_see(r.visibility, viewer.is_some())).collect()
     };
@@ -118,7 +113,7 @@ pub async fn context(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response,
 
 /// A status of the owner's own, for changes only its author may make.
 async fn own(ctx: &Ctx<'_>, account_id: i64, id: &str) -> Result<StatusRow, ApiError> {
-    let row = visible(ctx, Some(account_id), id).await?;
+    let row = posting::visible(ctx, Some(account_id), id).await?;
     if row.account_id != account_id {
         return Err(ApiError::Forbidden);
     }
@@ -179,7 +174,7 @@ pub async fn update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
 /// <https://docs.joinmastodon.org/methods/statuses/#history>: every version, oldest first.
 pub async fn history(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let viewer = viewer(ctx, req).await?;
-    let row = visible(ctx, viewer, id).await?;
+    let row = posting::visible(ctx, viewer, id).await?;
     let author = accounts::get(ctx.db, row.account_id).await?.ok_or(ApiError::NotFound)?;
     let account = serde_json::to_value(Account::from_row(&author, ctx.config)).unwrap_or_default();
     let version = |content: &str, spoiler_text: &str, sensitive: bool, at: i64| {
@@ -229,7 +224,7 @@ impl Interaction {
 /// `POST /api/v1/statuses/:id/{favourite,bookmark,pin,mute,…}`: answers the status as it is now.
 pub async fn interact(ctx: &Ctx<'_>, req: &Request, id: &str, interaction: Interaction) -> Result<Response, ApiError> {
     let (_, account_id) = auth::require_user(ctx, req, &[interaction.scope()]).await?;
-    let row = visible(ctx, Some(account_id), id).await?;
+    let row = posting::visible(ctx, Some(account_id), id).await?;
     let now = ctx.now_ms();
     let status_id = row.id.to_string();
     match interaction {
@@ -279,7 +274,7 @@ pub async fn interact(ctx: &Ctx<'_>, req: &Request, id: &str, interaction: Inter
 /// original. Reblogging twice answers the existing reblog.
 pub async fn reblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let (auth, account_id) = auth::require_user(ctx, req, &["write:statuses"]).await?;
-    let mut original = visible(ctx, Some(account_id), id).await?;
+    let mut original = posting::visible(ctx, Some(account_id), id).await?;
     if let Some(inner) = original.reblog_of_id {
         original = store::get(ctx.db, Some(account_id), inner).await?.ok_or(ApiError::NotFound)?;
     }
@@ -318,7 +313,7 @@ pub async fn reblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
 /// <https://docs.joinmastodon.org/methods/statuses/#unreblog>: answers the original.
 pub async fn unreblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let (_, account_id) = auth::require_user(ctx, req, &["write:statuses"]).await?;
-    let mut original = visible(ctx, Some(account_id), id).await?;
+    let mut original = posting::visible(ctx, Some(account_id), id).await?;
     if let Some(inner) = original.reblog_of_id {
         original = store::get(ctx.db, Some(account_id), inner).await?.ok_or(ApiError::NotFound)?;
     }
@@ -344,7 +339,7 @@ pub async fn actors(ctx: &Ctx<'_>, req: &Request, id: &str, which: Actors) -> Re
     // with `read:statuses`, so that a private one stays hidden from a token without it.
     let reader = auth::reader(ctx, req, &["read:accounts", "read:statuses"]).await?;
     let viewer = reader.and_then(|a| a.user_allowing(&["read:statuses"]));
-    let row = visible(ctx, viewer, id).await?;
+    let row = posting::visible(ctx, viewer, id).await?;
     let page = req.query_params().page_with_limits(40, 80);
     let rows = match which {
         Actors::FavouritedBy => store::favourited_by(ctx.db, row.id, &page).await?,

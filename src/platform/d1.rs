@@ -8,17 +8,16 @@ use wasm_bindgen::{JsCast, JsValue};
 use worker::{D1Database, D1PreparedStatement};
 
 use crate::ctx::Meter;
-use crate::store::db::{Arg, Db, Query, Row, StoreError};
+use crate::store::db::{is_safe_integer, Arg, Db, Query, Row, StoreError};
 
 pub struct D1(pub D1Database, pub std::rc::Rc<Meter>);
 
 /// JavaScript numbers hold integers exactly only up to 2^53; larger ids go as decimal text,
 /// which the columns' INTEGER affinity turns back into integers (see `domain::ids`).
 fn to_js(arg: &Arg) -> JsValue {
-    const MAX_SAFE: i64 = (1 << 53) - 1;
     match arg {
         Arg::Null => JsValue::NULL,
-        Arg::Int(i) if (-MAX_SAFE..=MAX_SAFE).contains(i) => JsValue::from_f64(*i as f64),
+        Arg::Int(i) if is_safe_integer(*i) => JsValue::from_f64(*i as f64),
         Arg::Int(i) => JsValue::from_str(&i.to_string()),
         Arg::Real(f) => JsValue::from_f64(*f),
         Arg::Text(s) => JsValue::from_str(s),

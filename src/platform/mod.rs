@@ -62,22 +62,14 @@ struct Producer(worker::Queue, Rc<Meter>);
 
 #[async_trait::async_trait(?Send)]
 impl Queue for Producer {
-    async fn send(&self, message: serde_json::Value) -> Result<(), QueueError> {
-        Meter::add(&self.1.queue_calls, 1);
-        Meter::add(&self.1.queue_messages, 1);
-        self.0.send_raw(plain_message(&message, 0)?).await.map_err(|e| QueueError(e.to_string()))
-    }
-
     async fn send_all(&self, messages: Vec<serde_json::Value>) -> Result<(), QueueError> {
-        Meter::add(&self.1.queue_calls, 1);
-        Meter::add(&self.1.queue_messages, messages.len() as u32);
+        self.1.queued(messages.len() as u32);
         let messages = messages.iter().map(|m| plain_message(m, 0)).collect::<Result<Vec<_>, _>>()?;
         self.0.send_raw_batch(messages).await.map_err(|e| QueueError(e.to_string()))
     }
 
     async fn send_later(&self, message: serde_json::Value, delay_seconds: u32) -> Result<(), QueueError> {
-        Meter::add(&self.1.queue_calls, 1);
-        Meter::add(&self.1.queue_messages, 1);
+        self.1.queued(1);
         self.0.send_raw(plain_message(&message, delay_seconds)?).await.map_err(|e| QueueError(e.to_string()))
     }
 }

@@ -50,6 +50,14 @@ impl<T: Into<Arg>> From<Option<T>> for Arg {
     }
 }
 
+/// Whether D1's JavaScript API holds this integer exactly (a JS number, up to 2^53). Larger
+/// ones (our snowflake ids) are bound as decimal text, which INTEGER columns turn back into
+/// integers; `store::testing` binds the same way, so that native tests meet what D1 does.
+pub fn is_safe_integer(i: i64) -> bool {
+    const MAX_SAFE: i64 = (1 << 53) - 1;
+    (-MAX_SAFE..=MAX_SAFE).contains(&i)
+}
+
 #[derive(Clone, Debug)]
 pub struct Query {
     pub sql: &'static str,
@@ -99,11 +107,7 @@ pub fn decode<T: DeserializeOwned>(rows: Vec<Row>) -> Result<Vec<T>, StoreError>
 
 /// Typed reads on top of any `Db`.
 pub async fn all<T: DeserializeOwned>(db: &dyn Db, query: &Query) -> Result<Vec<T>, StoreError> {
-    db.rows(query)
-        .await?
-        .into_iter()
-        .map(|row| serde_json::from_value(Value::Object(row)).map_err(StoreError::from))
-        .collect()
+    decode(db.rows(query).await?)
 }
 
 /// Whether a query returns any row (`SELECT 1 … WHERE …`).

@@ -31,13 +31,12 @@ pub fn memory_db() -> MemoryDb {
     MemoryDb { conn, statements: std::cell::Cell::new(0), round_trips: std::cell::Cell::new(0) }
 }
 
-/// Bound as `platform::d1` binds for D1: integers beyond JavaScript's safe range as decimal text,
-/// so that a query that only works with integer binds fails here too.
+/// Bound as `platform::d1` binds for D1 (`db::is_safe_integer`), so that a query that only works
+/// with integer binds fails here too.
 fn to_sql(arg: &Arg) -> SqlValue {
-    const MAX_SAFE: i64 = (1 << 53) - 1;
     match arg {
         Arg::Null => SqlValue::Null,
-        Arg::Int(i) if (-MAX_SAFE..=MAX_SAFE).contains(i) => SqlValue::Integer(*i),
+        Arg::Int(i) if super::db::is_safe_integer(*i) => SqlValue::Integer(*i),
         Arg::Int(i) => SqlValue::Text(i.to_string()),
         Arg::Real(f) => SqlValue::Real(*f),
         Arg::Text(s) => SqlValue::Text(s.clone()),
@@ -49,6 +48,30 @@ fn err(e: rusqlite::Error) -> StoreError {
 }
 
 impl MemoryDb {
+    fn read(&self, q: &Query) -> Result<Vec<Row>, StoreError> {
+        self.statements.set(self.statements.get() + 1);
+        let mut stmt = self.conn.prepare(q.sql).map_err(err)?;
+        let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
+        let args: Vec<SqlValue> = q.args.iter().map(to_sql).collect();
+        let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(err)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(err)? {
+            let mut map = Map::new();
+            for (i, name) in names.iter().enumerate() {
+                let value = match row.get_ref(i).map_err(err)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(n) => Value::from(n),
+                    ValueRef::Real(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
+                    ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(_) => Value::Null,
+                };
+                map.insert(name.clone(), value);
+            }
+            out.push(map);
+        }
+        Ok(out)
+    }
+
     fn execute(&self, q: &Query) -> Result<u64, StoreError> {
         self.statements.set(self.statements.get() + 1);
         let mut stmt = self.conn.prepare(q.sql).map_err(err)?;
@@ -87,32 +110,6 @@ impl Db for MemoryDb {
     }
 }
 
-impl MemoryDb {
-    fn read(&self, q: &Query) -> Result<Vec<Row>, StoreError> {
-        self.statements.set(self.statements.get() + 1);
-        let mut stmt = self.conn.prepare(q.sql).map_err(err)?;
-        let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
-        let args: Vec<SqlValue> = q.args.iter().map(to_sql).collect();
-        let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(err)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(err)? {
-            let mut map = Map::new();
-            for (i, name) in names.iter().enumerate() {
-                let value = match row.get_ref(i).map_err(err)? {
-                    ValueRef::Null => Value::Null,
-                    ValueRef::Integer(n) => Value::from(n),
-                    ValueRef::Real(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
-                    ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
-                    ValueRef::Blob(_) => Value::Null,
-                };
-                map.insert(name.clone(), value);
-            }
-            out.push(map);
-        }
-        Ok(out)
-    }
-
-}
 
 /// A `Db` whose every call first yields once to the executor, so that futures run side by side
 /// (see `run_interleaved`) interleave between statements as concurrent Worker requests do.

@@ -9,6 +9,7 @@ use crate::ctx::Ctx;
 use crate::domain::visibility::Visibility;
 use super::fetch;
 use crate::app::jobs::{self, Event, Job, Task};
+use crate::app::posting::new_tags;
 use crate::app::owner::Owner;
 use crate::app::error::Error;
 use crate::store::accounts::AccountRow;
@@ -76,7 +77,7 @@ async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Po
     mentioned.sort_unstable();
     mentioned.dedup();
     let visibility = vocab::visibility(&post.to, &post.cc, None);
-    let tags: Vec<(i64, String)> = post.hashtags.iter().map(|name| (ctx.new_id(), name.clone())).collect();
+    let tags = new_tags(ctx, &post.hashtags);
     let home_of: Vec<i64> = if home { vec![owner.account.id] } else { Vec::new() };
     let new = NewStatus {
         id,
@@ -239,7 +240,7 @@ pub async fn update(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
         queries.push(store::set_emojis(before.id, &post.emojis));
     }
     if changed {
-        let tags: Vec<(i64, String)> = post.hashtags.iter().map(|name| (ctx.new_id(), name.clone())).collect();
+        let tags = new_tags(ctx, &post.hashtags);
         let edit = store::Edit { content: &post.content, text: &post.text, spoiler_text: &post.summary, sensitive: post.sensitive, language: post.language.as_deref() };
         queries.extend(store::edit(&before, &edit, (ctx.new_id(), ctx.new_id()), &tags, post.updated.unwrap_or(now).min(now)));
         // Mastodon tells those who boosted a post that it changed.
