@@ -14,6 +14,7 @@ build: setup
 dev: build
 	@[ -f .dev.vars ] || cp dev.vars.example .dev.vars
 	$(WRANGLER) d1 migrations apply DB --local --persist-to .wrangler/state
+	node scripts/provision.mjs --local --persist-to .wrangler/state
 	TOPI_PREBUILT=1 $(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) --persist-to .wrangler/state \
 		--var PUBLIC_URL:http://127.0.0.1:$(PORT)
 

@@ -8,6 +8,7 @@ import { Miniflare } from "miniflare";
 import { readFileSync, readdirSync, writeFileSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { provisioningStatements } from "../scripts/provision.mjs";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -70,6 +71,7 @@ export function statements(sql) {
   return out;
 }
 
+// Migrations, then the keys `make dev` and `make deploy` create outside the Worker.
 export async function migrate(mf) {
   const db = await mf.getD1Database("DB");
   const dir = join(root, "migrations");
@@ -77,6 +79,7 @@ export async function migrate(mf) {
     const stmts = statements(readFileSync(join(dir, file), "utf8"));
     await db.batch(stmts.map((s) => db.prepare(s)));
   }
+  await db.batch(provisioningStatements().map((s) => db.prepare(s)));
 }
 
 export async function form(base, path, fields) {
@@ -94,10 +97,9 @@ export function ticks(pid) {
 }
 
 // Registers an app and logs in, measuring the one-off costs of first start on the way: the
-// first app registration creates the instance keys (RSA-2048 + P-256 in WebCrypto), the first
-// login creates the owner (RSA-2048 + Ed25519 keys, PBKDF2 hash) and checks the password;
-// LOGINS further logins measure one password-grant login each (token, rate-limit rows, the
-// password check).
+// first app registration reads the provisioned instance keys, the first login creates the
+// owner (an Ed25519 key and the provisioned RSA key) and checks the password; LOGINS further
+// logins measure one password-grant login each (token, rate-limit rows, the password check).
 const LOGINS = 10;
 export async function tokenAndFirstStart(base, pid) {
   const msPerTick = 1000 / Number(process.env.CLK_TCK || 100);
@@ -117,7 +119,7 @@ export async function tokenAndFirstStart(base, pid) {
   return {
     token: tok.access_token,
     first_start: {
-      instance_keys_ms: (t1 - t0) * msPerTick,
+      instance_keys_ms: (t1 - t0) * msPerTick, // the first app registration reads them
       owner_creation_and_first_login_ms: (t2 - t1) * msPerTick,
       password_login_ms: ((t3 - t2) * msPerTick) / LOGINS,
     },

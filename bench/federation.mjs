@@ -657,7 +657,7 @@ async function main() {
   const other = lines.filter((l) => !/^inbox: ignored .*#likes\/.*: already liked$/.test(l));
   out.push("", `The worker logged ${lines.length} lines: ${likeLines} "inbox: ignored …: already liked" (the repeat Likes)` +
     (other.length ? `, and ${other.length} others, first: ${other.slice(0, 3).map((l) => `\`${l.slice(0, 200)}\``).join(", ")}` : ", nothing else") +
-    `. First-start costs: instance keys ${first_start.instance_keys_ms} ms, owner creation and first login ` +
+    `. First-start costs: first app registration ${first_start.instance_keys_ms} ms, owner creation and first login ` +
     `${first_start.owner_creation_and_first_login_ms} ms.`);
   const report = out.join("\n");
   writeFileSync(outPath, report + "\n");

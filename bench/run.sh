@@ -193,10 +193,10 @@ mkdir -p bench/results
     done
   fi
   echo
-  echo "One-off costs (workerd CPU, 10 ms tick resolution): instance keys at first app registration" \
-    "$(json topi first_start.instance_keys_ms) ms; owner creation and first login" \
+  echo "First start (workerd CPU, 10 ms tick resolution; keys are made by scripts/provision.mjs, not here):" \
+    "first app registration $(json topi first_start.instance_keys_ms) ms; owner creation and first login" \
     "$(json topi first_start.owner_creation_and_first_login_ms) ms; one password-grant login (checked against the ADMIN_PASSWORD" \
-    "secret; no PBKDF2 while it is set) $(json topi first_start.password_login_ms) ms."
+    "secret) $(json topi first_start.password_login_ms) ms."
   echo
   echo "| bundle file | raw | gzip -9 |"
   echo "|---|---:|---:|"

@@ -4,7 +4,7 @@
 #   PUBLIC_URL=https://social.example.com ADMIN_USERNAME=me ADMIN_EMAIL=me@example.com make deploy
 #
 # Creates or reuses the D1 database, R2 bucket, federation queue and its dead-letter queue,
-# applies migrations remotely, sets the ADMIN_PASSWORD secret (prompting if absent) and runs
+# applies migrations remotely, creates the instance's keys once, sets the ADMIN_PASSWORD secret (prompting if absent) and runs
 # `wrangler deploy`. Log in first with `npx wrangler login` or set CLOUDFLARE_API_TOKEN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +60,9 @@ done
 
 echo "== Migrations"
 CI=true "$wrangler" d1 migrations apply DB --remote
+
+echo "== Keys (made here once: generating them in a request costs more CPU than the free plan allows)"
+node scripts/provision.mjs --remote
 
 echo "== Owner password"
 if ! "$wrangler" secret list 2>/dev/null | grep -q '"ADMIN_PASSWORD"'; then

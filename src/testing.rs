@@ -98,7 +98,15 @@ impl crate::ctx::Blobs for MemoryBlobs {
 }
 
 impl TestEnv {
+    /// An instance as `make dev` leaves it: migrated and provisioned with keys.
     pub fn new() -> TestEnv {
+        let env = TestEnv::unprovisioned();
+        env.db.provision();
+        env
+    }
+
+    /// Migrated, but nobody ran scripts/provision.mjs.
+    pub fn unprovisioned() -> TestEnv {
         TestEnv {
             config: config::for_tests(),
             db: memory_db(),

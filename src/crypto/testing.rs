@@ -12,8 +12,8 @@ pub struct NativeCrypto {
     counter: Cell<u64>,
 }
 
-/// Every "generated" RSA key in native tests is this fixed pair: real keys, without paying for
-/// key generation in each test.
+/// The RSA keys of every test instance (owner and instance actor): real keys, without paying
+/// for key generation in each test.
 pub const TEST_RSA_PUBLIC_PEM: &str = include_str!("../../tests/fixtures/rsa-2048-public.pem");
 pub const TEST_RSA_PRIVATE_PEM: &str = include_str!("../../tests/fixtures/rsa-2048-private.pem");
 /// A different real key, for a peer that rotated away from it.
@@ -32,21 +32,6 @@ impl Crypto for NativeCrypto {
                 h.finish() as u8
             })
             .collect()
-    }
-
-    async fn generate_rsa_key_pair(&self) -> Result<(String, String), CryptoError> {
-        Ok((TEST_RSA_PRIVATE_PEM.into(), TEST_RSA_PUBLIC_PEM.into()))
-    }
-
-    async fn generate_p256_key_pair(&self) -> Result<(String, String), CryptoError> {
-        Ok(("-----BEGIN PRIVATE KEY-----\ntest\n-----END PRIVATE KEY-----\n".into(), "BTEST".into()))
-    }
-
-    async fn pbkdf2_sha256(&self, password: &[u8], salt: &[u8], iterations: u32) -> Result<[u8; 32], CryptoError> {
-        let mut out = [0u8; 32];
-        pbkdf2::pbkdf2::<hmac::Hmac<sha2::Sha256>>(password, salt, iterations, &mut out)
-            .map_err(|e| CryptoError(e.to_string()))?;
-        Ok(out)
     }
 
     async fn rsa_sign(&self, private_pem: &str, data: &[u8]) -> Result<Vec<u8>, CryptoError> {

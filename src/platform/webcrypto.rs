@@ -1,14 +1,12 @@
-//! `Crypto` over the Worker's WebCrypto. RSA and PBKDF2 run natively inside workerd here,
+//! `Crypto` over the Worker's WebCrypto. RSA runs natively inside workerd here,
 //! ten times faster than the same code compiled to Wasm (shared/BENCHMARKING.md).
 use async_trait::async_trait;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
-use crate::crypto::keys::{self, pem};
+use crate::crypto::keys;
 use crate::crypto::{Crypto, CryptoError};
 
 pub struct WebCrypto;
@@ -42,17 +40,6 @@ async fn resolve(promise: Result<js_sys::Promise, JsValue>) -> Result<JsValue, C
     JsFuture::from(promise.map_err(err)?).await.map_err(err)
 }
 
-async fn export(format: &str, key: &CryptoKey) -> Result<Vec<u8>, CryptoError> {
-    let buffer = resolve(subtle().export_key(format, key)).await?;
-    Ok(Uint8Array::new(&buffer).to_vec())
-}
-
-async fn generate_pair(algorithm: &Object, key_usages: &[&str]) -> Result<(CryptoKey, CryptoKey), CryptoError> {
-    let pair = resolve(subtle().generate_key_with_object(algorithm, true, &usages(key_usages))).await?;
-    let get = |name: &str| Reflect::get(&pair, &JsValue::from_str(name)).map(JsCast::unchecked_into::<CryptoKey>).map_err(err);
-    Ok((get("privateKey")?, get("publicKey")?))
-}
-
 pub fn random_u16() -> u16 {
     let mut bytes = [0u8; 2];
     let _ = crypto().get_random_values_with_u8_array(&mut bytes);
@@ -68,38 +55,6 @@ impl Crypto for WebCrypto {
             let _ = crypto().get_random_values_with_u8_array(chunk);
         }
         bytes
-    }
-
-    async fn generate_rsa_key_pair(&self) -> Result<(String, String), CryptoError> {
-        let algorithm = object(&[
-            ("name", "RSASSA-PKCS1-v1_5".into()),
-            ("modulusLength", 2048.into()),
-            ("publicExponent", Uint8Array::from(&[1u8, 0, 1][..]).into()),
-            ("hash", "SHA-256".into()),
-        ])?;
-        let (private, public) = generate_pair(&algorithm, &["sign", "verify"]).await?;
-        Ok((pem("PRIVATE KEY", &export("pkcs8", &private).await?), pem("PUBLIC KEY", &export("spki", &public).await?)))
-    }
-
-    async fn generate_p256_key_pair(&self) -> Result<(String, String), CryptoError> {
-        let algorithm = object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())])?;
-        let (private, public) = generate_pair(&algorithm, &["sign", "verify"]).await?;
-        Ok((pem("PRIVATE KEY", &export("pkcs8", &private).await?), URL_SAFE_NO_PAD.encode(export("raw", &public).await?)))
-    }
-
-    async fn pbkdf2_sha256(&self, password: &[u8], salt: &[u8], iterations: u32) -> Result<[u8; 32], CryptoError> {
-        let raw: Object = Uint8Array::from(password).into();
-        let import = object(&[("name", "PBKDF2".into())])?;
-        let key: CryptoKey =
-            resolve(subtle().import_key_with_object("raw", &raw, &import, false, &usages(&["deriveBits"]))).await?.unchecked_into();
-        let algorithm = object(&[
-            ("name", "PBKDF2".into()),
-            ("salt", Uint8Array::from(salt).into()),
-            ("iterations", iterations.into()),
-            ("hash", "SHA-256".into()),
-        ])?;
-        let bits = resolve(subtle().derive_bits_with_object(&algorithm, &key, 256)).await?;
-        Uint8Array::new(&bits).to_vec().try_into().map_err(|_| CryptoError("PBKDF2 returned the wrong length".into()))
     }
 
     async fn rsa_sign(&self, private_pem: &str, data: &[u8]) -> Result<Vec<u8>, CryptoError> {

@@ -1,7 +1,7 @@
-//! Instance-wide keys, created once at first start.
+//! Instance-wide keys (made by scripts/provision.mjs), counts, rules and emoji.
 use serde::Deserialize;
 
-use super::db::{self, Db, Query, StoreError};
+use super::db::{self, Db, StoreError};
 use crate::query;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -23,14 +23,22 @@ pub async fn get_keys(db: &dyn Db) -> Result<Option<InstanceKeysRow>, StoreError
     .await
 }
 
-/// A no-op when keys exist already, so racing first starts keep the first keys.
-pub fn create_keys(keys: &InstanceKeysRow, now: i64) -> Query {
-    query!(
-        "INSERT OR IGNORE INTO instance_keys (id, rsa_private_key_pem, rsa_public_key_pem, vapid_private_key_pem, \
-         vapid_public_key, created_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)",
-        keys.rsa_private_key_pem.clone(), keys.rsa_public_key_pem.clone(), keys.vapid_private_key_pem.clone(),
-        keys.vapid_public_key.clone(), now
+/// The RSA key provisioning made for the owner, read once when the owner's account is created.
+#[derive(Debug, Deserialize)]
+pub struct OwnerKey {
+    pub private_key_pem: String,
+    pub public_key_pem: String,
+}
+
+pub async fn owner_key(db: &dyn Db) -> Result<Option<OwnerKey>, StoreError> {
+    db::first(
+        db,
+        &query!(
+            "SELECT owner_rsa_private_key_pem AS private_key_pem, owner_rsa_public_key_pem AS public_key_pem \
+             FROM instance_keys WHERE id = 1 AND owner_rsa_private_key_pem IS NOT NULL"
+        ),
     )
+    .await
 }
 
 #[derive(Clone, Debug, Deserialize)]

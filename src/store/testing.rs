@@ -31,6 +31,26 @@ pub fn memory_db() -> MemoryDb {
     MemoryDb { conn, statements: std::cell::Cell::new(0), round_trips: std::cell::Cell::new(0) }
 }
 
+impl MemoryDb {
+    /// What scripts/provision.mjs does before the first request, with the fixed test keys.
+    pub fn provision(&self) {
+        use crate::crypto::testing::{TEST_RSA_PRIVATE_PEM, TEST_RSA_PUBLIC_PEM};
+        self.conn
+            .execute(
+                "INSERT INTO instance_keys (id, rsa_private_key_pem, rsa_public_key_pem, vapid_private_key_pem, \
+                 vapid_public_key, owner_rsa_private_key_pem, owner_rsa_public_key_pem, created_at) \
+                 VALUES (1, ?1, ?2, ?3, ?4, ?1, ?2, 0)",
+                rusqlite::params![
+                    TEST_RSA_PRIVATE_PEM,
+                    TEST_RSA_PUBLIC_PEM,
+                    "-----BEGIN PRIVATE KEY-----\ntest\n-----END PRIVATE KEY-----\n",
+                    "BTEST"
+                ],
+            )
+            .expect("test keys are stored");
+    }
+}
+
 /// Bound as `platform::d1` binds for D1 (`db::is_safe_integer`), so that a query that only works
 /// with integer binds fails here too.
 fn to_sql(arg: &Arg) -> SqlValue {

@@ -124,8 +124,17 @@ def start_server(name: str, overrides: dict | None = None, repo: Path = REPO,
             cwd=repo, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             timeout=180,
         )
+        if migrate.returncode == 0:
+            log.write(b"$ node scripts/provision.mjs\n")
+            log.flush()
+            migrate = subprocess.run(
+                ["node", str(repo / "scripts" / "provision.mjs"), "--local", "--persist-to", str(state),
+                 "--env-file", str(empty_env)],
+                cwd=repo, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                timeout=180,
+            )
     if migrate.returncode != 0:
-        pytest.fail(f"d1 migrations apply failed ({migrate.returncode}); log {log_path}:\n"
+        pytest.fail(f"d1 setup failed ({migrate.returncode}); log {log_path}:\n"
                     f"{server.log_tail()}", pytrace=False)
 
     config_args: list[str] = []
