@@ -21,6 +21,8 @@ pub struct Ctx<'a> {
     pub http: &'a dyn HttpClient,
     /// What this invocation has spent of the free plan's per-invocation budget.
     pub meter: &'a Meter,
+    /// What this invocation changed that streaming clients should hear of.
+    pub live: &'a Live,
 }
 
 /// State kept for the life of one isolate: data nearly every request needs and that changes only
@@ -34,6 +36,24 @@ pub struct IsolateCache {
     pub instance_summary: RefCell<Option<(i64, crate::store::instance::Summary)>>,
     /// The owner's filters; every timeline page consults them.
     pub filters: RefCell<Option<(i64, Vec<crate::store::filters::Filter>)>>,
+}
+
+/// Happenings recorded during one invocation; `platform/` hands them to the streaming hub when
+/// the invocation ends (one subrequest however many there were).
+#[derive(Debug, Default)]
+pub struct Live(RefCell<Vec<crate::domain::streams::Happening>>);
+
+impl Live {
+    pub fn record(&self, happening: crate::domain::streams::Happening) {
+        let mut happenings = self.0.borrow_mut();
+        if !happenings.contains(&happening) {
+            happenings.push(happening);
+        }
+    }
+
+    pub fn take(&self) -> Vec<crate::domain::streams::Happening> {
+        std::mem::take(&mut self.0.borrow_mut())
+    }
 }
 
 /// An operator's note in the Worker's log (the budget lines).

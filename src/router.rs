@@ -9,7 +9,7 @@ use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
 use crate::mastodon::{
     accounts, announcements, apps, conversations, domain_blocks, instance, lists, markers, media, migration, notifications, oauth, polls, reports, scheduled_statuses, search,
-    tags, timelines,
+    streaming, tags, timelines,
 };
 use crate::mastodon::relationships::{self, Action};
 use crate::store::relationships::AccountList;
@@ -25,6 +25,22 @@ pub async fn dispatch(ctx: &Ctx<'_>, req: Request) -> Response {
         Err(error) => error.into_response(),
     };
     finish(&req, response)
+}
+
+/// A WebSocket upgrade to the streaming API, checked: who may have the socket (the platform
+/// hands it to the streaming hub), or the refusal. `None`: not a streaming upgrade.
+pub async fn streaming_upgrade(ctx: &Ctx<'_>, head: &Request) -> Option<Result<streaming::Admission, Response>> {
+    let upgrade = head.header("upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
+    let path = head.path.trim_end_matches('/');
+    if !upgrade || head.method != Method::Get || !(path == "/api/v1/streaming" || path.starts_with("/api/v1/streaming/")) {
+        return None;
+    }
+    Some(streaming::admit(ctx, head).await.map_err(|error| refuse(head, error)))
+}
+
+/// What the streaming hub sends for this invocation's happenings.
+pub async fn streaming_broadcasts(ctx: &Ctx<'_>, happenings: &[crate::domain::streams::Happening]) -> Result<Vec<crate::domain::streams::Broadcast>, String> {
+    streaming::render(ctx, happenings).await.map_err(|e| e.to_string())
 }
 
 /// Checks a request by its head alone, before its body is read (the platform calls this first):
@@ -263,6 +279,11 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v2", "notifications", key]) => notifications::v2_group(ctx, req, key).await,
         (Get, ["api", "v2", "notifications", key, "accounts"]) => notifications::v2_group_accounts(ctx, req, key).await,
         (Post, ["api", "v2", "notifications", key, "dismiss"]) => notifications::v2_dismiss(ctx, req, key).await,
+        (Get, ["api", "v1", "streaming", "health"]) => Ok(streaming::health()),
+        // The upgrades were taken by `streaming_upgrade` before routing.
+        (Get, ["api", "v1", "streaming", ..]) => {
+            Err(ApiError::BadRequest("The streaming API is served over WebSocket only (server-sent events are not offered)".into()))
+        }
         (Get, ["api", "v1", "markers"]) => markers::get(ctx, req).await,
         (Post, ["api", "v1", "markers"]) => markers::set(ctx, req).await,
         (Get, ["api", "v1", "instance"]) => instance::v1(ctx).await,

@@ -28,6 +28,7 @@ pub struct TestEnv {
     pub blobs: MemoryBlobs,
     pub http: FakeHttp,
     pub meter: crate::ctx::Meter,
+    pub live: crate::ctx::Live,
 }
 
 /// Outbound HTTP in tests: answers registered per URL (404 otherwise), every request kept.
@@ -118,11 +119,12 @@ impl TestEnv {
             blobs: MemoryBlobs::default(),
             http: FakeHttp::default(),
             meter: crate::ctx::Meter::default(),
+            live: crate::ctx::Live::default(),
         }
     }
 
     pub fn ctx(&self) -> Ctx<'_> {
-        Ctx { config: &self.config, db: &self.db, crypto: &self.crypto, clock: &self.clock, ids: &self.ids, cache: &self.cache, queue: &self.jobs, blobs: &self.blobs, http: &self.http, meter: &self.meter }
+        Ctx { config: &self.config, db: &self.db, crypto: &self.crypto, clock: &self.clock, ids: &self.ids, cache: &self.cache, queue: &self.jobs, blobs: &self.blobs, http: &self.http, meter: &self.meter, live: &self.live }
     }
 
     pub fn advance(&self, ms: i64) {

@@ -10,10 +10,12 @@
 //! - `documents`  our rows as ActivityStreams documents (a Note, the owner's Person).
 //! - `jobs`       the queue's messages: events for other servers, and federation tasks.
 //! - `instance`   what the instance tells about itself (counts, version, limits).
+//! - `live`       what streaming clients hear of: each write records its happening.
 pub mod documents;
 pub mod error;
 pub mod instance;
 pub mod jobs;
+pub mod live;
 pub mod owner;
 pub mod polls;
 pub mod profile;

@@ -6,7 +6,7 @@ use super::error::{Error, Result};
 use super::owner;
 use crate::ctx::Ctx;
 use crate::store::db::Query;
-use crate::store::notifications;
+use super::live;
 use crate::store::polls::{self as store, NewPoll as PollRow};
 
 pub const MAX_OPTIONS: usize = 4;
@@ -73,7 +73,7 @@ pub async fn close_ended(ctx: &Ctx<'_>) -> Result<usize, Error> {
         let mut queries = vec![store::close(poll.id, now)];
         let voted = store::get(ctx.db, Some(owner), poll.id).await?.is_some_and(|p| p.own_votes != "[]");
         if poll.author_id == owner || voted {
-            queries.push(notifications::create(ctx.new_id(), owner, poll.author_id, "poll", Some(poll.status_id), now));
+            queries.push(live::notification(ctx, owner, poll.author_id, "poll", Some(poll.status_id), now));
         }
         ctx.db.batch(&queries).await?;
     }

@@ -207,6 +207,7 @@ pub async fn publish(ctx: &Ctx<'_>, account_id: i64, app_id: Option<i64>, post: 
     }
     ctx.db.batch(&queries).await?;
     owner::invalidate(ctx);
+    super::live::status_added(ctx, id);
     jobs::publish(ctx, Event::StatusCreated { status_id: id.to_string() }).await?;
     Ok(id)
 }

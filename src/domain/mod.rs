@@ -4,6 +4,7 @@ pub mod ids;
 pub mod oauth;
 pub mod paging;
 pub mod scopes;
+pub mod streams;
 pub mod time;
 pub mod usernames;
 pub mod visibility;

@@ -24,7 +24,7 @@ impl Auth {
 
 /// The bearer token of a request: the `Authorization` header, or `access_token` in the query
 /// (streaming clients such as Pinafore put it there).
-fn bearer(req: &Request) -> Option<String> {
+pub fn bearer(req: &Request) -> Option<String> {
     if let Some(header) = req.header("authorization") {
         let (scheme, token) = header.trim().split_once(' ')?;
         return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string());
@@ -36,9 +36,15 @@ fn bearer(req: &Request) -> Option<String> {
 /// anonymity: Mastodon answers 401 rather than silently serving the public view.
 pub async fn optional(ctx: &Ctx<'_>, req: &Request) -> Result<Option<Auth>, ApiError> {
     let Some(token) = bearer(req) else { return Ok(None) };
-    let row = oauth::get_live_token(ctx.db, &tokens::hash(&token)).await?.ok_or(ApiError::InvalidToken)?;
+    Ok(Some(token_auth(ctx, &token).await?))
+}
+
+/// What `token` (a bearer token wherever the request carried it) allows: an unknown or revoked
+/// one is `InvalidToken`.
+pub async fn token_auth(ctx: &Ctx<'_>, token: &str) -> Result<Auth, ApiError> {
+    let row = oauth::get_live_token(ctx.db, &tokens::hash(token)).await?.ok_or(ApiError::InvalidToken)?;
     let scopes = Scopes::parse(&row.scopes).map_err(|_| ApiError::InvalidToken)?;
-    Ok(Some(Auth { token: row, scopes }))
+    Ok(Auth { token: row, scopes })
 }
 
 /// For endpoints that anonymous readers may use too (Mastodon's `authorize_if_got_token!`): no

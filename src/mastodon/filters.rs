@@ -58,6 +58,7 @@ pub async fn active(ctx: &Ctx<'_>, owner: i64, context: &str) -> Result<Vec<Filt
 
 fn forget_cached(ctx: &Ctx<'_>) {
     *ctx.cache.filters.borrow_mut() = None;
+    crate::app::live::filters_changed(ctx);
 }
 
 /// Mastodon's FilterResult list for one status (its id, content warning and HTML): which

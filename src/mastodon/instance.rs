@@ -115,9 +115,7 @@ pub async fn v2(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         "languages": ["en"],
         "configuration": {
             "urls": {
-                // Not advertised until the streaming API answers there (apps that see a URL
-                // retry it forever); v1's `streaming_api` is required by the entity, so it stays.
-                "streaming": null,
+                "streaming": config.streaming_url(),
                 "status": null,
                 "about": config.url("/about"),
                 "privacy_policy": null,

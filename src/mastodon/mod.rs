@@ -20,6 +20,7 @@ pub mod relationships;
 pub mod reports;
 pub mod scheduled_statuses;
 pub mod search;
+pub mod streaming;
 pub mod statuses;
 pub mod tags;
 pub mod timelines;

@@ -26,7 +26,7 @@ pub struct Notification {
     pub status: Option<Status>,
 }
 
-async fn render(ctx: &Ctx<'_>, viewer: i64, rows: &[NotificationRow]) -> Result<Vec<Notification>, ApiError> {
+pub async fn render(ctx: &Ctx<'_>, viewer: i64, rows: &[NotificationRow]) -> Result<Vec<Notification>, ApiError> {
     let account_ids: Vec<i64> = rows.iter().map(|r| r.from_account_id).collect();
     let accounts = accounts::get_many(ctx.db, &account_ids).await?;
     let status_ids: Vec<i64> = rows.iter().filter_map(|r| r.status_id).collect();

@@ -170,7 +170,12 @@ pub async fn revoke(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
     let params = req.params()?;
     let app = authenticate_client(ctx, req, &params, true).await?;
     let token = params.non_empty("token").ok_or_else(|| ApiError::oauth(400, "invalid_request", "Missing token."))?;
-    ctx.db.run(&store::revoke_token(&tokens::hash(&token), app.id, ctx.now_ms())).await?;
+    let hash = tokens::hash(&token);
+    // Open streaming sockets of the token close with it.
+    if let Some(live) = store::get_live_token(ctx.db, &hash).await?.filter(|t| t.app_id == app.id) {
+        crate::app::live::token_revoked(ctx, live.id);
+    }
+    ctx.db.run(&store::revoke_token(&hash, app.id, ctx.now_ms())).await?;
     Ok(Response::json(200, &json!({})))
 }
 

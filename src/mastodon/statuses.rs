@@ -13,7 +13,7 @@ use crate::domain::ids;
 use crate::domain::time::iso8601;
 use crate::domain::visibility::{self, Visibility};
 use crate::app::jobs::{self, Event};
-use crate::app::owner;
+use crate::app::{live, owner};
 use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
@@ -129,6 +129,7 @@ pub async fn delete(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     rendered.text = Some(row.text.clone().unwrap_or_default());
     ctx.db.batch(&store::delete(&row, ctx.now_ms())).await?;
     owner::invalidate(ctx);
+    live::status_deleted(ctx, row.id);
     jobs::publish(ctx, Event::StatusDeleted { status_id: row.id.to_string(), uri: row.uri.clone() }).await?;
     Response::ok_json(&rendered)
 }
@@ -166,6 +167,7 @@ pub async fn update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
         queries.push(crate::store::media::attach(row.id, &composed.media_ids));
     }
     ctx.db.batch(&queries).await?;
+    live::status_edited(ctx, row.id);
     jobs::publish(ctx, Event::StatusUpdated { status_id: row.id.to_string() }).await?;
     let row = store::get(ctx.db, Some(account_id), row.id).await?.ok_or(ApiError::NotFound)?;
     render(ctx, Some(account_id), &row).await
@@ -305,6 +307,7 @@ pub async fn reblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     ctx.db.batch(&store::create(&new, &[], &[], &[account_id])).await?;
     // A boost counts in the owner's statuses_count.
     owner::invalidate(ctx);
+    live::status_added(ctx, id);
     jobs::publish(ctx, Event::Reblogged { reblog_id: id.to_string() }).await?;
     let row = store::get(ctx.db, Some(account_id), id).await?.ok_or(ApiError::NotFound)?;
     render(ctx, Some(account_id), &row).await
@@ -320,6 +323,7 @@ pub async fn unreblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response
     if let Some(reblog) = store::reblog_by(ctx.db, account_id, original.id).await? {
         ctx.db.batch(&store::delete(&reblog, ctx.now_ms())).await?;
         owner::invalidate(ctx);
+        live::status_deleted(ctx, reblog.id);
         jobs::publish(ctx, Event::Unreblogged { reblog_id: reblog.id.to_string(), status_id: original.id.to_string() }).await?;
     }
     let row = store::get(ctx.db, Some(account_id), original.id).await?.ok_or(ApiError::NotFound)?;

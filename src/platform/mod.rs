@@ -2,6 +2,7 @@
 //! translates: bindings into `Ctx`, `worker::Request` into `edge::http::Request`, and back.
 mod d1;
 mod fetch;
+mod hub;
 mod webcrypto;
 
 use worker::{event, Context, Env, Headers, MessageBatch, MessageExt, QueueRetryOptionsBuilder, ScheduleContext, ScheduledEvent};
@@ -91,6 +92,7 @@ struct Parts {
     blobs: R2,
     http: fetch::Fetch,
     meter: Rc<Meter>,
+    live: crate::ctx::Live,
     isolate: &'static Isolate,
 }
 
@@ -102,7 +104,7 @@ impl Parts {
         let queue = Producer(env.queue(QUEUE_BINDING).map_err(|e| format!("binding {QUEUE_BINDING}: {e}"))?, meter.clone());
         let blobs = R2(env.bucket(MEDIA_BINDING).map_err(|e| format!("binding {MEDIA_BINDING}: {e}"))?, meter.clone());
         let http = fetch::Fetch(meter.clone());
-        Ok(Parts { config, db, queue, blobs, http, meter, isolate: ISOLATE.with(|isolate| *isolate) })
+        Ok(Parts { config, db, queue, blobs, http, meter, live: crate::ctx::Live::default(), isolate: ISOLATE.with(|isolate| *isolate) })
     }
 
     /// The invocation's budget line, when the configuration asks for it.
@@ -122,6 +124,7 @@ impl Parts {
             blobs: &self.blobs,
             http: &self.http,
             meter: &self.meter,
+            live: &self.live,
         }
     }
 }
@@ -161,7 +164,7 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(mut req: worker::Request, env: Env, _ctx: Context) -> worker::Result<worker::Response> {
+async fn fetch(mut req: worker::Request, env: Env, invocation: Context) -> worker::Result<worker::Response> {
     let parts = match Parts::from_env(&env) {
         Ok(parts) => parts,
         Err(e) => {
@@ -171,6 +174,12 @@ async fn fetch(mut req: worker::Request, env: Env, _ctx: Context) -> worker::Res
     };
     let ctx = parts.ctx();
     let mut request = to_head(&req)?;
+    if let Some(admission) = router::streaming_upgrade(&ctx, &request).await {
+        return match admission {
+            Ok(admitted) => hub::connect(&env, &req, &admitted.subscriber, admitted.protocol.as_deref()).await,
+            Err(refusal) => to_worker_response(refusal),
+        };
+    }
     // The head is checked before a byte of the body is read (`router::admit`).
     let limit = match router::admit(&ctx, &request).await {
         Ok(limit) => limit,
@@ -182,6 +191,12 @@ async fn fetch(mut req: worker::Request, env: Env, _ctx: Context) -> worker::Res
     };
     let (method, path) = (request.method, request.path.clone());
     let mut response = router::dispatch(&ctx, request).await;
+    let happenings = ctx.live.take();
+    if !happenings.is_empty() {
+        // After the response: a client never waits for the hub.
+        Meter::add(&parts.meter.fetches, 1);
+        invocation.wait_until(async move { publish_live(&env, &happenings).await });
+    }
     if let Some(budget) = parts.budget() {
         crate::ctx::log_info(&format!("budget {method:?} {path}: {budget}"));
         response = response.header("Server-Timing", &budget);
@@ -228,6 +243,7 @@ async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) 
     if !deferred.is_empty() {
         hand_on(&ctx, &parts.config, deferred).await;
     }
+    hand_live(&env, &parts).await;
     if let Some(budget) = parts.budget() {
         crate::ctx::log_info(&format!("budget queue {}: {budget}", batch.queue()));
     }
@@ -270,8 +286,25 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if let Err(e) = crate::housekeeping::run(&parts.ctx()).await {
         crate::ctx::log_error(&format!("housekeeping: {e}"));
     }
+    hand_live(&env, &parts).await;
     if let Some(budget) = parts.budget() {
         crate::ctx::log_info(&format!("budget cron: {budget}"));
+    }
+}
+
+/// What a queue or cron invocation changed, to the streaming hub before the invocation ends.
+async fn hand_live(env: &Env, parts: &Parts) {
+    let happenings = parts.live.take();
+    if !happenings.is_empty() {
+        Meter::add(&parts.meter.fetches, 1);
+        publish_live(env, &happenings).await;
+    }
+}
+
+/// Streaming is best effort: a hub that cannot be reached loses live updates, never data.
+async fn publish_live(env: &Env, happenings: &[crate::domain::streams::Happening]) {
+    if let Err(e) = hub::publish(env, happenings).await {
+        crate::ctx::log_error(&format!("streaming hub: {e}"));
     }
 }
 

@@ -17,7 +17,8 @@ use crate::store::db::Query;
 use crate::store::media::{self, RemoteMedia};
 use crate::store::polls::{self, NewPoll};
 use crate::store::statuses::{self as store, NewStatus, StatusRow};
-use crate::store::{notifications, relationships};
+use crate::app::live;
+use crate::store::relationships;
 
 /// How far up a thread backfill walks, and how many replies of one post it fetches.
 const MAX_THREAD_DEPTH: u32 = 16;
@@ -144,11 +145,12 @@ async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Po
         queries.push(polls::set_remote_counts(id, &options, votes, poll.voters_count, poll.closed.then_some(now)));
     }
     if mentioned.contains(&owner.account.id) || parent.is_some_and(|p| p.account_id == owner.account.id) {
-        queries.push(notifications::create(ctx.new_id(), owner.account.id, author.id, "mention", Some(id), now));
+        queries.push(live::notification(ctx, owner.account.id, author.id, "mention", Some(id), now));
     } else if reach == Reach::HomeAndBell {
-        queries.push(notifications::create(ctx.new_id(), owner.account.id, author.id, "status", Some(id), now));
+        queries.push(live::notification(ctx, owner.account.id, author.id, "status", Some(id), now));
     }
     ctx.db.batch(&queries).await?;
+    live::status_added(ctx, id);
     Ok(id)
 }
 
@@ -245,7 +247,7 @@ pub async fn update(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
         queries.extend(store::edit(&before, &edit, (ctx.new_id(), ctx.new_id()), &tags, post.updated.unwrap_or(now).min(now)));
         // Mastodon tells those who boosted a post that it changed.
         if before.reblogged {
-            queries.push(notifications::create(ctx.new_id(), owner.account.id, actor.id, "update", Some(before.id), now));
+            queries.push(live::notification(ctx, owner.account.id, actor.id, "update", Some(before.id), now));
         }
     }
     if let Some(poll) = &post.poll {
@@ -256,6 +258,7 @@ pub async fn update(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
         return Ok(Outcome::Ignored("nothing changed"));
     }
     ctx.db.batch(&queries).await?;
+    live::status_edited(ctx, before.id);
     Ok(Outcome::Applied)
 }
 
@@ -263,6 +266,7 @@ pub async fn delete(ctx: &Ctx<'_>, actor: &AccountRow, uri: &str) -> Result<Outc
     match store::get_by_uri(ctx.db, None, uri).await? {
         Some(status) if status.account_id == actor.id => {
             ctx.db.batch(&store::delete(&status, ctx.now_ms())).await?;
+            live::status_deleted(ctx, status.id);
             Ok(Outcome::Applied)
         }
         Some(_) => Ok(Outcome::Ignored("a delete of someone else's post")),
@@ -348,9 +352,10 @@ pub async fn announce(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity
     let home_of: Vec<i64> = if following { vec![owner.account.id] } else { Vec::new() };
     let mut queries = store::create(&new, &[], &[], &home_of);
     if original.account_id == owner.account.id {
-        queries.push(notifications::create(ctx.new_id(), owner.account.id, actor.id, "reblog", Some(original.id), now));
+        queries.push(live::notification(ctx, owner.account.id, actor.id, "reblog", Some(original.id), now));
     }
     ctx.db.batch(&queries).await?;
+    live::status_added(ctx, reblog_id);
     Ok(Outcome::Applied)
 }
 
@@ -366,6 +371,7 @@ pub async fn unannounce(ctx: &Ctx<'_>, actor: &AccountRow, announce_id: &str) ->
     match store::get_by_uri(ctx.db, None, announce_id).await? {
         Some(reblog) if reblog.account_id == actor.id && reblog.reblog_of_id.is_some() => {
             ctx.db.batch(&store::delete(&reblog, ctx.now_ms())).await?;
+            live::status_deleted(ctx, reblog.id);
             Ok(Outcome::Applied)
         }
         Some(_) => Ok(Outcome::Ignored("an undo of someone else's boost")),

@@ -12,7 +12,8 @@ use crate::app::error::Error;
 use crate::store::accounts::{self, AccountRow};
 use crate::store::relationships::{self as follows, NewFollow};
 use crate::store::statuses;
-use crate::store::{notifications, reports};
+use crate::app::live;
+use crate::store::reports;
 
 /// Whether an activity's object names the owner.
 fn names_owner(owner: &Owner, object: Option<&Value>) -> bool {
@@ -37,14 +38,14 @@ pub async fn follow(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
         // A repeated Follow (the peer lost our Accept): accept again.
     } else if owner.account.locked {
         if !requested {
-            queries.push(notifications::create(ctx.new_id(), owner.account.id, actor.id, "follow_request", None, now));
+            queries.push(live::notification(ctx, owner.account.id, actor.id, "follow_request", None, now));
         }
         ctx.db.batch(&queries).await?;
         owner::invalidate(ctx);
         return Ok(Outcome::Applied);
     } else {
         queries.extend(follows::accept_follow(actor.id, owner.account.id, now));
-        queries.push(notifications::create(ctx.new_id(), owner.account.id, actor.id, "follow", None, now));
+        queries.push(live::notification(ctx, owner.account.id, actor.id, "follow", None, now));
     }
     ctx.db.batch(&queries).await?;
     owner::invalidate(ctx);
@@ -126,7 +127,7 @@ pub async fn like(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &V
     let now = ctx.now_ms();
     let mut queries = statuses::favourite(ctx.new_id(), actor.id, status.id, now).to_vec();
     if status.account_id == owner.account.id {
-        queries.push(notifications::create(ctx.new_id(), owner.account.id, actor.id, "favourite", Some(status.id), now));
+        queries.push(live::notification(ctx, owner.account.id, actor.id, "favourite", Some(status.id), now));
     }
     ctx.db.batch(&queries).await?;
     Ok(Outcome::Applied)

@@ -40,7 +40,7 @@ pub use interactions::{
     unfavourite, unmute_conversation, ActorRow, ListedStatus, StatusList,
 };
 pub use threads::{ancestors, descendants, link_replies, missing_parent_uri, remember_parent_uri};
-pub use timelines::{by_account, home, linking, list_timeline, public, tagged, AccountFilter, Locality, TagFilter};
+pub use timelines::{by_account, home, linking, list_timeline, placement, public, tagged, AccountFilter, Locality, Placement, TagFilter};
 pub use writes::{by_idempotency_key, create, delete, edit, remember_idempotency_key, set_emojis, tombstone, Edit, NewStatus};
 
 #[derive(Clone, Debug, Deserialize)]

@@ -34,6 +34,47 @@ pub async fn list_timeline(db: &dyn Db, viewer: i64, list_id: i64, replies_polic
     statement.fetch(db, Some(viewer), page, vec![list_id.into(), replies_policy.into()]).await
 }
 
+/// Where one status stands for `viewer` among the timelines: in their home feed (members of an
+/// exclusive list only in that list, as `home` reads it), in which of their lists (the replies
+/// rules of `list_timeline`), and whether its author is someone the viewer blocked, muted or
+/// whose domain they blocked. For streaming, which renders each new status once.
+#[derive(Debug, serde::Deserialize)]
+pub struct Placement {
+    #[serde(deserialize_with = "crate::store::db::sqlite_bool")]
+    pub home: bool,
+    /// JSON array of list ids, as text.
+    pub lists: String,
+    #[serde(deserialize_with = "crate::store::db::sqlite_bool")]
+    pub hidden: bool,
+}
+
+pub async fn placement(db: &dyn Db, viewer: i64, status_id: i64, now: i64) -> Result<Option<Placement>, StoreError> {
+    crate::store::db::first(
+        db,
+        &crate::query!(
+            "SELECT EXISTS (SELECT 1 FROM home_feed h WHERE h.account_id = ?1 AND h.status_id = s.id) \
+               AND (s.account_id = ?1 OR NOT EXISTS (SELECT 1 FROM list_accounts la JOIN lists l ON l.id = la.list_id \
+                    WHERE l.account_id = ?1 AND l.exclusive = 1 AND la.account_id = s.account_id)) AS home, \
+             (SELECT json_group_array(CAST(l.id AS TEXT)) FROM lists l JOIN list_accounts la ON la.list_id = l.id \
+               WHERE l.account_id = ?1 AND la.account_id = s.account_id \
+               AND EXISTS (SELECT 1 FROM home_feed h WHERE h.account_id = ?1 AND h.status_id = s.id) \
+               AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id \
+                    OR (l.replies_policy = 'list' AND (s.in_reply_to_account_id = ?1 OR s.in_reply_to_account_id IN \
+                        (SELECT account_id FROM list_accounts WHERE list_id = l.id))) \
+                    OR (l.replies_policy = 'followed' AND (s.in_reply_to_account_id = ?1 OR EXISTS (SELECT 1 FROM follows f \
+                        WHERE f.account_id = ?1 AND f.target_account_id = s.in_reply_to_account_id AND f.accepted_at IS NOT NULL))))) AS lists, \
+             (EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ?1 AND b.target_account_id = s.account_id) \
+               OR EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ?1 AND m.target_account_id = s.account_id \
+                          AND (m.expires_at IS NULL OR m.expires_at > ?3)) \
+               OR EXISTS (SELECT 1 FROM domain_blocks d JOIN accounts a ON a.id = s.account_id \
+                          WHERE d.account_id = ?1 AND d.domain = a.domain)) AS hidden \
+             FROM statuses s WHERE s.id = ?2 AND s.deleted_at IS NULL",
+            viewer, status_id, now
+        ),
+    )
+    .await
+}
+
 /// Public statuses whose preview card links to `url` (the link timeline of Mastodon 4.3).
 pub async fn linking(db: &dyn Db, viewer: Option<i64>, url: &str, page: &Page) -> Result<Vec<StatusRow>, StoreError> {
     let statement = keyset!("s.id"; select_statuses!(

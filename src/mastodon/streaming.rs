@@ -1,0 +1,140 @@
+//! <https://docs.joinmastodon.org/methods/streaming/>: the WebSocket API. The Worker checks the
+//! token and the first stream here (`admit`), then hands the socket to the streaming hub, a
+//! Durable Object that holds every socket (`platform/hub.rs`). What the hub sends is rendered
+//! here too (`render`), once per happening, as the owner sees it.
+//!
+//! The server-sent-events variants (`/api/v1/streaming/user` over plain HTTP) are not offered:
+//! an open event stream keeps its Durable Object awake and billed for duration, and one client
+//! connected all day would spend most of the free plan's daily Durable Object allowance, where
+//! hibernating WebSockets cost nothing while idle.
+use serde_json::Value;
+
+use super::entities::status;
+use super::notifications;
+use crate::ctx::Ctx;
+use crate::domain::ids;
+use crate::domain::streams::{Broadcast, Happening, Stream, Subscriber};
+use crate::domain::visibility::Visibility;
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{Request, Response};
+use crate::store::notifications as notification_rows;
+use crate::store::statuses;
+
+/// A socket the hub may accept: who it is for, and the subprotocol to echo (masto.js sends the
+/// token as the first `Sec-WebSocket-Protocol`; Chromium fails a handshake that does not echo it).
+pub struct Admission {
+    pub subscriber: Subscriber,
+    pub protocol: Option<String>,
+}
+
+/// Checks an upgrade to `/api/v1/streaming`: a user token (header, query or subprotocol) and
+/// the stream the query names, if any (more can be subscribed to on the socket).
+pub async fn admit(ctx: &Ctx<'_>, req: &Request) -> Result<Admission, ApiError> {
+    let protocol = req.header("sec-websocket-protocol").and_then(|p| p.split(',').next()).map(|p| p.trim().to_string());
+    let token = auth::bearer(req).or_else(|| protocol.clone().filter(|p| !p.is_empty())).ok_or(ApiError::InvalidToken)?;
+    let auth = auth::token_auth(ctx, &token).await?;
+    if auth.token.account_id.is_none() {
+        return Err(ApiError::UserRequired);
+    }
+    if !auth.allows_any(&["read:statuses", "read:notifications"]) {
+        return Err(ApiError::Scope);
+    }
+    let params = req.query_params();
+    let mut streams = Vec::new();
+    if let Some(name) = params.non_empty("stream") {
+        let stream = Stream::parse(&name, params.str("tag").as_deref(), params.str("list").as_deref())
+            .map_err(|e| ApiError::BadRequest(e.message.into()))?;
+        stream.allowed_by(&auth.scopes).map_err(|_| ApiError::Scope)?;
+        if let Stream::List(id) = &stream {
+            let list = ids::parse(id).ok_or(ApiError::NotFound)?;
+            crate::store::lists::get(ctx.db, auth.token.account_id.unwrap_or_default(), list).await?.ok_or(ApiError::NotFound)?;
+        }
+        streams.push(stream);
+    }
+    let subscriber = Subscriber { token_id: auth.token.id.to_string(), scopes: auth.scopes.to_string(), streams };
+    let protocol = protocol.filter(|p| *p == token);
+    Ok(Admission { subscriber, protocol })
+}
+
+/// `GET /api/v1/streaming/health`, which apps ask before they connect.
+pub fn health() -> Response {
+    Response::new(200, "text/plain; charset=utf-8", "OK")
+}
+
+/// The broadcasts for what happened, rendered as the owner (the only user) sees them: a status
+/// goes where its timelines would show it, with the owner's filters, blocks and mutes applied.
+pub async fn render(ctx: &Ctx<'_>, happenings: &[Happening]) -> Result<Vec<Broadcast>, ApiError> {
+    let owner = crate::app::owner::account(ctx).await?.id;
+    let mut out = Vec::new();
+    for happening in happenings {
+        match happening {
+            Happening::Status(id) => out.extend(status_broadcast(ctx, owner, id, "update").await?),
+            Happening::Edited(id) => out.extend(status_broadcast(ctx, owner, id, "status.update").await?),
+            Happening::Deleted(id) => out.push(Broadcast { event: "delete".into(), payload: Some(id.clone()), streams: everywhere() }),
+            Happening::Notification(id) => {
+                let Some(id) = ids::parse(id) else { continue };
+                let Some(row) = notification_rows::get(ctx.db, owner, id).await? else { continue };
+                if let Some(rendered) = notifications::render(ctx, owner, &[row]).await?.pop() {
+                    let payload = serde_json::to_string(&rendered).map_err(|e| ApiError::Internal(Box::new(e)))?;
+                    out.push(Broadcast { event: "notification".into(), payload: Some(payload), streams: vec![Stream::UserNotification] });
+                }
+            }
+            Happening::FiltersChanged => out.push(Broadcast { event: "filters_changed".into(), payload: None, streams: vec![Stream::User] }),
+            Happening::TokenRevoked(_) => {}
+        }
+    }
+    Ok(out)
+}
+
+/// A deleted status may be on any stream a client shows.
+fn everywhere() -> Vec<Stream> {
+    let mut streams = vec![Stream::User, Stream::Direct];
+    for local in [None, Some(true), Some(false)] {
+        for media in [false, true] {
+            streams.push(Stream::Public { local, media });
+        }
+    }
+    streams
+}
+
+async fn status_broadcast(ctx: &Ctx<'_>, owner: i64, id: &str, event: &str) -> Result<Option<Broadcast>, ApiError> {
+    let Some(id) = ids::parse(id) else { return Ok(None) };
+    let Some(row) = statuses::get(ctx.db, Some(owner), id).await? else { return Ok(None) };
+    let Some(placement) = statuses::placement(ctx.db, owner, id, ctx.now_ms()).await? else { return Ok(None) };
+    let lists: Vec<String> = serde_json::from_str(&placement.lists).unwrap_or_default();
+    let context = if placement.home { "home" } else { "public" };
+    let Some(rendered) = status::render_many_in(ctx, Some(owner), std::slice::from_ref(&row), context).await?.pop() else {
+        return Ok(None); // a `hide` filter
+    };
+    let mut streams = Vec::new();
+    if placement.home {
+        streams.push(Stream::User);
+    }
+    streams.extend(lists.into_iter().map(Stream::List));
+    // The public timelines' rules (`store::statuses::public`, `tagged`): public, not a boost.
+    if row.visibility == Visibility::Public && row.reblog_of_id.is_none() && !placement.hidden {
+        let media = !rendered.media_attachments.is_empty();
+        for local in [None, Some(row.local)] {
+            streams.push(Stream::Public { local, media: false });
+            if media {
+                streams.push(Stream::Public { local, media: true });
+            }
+        }
+        for tag in &rendered.tags {
+            let tag = tag.name.to_lowercase();
+            streams.push(Stream::Hashtag { tag: tag.clone(), local: false });
+            if row.local {
+                streams.push(Stream::Hashtag { tag, local: true });
+            }
+        }
+    }
+    if row.visibility == Visibility::Direct {
+        streams.push(Stream::Direct);
+    }
+    if streams.is_empty() {
+        return Ok(None);
+    }
+    let payload = serde_json::to_value(&rendered).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    Ok(Some(Broadcast { event: event.into(), payload: Some(Value::to_string(&payload)), streams }))
+}
