@@ -1,6 +1,7 @@
 //! The queue refuses (the free plan's daily operations are spent) and nothing is lost: what a
 //! use case or the consumer queues is kept in D1 and sent by a later cron run, in order, once;
-//! what every call sends fits one `sendBatch`; and what a post costs in queue operations.
+//! what every call sends fits one `sendBatch`; an event handled again still delivers; and what
+//! a post costs in queue operations.
 #![allow(clippy::unwrap_used)]
 use serde_json::json;
 
@@ -187,4 +188,21 @@ async fn a_post_to_a_thousand_followers_costs_three_operations_per_eight_inboxes
         assert!(inboxes.iter().all(|inbox| env.http.requests_to(inbox) == 1), "{servers} inboxes: one copy each");
         assert_eq!(env.http.sent.borrow().len(), inboxes.len(), "and nothing else");
     }
+}
+
+/// An event handled again (the queue delivers at least once; a consumer that failed after
+/// storing the activity is retried) delivers the activity stored the first time. Its deliveries
+/// carried a fresh id that no row had, and every one was dropped as "not stored".
+#[tokio::test(flavor = "current_thread")]
+async fn an_event_handled_again_delivers_the_activity_stored_the_first_time() {
+    let env = TestEnv::new();
+    let inboxes = followers(&env, 4, 2).await;
+    let token = env.owner_token().await;
+    env.send_as(&token, Method::Post, "/api/v1/statuses", "status=again").await;
+    let event = env.jobs.take();
+    super::handle(&env.ctx(), &event[0]).await.unwrap();
+    env.jobs.take();
+    super::handle(&env.ctx(), &event[0]).await.unwrap();
+    drain(&env).await;
+    assert!(inboxes.iter().all(|inbox| env.http.requests_to(inbox) == 1), "{:?}", env.http.sent.borrow().iter().map(|r| &r.url).collect::<Vec<_>>());
 }
