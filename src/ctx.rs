@@ -147,17 +147,15 @@ pub trait Blobs {
 #[error("queue: {0}")]
 pub struct QueueError(pub String);
 
-/// The queue producer (`FEDERATION` binding); a list in tests. Messages are JSON: their types
-/// (`app::jobs`) belong to the use cases, above this seam.
+/// The queue producer (`FEDERATION` binding); a list in tests. Messages are JSON texts: their
+/// types (`app::jobs`) belong to the use cases, above this seam, and so do Cloudflare's limits
+/// on one call (`app::jobs` splits what it sends).
 #[async_trait(?Send)]
 pub trait Queue {
-    async fn send(&self, message: serde_json::Value) -> Result<(), QueueError> {
-        self.send_later(message, 0).await
-    }
-    /// Many messages in one call (fan-out to many inboxes).
-    async fn send_all(&self, messages: Vec<serde_json::Value>) -> Result<(), QueueError>;
+    /// Many messages in one call (one `sendBatch`).
+    async fn send_all(&self, messages: Vec<String>) -> Result<(), QueueError>;
     /// One message, delivered to the consumer `delay_seconds` from now.
-    async fn send_later(&self, message: serde_json::Value, delay_seconds: u32) -> Result<(), QueueError>;
+    async fn send_later(&self, message: String, delay_seconds: u32) -> Result<(), QueueError>;
 }
 
 /// What one invocation (a request, a queue batch, a cron run) spends of the free plan's

@@ -9,6 +9,8 @@ use crate::store;
 pub const SEEN_KEPT_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 pub async fn run(ctx: &Ctx<'_>) -> Result<(), Error> {
+    // First, so that what the queue refused before goes ahead of what this run queues.
+    jobs::send_kept(ctx).await?;
     posting::publish_due(ctx).await?;
     polls::close_ended(ctx).await?;
     jobs::requeue_held(ctx).await?;

@@ -181,26 +181,58 @@ impl TestEnv {
     }
 }
 
-/// The queue in tests: every message kept, in order.
+/// The queue in tests: every message it took, in order, and the size of each call. It checks
+/// each call against Cloudflare's `sendBatch` limits, and `quota` makes it refuse as the free
+/// plan does once the day's operations are spent.
 #[derive(Default)]
-pub struct RecordedJobs(pub std::cell::RefCell<Vec<crate::app::jobs::Job>>);
+pub struct RecordedJobs {
+    pub sent: std::cell::RefCell<Vec<crate::app::jobs::Job>>,
+    /// Messages per call taken.
+    pub calls: std::cell::RefCell<Vec<usize>>,
+    /// Messages the queue still takes (`None`: no end); a call that does not fit is refused whole.
+    pub quota: Cell<Option<usize>>,
+}
 
 impl RecordedJobs {
-    fn record(&self, message: serde_json::Value) {
-        let job = serde_json::from_value(message.clone()).unwrap_or_else(|e| panic!("not a job: {message}: {e}"));
-        self.0.borrow_mut().push(job);
+    /// The day's operations are spent: every send is refused.
+    pub fn refuse(&self) {
+        self.quota.set(Some(0));
+    }
+
+    /// A new day: every send is taken.
+    pub fn accept(&self) {
+        self.quota.set(None);
+    }
+
+    /// The messages taken so far, handed over (for the consumer to handle) and forgotten.
+    pub fn take(&self) -> Vec<crate::app::jobs::Job> {
+        std::mem::take(&mut *self.sent.borrow_mut())
+    }
+
+    fn record(&self, messages: Vec<String>) -> Result<(), crate::ctx::QueueError> {
+        // Cloudflare's limits, written out again so that they check `app::jobs`'s arithmetic.
+        let bytes: usize = messages.iter().map(|m| m.len() + 100).sum();
+        assert!(messages.len() <= 100 && bytes <= 256_000, "one sendBatch of {} messages, {bytes} bytes", messages.len());
+        if let Some(left) = self.quota.get() {
+            let left = left.checked_sub(messages.len()).ok_or_else(|| crate::ctx::QueueError("Too Many Requests: daily operations limit".into()))?;
+            self.quota.set(Some(left));
+        }
+        self.calls.borrow_mut().push(messages.len());
+        for message in messages {
+            let job = serde_json::from_str(&message).unwrap_or_else(|e| panic!("not a job: {message}: {e}"));
+            self.sent.borrow_mut().push(job);
+        }
+        Ok(())
     }
 }
 
 #[async_trait::async_trait(?Send)]
 impl crate::ctx::Queue for RecordedJobs {
-    async fn send_all(&self, messages: Vec<serde_json::Value>) -> Result<(), crate::ctx::QueueError> {
-        messages.into_iter().for_each(|m| self.record(m));
-        Ok(())
+    async fn send_all(&self, messages: Vec<String>) -> Result<(), crate::ctx::QueueError> {
+        self.record(messages)
     }
 
-    async fn send_later(&self, message: serde_json::Value, _delay_seconds: u32) -> Result<(), crate::ctx::QueueError> {
-        self.record(message);
-        Ok(())
+    async fn send_later(&self, message: String, _delay_seconds: u32) -> Result<(), crate::ctx::QueueError> {
+        self.record(vec![message])
     }
 }

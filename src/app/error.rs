@@ -4,7 +4,7 @@
 //! or the platform had a bad moment: the same command may succeed later) versus everything else
 //! (trying again changes nothing).
 use crate::crypto::CryptoError;
-use crate::ctx::{BlobError, QueueError};
+use crate::ctx::BlobError;
 use crate::store::db::StoreError;
 
 use super::remote::fetch::FetchError;
@@ -57,13 +57,6 @@ impl From<CryptoError> for Error {
 impl From<BlobError> for Error {
     fn from(e: BlobError) -> Self {
         Error::internal(e)
-    }
-}
-
-/// A refused queue send (the day's quota) may succeed later.
-impl From<QueueError> for Error {
-    fn from(e: QueueError) -> Self {
-        Error::RetryLater(e.to_string())
     }
 }
 

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{Error, Result};
 use crate::activitypub::vocab::host_of;
-use crate::ctx::Ctx;
+use crate::ctx::{log_error, log_info, Ctx, QueueError};
 use crate::store::federation as store;
+use crate::store::kept_jobs as kept;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -89,9 +90,9 @@ impl From<Task> for Job {
     }
 }
 
-fn encode(job: Job) -> serde_json::Value {
+fn encode(job: Job) -> String {
     // A derived Serialize of plain strings and numbers cannot fail.
-    serde_json::to_value(job).unwrap_or_default()
+    serde_json::to_string(&job).unwrap_or_default()
 }
 
 /// Inboxes one delivery message carries: what one queue invocation can sign and send inside the
@@ -107,19 +108,79 @@ pub fn deliveries(activity_id: i64, inboxes: &[String]) -> Vec<Job> {
         .collect()
 }
 
+/// What one `sendBatch` call takes: 100 messages and 256 KB, a message counted with its ~100
+/// bytes of metadata (Cloudflare's KB is 1,000 bytes).
+const BATCH_MESSAGES: usize = 100;
+const BATCH_BYTES: usize = 256_000;
+const MESSAGE_METADATA_BYTES: usize = 100;
+
+/// How many of `messages`, from the first, one `sendBatch` call takes. One at least: a message
+/// too large for any call is refused on its own, not with its neighbours.
+fn batch_len(messages: &[String]) -> usize {
+    let mut bytes = 0;
+    let fitting = messages.iter().take(BATCH_MESSAGES).take_while(|m| {
+        bytes += m.len() + MESSAGE_METADATA_BYTES;
+        bytes <= BATCH_BYTES
+    });
+    fitting.count().max(1)
+}
+
 /// Queues one message to be read in `delay_seconds` (a retry of some deliveries of a message).
+/// A refused send is kept (`keep`): the caller's work is done either way.
 pub async fn publish_later(ctx: &Ctx<'_>, job: impl Into<Job>, delay_seconds: u32) -> Result<()> {
-    Ok(ctx.queue.send_later(encode(job.into()), delay_seconds).await?)
+    let message = encode(job.into());
+    match ctx.queue.send_later(message.clone(), delay_seconds).await {
+        Ok(()) => Ok(()),
+        Err(refused) => keep(ctx, &[message], delay_seconds, &refused).await,
+    }
 }
 
-/// Queues one message. A refused send (the day's quota) is `RetryLater`.
+/// Queues one message (see `publish_later`).
 pub async fn publish(ctx: &Ctx<'_>, job: impl Into<Job>) -> Result<()> {
-    Ok(ctx.queue.send(encode(job.into())).await?)
+    publish_later(ctx, job, 0).await
 }
 
-/// Queues many messages in one call (fan-out to many inboxes).
+/// Queues many messages, as few `sendBatch` calls as Cloudflare's limits allow. When the queue
+/// refuses a call, the messages already taken stay taken and the rest are kept, in order.
 pub async fn publish_all(ctx: &Ctx<'_>, jobs: Vec<Job>) -> Result<()> {
-    Ok(ctx.queue.send_all(jobs.into_iter().map(encode).collect()).await?)
+    let messages: Vec<String> = jobs.into_iter().map(encode).collect();
+    let mut rest = messages.as_slice();
+    while !rest.is_empty() {
+        let (batch, after) = rest.split_at(batch_len(rest));
+        if let Err(refused) = ctx.queue.send_all(batch.to_vec()).await {
+            return keep(ctx, rest, 0, &refused).await;
+        }
+        rest = after;
+    }
+    Ok(())
+}
+
+/// Keeps messages the queue refused in D1 for the cron (`send_kept`). The free plan's queue
+/// refuses every send once the day's 10,000 operations are spent; failing the caller then would
+/// lose work already done (a post stored, but never federated).
+async fn keep(ctx: &Ctx<'_>, messages: &[String], delay_seconds: u32, refused: &QueueError) -> Result<()> {
+    let now = ctx.now_ms();
+    ctx.db.run(&kept::keep(messages, now + i64::from(delay_seconds) * 1000, now)).await?;
+    log_error(&format!("{refused}: {} messages kept for the cron to send", messages.len()));
+    Ok(())
+}
+
+/// The cron: kept messages sent again, oldest first, as many as one `sendBatch` call takes, and
+/// forgotten once the queue took them. A queue that still refuses leaves them for the next run.
+/// Two D1 round trips and one queue call whatever the backlog.
+pub async fn send_kept(ctx: &Ctx<'_>) -> Result<usize> {
+    let rows = kept::due(ctx.db, ctx.now_ms(), BATCH_MESSAGES as i64).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let messages: Vec<String> = rows.iter().map(|row| row.body.clone()).collect();
+    let sent = batch_len(&messages);
+    if let Err(refused) = ctx.queue.send_all(messages[..sent].to_vec()).await {
+        log_info(&format!("{refused}: kept messages wait for the next cron run"));
+        return Ok(0);
+    }
+    ctx.db.run(&kept::forget(&rows[..sent].iter().map(|row| row.id).collect::<Vec<_>>())).await?;
+    Ok(sent)
 }
 
 /// The cron: deliveries held or dead-lettered for peers that have been down for an hour

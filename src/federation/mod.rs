@@ -17,6 +17,8 @@ mod scenarios;
 #[cfg(test)]
 mod hostile;
 #[cfg(test)]
+mod kept_messages;
+#[cfg(test)]
 mod remote_content;
 
 use crate::app::jobs::{Job, Task};

@@ -116,13 +116,8 @@ pub async fn store_and_queue(ctx: &Ctx<'_>, actor_account_id: i64, activity: &Va
         return Ok(());
     }
     let uri = activity["id"].as_str().unwrap_or_default();
-    let activity_id = ctx.new_id();
-    ctx.db.run(&store::save_activity(activity_id, uri, actor_account_id, &activity.to_string(), ctx.now_ms())).await?;
-    // The activity may have been stored before (a retried event): deliver the stored row.
-    for chunk in jobs::deliveries(activity_id, &inboxes).chunks(100) {
-        jobs::publish_all(ctx, chunk.to_vec()).await?;
-    }
-    Ok(())
+    let activity_id = store::save_activity(ctx.db, ctx.new_id(), uri, actor_account_id, &activity.to_string(), ctx.now_ms()).await?;
+    Ok(jobs::publish_all(ctx, jobs::deliveries(activity_id, &inboxes)).await?)
 }
 
 pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {

@@ -71,11 +71,11 @@ async fn a_signed_follow_is_accepted_and_the_accept_goes_out_signed() {
     assert_eq!(notes[0]["account"]["acct"], "bob@remote.example");
 
     // The consumer turns FollowAccepted into an Accept delivered to Bob's personal inbox.
-    let accepted: Vec<Job> = env.jobs.0.borrow().iter().filter(|e| matches!(e, Job::Event(Event::FollowAccepted { .. }))).cloned().collect();
+    let accepted: Vec<Job> = env.jobs.sent.borrow().iter().filter(|e| matches!(e, Job::Event(Event::FollowAccepted { .. }))).cloned().collect();
     assert!(!accepted.is_empty());
-    env.jobs.0.borrow_mut().clear();
+    env.jobs.sent.borrow_mut().clear();
     super::handle(&env.ctx(), &accepted[0]).await.unwrap();
-    let deliveries = env.jobs.0.borrow().clone();
+    let deliveries = env.jobs.sent.borrow().clone();
     let [delivery @ Job::Task(Task::DeliverMany { inboxes, .. })] = deliveries.as_slice() else { panic!("{deliveries:?}") };
     assert_eq!(inboxes, &[BOB_INBOX]);
     env.http.answer_json(BOB_INBOX, 202, &json!({}));
@@ -250,10 +250,10 @@ async fn deliveries_retry_on_5xx_record_4xx_and_hold_for_unreachable_peers() {
     let account = crate::app::remote::actors::get_or_fetch(&env.ctx(), BOB).await.unwrap();
     let (response, _) = env.send_as(&token, Method::Post, &format!("/api/v1/accounts/{}/follow", account.id), "").await;
     assert_eq!(response.status, 200);
-    let followed = env.jobs.0.borrow().last().cloned().unwrap();
-    env.jobs.0.borrow_mut().clear();
+    let followed = env.jobs.sent.borrow().last().cloned().unwrap();
+    env.jobs.sent.borrow_mut().clear();
     super::handle(&env.ctx(), &followed).await.unwrap();
-    let deliver = env.jobs.0.borrow().last().cloned().unwrap();
+    let deliver = env.jobs.sent.borrow().last().cloned().unwrap();
     let Job::Task(Task::DeliverMany { inboxes, .. }) = &deliver else { panic!() };
     assert_eq!(inboxes, &[BOB_INBOX]);
 
@@ -275,10 +275,10 @@ async fn deliveries_retry_on_5xx_record_4xx_and_hold_for_unreachable_peers() {
 
     // An hour later housekeeping queues them again and the peer has recovered.
     env.advance(61 * 60 * 1000);
-    env.jobs.0.borrow_mut().clear();
+    env.jobs.sent.borrow_mut().clear();
     assert_eq!(crate::app::jobs::requeue_held(&env.ctx()).await.unwrap(), 2);
     env.http.answer_json(BOB_INBOX, 202, &json!({}));
-    let queued = env.jobs.0.borrow().clone();
+    let queued = env.jobs.sent.borrow().clone();
     for event in queued {
         super::handle(&env.ctx(), &event).await.unwrap();
     }
@@ -311,10 +311,10 @@ async fn moving_away_needs_the_new_account_to_list_us_and_tells_followers() {
     assert_eq!(aliases["aliases"], json!([BOB]));
     let (response, body) = env.send_as(&token, Method::Post, "/api/v1/topi/migration", &format!("acct={BOB}")).await;
     assert_eq!(response.status, 200, "{body}");
-    let moved = env.jobs.0.borrow().iter().find(|e| matches!(e, Job::Event(Event::Moved { .. }))).cloned().unwrap();
-    env.jobs.0.borrow_mut().clear();
+    let moved = env.jobs.sent.borrow().iter().find(|e| matches!(e, Job::Event(Event::Moved { .. }))).cloned().unwrap();
+    env.jobs.sent.borrow_mut().clear();
     super::handle(&env.ctx(), &moved).await.unwrap();
-    let queued = env.jobs.0.borrow().clone();
+    let queued = env.jobs.sent.borrow().clone();
     let [Job::Task(Task::DeliverMany { activity_id, inboxes })] = queued.as_slice() else { panic!("{queued:?}") };
     assert_eq!(inboxes, &[SHARED_INBOX]);
     let stored = crate::store::federation::activity(&env.db, activity_id.parse().unwrap()).await.unwrap().unwrap();
@@ -336,7 +336,7 @@ async fn a_reply_to_an_unknown_post_backfills_its_thread_through_the_queue() {
         "tag": [{"type": "Mention", "href": "https://social.example/users/alice"}]});
     let create = json!({"id": "https://remote.example/users/bob/statuses/11/activity", "type": "Create", "actor": BOB, "object": reply});
     assert_eq!(post(&env, signed(&env, "/inbox", &create, Format::Cavage).await).await.0.status, 202);
-    let jobs = env.jobs.0.borrow().clone();
+    let jobs = env.jobs.sent.borrow().clone();
     let fetch = jobs.iter().find(|e| matches!(e, Job::Task(Task::FetchThread { .. }))).cloned().unwrap();
     assert_eq!(fetch, Job::Task(Task::FetchThread { uri: parent_uri.to_string(), depth: 1 }));
     super::handle(&env.ctx(), &fetch).await.unwrap();
@@ -386,19 +386,19 @@ async fn deliveries_travel_eight_to_a_message_and_only_failures_go_again() {
     let owner = crate::app::owner::load(&env.ctx()).await.unwrap();
     let activity = json!({"id": "https://social.example/users/alice#test/1", "type": "Update", "actor": owner.account.uri});
     super::outbound::store_and_queue(&env.ctx(), owner.account.id, &activity, inboxes.clone()).await.unwrap();
-    let messages = env.jobs.0.borrow().clone();
+    let messages = env.jobs.sent.borrow().clone();
     let sizes: Vec<usize> = messages.iter().map(|m| match m {
         Job::Task(Task::DeliverMany { inboxes, .. }) => inboxes.len(),
         other => panic!("{other:?}"),
     }).collect();
     assert_eq!(sizes, [8, 8, 4]);
-    env.jobs.0.borrow_mut().clear();
+    env.jobs.sent.borrow_mut().clear();
     for message in &messages {
         super::handle(&env.ctx(), message).await.unwrap();
     }
     let posted = |inbox: &str| env.http.sent.borrow().iter().filter(|r| r.url == inbox).count();
     assert!(inboxes.iter().all(|inbox| posted(inbox) == 1), "one copy each");
-    let again = env.jobs.0.borrow().clone();
+    let again = env.jobs.sent.borrow().clone();
     let mut failed: Vec<String> = again.iter().flat_map(|m| match m {
         Job::Task(Task::DeliverMany { inboxes, .. }) => inboxes.clone(),
         other => panic!("{other:?}"),
@@ -410,11 +410,11 @@ async fn deliveries_travel_eight_to_a_message_and_only_failures_go_again() {
     // The peers are back: each failed inbox gets its one copy, nothing else is sent again.
     env.http.answer_json(&inboxes[3], 202, &json!({}));
     env.http.answer_json(&inboxes[17], 202, &json!({}));
-    env.jobs.0.borrow_mut().clear();
+    env.jobs.sent.borrow_mut().clear();
     for message in &again {
         super::handle(&env.ctx(), message).await.unwrap();
     }
-    assert!(env.jobs.0.borrow().is_empty());
+    assert!(env.jobs.sent.borrow().is_empty());
     assert_eq!((posted(&inboxes[3]), posted(&inboxes[17]), posted(&inboxes[0])), (2, 2, 1));
     // A message whose every inbox fails is the queue's to retry (and dead-letter).
     env.http.answer_json(&inboxes[5], 503, &json!({}));

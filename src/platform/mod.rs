@@ -63,13 +63,13 @@ struct Producer(worker::Queue, Rc<Meter>);
 
 #[async_trait::async_trait(?Send)]
 impl Queue for Producer {
-    async fn send_all(&self, messages: Vec<serde_json::Value>) -> Result<(), QueueError> {
+    async fn send_all(&self, messages: Vec<String>) -> Result<(), QueueError> {
         self.1.queued(messages.len() as u32);
         let messages = messages.iter().map(|m| plain_message(m, 0)).collect::<Result<Vec<_>, _>>()?;
         self.0.send_raw_batch(messages).await.map_err(|e| QueueError(e.to_string()))
     }
 
-    async fn send_later(&self, message: serde_json::Value, delay_seconds: u32) -> Result<(), QueueError> {
+    async fn send_later(&self, message: String, delay_seconds: u32) -> Result<(), QueueError> {
         self.1.queued(1);
         self.0.send_raw(plain_message(&message, delay_seconds)?).await.map_err(|e| QueueError(e.to_string()))
     }
@@ -77,8 +77,8 @@ impl Queue for Producer {
 
 /// A message as a plain JavaScript object parsed from its JSON text (serde_wasm_bindgen would
 /// make a JSON map a `Map`, which the dashboard cannot show), sent with the JSON content type.
-fn plain_message(message: &serde_json::Value, delay_seconds: u32) -> Result<worker::SendMessage<wasm_bindgen::JsValue>, QueueError> {
-    let body = js_sys::JSON::parse(&message.to_string()).map_err(|e| QueueError(format!("{e:?}")))?;
+fn plain_message(message: &str, delay_seconds: u32) -> Result<worker::SendMessage<wasm_bindgen::JsValue>, QueueError> {
+    let body = js_sys::JSON::parse(message).map_err(|e| QueueError(format!("{e:?}")))?;
     let builder = worker::RawMessageBuilder::new(body);
     let builder = if delay_seconds > 0 { builder.delay_seconds(delay_seconds) } else { builder };
     Ok(builder.build_with_content_type(worker::QueueContentType::Json))
@@ -265,7 +265,9 @@ fn spent_enough(meter: &Meter) -> bool {
 /// The messages this invocation leaves: sent again as new messages (a fresh invocation takes
 /// them, and no retry attempt is spent), or, when the queue refuses, retried in a minute.
 async fn hand_on(ctx: &Ctx<'_>, config: &Config, deferred: Vec<(worker::RawMessage, String)>) {
-    let bodies: Vec<serde_json::Value> = deferred.iter().filter_map(|(_, body)| serde_json::from_str(body).ok()).collect();
+    // Fewer than a consumer batch (`max_batch_size`, 100 at most) of messages of ids and inbox
+    // URLs: inside one `sendBatch`'s 100 messages and 256 KB.
+    let bodies: Vec<String> = deferred.iter().filter(|(_, body)| serde_json::from_str::<serde::de::IgnoredAny>(body).is_ok()).map(|(_, body)| body.clone()).collect();
     match ctx.queue.send_all(bodies).await {
         Ok(()) => deferred.iter().for_each(|(message, _)| message.ack()),
         Err(e) => {

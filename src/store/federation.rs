@@ -13,12 +13,24 @@ pub struct ActivityRow {
     pub body: String,
 }
 
-pub fn save_activity(id: i64, uri: &str, actor: i64, body: &str, now: i64) -> Query {
-    query!(
-        "INSERT INTO outbox_activities (id, uri, actor_account_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (uri) DO UPDATE SET body = ?4",
-        id, uri, actor, body, now
+/// Stores an activity we send under `id`, or updates the one stored before under its URI (an
+/// event handled again); returns the id it is stored under, which its deliveries must carry.
+pub async fn save_activity(db: &dyn Db, id: i64, uri: &str, actor: i64, body: &str, now: i64) -> Result<i64, StoreError> {
+    #[derive(Deserialize)]
+    struct Saved {
+        #[serde(deserialize_with = "sqlite_id")]
+        id: i64,
+    }
+    let saved: Option<Saved> = db::first(
+        db,
+        &query!(
+            "INSERT INTO outbox_activities (id, uri, actor_account_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (uri) DO UPDATE SET body = ?4 RETURNING CAST(id AS TEXT) AS id",
+            id, uri, actor, body, now
+        ),
     )
+    .await?;
+    saved.map(|s| s.id).ok_or_else(|| StoreError::Database("activity upsert returned no row".into()))
 }
 
 pub async fn activity(db: &dyn Db, id: i64) -> Result<Option<ActivityRow>, StoreError> {

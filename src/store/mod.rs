@@ -8,6 +8,7 @@ pub mod domain_blocks;
 pub mod federation;
 pub mod filters;
 pub mod instance;
+pub mod kept_jobs;
 pub mod keyset;
 pub mod lists;
 pub mod media;
