@@ -58,11 +58,11 @@ def ensure_masto_installed() -> None:
         pytest.fail(f"npm install left masto {installed!r} in node_modules, package.json pins {wanted}", pytrace=False)
 
 
-def run_scenario(base_url: str, token: str, tag: str, word: str) -> dict:
+def run_scenario(base_url: str, token: str, tag: str, word: str = "", script: Path = SCENARIO) -> dict:
     env = {**os.environ, "TOPI_URL": base_url, "TOPI_TOKEN": token, "TOPI_TAG": tag, "TOPI_WORD": word,
            "NO_COLOR": "1"}
     try:
-        result = subprocess.run(["node", str(SCENARIO)], cwd=MASTO_DIR, env=env, stdin=subprocess.DEVNULL,
+        result = subprocess.run(["node", str(script)], cwd=MASTO_DIR, env=env, stdin=subprocess.DEVNULL,
                                 capture_output=True, text=True, timeout=RUN_TIMEOUT)
     except subprocess.TimeoutExpired:
         pytest.fail(f"the masto.js scenario took longer than {RUN_TIMEOUT}s", pytrace=False)
@@ -139,3 +139,16 @@ def test_masto_js_scenario(masto_installed, server, spec, base_url):
         expect_error(session.get(f"/api/v1/statuses/{status['id']}"), 404)
         for status_id in posted:
             check_status(expect_ok(session.get(f"/api/v1/statuses/{status_id}")), base_url, owner_id=me["id"])
+
+
+def test_masto_js_streaming_client_receives_updates(masto_installed, server, spec, base_url):
+    """masto.js's WebSocket client (tests/e2e/masto/streaming.mjs): the token as subprotocol,
+    subscriptions by message, a new status on the user and hashtag streams."""
+    with CheckedSession(server.url, spec) as session:
+        session.token = password_token(session, register_app(session, name="masto.js streaming"), "read write")
+        me = own_account(session)
+        tag = "mastostream" + secrets.token_hex(4)
+        summary = run_scenario(base_url, session.token, tag, script=MASTO_DIR / "streaming.mjs")
+        assert summary["streamingApiUrl"] == base_url.replace("http://", "ws://")
+        assert summary["user"] == {"stream": ["user"], "id": summary["posted"], "accountId": me["id"]}
+        assert summary["hashtag"] == {"stream": ["hashtag", tag], "id": summary["posted"], "tags": [tag]}
