@@ -58,6 +58,13 @@ async fn find(ctx: &Ctx<'_>, owner: i64, id: &str) -> Result<ConversationRow, Ap
     rows.pop().ok_or(ApiError::NotFound)
 }
 
+/// The conversation entity of thread `conversation_id`, as the streaming API's `direct` stream
+/// sends it when the thread gets a new status.
+pub async fn entity(ctx: &Ctx<'_>, owner: i64, conversation_id: i64) -> Result<Option<Value>, ApiError> {
+    let Ok(conversation) = find(ctx, owner, &conversation_id.to_string()).await else { return Ok(None) };
+    Ok(entities(ctx, owner, std::slice::from_ref(&conversation)).await?.pop())
+}
+
 pub async fn read(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["write:conversations"]).await?;
     let mut c = find(ctx, owner, id).await?;

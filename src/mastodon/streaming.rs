@@ -7,8 +7,7 @@
 //! an open event stream keeps its Durable Object awake and billed for duration, and one client
 //! connected all day would spend most of the free plan's daily Durable Object allowance, where
 //! hibernating WebSockets cost nothing while idle.
-use serde_json::Value;
-
+use super::conversations;
 use super::entities::status;
 use super::notifications;
 use crate::ctx::Ctx;
@@ -69,8 +68,8 @@ pub async fn render(ctx: &Ctx<'_>, happenings: &[Happening]) -> Result<Vec<Broad
     let mut out = Vec::new();
     for happening in happenings {
         match happening {
-            Happening::Status(id) => out.extend(status_broadcast(ctx, owner, id, "update").await?),
-            Happening::Edited(id) => out.extend(status_broadcast(ctx, owner, id, "status.update").await?),
+            Happening::Status(id) => out.extend(status_broadcasts(ctx, owner, id, "update").await?),
+            Happening::Edited(id) => out.extend(status_broadcasts(ctx, owner, id, "status.update").await?),
             Happening::Deleted(id) => out.push(Broadcast { event: "delete".into(), payload: Some(id.clone()), streams: everywhere() }),
             Happening::Notification(id) => {
                 let Some(id) = ids::parse(id) else { continue };
@@ -98,14 +97,16 @@ fn everywhere() -> Vec<Stream> {
     streams
 }
 
-async fn status_broadcast(ctx: &Ctx<'_>, owner: i64, id: &str, event: &str) -> Result<Option<Broadcast>, ApiError> {
-    let Some(id) = ids::parse(id) else { return Ok(None) };
-    let Some(row) = statuses::get(ctx.db, Some(owner), id).await? else { return Ok(None) };
-    let Some(placement) = statuses::placement(ctx.db, owner, id, ctx.now_ms()).await? else { return Ok(None) };
+/// A status where it belongs: `event` on the timelines that show it, and for a direct status its
+/// conversation on the `direct` stream.
+async fn status_broadcasts(ctx: &Ctx<'_>, owner: i64, id: &str, event: &str) -> Result<Vec<Broadcast>, ApiError> {
+    let Some(id) = ids::parse(id) else { return Ok(Vec::new()) };
+    let Some(row) = statuses::get(ctx.db, Some(owner), id).await? else { return Ok(Vec::new()) };
+    let Some(placement) = statuses::placement(ctx.db, owner, id, ctx.now_ms()).await? else { return Ok(Vec::new()) };
     let lists: Vec<String> = serde_json::from_str(&placement.lists).unwrap_or_default();
     let context = if placement.home { "home" } else { "public" };
     let Some(rendered) = status::render_many_in(ctx, Some(owner), std::slice::from_ref(&row), context).await?.pop() else {
-        return Ok(None); // a `hide` filter
+        return Ok(Vec::new()); // a `hide` filter
     };
     let mut streams = Vec::new();
     if placement.home {
@@ -129,12 +130,95 @@ async fn status_broadcast(ctx: &Ctx<'_>, owner: i64, id: &str, event: &str) -> R
             }
         }
     }
-    if row.visibility == Visibility::Direct {
-        streams.push(Stream::Direct);
+    let mut out = Vec::new();
+    if !streams.is_empty() {
+        let payload = serde_json::to_string(&rendered).map_err(|e| ApiError::Internal(Box::new(e)))?;
+        out.push(Broadcast { event: event.into(), payload: Some(payload), streams });
     }
-    if streams.is_empty() {
-        return Ok(None);
+    if let (Visibility::Direct, Some(thread)) = (row.visibility, row.conversation_id) {
+        if let Some(conversation) = conversations::entity(ctx, owner, thread).await? {
+            out.push(Broadcast { event: "conversation".into(), payload: Some(conversation.to_string()), streams: vec![Stream::Direct] });
+        }
     }
-    let payload = serde_json::to_value(&rendered).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    Ok(Some(Broadcast { event: event.into(), payload: Some(Value::to_string(&payload)), streams }))
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edge::http::Method::{Post, Put};
+    use crate::testing::TestEnv;
+
+    /// What the hub would get for everything recorded since the last call.
+    async fn broadcasts(env: &TestEnv) -> Vec<Broadcast> {
+        let happenings = env.live.take();
+        render(&env.ctx(), &happenings).await.unwrap()
+    }
+
+    fn public(local: Option<bool>) -> Stream {
+        Stream::Public { local, media: false }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_public_post_goes_home_to_the_public_streams_and_its_hashtags() {
+        let env = TestEnv::new();
+        let token = env.owner_token().await;
+        let (_, status) = env.send_as(&token, Post, "/api/v1/statuses", "status=hello+%23Streams&visibility=public").await;
+        let sent = broadcasts(&env).await;
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!(sent[0].event, "update");
+        let payload: serde_json::Value = serde_json::from_str(sent[0].payload.as_deref().unwrap()).unwrap();
+        assert_eq!(payload["id"], status["id"]);
+        let tag = |local| Stream::Hashtag { tag: "streams".into(), local };
+        for stream in [Stream::User, public(None), public(Some(true)), tag(false), tag(true)] {
+            assert!(sent[0].streams.contains(&stream), "{stream:?} missing from {:?}", sent[0].streams);
+        }
+        assert!(!sent[0].streams.contains(&public(Some(false))));
+        assert!(!sent[0].streams.contains(&Stream::Public { local: None, media: true }), "no media, no media stream");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn private_and_direct_posts_stay_off_the_public_streams() {
+        let env = TestEnv::new();
+        let token = env.owner_token().await;
+        env.send_as(&token, Post, "/api/v1/statuses", "status=friends+only+%23hidden&visibility=private").await;
+        let sent = broadcasts(&env).await;
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].streams, vec![Stream::User]);
+
+        env.send_as(&token, Post, "/api/v1/statuses", "status=just+me&visibility=direct").await;
+        let sent = broadcasts(&env).await;
+        assert!(sent.iter().all(|b| !b.streams.iter().any(|s| matches!(s, Stream::Public { .. } | Stream::Hashtag { .. }))), "{sent:?}");
+        let conversation = sent.iter().find(|b| b.event == "conversation").expect("a conversation frame for the direct stream");
+        assert_eq!(conversation.streams, vec![Stream::Direct]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn edits_deletes_and_filters_are_announced() {
+        let env = TestEnv::new();
+        let token = env.owner_token().await;
+        let (_, status) = env.send_as(&token, Post, "/api/v1/statuses", "status=first&visibility=public").await;
+        broadcasts(&env).await;
+        let id = status["id"].as_str().unwrap();
+        env.send_as(&token, Put, &format!("/api/v1/statuses/{id}"), "status=second").await;
+        let edited = broadcasts(&env).await;
+        assert_eq!(edited[0].event, "status.update");
+        assert!(edited[0].payload.as_deref().unwrap().contains("second"));
+        env.send_as(&token, crate::edge::http::Method::Delete, &format!("/api/v1/statuses/{id}"), "").await;
+        let deleted = broadcasts(&env).await;
+        assert_eq!((deleted[0].event.as_str(), deleted[0].payload.as_deref()), ("delete", Some(id)));
+        assert!(deleted[0].streams.contains(&Stream::User) && deleted[0].streams.contains(&public(None)));
+        env.send_as(&token, Post, "/api/v2/filters", "title=f&context[]=home&keywords_attributes[][keyword]=zzz").await;
+        assert_eq!(broadcasts(&env).await, vec![Broadcast { event: "filters_changed".into(), payload: None, streams: vec![Stream::User] }]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_hide_filter_keeps_the_status_off_the_stream() {
+        let env = TestEnv::new();
+        let token = env.owner_token().await;
+        env.send_as(&token, Post, "/api/v2/filters", "title=f&context[]=home&context[]=public&filter_action=hide&keywords_attributes[][keyword]=spoilers").await;
+        env.live.take();
+        env.send_as(&token, Post, "/api/v1/statuses", "status=big+spoilers+here&visibility=public").await;
+        assert_eq!(broadcasts(&env).await, vec![]);
+    }
 }
