@@ -3,6 +3,7 @@
 //! tests natively. Keys are generated outside the Worker (scripts/provision.mjs).
 pub mod keys;
 pub mod tokens;
+pub mod webpush;
 
 #[cfg(test)]
 pub mod testing;
@@ -23,5 +24,18 @@ pub trait Crypto {
     async fn rsa_sign(&self, private_pem: &str, data: &[u8]) -> Result<Vec<u8>, CryptoError>;
     /// Whether `signature` is `data` signed by the SPKI PEM public key.
     async fn rsa_verify(&self, public_pem: &str, data: &[u8], signature: &[u8]) -> Result<bool, CryptoError>;
+    /// A fresh P-256 key agreed with `peer_public` (an uncompressed point): our public point and
+    /// the shared secret (Web Push encryption, RFC 8291).
+    async fn p256_ecdh_ephemeral(&self, peer_public: &[u8]) -> Result<EcdhAgreement, CryptoError>;
+    /// AES-128-GCM encryption: the ciphertext with its 16-byte tag appended.
+    async fn aes128gcm_seal(&self, key: &[u8; 16], nonce: &[u8; 12], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// ECDSA P-256 with SHA-256 under a PKCS#8 PEM private key, as r‖s (64 bytes; VAPID's ES256).
+    async fn ecdsa_p256_sign(&self, private_pem: &str, data: &[u8]) -> Result<Vec<u8>, CryptoError>;
+}
+
+/// One side of an ephemeral ECDH agreement.
+pub struct EcdhAgreement {
+    pub public_key: Vec<u8>,
+    pub shared_secret: Vec<u8>,
 }
 

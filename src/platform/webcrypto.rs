@@ -1,4 +1,4 @@
-//! `Crypto` over the Worker's WebCrypto. RSA runs natively inside workerd here,
+//! `Crypto` over the Worker's WebCrypto. RSA, ECDH, ECDSA and AES-GCM run natively inside workerd here,
 //! ten times faster than the same code compiled to Wasm (shared/BENCHMARKING.md).
 use async_trait::async_trait;
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -7,7 +7,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
 use crate::crypto::keys;
-use crate::crypto::{Crypto, CryptoError};
+use crate::crypto::{Crypto, CryptoError, EcdhAgreement};
 
 pub struct WebCrypto;
 
@@ -74,6 +74,38 @@ impl Crypto for WebCrypto {
         ))
         .await?;
         Ok(verified.as_bool().unwrap_or(false))
+    }
+
+    async fn p256_ecdh_ephemeral(&self, peer_public: &[u8]) -> Result<EcdhAgreement, CryptoError> {
+        let curve = object(&[("name", "ECDH".into()), ("namedCurve", "P-256".into())])?;
+        let pair = resolve(subtle().generate_key_with_object(&curve, true, &usages(&["deriveBits"]))).await?;
+        let get = |name: &str| Reflect::get(&pair, &JsValue::from_str(name)).map(JsCast::unchecked_into::<CryptoKey>).map_err(err);
+        let (private, public) = (get("privateKey")?, get("publicKey")?);
+        let raw: Object = Uint8Array::from(peer_public).into();
+        let peer: CryptoKey = resolve(subtle().import_key_with_object("raw", &raw, &curve, false, &usages(&[]))).await?.unchecked_into();
+        let derive = object(&[("name", "ECDH".into()), ("public", peer.into())])?;
+        let shared = resolve(subtle().derive_bits_with_object(&derive, &private, 256)).await?;
+        let public_key = Uint8Array::new(&resolve(subtle().export_key("raw", &public)).await?).to_vec();
+        Ok(EcdhAgreement { public_key, shared_secret: Uint8Array::new(&shared).to_vec() })
+    }
+
+    async fn aes128gcm_seal(&self, key: &[u8; 16], nonce: &[u8; 12], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let raw: Object = Uint8Array::from(&key[..]).into();
+        let aes = object(&[("name", "AES-GCM".into())])?;
+        let key: CryptoKey = resolve(subtle().import_key_with_object("raw", &raw, &aes, false, &usages(&["encrypt"]))).await?.unchecked_into();
+        let algorithm = object(&[("name", "AES-GCM".into()), ("iv", Uint8Array::from(&nonce[..]).into())])?;
+        let sealed = resolve(subtle().encrypt_with_object_and_u8_array(&algorithm, &key, plaintext)).await?;
+        Ok(Uint8Array::new(&sealed).to_vec())
+    }
+
+    async fn ecdsa_p256_sign(&self, private_pem: &str, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let der = keys::pem_to_der(private_pem).ok_or_else(|| CryptoError("private key is not PEM".into()))?;
+        let raw: Object = Uint8Array::from(&der[..]).into();
+        let curve = object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())])?;
+        let key: CryptoKey = resolve(subtle().import_key_with_object("pkcs8", &raw, &curve, false, &usages(&["sign"]))).await?.unchecked_into();
+        let algorithm = object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())])?;
+        let signature = resolve(subtle().sign_with_object_and_u8_array(&algorithm, &key, data)).await?;
+        Ok(Uint8Array::new(&signature).to_vec())
     }
 }
 

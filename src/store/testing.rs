@@ -34,7 +34,7 @@ pub fn memory_db() -> MemoryDb {
 impl MemoryDb {
     /// What scripts/provision.mjs does before the first request, with the fixed test keys.
     pub fn provision(&self) {
-        use crate::crypto::testing::{TEST_RSA_PRIVATE_PEM, TEST_RSA_PUBLIC_PEM};
+        use crate::crypto::testing::{TEST_RSA_PRIVATE_PEM, TEST_RSA_PUBLIC_PEM, TEST_VAPID_PRIVATE_PEM, TEST_VAPID_PUBLIC};
         self.conn
             .execute(
                 "INSERT INTO instance_keys (id, rsa_private_key_pem, rsa_public_key_pem, vapid_private_key_pem, \
@@ -43,8 +43,8 @@ impl MemoryDb {
                 rusqlite::params![
                     TEST_RSA_PRIVATE_PEM,
                     TEST_RSA_PUBLIC_PEM,
-                    "-----BEGIN PRIVATE KEY-----\ntest\n-----END PRIVATE KEY-----\n",
-                    "BTEST"
+                    TEST_VAPID_PRIVATE_PEM,
+                    TEST_VAPID_PUBLIC.trim()
                 ],
             )
             .expect("test keys are stored");
