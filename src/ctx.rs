@@ -34,6 +34,8 @@ pub struct IsolateCache {
     pub owner: RefCell<Option<(i64, crate::store::accounts::LocalAccount)>>,
     pub instance_keys: RefCell<Option<crate::store::instance::InstanceKeysRow>>,
     pub instance_summary: RefCell<Option<(i64, crate::store::instance::Summary)>>,
+    /// VAPID tokens by push-service origin, with their expiry (Unix seconds).
+    pub vapid_tokens: RefCell<Vec<(String, String, i64)>>,
     /// The owner's filters; every timeline page consults them.
     pub filters: RefCell<Option<(i64, Vec<crate::store::filters::Filter>)>>,
 }

@@ -9,7 +9,7 @@ use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
 use crate::mastodon::{
     accounts, announcements, apps, conversations, domain_blocks, instance, lists, markers, media, migration, notifications, oauth, polls, reports, scheduled_statuses, search,
-    streaming, tags, timelines,
+    push, streaming, tags, timelines,
 };
 use crate::mastodon::relationships::{self, Action};
 use crate::store::relationships::AccountList;
@@ -279,6 +279,10 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v2", "notifications", key]) => notifications::v2_group(ctx, req, key).await,
         (Get, ["api", "v2", "notifications", key, "accounts"]) => notifications::v2_group_accounts(ctx, req, key).await,
         (Post, ["api", "v2", "notifications", key, "dismiss"]) => notifications::v2_dismiss(ctx, req, key).await,
+        (Post, ["api", "v1", "push", "subscription"]) => push::create(ctx, req).await,
+        (Get, ["api", "v1", "push", "subscription"]) => push::show(ctx, req).await,
+        (Put, ["api", "v1", "push", "subscription"]) => push::update(ctx, req).await,
+        (Delete, ["api", "v1", "push", "subscription"]) => push::delete(ctx, req).await,
         (Get, ["api", "v1", "streaming", "health"]) => Ok(streaming::health()),
         // The upgrades were taken by `streaming_upgrade` before routing.
         (Get, ["api", "v1", "streaming", ..]) => {

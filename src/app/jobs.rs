@@ -55,6 +55,8 @@ pub enum Task {
     DeliverMany { activity_id: String, inboxes: Vec<String> },
     /// Fetch a remote post's missing ancestors and some of its replies (thread backfill).
     FetchThread { uri: String, depth: u32 },
+    /// One notification, encrypted to one Web Push subscription.
+    Push { subscription_id: String, notification_id: String },
 }
 
 /// One queue message: a task when its tag names one, else an event.
@@ -71,7 +73,7 @@ impl<'de> Deserialize<'de> for Job {
         use serde::de::Error as _;
         let message = serde_json::Value::deserialize(deserializer)?;
         let job = match message.get("event").and_then(serde_json::Value::as_str) {
-            Some("deliver" | "deliver_many" | "fetch_thread") => serde_json::from_value(message).map(Job::Task),
+            Some("deliver" | "deliver_many" | "fetch_thread" | "push") => serde_json::from_value(message).map(Job::Task),
             _ => serde_json::from_value(message).map(Job::Event),
         };
         job.map_err(D::Error::custom)

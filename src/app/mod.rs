@@ -11,6 +11,7 @@
 //! - `jobs`       the queue's messages: events for other servers, and federation tasks.
 //! - `instance`   what the instance tells about itself (counts, version, limits).
 //! - `live`       what streaming clients hear of: each write records its happening.
+//! - `push`       Web Push subscriptions, and notifications encrypted to phones.
 pub mod documents;
 pub mod error;
 pub mod instance;
@@ -19,5 +20,6 @@ pub mod live;
 pub mod owner;
 pub mod polls;
 pub mod profile;
+pub mod push;
 pub mod posting;
 pub mod remote;

@@ -33,6 +33,7 @@ pub async fn handle(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
         Job::Task(Task::Deliver { activity_id, inbox }) => deliver::deliver(ctx, activity_id, std::slice::from_ref(inbox)).await,
         Job::Task(Task::DeliverMany { activity_id, inboxes }) => deliver::deliver(ctx, activity_id, inboxes).await,
         Job::Task(Task::FetchThread { uri, depth }) => Ok(remote::fetch_thread(ctx, uri, *depth).await?),
+        Job::Task(Task::Push { subscription_id, notification_id }) => Ok(crate::app::push::deliver(ctx, subscription_id, notification_id).await?),
         Job::Event(event) => outbound::fan_out(ctx, event).await,
     }
 }

@@ -16,6 +16,7 @@ pub mod migration;
 pub mod notifications;
 pub mod oauth;
 pub mod polls;
+pub mod push;
 pub mod relationships;
 pub mod reports;
 pub mod scheduled_statuses;

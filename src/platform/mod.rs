@@ -193,6 +193,7 @@ async fn fetch(mut req: worker::Request, env: Env, invocation: Context) -> worke
     let mut response = router::dispatch(&ctx, request).await;
     let happenings = ctx.live.take();
     if !happenings.is_empty() {
+        push_for(&ctx, &happenings).await;
         // After the response: a client never waits for the hub.
         Meter::add(&parts.meter.fetches, 1);
         invocation.wait_until(async move { publish_live(&env, &happenings).await });
@@ -294,12 +295,22 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     }
 }
 
-/// What a queue or cron invocation changed, to the streaming hub before the invocation ends.
+/// What a queue or cron invocation changed, to Web Push and the streaming hub before the
+/// invocation ends.
 async fn hand_live(env: &Env, parts: &Parts) {
     let happenings = parts.live.take();
     if !happenings.is_empty() {
+        push_for(&parts.ctx(), &happenings).await;
         Meter::add(&parts.meter.fetches, 1);
         publish_live(env, &happenings).await;
+    }
+}
+
+/// New notifications, queued for the Web Push subscriptions that want them. A failure here
+/// (the queue's quota is handled by `app::jobs`) loses pushes, never data: logged.
+async fn push_for(ctx: &Ctx<'_>, happenings: &[crate::domain::streams::Happening]) {
+    if let Err(e) = crate::app::push::queue_for(ctx, happenings).await {
+        crate::ctx::log_error(&format!("web push: {e}"));
     }
 }
 

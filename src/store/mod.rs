@@ -14,6 +14,7 @@ pub mod lists;
 pub mod media;
 pub mod notifications;
 pub mod polls;
+pub mod push;
 pub mod oauth;
 pub mod rate_limits;
 pub mod relationships;
