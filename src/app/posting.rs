@@ -13,6 +13,7 @@ use crate::ctx::{log_error, Ctx};
 use crate::domain::ids;
 use crate::domain::visibility::{self, Visibility};
 use crate::store::accounts::AccountRow;
+use crate::store::db::{decode, Query, Row};
 use crate::store::scheduled::{self, ScheduledRow};
 use crate::store::statuses::{self as store, NewStatus, StatusRow};
 
@@ -141,11 +142,19 @@ pub fn new_tags(ctx: &Ctx<'_>, names: &[String]) -> Vec<(i64, String)> {
 /// `NotFound`: what you may not see does not exist.
 pub async fn visible(ctx: &Ctx<'_>, viewer: Option<i64>, id: &str) -> Result<StatusRow> {
     let id = ids::parse(id).ok_or(Error::NotFound)?;
-    let row = store::get(ctx.db, viewer, id).await?.ok_or(Error::NotFound)?;
+    Ok(visible_with(ctx, viewer, id, Vec::new()).await?.0)
+}
+
+/// `visible`, with `reads` of what hangs off the status (its thread, its edits) in the same
+/// round trip; their rows come back beside it, to be shown only because the status may be seen.
+pub async fn visible_with(ctx: &Ctx<'_>, viewer: Option<i64>, id: i64, reads: Vec<Query>) -> Result<(StatusRow, Vec<Vec<Row>>)> {
+    let queries: Vec<Query> = std::iter::once(store::get_query(viewer, id)).chain(reads).collect();
+    let mut answers = ctx.db.batch_rows(&queries).await?.into_iter();
+    let row = decode::<StatusRow>(answers.next().unwrap_or_default())?.pop().ok_or(Error::NotFound)?;
     if !visibility::may_see(row.visibility, viewer.is_some()) {
         return Err(Error::NotFound);
     }
-    Ok(row)
+    Ok((row, answers.collect()))
 }
 
 /// Checks a post without publishing it (when it is scheduled), so that a mistake is reported

@@ -2,7 +2,7 @@
 use serde_json::{json, Value};
 
 use super::entities::account::Account;
-use super::entities::status;
+use super::entities::status::{self, Shown};
 use super::paginated;
 use crate::ctx::Ctx;
 use crate::domain::ids;
@@ -10,29 +10,28 @@ use crate::domain::paging::Page;
 use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
-use crate::store::conversations::{self as store, ConversationRow};
-use crate::store::{accounts, statuses};
+use crate::store::accounts::AccountRow;
+use crate::store::conversations::{self as store, ConversationRow, Participant};
+use crate::store::db::decode;
 
-/// Conversation entities for a page of threads, in a fixed number of queries: the last statuses,
-/// everyone in the threads and their accounts, each loaded once for the page.
+/// Conversation entities for a page of threads, in one round trip: the last statuses, everyone
+/// in the threads and their accounts, each read once for the page.
 async fn entities(ctx: &Ctx<'_>, owner: i64, rows: &[ConversationRow]) -> Result<Vec<Value>, ApiError> {
     let last_ids: Vec<i64> = rows.iter().map(|c| c.last_status_id).collect();
-    let lasts = statuses::get_many(ctx.db, Some(owner), &last_ids).await?;
-    let rendered = status::render_many(ctx, Some(owner), &lasts).await?;
     let conversation_ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
-    let participants = store::participants_of(ctx.db, &conversation_ids).await?;
-    let mut others: Vec<i64> = participants.iter().map(|(_, a)| *a).filter(|a| *a != owner).collect();
-    others.sort_unstable();
-    others.dedup();
-    let accounts = accounts::get_many(ctx.db, &others).await?;
+    let people = vec![store::participants_query(&conversation_ids), store::participant_accounts_query(&conversation_ids, owner)];
+    let (rendered, people) = status::render_with(ctx, Some(owner), Shown::Ids(&last_ids), None, people).await?;
+    let mut people = people.into_iter();
+    let participants = decode::<Participant>(people.next().unwrap_or_default())?;
+    let accounts = decode::<AccountRow>(people.next().unwrap_or_default())?;
     let mut items = Vec::new();
     for c in rows {
         let last_id = c.last_status_id.to_string();
         let Some(last) = rendered.iter().find(|s| s.id == last_id) else { continue };
         let accounts: Vec<Account> = participants
             .iter()
-            .filter(|(conversation, account)| *conversation == c.id && *account != owner)
-            .filter_map(|(_, account)| accounts.iter().find(|a| a.id == *account))
+            .filter(|p| p.conversation_id == c.id && p.account_id != owner)
+            .filter_map(|p| accounts.iter().find(|a| a.id == p.account_id))
             .map(|a| Account::from_row(a, ctx.config))
             .collect();
         let unread = c.last_author_id != owner && c.read_up_to.is_none_or(|read| read < c.last_status_id);

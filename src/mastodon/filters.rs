@@ -40,20 +40,21 @@ pub fn entity(f: &Filter) -> Value {
 /// How long an isolate reuses the owner's filters; changes made here clear them at once.
 const FILTERS_FRESH_MS: i64 = 10_000;
 
-/// The owner's active filters for `context`, through the isolate cache.
-pub async fn active(ctx: &Ctx<'_>, owner: i64, context: &str) -> Result<Vec<Filter>, ApiError> {
+/// The owner's filters as this isolate last read them, if that was lately.
+pub fn cached(ctx: &Ctx<'_>) -> Option<Vec<Filter>> {
     let now = ctx.now_ms();
-    let cached = ctx.cache.filters.borrow().as_ref().filter(|(at, _)| now - at < FILTERS_FRESH_MS).map(|(_, f)| f.clone());
-    let all = match cached {
-        Some(all) => all,
-        None => {
-            let all = store::all(ctx.db, owner, None).await?;
-            *ctx.cache.filters.borrow_mut() = Some((now, all.clone()));
-            all
-        }
-    };
+    ctx.cache.filters.borrow().as_ref().filter(|(at, _)| now - at < FILTERS_FRESH_MS).map(|(_, f)| f.clone())
+}
+
+/// Keeps the owner's filters, just read (all of them, expired ones too), for this isolate.
+pub fn remember(ctx: &Ctx<'_>, all: &[Filter]) {
+    *ctx.cache.filters.borrow_mut() = Some((ctx.now_ms(), all.to_vec()));
+}
+
+/// Those of `all` that apply in `context` at `now`.
+pub fn in_context(all: Vec<Filter>, now: i64, context: &str) -> Vec<Filter> {
     let live = |f: &Filter| f.row.expires_at.is_none_or(|at| at > now);
-    Ok(all.into_iter().filter(|f| live(f) && contexts(&f.row).iter().any(|c| c == context)).collect())
+    all.into_iter().filter(|f| live(f) && contexts(&f.row).iter().any(|c| c == context)).collect()
 }
 
 fn forget_cached(ctx: &Ctx<'_>) {

@@ -1,6 +1,7 @@
 //! <https://docs.joinmastodon.org/methods/lists/> and the list timeline.
 use serde_json::{json, Value};
 
+use super::entities::account::Account;
 use super::timelines;
 use crate::ctx::Ctx;
 use crate::domain::ids;
@@ -9,6 +10,7 @@ use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
 use crate::edge::params::Params;
+use crate::store::db::{decode, Query, Row};
 use crate::store::lists::{self as store, ListRow};
 use crate::store::{accounts, relationships, statuses};
 
@@ -21,6 +23,14 @@ fn entity(list: &ListRow) -> Value {
 async fn find(ctx: &Ctx<'_>, owner: i64, id: &str) -> Result<ListRow, ApiError> {
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
     store::get(ctx.db, owner, id).await?.ok_or(ApiError::NotFound)
+}
+
+/// One of the owner's lists, read in one round trip with `page` (a page of it); returns the list
+/// and the page's rows.
+async fn find_with(ctx: &Ctx<'_>, owner: i64, id: i64, page: &Query) -> Result<(ListRow, Vec<Row>), ApiError> {
+    let mut answers = ctx.db.batch_rows(&[store::get_query(owner, id), page.clone()]).await?.into_iter();
+    let list = decode::<ListRow>(answers.next().unwrap_or_default())?.pop().ok_or(ApiError::NotFound)?;
+    Ok((list, answers.next().unwrap_or_default()))
 }
 
 pub async fn index(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
@@ -79,17 +89,19 @@ pub async fn delete(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
 /// <https://docs.joinmastodon.org/methods/lists/#accounts>; `limit=0` means all members.
 pub async fn members(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["read:lists"]).await?;
-    let list = find(ctx, owner, id).await?;
+    let id = ids::parse(id).ok_or(ApiError::NotFound)?;
     let params = req.query_params();
     let limit = match params.str("limit").and_then(|l| l.parse::<i64>().ok()) {
         Some(0) => i64::MAX,
         Some(n) => n.clamp(1, 80),
         None => 40,
     };
-    let page = params.page_with_limits(40, 80);
-    let member_ids = store::members_page(ctx.db, list.id, &Page { limit, ..page }).await?;
-    let accounts = super::entities::account::render_many(ctx, &member_ids).await?;
-    Ok(super::paginated(ctx, req, &accounts, &member_ids))
+    let page = store::members(id, &Page { limit, ..params.page_with_limits(40, 80) });
+    let (_, rows) = find_with(ctx, owner, id, &page.query).await?;
+    let members = page.rows(rows)?;
+    let accounts: Vec<Account> = members.iter().map(|a| Account::from_row(a, ctx.config)).collect();
+    let keys: Vec<i64> = members.iter().map(|a| a.id).collect();
+    Ok(super::paginated(ctx, req, &accounts, &keys))
 }
 
 fn account_ids(params: &Params) -> Vec<i64> {
@@ -137,7 +149,8 @@ pub async fn of_account(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Respon
 /// <https://docs.joinmastodon.org/methods/timelines/#list>
 pub async fn timeline(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["read:lists"]).await?;
-    let list = find(ctx, owner, id).await?;
-    let rows = statuses::list_timeline(ctx.db, owner, list.id, &list.replies_policy, &req.query_params().page()).await?;
-    timelines::respond(ctx, req, Some(owner), &rows, "home").await
+    let id = ids::parse(id).ok_or(ApiError::NotFound)?;
+    let page = statuses::list_timeline(owner, id, &req.query_params().page());
+    let (_, rows) = find_with(ctx, owner, id, &page.query).await?;
+    timelines::respond(ctx, req, Some(owner), &page.rows(rows)?, "home").await
 }

@@ -26,6 +26,9 @@ pub mod statuses;
 pub mod tags;
 pub mod timelines;
 
+#[cfg(test)]
+mod round_trips;
+
 use serde::Serialize;
 
 use crate::ctx::Ctx;

@@ -3,7 +3,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::entities::account::Account;
-use super::entities::status::{self, Status};
+use super::entities::status::{self, Shown, Status};
 use super::paginated;
 use crate::ctx::Ctx;
 use crate::domain::ids;
@@ -11,8 +11,9 @@ use crate::domain::time::iso8601;
 use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
-use crate::store::notifications::{self as store, Filter, NotificationRow};
-use crate::store::{accounts, statuses};
+use crate::store::accounts::{self, AccountRow};
+use crate::store::db::decode;
+use crate::store::notifications::{self as store, Filter, GroupCount, NotificationRow};
 
 #[derive(Debug, Serialize)]
 pub struct Notification {
@@ -26,15 +27,18 @@ pub struct Notification {
     pub status: Option<Status>,
 }
 
+/// Notifications with their accounts and statuses, read in one round trip.
 pub async fn render(ctx: &Ctx<'_>, viewer: i64, rows: &[NotificationRow]) -> Result<Vec<Notification>, ApiError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let account_ids: Vec<i64> = rows.iter().map(|r| r.from_account_id).collect();
-    let accounts = accounts::get_many(ctx.db, &account_ids).await?;
+    // One rendered copy per notification: a post can be both favourited and boosted. A
+    // notification whose post a `hide` filter removes is left out with it.
     let status_ids: Vec<i64> = rows.iter().filter_map(|r| r.status_id).collect();
-    let found = statuses::get_many(ctx.db, Some(viewer), &status_ids).await?;
-    // One rendered copy per notification: a post can be both favourited and boosted.
-    let status_rows: Vec<_> = status_ids.iter().filter_map(|id| found.iter().find(|s| s.id == *id).cloned()).collect();
-    // A notification whose post a `hide` filter removes is left out with it.
-    let mut rendered = status::render_many_in(ctx, Some(viewer), &status_rows, "notifications").await?;
+    let accounts_query = vec![accounts::get_many_query(&account_ids)];
+    let (mut rendered, own) = status::render_with(ctx, Some(viewer), Shown::Ids(&status_ids), Some("notifications"), accounts_query).await?;
+    let accounts = decode::<AccountRow>(own.into_iter().next().unwrap_or_default())?;
     let mut out = Vec::new();
     for row in rows {
         let Some(account) = accounts.iter().find(|a| a.id == row.from_account_id) else { continue };
@@ -132,19 +136,21 @@ fn filter_params(params: &crate::edge::params::Params) -> Filter {
     }
 }
 
-/// Renders groups with the accounts and statuses they refer to, each once.
+/// Renders groups with the accounts and statuses they refer to, each once, and the groups'
+/// totals, all read in one round trip.
 async fn grouped_results(ctx: &Ctx<'_>, owner: i64, groups: &[PageGroup<'_>]) -> Result<serde_json::Value, ApiError> {
     let keys: Vec<String> = groups.iter().map(|g| g.key.clone()).collect();
-    let totals = store::group_counts(ctx.db, owner, &keys).await?;
     let mut account_ids: Vec<i64> = groups.iter().flat_map(|g| g.rows.iter().map(|r| r.from_account_id)).collect();
     account_ids.sort_unstable();
     account_ids.dedup();
     let mut status_ids: Vec<i64> = groups.iter().filter_map(|g| g.rows[0].status_id).collect();
     status_ids.sort_unstable();
     status_ids.dedup();
-    let accounts: Vec<Account> = accounts::get_many(ctx.db, &account_ids).await?.iter().map(|a| Account::from_row(a, ctx.config)).collect();
-    let status_rows = statuses::get_many(ctx.db, Some(owner), &status_ids).await?;
-    let rendered = status::render_many(ctx, Some(owner), &status_rows).await?;
+    let own = vec![store::group_counts_query(owner, &keys), accounts::get_many_query(&account_ids)];
+    let (rendered, own) = status::render_with(ctx, Some(owner), Shown::Ids(&status_ids), None, own).await?;
+    let mut own = own.into_iter();
+    let totals = decode::<GroupCount>(own.next().unwrap_or_default())?;
+    let accounts: Vec<Account> = decode::<AccountRow>(own.next().unwrap_or_default())?.iter().map(|a| Account::from_row(a, ctx.config)).collect();
     let notification_groups: Vec<serde_json::Value> = groups
         .iter()
         .filter(|g| g.rows[0].status_id.is_none_or(|id| rendered.iter().any(|s| s.id == id.to_string())))

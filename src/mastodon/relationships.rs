@@ -13,7 +13,8 @@ use crate::app::owner;
 use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
-use crate::store::accounts;
+use crate::store::accounts::{self, AccountRow};
+use crate::store::db::decode;
 use crate::store::relationships::{self as store, AccountList, NewFollow, RelationshipRow};
 
 #[derive(Debug, Serialize)]
@@ -84,18 +85,19 @@ async fn account_page(ctx: &Ctx<'_>, req: &Request, rows: &[store::Listed]) -> R
     Ok(paginated(ctx, req, &accounts, &keys))
 }
 
-/// `GET /api/v1/accounts/:id/followers` and `/following`.
+/// `GET /api/v1/accounts/:id/followers` and `/following`: the account and the page are read in
+/// one round trip.
 pub async fn follow_list(ctx: &Ctx<'_>, req: &Request, id: &str, which: AccountList) -> Result<Response, ApiError> {
     let viewer = auth::reader(ctx, req, &["read:accounts"]).await?.and_then(|a| a.token.account_id);
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
-    let owner = owner::account(ctx).await?;
-    let subject = if id == owner.id { owner } else { accounts::get(ctx.db, id).await?.ok_or(ApiError::NotFound)? };
+    let page = store::list_page(which, id, &req.query_params().page_with_limits(40, 80));
+    let mut answers = ctx.db.batch_rows(&[accounts::get_query(id), page.query.clone()]).await?.into_iter();
+    let subject = decode::<AccountRow>(answers.next().unwrap_or_default())?.pop().ok_or(ApiError::NotFound)?;
     // An account that hides its network shows it to nobody else (Mastodon answers an empty list).
     if subject.hide_collections && viewer != Some(subject.id) {
         return Response::ok_json(&Vec::<Account>::new());
     }
-    let rows = store::list(ctx.db, which, subject.id, &req.query_params().page_with_limits(40, 80)).await?;
-    account_page(ctx, req, &rows).await
+    account_page(ctx, req, &page.rows(answers.next().unwrap_or_default())?).await
 }
 
 /// `GET /api/v1/follow_requests`, `/blocks`, `/mutes`, `/endorsements`: the owner's own lists.

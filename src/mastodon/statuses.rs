@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::entities::account::Account;
-use super::entities::status::{self, Status};
+use super::entities::status::{self, Shown, Status};
 use super::paginated;
 use super::polls;
 use super::scheduled_statuses;
@@ -18,8 +18,9 @@ use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
 use crate::edge::params::Params;
-use crate::store::accounts;
-use crate::store::statuses::{self as store, Edit, NewStatus, StatusRow};
+use crate::store::accounts::{self, AccountRow};
+use crate::store::db::decode;
+use crate::store::statuses::{self as store, Edit, EditRow, NewStatus, StatusRow};
 
 /// `Idempotency-Key` answers the same status for this long (Tusky always sends one).
 const IDEMPOTENCY_MS: i64 = 60 * 60 * 1000;
@@ -89,26 +90,34 @@ pub async fn get(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, Api
 /// <https://docs.joinmastodon.org/methods/statuses/#index>: the visible ones of `id[]`, in order.
 pub async fn get_many(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let viewer = viewer(ctx, req).await?;
-    let wanted: Vec<i64> = req.query_params().strings("id").iter().filter_map(|id| ids::parse(id)).take(40).collect();
-    let mut rows = store::get_many(ctx.db, viewer, &wanted).await?;
-    rows.retain(|r| visibility::may_see(r.visibility, viewer.is_some()));
-    rows.sort_by_key(|r| wanted.iter().position(|id| *id == r.id));
-    Response::ok_json(&status::render_many(ctx, viewer, &rows).await?)
+    let mut wanted: Vec<i64> = Vec::new();
+    for id in req.query_params().strings("id").iter().filter_map(|id| ids::parse(id)).take(40) {
+        if !wanted.contains(&id) {
+            wanted.push(id);
+        }
+    }
+    Response::ok_json(&status::render_with(ctx, viewer, Shown::Ids(&wanted), None, Vec::new()).await?.0)
 }
 
-/// <https://docs.joinmastodon.org/methods/statuses/#context>
+/// <https://docs.joinmastodon.org/methods/statuses/#context>: the status and its thread are read
+/// in one round trip, and the whole thread is rendered in another.
 pub async fn context(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let viewer = viewer(ctx, req).await?;
-    let row = posting::visible(ctx, viewer, id).await?;
-    let keep = |rows: Vec<StatusRow>| -> Vec<StatusRow> {
-        rows.into_iter().filter(|r| visibility::may_see(r.visibility, viewer.is_some())).collect()
+    let id = ids::parse(id).ok_or(ApiError::NotFound)?;
+    let thread = vec![store::ancestors_query(viewer, id), store::descendants_query(viewer, id)];
+    let (_, answers) = posting::visible_with(ctx, viewer, id, thread).await?;
+    let mut answers = answers.into_iter();
+    let mut keep = || -> Result<Vec<StatusRow>, ApiError> {
+        let rows = decode::<StatusRow>(answers.next().unwrap_or_default())?;
+        Ok(rows.into_iter().filter(|r| visibility::may_see(r.visibility, viewer.is_some())).collect())
     };
-    let ancestors = keep(store::ancestors(ctx.db, viewer, row.id).await?);
-    let descendants = keep(store::descendants(ctx.db, viewer, row.id).await?);
-    Response::ok_json(&json!({
-        "ancestors": status::render_many_in(ctx, viewer, &ancestors, "thread").await?,
-        "descendants": status::render_many_in(ctx, viewer, &descendants, "thread").await?,
-    }))
+    let ancestors = keep()?;
+    let rows = [ancestors.as_slice(), &keep()?].concat();
+    // Rendering keeps the rows' order and leaves some out (filtered away), so the ancestors are
+    // the rendered statuses that match the ancestor rows in turn.
+    let mut rendered = status::render_many_in(ctx, viewer, &rows, "thread").await?.into_iter().peekable();
+    let ancestors: Vec<Status> = ancestors.iter().filter_map(|a| rendered.next_if(|s| s.id == a.id.to_string())).collect();
+    Response::ok_json(&json!({"ancestors": ancestors, "descendants": rendered.collect::<Vec<_>>()}))
 }
 
 /// A status of the owner's own, for changes only its author may make.
@@ -176,14 +185,16 @@ pub async fn update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
 /// <https://docs.joinmastodon.org/methods/statuses/#history>: every version, oldest first.
 pub async fn history(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let viewer = viewer(ctx, req).await?;
-    let row = posting::visible(ctx, viewer, id).await?;
-    let author = accounts::get(ctx.db, row.account_id).await?.ok_or(ApiError::NotFound)?;
+    let id = ids::parse(id).ok_or(ApiError::NotFound)?;
+    let (row, answers) = posting::visible_with(ctx, viewer, id, vec![accounts::author_query(id), store::edits_query(id)]).await?;
+    let mut answers = answers.into_iter();
+    let author = decode::<AccountRow>(answers.next().unwrap_or_default())?.pop().ok_or(ApiError::NotFound)?;
+    let edits = decode::<EditRow>(answers.next().unwrap_or_default())?;
     let account = serde_json::to_value(Account::from_row(&author, ctx.config)).unwrap_or_default();
     let version = |content: &str, spoiler_text: &str, sensitive: bool, at: i64| {
         json!({"content": content, "spoiler_text": spoiler_text, "sensitive": sensitive, "created_at": iso8601(at),
                "account": account, "media_attachments": [], "emojis": []})
     };
-    let edits = store::edits(ctx.db, row.id).await?;
     let versions: Vec<_> = if edits.is_empty() {
         vec![version(&row.content, &row.spoiler_text, row.sensitive, row.created_at)]
     } else {
@@ -343,12 +354,14 @@ pub async fn actors(ctx: &Ctx<'_>, req: &Request, id: &str, which: Actors) -> Re
     // with `read:statuses`, so that a private one stays hidden from a token without it.
     let reader = auth::reader(ctx, req, &["read:accounts", "read:statuses"]).await?;
     let viewer = reader.and_then(|a| a.user_allowing(&["read:statuses"]));
-    let row = posting::visible(ctx, viewer, id).await?;
+    let id = ids::parse(id).ok_or(ApiError::NotFound)?;
     let page = req.query_params().page_with_limits(40, 80);
-    let rows = match which {
-        Actors::FavouritedBy => store::favourited_by(ctx.db, row.id, &page).await?,
-        Actors::RebloggedBy => store::reblogged_by(ctx.db, row.id, &page).await?,
+    let page = match which {
+        Actors::FavouritedBy => store::favourited_by(id, &page),
+        Actors::RebloggedBy => store::reblogged_by(id, &page),
     };
+    let (_, answers) = posting::visible_with(ctx, viewer, id, vec![page.query.clone()]).await?;
+    let rows = page.rows(answers.into_iter().next().unwrap_or_default())?;
     let account_ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
     let accounts = super::entities::account::render_many(ctx, &account_ids).await?;
     let keys: Vec<i64> = rows.iter().map(|r| r.row_id).collect();

@@ -8,12 +8,13 @@ use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::domain::paging::Page;
 use crate::domain::time::date;
-use crate::app::owner;
 use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
 use crate::store::statuses::{self, Locality};
-use crate::store::tags::{self as store, TagRow, View};
+use crate::store::db::{decode, Query};
+use crate::store::accounts;
+use crate::store::tags::{self as store, DayUse, FeaturedStats, TagRow, View};
 
 const DAY_MS: i64 = 86_400_000;
 /// Trends look at the last week, as Mastodon's history does.
@@ -36,12 +37,25 @@ fn view_of(auth: Option<&auth::Auth>) -> View {
 /// Full Tag entities with seven days of history (values as strings, as clients decode them),
 /// counting the uses `view` may see.
 pub async fn entities(ctx: &Ctx<'_>, tags: &[TagRow], with_following: bool, view: View) -> Result<Vec<Value>, ApiError> {
-    let now = ctx.now_ms();
-    let today = now.div_euclid(DAY_MS);
+    let uses = match history_query(ctx, tags, view) {
+        Some(query) => decode(ctx.db.rows(&query).await?)?,
+        None => Vec::new(),
+    };
+    Ok(entities_with(ctx, tags, &uses, with_following))
+}
+
+/// The read of the tags' history (`DayUse`s) for `entities_with`, none for no tags: for a batch
+/// of reads.
+pub fn history_query(ctx: &Ctx<'_>, tags: &[TagRow], view: View) -> Option<Query> {
+    let today = ctx.now_ms().div_euclid(DAY_MS);
     let ids: Vec<i64> = tags.iter().map(|t| t.id).collect();
-    let uses = if ids.is_empty() { Vec::new() } else { store::daily_uses(ctx.db, &ids, (today - 6) * DAY_MS, view).await? };
-    Ok(tags
-        .iter()
+    (!ids.is_empty()).then(|| store::daily_uses_query(&ids, (today - 6) * DAY_MS, view))
+}
+
+/// `entities`, with the history `history_query` read.
+pub fn entities_with(ctx: &Ctx<'_>, tags: &[TagRow], uses: &[DayUse], with_following: bool) -> Vec<Value> {
+    let today = ctx.now_ms().div_euclid(DAY_MS);
+    tags.iter()
         .map(|tag| {
             let history: Vec<Value> = (0..7)
                 .map(|back| {
@@ -67,7 +81,7 @@ pub async fn entities(ctx: &Ctx<'_>, tags: &[TagRow], with_following: bool, view
             }
             entity
         })
-        .collect())
+        .collect()
 }
 
 /// <https://docs.joinmastodon.org/methods/tags/#get>
@@ -103,10 +117,11 @@ pub async fn followed(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError
     Ok(paginated(ctx, req, &entities(ctx, &tags, true, view_of(Some(&auth))).await?, &keys))
 }
 
+/// The featured tags with `account_id`'s use of them, read in one round trip.
 async fn featured_entities(ctx: &Ctx<'_>, account_id: i64) -> Result<Vec<Value>, ApiError> {
-    let tags = store::featured(ctx.db).await?;
-    let ids: Vec<i64> = tags.iter().map(|t| t.id).collect();
-    let usage = if ids.is_empty() { Vec::new() } else { store::account_usage(ctx.db, account_id, &ids).await? };
+    let mut answers = ctx.db.batch_rows(&[store::featured_query(), store::featured_usage_query(account_id)]).await?.into_iter();
+    let tags: Vec<TagRow> = decode(answers.next().unwrap_or_default())?;
+    let usage: Vec<FeaturedStats> = decode(answers.next().unwrap_or_default())?;
     Ok(tags
         .iter()
         .map(|t| {
@@ -129,15 +144,17 @@ pub async fn featured(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError
     Response::ok_json(&featured_entities(ctx, owner).await?)
 }
 
-/// `GET /api/v1/accounts/:id/featured_tags`: public.
+/// `GET /api/v1/accounts/:id/featured_tags`: public. Only the owner's are known: the local
+/// account is the owner. Read without the cached owner, which costs two round trips whenever it
+/// is stale.
 pub async fn featured_of(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     auth::optional(ctx, req).await?;
-    let owner = owner::account(ctx).await?;
-    if ids::parse(id) != Some(owner.id) {
+    let Some(id) = ids::parse(id) else { return Response::ok_json(&json!([])) };
+    if !accounts::get(ctx.db, id).await?.is_some_and(|a| a.is_local()) {
         // Remote accounts' featured tags arrive with federation (#4).
         return Response::ok_json(&json!([]));
     }
-    Response::ok_json(&featured_entities(ctx, owner.id).await?)
+    Response::ok_json(&featured_entities(ctx, id).await?)
 }
 
 pub async fn feature(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {

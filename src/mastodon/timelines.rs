@@ -1,16 +1,16 @@
 //! <https://docs.joinmastodon.org/methods/timelines/>, an account's statuses, favourites and
 //! bookmarks: every list of statuses, paged the same way.
-use super::entities::status;
+use super::entities::status::{self, Shown};
 use super::paginated;
 use super::statuses::viewer;
 use crate::ctx::Ctx;
 use crate::domain::ids;
-use crate::app::owner;
 use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
 use crate::edge::params::Params;
 use crate::store::accounts;
+use crate::store::db::Query;
 use crate::store::statuses::{self as store, AccountFilter, Locality, StatusList, StatusRow};
 
 /// A page of statuses for a timeline `context` (filters apply per context), with its Link header.
@@ -76,26 +76,33 @@ pub async fn tag(ctx: &Ctx<'_>, req: &Request, hashtag: &str) -> Result<Response
     respond(ctx, req, viewer, &rows, "public").await
 }
 
-/// <https://docs.joinmastodon.org/methods/accounts/#statuses>
+/// <https://docs.joinmastodon.org/methods/accounts/#statuses>: the account and the page are
+/// read in one round trip.
 pub async fn account_statuses(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let viewer = viewer(ctx, req).await?;
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
-    let owner = owner::account(ctx).await?;
-    if id != owner.id && accounts::get(ctx.db, id).await?.is_none() {
+    let params = req.query_params();
+    let page = account_filter(&params, viewer).map(|filter| store::by_account_page(viewer, id, &params.page(), &filter));
+    let queries: Vec<Query> = std::iter::once(accounts::get_query(id)).chain(page.as_ref().ok().map(|p| p.query.clone())).collect();
+    let mut answers = ctx.db.batch_rows(&queries).await?.into_iter();
+    // An unknown account is not found, whatever else is wrong with the request.
+    if answers.next().unwrap_or_default().is_empty() {
         return Err(ApiError::NotFound);
     }
-    let params = req.query_params();
-    let filter = AccountFilter {
+    let rows = page?.rows(answers.next().unwrap_or_default())?;
+    respond(ctx, req, viewer, &rows, "account").await
+}
+
+fn account_filter(params: &Params, viewer: Option<i64>) -> Result<AccountFilter, ApiError> {
+    Ok(AccountFilter {
         // The owner sees everything stored; others see public and unlisted posts.
         include_private: viewer.is_some(),
-        exclude_replies: flag(&params, "exclude_replies")?,
-        exclude_reblogs: flag(&params, "exclude_reblogs")?,
-        only_media: flag(&params, "only_media")?,
-        pinned: flag(&params, "pinned")?,
+        exclude_replies: flag(params, "exclude_replies")?,
+        exclude_reblogs: flag(params, "exclude_reblogs")?,
+        only_media: flag(params, "only_media")?,
+        pinned: flag(params, "pinned")?,
         tagged: params.non_empty("tagged").map(|t| t.trim_start_matches('#').to_lowercase()),
-    };
-    let rows = store::by_account(ctx.db, viewer, id, &params.page(), &filter).await?;
-    respond(ctx, req, viewer, &rows, "account").await
+    })
 }
 
 /// <https://docs.joinmastodon.org/methods/favourites/> and <https://docs.joinmastodon.org/methods/bookmarks/>:
@@ -108,9 +115,7 @@ pub async fn listed(ctx: &Ctx<'_>, req: &Request, list: StatusList) -> Result<Re
     let (_, account_id) = auth::require_user(ctx, req, &[scope]).await?;
     let entries = store::listed(ctx.db, list, account_id, &req.query_params().page()).await?;
     let ids: Vec<i64> = entries.iter().map(|e| e.status_id).collect();
-    let found = store::get_many(ctx.db, Some(account_id), &ids).await?;
-    let rows: Vec<StatusRow> = ids.iter().filter_map(|id| found.iter().find(|r| r.id == *id).cloned()).collect();
-    let statuses = status::render_many(ctx, Some(account_id), &rows).await?;
+    let (statuses, _) = status::render_with(ctx, Some(account_id), Shown::Ids(&ids), None, Vec::new()).await?;
     let keys: Vec<i64> = entries.iter().map(|e| e.row_id).collect();
     Ok(paginated(ctx, req, &statuses, &keys))
 }

@@ -7,7 +7,7 @@ use crate::query;
 /// `SELECT` of every `AccountRow` column, ids cast to text (see `domain::ids`).
 #[macro_export]
 macro_rules! select_accounts {
-    ($($where:literal),+) => {
+    ($($where:expr),+) => {
         concat!(
             "SELECT CAST(a.id AS TEXT) AS id, a.username, a.domain, a.uri, a.url, a.display_name, ",
             "a.note, a.fields, a.avatar_remote_url, a.header_remote_url, a.locked, a.bot, a.group_actor, ",
@@ -93,7 +93,17 @@ pub struct LocalUserRow {
 }
 
 pub async fn get(db: &dyn Db, id: i64) -> Result<Option<AccountRow>, StoreError> {
-    db::first(db, &query!(select_accounts!("WHERE a.id = ?1 AND a.suspended_at IS NULL"), id)).await
+    db::first(db, &get_query(id)).await
+}
+
+/// `get` as a query, for a batch of reads.
+pub fn get_query(id: i64) -> Query {
+    query!(select_accounts!("WHERE a.id = ?1 AND a.suspended_at IS NULL"), id)
+}
+
+/// `get` of a status's author, by the status's id, for a batch of reads.
+pub fn author_query(status_id: i64) -> Query {
+    query!(select_accounts!("WHERE a.id = (SELECT account_id FROM statuses WHERE id = ?1) AND a.suspended_at IS NULL"), status_id)
 }
 
 pub async fn get_many(db: &dyn Db, ids: &[i64]) -> Result<Vec<AccountRow>, StoreError> {
@@ -106,6 +116,12 @@ pub async fn get_many(db: &dyn Db, ids: &[i64]) -> Result<Vec<AccountRow>, Store
 /// `get_many` as a query, for a batch of reads.
 pub fn get_many_query(ids: &[i64]) -> Query {
     query!(select_accounts!("WHERE a.id IN (SELECT value FROM json_each(?1))"), db::id_list(ids))
+}
+
+/// The authors of the statuses `ids` and of those they reblog (`statuses::shown!`), for a
+/// batch of reads.
+pub fn shown_authors_query(ids: &[i64]) -> Query {
+    query!(select_accounts!("WHERE a.id IN (SELECT account_id FROM statuses WHERE id IN ", super::statuses::shown!(1), ")"), db::id_list(ids))
 }
 
 pub async fn get_local_by_username(db: &dyn Db, username: &str) -> Result<Option<AccountRow>, StoreError> {

@@ -45,34 +45,51 @@ pub fn touch_conversation(owner: i64, id: i64, last_status_id: i64, removed: boo
     )
 }
 
-/// Accounts taking part in a thread: authors and mentioned accounts of its direct statuses.
-pub async fn participants(db: &dyn Db, conversation_id: i64) -> Result<Vec<i64>, StoreError> {
-    Ok(participants_of(db, &[conversation_id]).await?.into_iter().map(|(_, account)| account).collect())
+/// `(conversation_id, id)` of everyone who wrote or was addressed in the threads whose ids are
+/// the JSON list `?1`: authors and mentioned accounts of their direct statuses.
+macro_rules! participants_of {
+    () => {
+        "SELECT conversation_id, account_id AS id FROM statuses \
+         WHERE conversation_id IN (SELECT value FROM json_each(?1)) AND visibility = 'direct' AND deleted_at IS NULL \
+         UNION SELECT s.conversation_id, m.account_id FROM mentions m JOIN statuses s ON s.id = m.status_id \
+         WHERE s.conversation_id IN (SELECT value FROM json_each(?1)) AND s.visibility = 'direct' AND s.deleted_at IS NULL"
+    };
 }
 
-/// `(conversation, account)` for everyone who wrote or was addressed in these threads: one
-/// query for a whole page of conversations.
-pub async fn participants_of(db: &dyn Db, conversation_ids: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
-    #[derive(Deserialize)]
-    struct P {
-        #[serde(deserialize_with = "sqlite_id")]
-        conversation_id: i64,
-        #[serde(deserialize_with = "sqlite_id")]
-        id: i64,
-    }
-    let rows: Vec<P> = db::all(
-        db,
-        &query!(
-            "SELECT DISTINCT CAST(conversation_id AS TEXT) AS conversation_id, CAST(id AS TEXT) AS id FROM ( \
-               SELECT conversation_id, account_id AS id FROM statuses \
-               WHERE conversation_id IN (SELECT value FROM json_each(?1)) AND visibility = 'direct' AND deleted_at IS NULL \
-               UNION SELECT s.conversation_id, m.account_id FROM mentions m JOIN statuses s ON s.id = m.status_id \
-               WHERE s.conversation_id IN (SELECT value FROM json_each(?1)) AND s.visibility = 'direct' AND s.deleted_at IS NULL)",
-            id_list(conversation_ids)
+/// Someone who wrote or was addressed in a thread.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Participant {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub conversation_id: i64,
+    #[serde(deserialize_with = "sqlite_id")]
+    pub account_id: i64,
+}
+
+/// Accounts taking part in a thread: authors and mentioned accounts of its direct statuses.
+pub async fn participants(db: &dyn Db, conversation_id: i64) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<Participant> = db::all(db, &participants_query(&[conversation_id])).await?;
+    Ok(rows.into_iter().map(|p| p.account_id).collect())
+}
+
+/// The `Participant`s of these threads, for a batch of reads: one query for a whole page.
+pub fn participants_query(conversation_ids: &[i64]) -> Query {
+    query!(
+        concat!(
+            "SELECT DISTINCT CAST(conversation_id AS TEXT) AS conversation_id, CAST(id AS TEXT) AS account_id FROM (",
+            participants_of!(),
+            ")"
         ),
+        id_list(conversation_ids)
     )
-    .await?;
-    Ok(rows.into_iter().map(|p| (p.conversation_id, p.id)).collect())
+}
+
+/// The accounts of everyone but `owner` taking part in these threads, for a batch of reads.
+pub fn participant_accounts_query(conversation_ids: &[i64], owner: i64) -> Query {
+    query!(
+        crate::select_accounts!("WHERE a.id IN (SELECT id FROM (", participants_of!(), ")) AND a.id != ?2"),
+        id_list(conversation_ids),
+        owner
+    )
 }
 
 #[cfg(test)]

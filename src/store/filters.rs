@@ -1,7 +1,7 @@
 //! The owner's content filters (v2: a filter has keywords and statuses; v1 filters are keywords).
 use serde::Deserialize;
 
-use super::db::{self, sqlite_bool, sqlite_id, Db, Query, StoreError};
+use super::db::{decode, sqlite_bool, sqlite_id, Db, Query, Row, StoreError};
 use crate::query;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -46,36 +46,37 @@ pub struct Filter {
 
 /// All of the owner's filters, with expired ones left out when `now` is given.
 pub async fn all(db: &dyn Db, owner: i64, now: Option<i64>) -> Result<Vec<Filter>, StoreError> {
-    let rows: Vec<FilterRow> = db::all(
-        db,
-        &query!(
+    from_rows(db.batch_rows(&all_queries(owner, now)).await?)
+}
+
+/// `all` as queries, for a batch of reads; `from_rows` makes filters of their answers.
+pub fn all_queries(owner: i64, now: Option<i64>) -> [Query; 3] {
+    [
+        query!(
             "SELECT CAST(id AS TEXT) AS id, title, contexts, action, expires_at FROM filters \
              WHERE account_id = ?1 AND (?2 IS NULL OR expires_at IS NULL OR expires_at > ?2) ORDER BY id",
             owner, now
         ),
-    )
-    .await?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let keywords: Vec<KeywordRow> = db::all(
-        db,
-        &query!(
+        query!(
             "SELECT CAST(k.id AS TEXT) AS id, CAST(k.filter_id AS TEXT) AS filter_id, k.keyword, k.whole_word \
              FROM filter_keywords k JOIN filters f ON f.id = k.filter_id WHERE f.account_id = ?1 ORDER BY k.id",
             owner
         ),
-    )
-    .await?;
-    let statuses: Vec<FilteredStatusRow> = db::all(
-        db,
-        &query!(
+        query!(
             "SELECT CAST(s.id AS TEXT) AS id, CAST(s.filter_id AS TEXT) AS filter_id, CAST(s.status_id AS TEXT) AS status_id \
              FROM filter_statuses s JOIN filters f ON f.id = s.filter_id WHERE f.account_id = ?1 ORDER BY s.id",
             owner
         ),
-    )
-    .await?;
+    ]
+}
+
+/// The filters in the answers to `all_queries`, in their order.
+pub fn from_rows(answers: Vec<Vec<Row>>) -> Result<Vec<Filter>, StoreError> {
+    let mut answers = answers.into_iter();
+    let mut next = || answers.next().unwrap_or_default();
+    let rows: Vec<FilterRow> = decode(next())?;
+    let keywords: Vec<KeywordRow> = decode(next())?;
+    let statuses: Vec<FilteredStatusRow> = decode(next())?;
     Ok(rows
         .into_iter()
         .map(|row| Filter {

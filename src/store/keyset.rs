@@ -5,9 +5,11 @@
 //! A paged statement has two orders: newest first, and oldest first for `min_id`, whose rows
 //! are reversed so that every response is newest first. `keyset!` writes both from one text at
 //! compile time (D1 statements are `&'static str`), and `Keyset::fetch` runs the right one.
+use std::marker::PhantomData;
+
 use serde::de::DeserializeOwned;
 
-use super::db::{self, Arg, Db, Query, StoreError};
+use super::db::{decode, Arg, Db, Query, Row, StoreError};
 use crate::domain::paging::Page;
 
 /// The bounds are cast to INTEGER: D1 binds ids above 2^53 as text (`platform::d1`), and a key
@@ -47,13 +49,37 @@ impl Keyset {
     /// One page, newest first. `scope` binds `?1`, `own` binds `?5` onwards. With `min_id` the
     /// statement walks up from it and the rows are reversed.
     pub async fn fetch<T: DeserializeOwned>(&self, db: &dyn Db, scope: impl Into<Arg>, page: &Page, own: Vec<Arg>) -> Result<Vec<T>, StoreError> {
+        self.page(scope, page, own).fetch(db).await
+    }
+
+    /// One page as a statement, to run beside other reads in one round trip.
+    pub fn page<T: DeserializeOwned>(&self, scope: impl Into<Arg>, page: &Page, own: Vec<Arg>) -> PageQuery<T> {
         let ascending = page.ascending();
         let sql = if ascending { self.oldest_first } else { self.newest_first };
         let mut args = vec![scope.into(), page.max_id.into(), page.lower().into(), page.limit.into()];
         args.extend(own);
         debug_assert_eq!(highest_placeholder(sql), args.len(), "a paged statement's arguments do not match its text: {sql}");
-        let mut rows: Vec<T> = db::all(db, &Query { sql, args }).await?;
-        if ascending {
+        PageQuery { query: Query { sql, args }, ascending, row: PhantomData }
+    }
+}
+
+/// A page's statement (`Keyset::page`). Its answer is put newest first by `rows`, so a page read
+/// in a batch (`Db::batch_rows`) comes out as `fetch` gives it.
+pub struct PageQuery<T> {
+    pub query: Query,
+    ascending: bool,
+    row: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> PageQuery<T> {
+    pub async fn fetch(&self, db: &dyn Db) -> Result<Vec<T>, StoreError> {
+        self.rows(db.rows(&self.query).await?)
+    }
+
+    /// The page's rows from the statement's answer, newest first.
+    pub fn rows(&self, rows: Vec<Row>) -> Result<Vec<T>, StoreError> {
+        let mut rows = decode(rows)?;
+        if self.ascending {
             rows.reverse();
         }
         Ok(rows)

@@ -2,7 +2,8 @@
 use serde::Deserialize;
 
 use super::db::{self, id_list, sqlite_bool, sqlite_id, Db, Query, StoreError};
-use super::keyset::keyset;
+use super::accounts::AccountRow;
+use super::keyset::{keyset, PageQuery};
 use crate::domain::paging::Page;
 use crate::query;
 
@@ -21,7 +22,12 @@ pub async fn all(db: &dyn Db, owner: i64) -> Result<Vec<ListRow>, StoreError> {
 }
 
 pub async fn get(db: &dyn Db, owner: i64, id: i64) -> Result<Option<ListRow>, StoreError> {
-    db::first(db, &query!("SELECT CAST(id AS TEXT) AS id, title, replies_policy, exclusive FROM lists WHERE account_id = ?1 AND id = ?2", owner, id)).await
+    db::first(db, &get_query(owner, id)).await
+}
+
+/// `get` as a query, for a batch of reads.
+pub fn get_query(owner: i64, id: i64) -> Query {
+    query!("SELECT CAST(id AS TEXT) AS id, title, replies_policy, exclusive FROM lists WHERE account_id = ?1 AND id = ?2", owner, id)
 }
 
 /// Lists of the owner's that contain `member`.
@@ -59,15 +65,9 @@ pub fn delete(owner: i64, id: i64) -> [Query; 2] {
 }
 
 /// A list's members, paged by account id (the ids in `page` are account ids).
-pub async fn members_page(db: &dyn Db, list_id: i64, page: &Page) -> Result<Vec<i64>, StoreError> {
-    #[derive(Deserialize)]
-    struct Member {
-        #[serde(deserialize_with = "sqlite_id")]
-        account_id: i64,
-    }
-    let statement = keyset!("account_id"; "SELECT CAST(account_id AS TEXT) AS account_id FROM list_accounts WHERE list_id = ?1");
-    let rows: Vec<Member> = statement.fetch(db, list_id, page, vec![]).await?;
-    Ok(rows.into_iter().map(|m| m.account_id).collect())
+pub fn members(list_id: i64, page: &Page) -> PageQuery<AccountRow> {
+    let statement = keyset!("la.account_id"; crate::select_accounts!("JOIN list_accounts la ON la.account_id = a.id WHERE la.list_id = ?1"));
+    statement.page(list_id, page, vec![])
 }
 
 pub fn add_members(list_id: i64, accounts: &[i64]) -> Query {
@@ -98,6 +98,6 @@ mod tests {
         db.run(&crate::query!("INSERT INTO lists (id, account_id, title, replies_policy, exclusive, created_at) VALUES (7, 1, 'l', 'list', 0, 0)")).await.unwrap();
         let ids: Vec<i64> = (20..26).rev().collect();
         db.run(&add_members(7, &ids)).await.unwrap();
-        assert_pages_like_mastodon(&ids, |page| async move { members_page(db, 7, &page).await.unwrap() }).await;
+        assert_pages_like_mastodon(&ids, |page| async move { members(7, &page).fetch(db).await.unwrap().iter().map(|a| a.id).collect() }).await;
     }
 }

@@ -2,6 +2,7 @@
 use serde::Deserialize;
 
 use super::db::{self, id_list, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
+use super::statuses::shown;
 use crate::query;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -26,11 +27,11 @@ pub struct MediaRow {
 }
 
 macro_rules! select_media {
-    ($where:literal) => {
+    ($($where:expr),+) => {
         concat!(
             "SELECT CAST(id AS TEXT) AS id, CAST(account_id AS TEXT) AS account_id, CAST(status_id AS TEXT) AS status_id, ",
             "type, r2_key, remote_url, content_type, description, blurhash, meta, focus_x, focus_y FROM media_attachments ",
-            $where
+            $($where),+
         )
     };
 }
@@ -47,12 +48,12 @@ pub async fn of_statuses(db: &dyn Db, status_ids: &[i64]) -> Result<Vec<MediaRow
     if status_ids.is_empty() {
         return Ok(Vec::new());
     }
-    db::all(db, &of_statuses_query(status_ids)).await
+    db::all(db, &query!(select_media!("WHERE status_id IN (SELECT value FROM json_each(?1)) ORDER BY id"), id_list(status_ids))).await
 }
 
-/// `of_statuses` as a query, for a batch of reads.
-pub fn of_statuses_query(status_ids: &[i64]) -> Query {
-    query!(select_media!("WHERE status_id IN (SELECT value FROM json_each(?1)) ORDER BY id"), id_list(status_ids))
+/// Media of the statuses `ids` and of those they reblog (`statuses::shown!`), for a batch of reads.
+pub fn shown_query(ids: &[i64]) -> Query {
+    query!(select_media!("WHERE status_id IN ", shown!(1), " ORDER BY id"), id_list(ids))
 }
 
 pub struct NewMedia<'a> {

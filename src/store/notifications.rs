@@ -60,17 +60,14 @@ pub struct GroupCount {
     pub n: i64,
 }
 
-/// How many notifications each group holds in all (not just on one page).
-pub async fn group_counts(db: &dyn Db, account_id: i64, keys: &[String]) -> Result<Vec<GroupCount>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            "SELECT group_key, count(*) AS n FROM notifications WHERE account_id = ?1 AND dismissed_at IS NULL \
-             AND group_key IN (SELECT value FROM json_each(?2)) GROUP BY group_key",
-            account_id, serde_json::to_string(keys).unwrap_or_else(|_| "[]".into())
-        ),
+/// How many notifications each group holds in all (not just on one page), as `GroupCount`
+/// rows, for a batch of reads.
+pub fn group_counts_query(account_id: i64, keys: &[String]) -> Query {
+    query!(
+        "SELECT group_key, count(*) AS n FROM notifications WHERE account_id = ?1 AND dismissed_at IS NULL \
+         AND group_key IN (SELECT value FROM json_each(?2)) GROUP BY group_key",
+        account_id, serde_json::to_string(keys).unwrap_or_else(|_| "[]".into())
     )
-    .await
 }
 
 pub fn dismiss_group(account_id: i64, group_key: &str, now: i64) -> Query {

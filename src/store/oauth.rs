@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use super::db::{self, id_list, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
+use super::statuses::shown;
 use crate::query;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -67,13 +68,17 @@ pub struct ApplicationRow {
     pub website: Option<String>,
 }
 
-pub async fn applications(db: &dyn Db, ids: &[i64]) -> Result<Vec<ApplicationRow>, StoreError> {
-    db::all(db, &applications_query(ids)).await
-}
-
-/// `applications` as a query, for a batch of reads.
-pub fn applications_query(ids: &[i64]) -> Query {
-    query!("SELECT CAST(id AS TEXT) AS id, name, website FROM oauth_apps WHERE id IN (SELECT value FROM json_each(?1))", id_list(ids))
+/// The apps that posted those of the statuses `ids` (and of those they reblog,
+/// `statuses::shown!`) that `viewer` wrote: only their author sees which app posted them, as in
+/// Mastodon. For a batch of reads.
+pub fn shown_apps_query(viewer: Option<i64>, ids: &[i64]) -> Query {
+    query!(
+        concat!(
+            "SELECT CAST(id AS TEXT) AS id, name, website FROM oauth_apps WHERE id IN (SELECT application_id FROM statuses ",
+            "WHERE account_id = ?1 AND id IN ", shown!(2), ")"
+        ),
+        viewer, id_list(ids)
+    )
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -2,6 +2,7 @@
 use serde::Deserialize;
 
 use super::db::{self, id_list, sqlite_bool, sqlite_id, Db, Query, StoreError};
+use super::statuses::shown;
 use crate::query;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -25,12 +26,12 @@ pub struct PollRow {
 }
 
 macro_rules! select_polls {
-    ($where:literal) => {
+    ($($where:expr),+) => {
         concat!(
             "SELECT CAST(p.id AS TEXT) AS id, CAST(p.status_id AS TEXT) AS status_id, p.options, p.multiple, p.hide_totals, ",
             "p.votes_count, p.voters_count, p.expires_at, p.closed_at, ",
             "COALESCE((SELECT json_group_array(v.choice) FROM poll_votes v WHERE v.poll_id = p.id AND v.account_id = ?1), '[]') AS own_votes ",
-            "FROM polls p ", $where
+            "FROM polls p ", $($where),+
         )
     };
 }
@@ -43,12 +44,12 @@ pub async fn of_statuses(db: &dyn Db, viewer: Option<i64>, status_ids: &[i64]) -
     if status_ids.is_empty() {
         return Ok(Vec::new());
     }
-    db::all(db, &of_statuses_query(viewer, status_ids)).await
+    db::all(db, &query!(select_polls!("WHERE p.status_id IN (SELECT value FROM json_each(?2))"), viewer, id_list(status_ids))).await
 }
 
-/// `of_statuses` as a query, for a batch of reads.
-pub fn of_statuses_query(viewer: Option<i64>, status_ids: &[i64]) -> Query {
-    query!(select_polls!("WHERE p.status_id IN (SELECT value FROM json_each(?2))"), viewer, id_list(status_ids))
+/// Polls of the statuses `ids` and of those they reblog (`statuses::shown!`), for a batch of reads.
+pub fn shown_query(viewer: Option<i64>, ids: &[i64]) -> Query {
+    query!(select_polls!("WHERE p.status_id IN ", shown!(2)), viewer, id_list(ids))
 }
 
 pub struct NewPoll<'a> {

@@ -2,7 +2,7 @@
 use serde::Deserialize;
 
 use super::db::{self, id_list, sqlite_bool, sqlite_id, Db, Query, StoreError};
-use super::keyset::keyset;
+use super::keyset::{keyset, PageQuery};
 use crate::domain::paging::Page;
 use crate::query;
 
@@ -92,6 +92,11 @@ pub enum AccountList {
 /// A page of one list of accounts, each list by the key it pages by (the follow's, block's or
 /// mute's row id; endorsements by account id).
 pub async fn list(db: &dyn Db, which: AccountList, subject: i64, page: &Page) -> Result<Vec<Listed>, StoreError> {
+    list_page(which, subject, page).fetch(db).await
+}
+
+/// `list` as a statement, to read beside other reads in one round trip.
+pub fn list_page(which: AccountList, subject: i64, page: &Page) -> PageQuery<Listed> {
     let statement = match which {
         AccountList::Followers => keyset!("id";
             "SELECT CAST(id AS TEXT) AS row_id, CAST(account_id AS TEXT) AS account_id \
@@ -110,7 +115,7 @@ pub async fn list(db: &dyn Db, which: AccountList, subject: i64, page: &Page) ->
             "SELECT CAST(target_account_id AS TEXT) AS row_id, CAST(target_account_id AS TEXT) AS account_id \
              FROM endorsements WHERE account_id = ?1"),
     };
-    statement.fetch(db, subject, page, vec![]).await
+    statement.page(subject, page, vec![])
 }
 
 pub struct NewFollow {

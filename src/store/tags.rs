@@ -81,26 +81,28 @@ pub async fn followed(db: &dyn Db, page: &Page) -> Result<Vec<TagRow>, StoreErro
 }
 
 pub async fn featured(db: &dyn Db) -> Result<Vec<TagRow>, StoreError> {
-    db::all(db, &query!("SELECT CAST(id AS TEXT) AS id, name, followed_at, featured_at FROM tags WHERE featured_at IS NOT NULL ORDER BY featured_at")).await
+    db::all(db, &featured_query()).await
 }
 
-/// Tags whose name starts with `prefix`, most used first (in posts the view may see).
-pub async fn search(db: &dyn Db, prefix: &str, limit: i64, offset: i64, view: View) -> Result<Vec<TagRow>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            concat!(
-                "SELECT CAST(t.id AS TEXT) AS id, t.name, t.followed_at, t.featured_at FROM tags t \
-                 WHERE t.normalized >= lower(?1) AND t.normalized < lower(?1) || char(1114111) AND (?4 = 1 OR ",
-                publicly_known!(),
-                ") ORDER BY (SELECT count(*) FROM status_tags st JOIN statuses s ON s.id = st.status_id \
-                   WHERE st.tag_id = t.id AND (?4 = 1 OR s.visibility IN ('public', 'unlisted'))) DESC, \
-                 t.normalized LIMIT ?2 OFFSET ?3"
-            ),
-            prefix, limit, offset, view.is_owner()
+/// `featured` as a query, for a batch of reads.
+pub fn featured_query() -> Query {
+    query!("SELECT CAST(id AS TEXT) AS id, name, followed_at, featured_at FROM tags WHERE featured_at IS NOT NULL ORDER BY featured_at")
+}
+
+/// Tags whose name starts with `prefix`, most used first (in posts the view may see), as
+/// `TagRow`s, for a batch of reads.
+pub fn search_query(prefix: &str, limit: i64, offset: i64, view: View) -> Query {
+    query!(
+        concat!(
+            "SELECT CAST(t.id AS TEXT) AS id, t.name, t.followed_at, t.featured_at FROM tags t \
+             WHERE t.normalized >= lower(?1) AND t.normalized < lower(?1) || char(1114111) AND (?4 = 1 OR ",
+            publicly_known!(),
+            ") ORDER BY (SELECT count(*) FROM status_tags st JOIN statuses s ON s.id = st.status_id \
+               WHERE st.tag_id = t.id AND (?4 = 1 OR s.visibility IN ('public', 'unlisted'))) DESC, \
+             t.normalized LIMIT ?2 OFFSET ?3"
         ),
+        prefix, limit, offset, view.is_owner()
     )
-    .await
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -113,19 +115,15 @@ pub struct DayUse {
     pub accounts: i64,
 }
 
-/// Daily uses of each tag since `since` (ms), for `history`.
-pub async fn daily_uses(db: &dyn Db, tag_ids: &[i64], since: i64, view: View) -> Result<Vec<DayUse>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            "SELECT CAST(st.tag_id AS TEXT) AS tag_id, s.created_at / 86400000 AS day, count(*) AS uses, \
-             count(DISTINCT s.account_id) AS accounts FROM status_tags st JOIN statuses s ON s.id = st.status_id \
-             WHERE st.tag_id IN (SELECT value FROM json_each(?1)) AND s.created_at >= ?2 AND s.deleted_at IS NULL \
-             AND (?3 = 1 OR s.visibility = 'public') GROUP BY st.tag_id, day",
-            db::id_list(tag_ids), since, view.is_owner()
-        ),
+/// Daily uses (`DayUse`) of each tag since `since` (ms), for `history`, for a batch of reads.
+pub fn daily_uses_query(tag_ids: &[i64], since: i64, view: View) -> Query {
+    query!(
+        "SELECT CAST(st.tag_id AS TEXT) AS tag_id, s.created_at / 86400000 AS day, count(*) AS uses, \
+         count(DISTINCT s.account_id) AS accounts FROM status_tags st JOIN statuses s ON s.id = st.status_id \
+         WHERE st.tag_id IN (SELECT value FROM json_each(?1)) AND s.created_at >= ?2 AND s.deleted_at IS NULL \
+         AND (?3 = 1 OR s.visibility = 'public') GROUP BY st.tag_id, day",
+        db::id_list(tag_ids), since, view.is_owner()
     )
-    .await
 }
 
 /// Tags used in public posts since `since`, by how many accounts and posts used them.
@@ -151,19 +149,16 @@ pub struct FeaturedStats {
     pub last_status_at: Option<i64>,
 }
 
-/// How often `account_id` used each tag in public posts (featured tags show it).
-pub async fn account_usage(db: &dyn Db, account_id: i64, tag_ids: &[i64]) -> Result<Vec<FeaturedStats>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            "SELECT CAST(st.tag_id AS TEXT) AS tag_id, count(*) AS statuses_count, max(s.created_at) AS last_status_at \
-             FROM status_tags st JOIN statuses s ON s.id = st.status_id WHERE s.account_id = ?1 \
-             AND st.tag_id IN (SELECT value FROM json_each(?2)) AND s.visibility IN ('public', 'unlisted') \
-             AND s.deleted_at IS NULL GROUP BY st.tag_id",
-            account_id, db::id_list(tag_ids)
-        ),
+/// How often `account_id` used each featured tag in public posts (featured tags show it), as
+/// `FeaturedStats`, for a batch of reads.
+pub fn featured_usage_query(account_id: i64) -> Query {
+    query!(
+        "SELECT CAST(st.tag_id AS TEXT) AS tag_id, count(*) AS statuses_count, max(s.created_at) AS last_status_at \
+         FROM status_tags st JOIN statuses s ON s.id = st.status_id WHERE s.account_id = ?1 \
+         AND st.tag_id IN (SELECT id FROM tags WHERE featured_at IS NOT NULL) AND s.visibility IN ('public', 'unlisted') \
+         AND s.deleted_at IS NULL GROUP BY st.tag_id",
+        account_id
     )
-    .await
 }
 
 #[cfg(test)]

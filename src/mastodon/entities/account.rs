@@ -118,13 +118,9 @@ impl Account {
     }
 }
 
-/// Renders the accounts with these ids in this order (the owner comes from the isolate cache);
-/// ids of accounts that are gone are skipped.
+/// Renders the accounts with these ids in this order; ids of accounts that are gone are skipped.
 pub async fn render_many(ctx: &crate::ctx::Ctx<'_>, ids: &[i64]) -> Result<Vec<Account>, crate::edge::error::ApiError> {
-    let owner = crate::app::owner::account(ctx).await?;
-    let others: Vec<i64> = ids.iter().copied().filter(|id| *id != owner.id).collect();
-    let mut found = crate::store::accounts::get_many(ctx.db, &others).await?;
-    found.push(owner);
+    let found = crate::store::accounts::get_many(ctx.db, ids).await?;
     Ok(ids.iter().filter_map(|id| found.iter().find(|a| a.id == *id)).map(|a| Account::from_row(a, ctx.config)).collect())
 }
 

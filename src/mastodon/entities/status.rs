@@ -1,6 +1,6 @@
 //! Status (<https://docs.joinmastodon.org/entities/Status/>) and its loader, which renders any
-//! number of status rows with the accounts, tags, mentions and apps they refer to in a fixed
-//! number of queries.
+//! number of statuses with the accounts, tags, mentions, apps, polls and media they refer to in
+//! one round trip to D1.
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -11,12 +11,13 @@ use super::poll::Poll;
 use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::domain::time::iso8601;
-use crate::domain::visibility::Visibility;
+use crate::domain::visibility::{self, Visibility};
 use crate::edge::error::ApiError;
+use crate::mastodon::filters;
 use crate::store::accounts::{self, AccountRow};
-use crate::store::polls::PollRow;
-use crate::store::db::decode;
+use crate::store::db::{decode, Query, Row};
 use crate::store::oauth::{self, ApplicationRow};
+use crate::store::polls::{self, PollRow};
 use crate::store::statuses::{self, MentionRow, StatusRow, TagRow};
 
 #[derive(Debug, Serialize)]
@@ -87,7 +88,8 @@ pub struct ViewerFlags {
 /// Everything the rows refer to, loaded once.
 struct Related {
     accounts: HashMap<i64, AccountRow>,
-    reblogged: HashMap<i64, StatusRow>,
+    /// The statuses read with the page, reblogged ones among them.
+    statuses: HashMap<i64, StatusRow>,
     tags: HashMap<i64, Vec<TagRow>>,
     mentions: HashMap<i64, Vec<MentionRow>>,
     apps: HashMap<i64, ApplicationRow>,
@@ -96,40 +98,57 @@ struct Related {
     now: i64,
 }
 
-/// Renders rows in order. A row whose account is missing (an inconsistent database) is skipped
-/// rather than failing the whole page.
-pub async fn render_many(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow]) -> Result<Vec<Status>, ApiError> {
-    let reblog_ids: Vec<i64> = rows.iter().filter_map(|r| r.reblog_of_id).collect();
-    let reblogged: HashMap<i64, StatusRow> =
-        statuses::get_many(ctx.db, viewer, &reblog_ids).await?.into_iter().map(|r| (r.id, r)).collect();
-    let all_rows: Vec<&StatusRow> = rows.iter().chain(reblogged.values()).collect();
-    let mut account_ids: Vec<i64> = all_rows.iter().map(|r| r.account_id).collect();
-    account_ids.sort_unstable();
-    account_ids.dedup();
-    let status_ids: Vec<i64> = all_rows.iter().map(|r| r.id).collect();
-    let mut app_ids: Vec<i64> = all_rows.iter().filter_map(|r| r.application_id).collect();
-    app_ids.sort_unstable();
-    app_ids.dedup();
-    let owner = crate::app::owner::account(ctx).await?;
-    let others: Vec<i64> = account_ids.into_iter().filter(|id| *id != owner.id).collect();
-    // Only the owner's own posts say which app posted them, as in Mastodon.
-    let app_ids = if viewer == Some(owner.id) { app_ids } else { Vec::new() };
-    // Everything the statuses refer to, in one round trip.
-    let mut results = ctx
-        .db
-        .batch_rows(&[
-            accounts::get_many_query(&others),
-            statuses::tags_query(&status_ids),
-            statuses::mentions_query(&status_ids),
-            oauth::applications_query(&app_ids),
-            crate::store::polls::of_statuses_query(viewer, &status_ids),
-            crate::store::media::of_statuses_query(&status_ids),
-        ])
-        .await?
-        .into_iter();
-    let mut next = || results.next().unwrap_or_default();
-    let mut accounts: HashMap<i64, AccountRow> = HashMap::from([(owner.id, owner.clone())]);
-    accounts.extend(decode::<AccountRow>(next())?.into_iter().map(|a| (a.id, a)));
+/// The statuses to render: rows already read, or ids whose rows are read with what they refer
+/// to. By id, they come in the order of the ids, repeats kept; statuses that are gone, or that
+/// the viewer may not see, are left out.
+#[derive(Clone, Copy)]
+pub enum Shown<'a> {
+    Rows(&'a [StatusRow]),
+    Ids(&'a [i64]),
+}
+
+/// Renders statuses, and reads the caller's `own` queries beside them, in one round trip: the
+/// statuses they reblog and what all of them refer to (accounts, tags, mentions, apps, polls,
+/// media) are found in SQL from the statuses' ids (`store::statuses::shown!`), not by a read
+/// first. With a `context` (`home`, `public`, `thread`, `account`, `notifications`) the owner's
+/// filters for it mark matching statuses (`filtered`) and drop those a `hide` filter matches;
+/// when this isolate has not read the filters lately, they come in the same round trip. Returns
+/// the statuses and each `own` query's rows. A status whose account is missing (an inconsistent
+/// database) is skipped rather than failing the whole page.
+pub async fn render_with(ctx: &Ctx<'_>, viewer: Option<i64>, shown: Shown<'_>, context: Option<&str>, own: Vec<Query>) -> Result<(Vec<Status>, Vec<Vec<Row>>), ApiError> {
+    let ids: Vec<i64> = match shown {
+        Shown::Rows(rows) => rows.iter().map(|r| r.id).collect(),
+        Shown::Ids(ids) => ids.to_vec(),
+    };
+    let own_count = own.len();
+    let mut queries = own;
+    if ids.is_empty() {
+        return Ok((Vec::new(), if queries.is_empty() { Vec::new() } else { ctx.db.batch_rows(&queries).await? }));
+    }
+    queries.push(match shown {
+        // Only the reblogged statuses are missing.
+        Shown::Rows(rows) => statuses::get_many_query(viewer, &rows.iter().filter_map(|r| r.reblog_of_id).collect::<Vec<_>>()),
+        Shown::Ids(ids) => statuses::shown_query(viewer, ids),
+    });
+    queries.extend([
+        accounts::shown_authors_query(&ids),
+        statuses::shown_tags_query(&ids),
+        statuses::shown_mentions_query(&ids),
+        oauth::shown_apps_query(viewer, &ids),
+        polls::shown_query(viewer, &ids),
+        crate::store::media::shown_query(&ids),
+    ]);
+    // The owner's filters apply to the owner's reads in a context.
+    let filtering = viewer.zip(context);
+    let cached_filters = filtering.and_then(|_| filters::cached(ctx));
+    if let (Some((owner, _)), None) = (filtering, &cached_filters) {
+        queries.extend(crate::store::filters::all_queries(owner, None));
+    }
+    let mut results = ctx.db.batch_rows(&queries).await?;
+    let mut answers = results.split_off(own_count.min(results.len())).into_iter();
+    let mut next = || answers.next().unwrap_or_default();
+    let read: HashMap<i64, StatusRow> = decode::<StatusRow>(next())?.into_iter().map(|r| (r.id, r)).collect();
+    let accounts = decode::<AccountRow>(next())?.into_iter().map(|a| (a.id, a)).collect();
     let mut tags: HashMap<i64, Vec<TagRow>> = HashMap::new();
     for t in decode::<TagRow>(next())? {
         tags.entry(t.status_id).or_default().push(t);
@@ -139,32 +158,55 @@ pub async fn render_many(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow])
         mentions.entry(m.status_id).or_default().push(m);
     }
     let apps = decode::<ApplicationRow>(next())?.into_iter().map(|a| (a.id, a)).collect();
-    let polls = decode::<crate::store::polls::PollRow>(next())?.into_iter().map(|p| (p.status_id, p)).collect();
+    let polls = decode::<PollRow>(next())?.into_iter().map(|p| (p.status_id, p)).collect();
     let mut media: HashMap<i64, Vec<Value>> = HashMap::new();
     for m in decode::<crate::store::media::MediaRow>(next())? {
         if let Some(status_id) = m.status_id {
             media.entry(status_id).or_default().push(super::media::from_row(&m, ctx.config));
         }
     }
-    let related = Related { accounts, reblogged, tags, mentions, apps, polls, media, now: ctx.now_ms() };
-    Ok(rows.iter().filter_map(|row| to_status(row, viewer.is_some(), &related, ctx.config)).collect())
+    let filters = match (filtering, cached_filters) {
+        (None, _) => Vec::new(),
+        (Some((_, context)), Some(all)) => filters::in_context(all, ctx.now_ms(), context),
+        (Some((_, context)), None) => {
+            let all = crate::store::filters::from_rows(answers.collect())?;
+            filters::remember(ctx, &all);
+            filters::in_context(all, ctx.now_ms(), context)
+        }
+    };
+    let related = Related { accounts, statuses: read, tags, mentions, apps, polls, media, now: ctx.now_ms() };
+    let rows: Vec<&StatusRow> = match shown {
+        Shown::Rows(rows) => rows.iter().collect(),
+        Shown::Ids(ids) => ids
+            .iter()
+            .filter_map(|id| related.statuses.get(id))
+            .filter(|r| visibility::may_see(r.visibility, viewer.is_some()))
+            .collect(),
+    };
+    let mut rendered: Vec<Status> = rows.into_iter().filter_map(|row| to_status(row, viewer.is_some(), &related, ctx.config)).collect();
+    if !filters.is_empty() {
+        apply_filters(&mut rendered, &filters);
+    }
+    Ok((rendered, results))
 }
 
-/// Renders rows for a timeline `context` (`home`, `public`, `thread`, `account`,
-/// `notifications`): the owner's filters for it mark matching statuses (`filtered`) and drop
-/// those a `hide` filter matches.
+/// Renders rows in order (see `render_with`).
+pub async fn render_many(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow]) -> Result<Vec<Status>, ApiError> {
+    Ok(render_with(ctx, viewer, Shown::Rows(rows), None, Vec::new()).await?.0)
+}
+
+/// Renders rows for a timeline `context`, with the owner's filters for it (see `render_with`).
 pub async fn render_many_in(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRow], context: &str) -> Result<Vec<Status>, ApiError> {
-    let mut statuses = render_many(ctx, viewer, rows).await?;
-    let Some(owner) = viewer else { return Ok(statuses) };
-    let filters = crate::mastodon::filters::active(ctx, owner, context).await?;
-    if filters.is_empty() {
-        return Ok(statuses);
-    }
+    Ok(render_with(ctx, viewer, Shown::Rows(rows), Some(context), Vec::new()).await?.0)
+}
+
+/// Marks the statuses `filters` match (`filtered`) and drops those a `hide` filter matches.
+fn apply_filters(statuses: &mut Vec<Status>, filters: &[crate::store::filters::Filter]) {
     statuses.retain_mut(|status| {
         let shown = status.reblog.as_deref().unwrap_or(status);
         let id = shown.id.parse().unwrap_or_default();
-        let results = crate::mastodon::filters::results(&filters, id, &shown.spoiler_text, &shown.content);
-        let hidden = crate::mastodon::filters::hides(&results);
+        let results = filters::results(filters, id, &shown.spoiler_text, &shown.content);
+        let hidden = filters::hides(&results);
         if let Some(reblog) = status.reblog.as_deref_mut() {
             if let Some(flags) = reblog.viewer.as_mut() {
                 flags.filtered = results.clone();
@@ -175,7 +217,6 @@ pub async fn render_many_in(ctx: &Ctx<'_>, viewer: Option<i64>, rows: &[StatusRo
         }
         !hidden
     });
-    Ok(statuses)
 }
 
 pub async fn render_one(ctx: &Ctx<'_>, viewer: Option<i64>, row: &StatusRow) -> Result<Status, ApiError> {
@@ -188,7 +229,7 @@ pub async fn render_one(ctx: &Ctx<'_>, viewer: Option<i64>, row: &StatusRow) -> 
 fn to_status(row: &StatusRow, with_viewer: bool, related: &Related, config: &Config) -> Option<Status> {
     let account = related.accounts.get(&row.account_id)?;
     let reblog = match row.reblog_of_id {
-        Some(id) => Some(Box::new(to_status(related.reblogged.get(&id)?, with_viewer, related, config)?)),
+        Some(id) => Some(Box::new(to_status(related.statuses.get(&id)?, with_viewer, related, config)?)),
         None => None,
     };
     let tags = related.tags.get(&row.id).map(Vec::as_slice).unwrap_or_default();

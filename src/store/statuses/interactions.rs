@@ -8,7 +8,7 @@ use super::StatusRow;
 use crate::domain::paging::Page;
 use crate::query;
 use crate::store::db::{self, sqlite_id, Db, Query, StoreError};
-use crate::store::keyset::keyset;
+use crate::store::keyset::{keyset, PageQuery};
 
 /// The viewer's existing reblog of a status, if any.
 pub async fn reblog_by(db: &dyn Db, account_id: i64, status_id: i64) -> Result<Option<StatusRow>, StoreError> {
@@ -120,17 +120,17 @@ pub struct ActorRow {
     pub account_id: i64,
 }
 
-pub async fn favourited_by(db: &dyn Db, status_id: i64, page: &Page) -> Result<Vec<ActorRow>, StoreError> {
+pub fn favourited_by(status_id: i64, page: &Page) -> PageQuery<ActorRow> {
     let statement = keyset!("id";
         "SELECT CAST(id AS TEXT) AS row_id, CAST(account_id AS TEXT) AS account_id FROM favourites WHERE status_id = ?1");
-    statement.fetch(db, status_id, page, vec![]).await
+    statement.page(status_id, page, vec![])
 }
 
-pub async fn reblogged_by(db: &dyn Db, status_id: i64, page: &Page) -> Result<Vec<ActorRow>, StoreError> {
+pub fn reblogged_by(status_id: i64, page: &Page) -> PageQuery<ActorRow> {
     let statement = keyset!("id";
         "SELECT CAST(id AS TEXT) AS row_id, CAST(account_id AS TEXT) AS account_id FROM statuses \
          WHERE reblog_of_id = ?1 AND deleted_at IS NULL");
-    statement.fetch(db, status_id, page, vec![]).await
+    statement.page(status_id, page, vec![])
 }
 
 #[cfg(test)]
@@ -194,7 +194,7 @@ mod tests {
         rows.sort_unstable_by(|a, b| b.cmp(a));
         assert_pages_like_mastodon(&rows, |page| {
             let db = &db;
-            async move { favourited_by(db, status, &page).await.unwrap().iter().map(|r| r.row_id).collect() }
+            async move { favourited_by(status, &page).fetch(db).await.unwrap().iter().map(|r| r.row_id).collect() }
         })
         .await;
     }
@@ -216,7 +216,7 @@ mod tests {
         boosts.reverse();
         assert_pages_like_mastodon(&boosts, |page| {
             let db = &db;
-            async move { reblogged_by(db, status, &page).await.unwrap().iter().map(|r| r.row_id).collect() }
+            async move { reblogged_by(status, &page).fetch(db).await.unwrap().iter().map(|r| r.row_id).collect() }
         })
         .await;
     }

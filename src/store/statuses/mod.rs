@@ -29,6 +29,20 @@ macro_rules! select_statuses {
     };
 }
 
+/// `(…)` of the statuses whose ids are the JSON list `?N`, and of the statuses they reblog: what
+/// rendering them shows. Reads of what rendered statuses refer to (`shown_*`) take the page's
+/// ids and find the reblogged ones here, so that they need not wait for a first read to learn
+/// them and all go to D1 in one round trip.
+macro_rules! shown {
+    ($n:literal) => {
+        concat!(
+            "(SELECT value FROM json_each(?", $n, ") UNION ALL SELECT reblog_of_id FROM statuses ",
+            "WHERE id IN (SELECT value FROM json_each(?", $n, ")) AND reblog_of_id IS NOT NULL)"
+        )
+    };
+}
+pub(crate) use shown;
+
 // Declared after `select_statuses!` so that they can use it.
 pub mod interactions;
 pub mod threads;
@@ -39,8 +53,8 @@ pub use interactions::{
     bookmark, count_pinned, favourite, favourited_by, listed, mute_conversation, reblog_by, reblogged_by, set_pinned, unbookmark,
     unfavourite, unmute_conversation, ActorRow, ListedStatus, StatusList,
 };
-pub use threads::{ancestors, descendants, link_replies, missing_parent_uri, remember_parent_uri};
-pub use timelines::{by_account, home, linking, list_timeline, placement, public, tagged, AccountFilter, Locality, Placement, TagFilter};
+pub use threads::{ancestors_query, descendants_query, link_replies, missing_parent_uri, remember_parent_uri};
+pub use timelines::{by_account, by_account_page, home, linking, list_timeline, placement, public, tagged, AccountFilter, Locality, Placement, TagFilter};
 pub use writes::{by_idempotency_key, create, delete, edit, remember_idempotency_key, set_emojis, tombstone, Edit, NewStatus};
 
 #[derive(Clone, Debug, Deserialize)]
@@ -94,7 +108,12 @@ fn no_emojis() -> String {
 }
 
 pub async fn get(db: &dyn Db, viewer: Option<i64>, id: i64) -> Result<Option<StatusRow>, StoreError> {
-    db::first(db, &query!(select_statuses!("FROM statuses s WHERE s.id = ?2 AND s.deleted_at IS NULL"), viewer, id)).await
+    db::first(db, &get_query(viewer, id)).await
+}
+
+/// `get` as a query, for a batch of reads.
+pub fn get_query(viewer: Option<i64>, id: i64) -> Query {
+    query!(select_statuses!("FROM statuses s WHERE s.id = ?2 AND s.deleted_at IS NULL"), viewer, id)
 }
 
 /// Statuses by id, in no particular order; deleted ones are left out.
@@ -102,20 +121,32 @@ pub async fn get_many(db: &dyn Db, viewer: Option<i64>, ids: &[i64]) -> Result<V
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    db::all(
-        db,
-        &query!(
-            select_statuses!("FROM statuses s WHERE s.id IN (SELECT value FROM json_each(?2)) AND s.deleted_at IS NULL"),
-            viewer,
-            id_list(ids)
-        ),
+    db::all(db, &get_many_query(viewer, ids)).await
+}
+
+/// `get_many` as a query, for a batch of reads.
+pub fn get_many_query(viewer: Option<i64>, ids: &[i64]) -> Query {
+    query!(
+        select_statuses!("FROM statuses s WHERE s.id IN (SELECT value FROM json_each(?2)) AND s.deleted_at IS NULL"),
+        viewer,
+        id_list(ids)
     )
-    .await
+}
+
+/// The statuses `ids` and those they reblog (see `shown!`), in no particular order; deleted
+/// ones are left out.
+pub fn shown_query(viewer: Option<i64>, ids: &[i64]) -> Query {
+    query!(select_statuses!("FROM statuses s WHERE s.id IN ", shown!(2), " AND s.deleted_at IS NULL"), viewer, id_list(ids))
 }
 
 /// A status (not deleted) by its ActivityPub id.
 pub async fn get_by_uri(db: &dyn Db, viewer: Option<i64>, uri: &str) -> Result<Option<StatusRow>, StoreError> {
-    db::first(db, &query!(select_statuses!("FROM statuses s WHERE s.uri = ?2 AND s.deleted_at IS NULL"), viewer, uri)).await
+    db::first(db, &get_by_uri_query(viewer, uri)).await
+}
+
+/// `get_by_uri` as a query, for a batch of reads.
+pub fn get_by_uri_query(viewer: Option<i64>, uri: &str) -> Query {
+    query!(select_statuses!("FROM statuses s WHERE s.uri = ?2 AND s.deleted_at IS NULL"), viewer, uri)
 }
 
 /// Whether a status with this ActivityPub id was ever stored, deleted or not (a Delete that
@@ -131,17 +162,23 @@ pub struct TagRow {
     pub name: String,
 }
 
-pub async fn tags_of(db: &dyn Db, status_ids: &[i64]) -> Result<Vec<TagRow>, StoreError> {
-    db::all(db, &tags_query(status_ids)).await
+/// Tags of the statuses in `$ids`, a parenthesised set of ids.
+macro_rules! select_tags {
+    ($ids:expr) => {
+        concat!(
+            "SELECT CAST(st.status_id AS TEXT) AS status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id ",
+            "WHERE st.status_id IN ", $ids, " ORDER BY t.name"
+        )
+    };
 }
 
-/// `tags_of` as a query, for a batch of reads.
-pub fn tags_query(status_ids: &[i64]) -> Query {
-    query!(
-        "SELECT CAST(st.status_id AS TEXT) AS status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id \
-         WHERE st.status_id IN (SELECT value FROM json_each(?1)) ORDER BY t.name",
-        id_list(status_ids)
-    )
+pub async fn tags_of(db: &dyn Db, status_ids: &[i64]) -> Result<Vec<TagRow>, StoreError> {
+    db::all(db, &query!(select_tags!("(SELECT value FROM json_each(?1))"), id_list(status_ids))).await
+}
+
+/// Tags of the statuses `ids` and of those they reblog (`shown!`), for a batch of reads.
+pub fn shown_tags_query(ids: &[i64]) -> Query {
+    query!(select_tags!(shown!(1)), id_list(ids))
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -156,17 +193,23 @@ pub struct MentionRow {
     pub uri: String,
 }
 
-pub async fn mentions_of(db: &dyn Db, status_ids: &[i64]) -> Result<Vec<MentionRow>, StoreError> {
-    db::all(db, &mentions_query(status_ids)).await
+/// Mentions in the statuses in `$ids`, a parenthesised set of ids.
+macro_rules! select_mentions {
+    ($ids:expr) => {
+        concat!(
+            "SELECT CAST(m.status_id AS TEXT) AS status_id, CAST(a.id AS TEXT) AS account_id, a.username, a.domain, a.url, a.uri ",
+            "FROM mentions m JOIN accounts a ON a.id = m.account_id WHERE m.status_id IN ", $ids
+        )
+    };
 }
 
-/// `mentions_of` as a query, for a batch of reads.
-pub fn mentions_query(status_ids: &[i64]) -> Query {
-    query!(
-        "SELECT CAST(m.status_id AS TEXT) AS status_id, CAST(a.id AS TEXT) AS account_id, a.username, a.domain, a.url, a.uri \
-         FROM mentions m JOIN accounts a ON a.id = m.account_id WHERE m.status_id IN (SELECT value FROM json_each(?1))",
-        id_list(status_ids)
-    )
+pub async fn mentions_of(db: &dyn Db, status_ids: &[i64]) -> Result<Vec<MentionRow>, StoreError> {
+    db::all(db, &query!(select_mentions!("(SELECT value FROM json_each(?1))"), id_list(status_ids))).await
+}
+
+/// Mentions in the statuses `ids` and in those they reblog (`shown!`), for a batch of reads.
+pub fn shown_mentions_query(ids: &[i64]) -> Query {
+    query!(select_mentions!(shown!(1)), id_list(ids))
 }
 
 /// Whether `account_id` is mentioned in (addressed by) the status.
@@ -183,10 +226,7 @@ pub struct EditRow {
     pub created_at: i64,
 }
 
-pub async fn edits(db: &dyn Db, status_id: i64) -> Result<Vec<EditRow>, StoreError> {
-    db::all(
-        db,
-        &query!("SELECT content, spoiler_text, sensitive, created_at FROM status_edits WHERE status_id = ?1 ORDER BY id", status_id),
-    )
-    .await
+/// A status's earlier versions (`EditRow`s), oldest first, for a batch of reads.
+pub fn edits_query(status_id: i64) -> Query {
+    query!("SELECT content, spoiler_text, sensitive, created_at FROM status_edits WHERE status_id = ?1 ORDER BY id", status_id)
 }

@@ -7,42 +7,35 @@ use super::StatusRow;
 use crate::query;
 use crate::store::db::{self, Db, Query, StoreError};
 
-/// Ancestors of a status, oldest first (at most 40 levels up).
-pub async fn ancestors(db: &dyn Db, viewer: Option<i64>, id: i64) -> Result<Vec<StatusRow>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            select_statuses!(
-                "FROM statuses s JOIN (WITH RECURSIVE up(id, depth) AS ( \
-                   SELECT in_reply_to_id, 1 FROM statuses WHERE id = ?2 \
-                   UNION ALL SELECT p.in_reply_to_id, up.depth + 1 FROM statuses p JOIN up ON p.id = up.id WHERE up.depth < 40) \
-                 SELECT id FROM up WHERE id IS NOT NULL) a ON a.id = s.id \
-                 WHERE s.deleted_at IS NULL ORDER BY s.id"
-            ),
-            viewer,
-            id
+/// Ancestors of a status, oldest first (at most 40 levels up), for a batch of reads.
+pub fn ancestors_query(viewer: Option<i64>, id: i64) -> Query {
+    query!(
+        select_statuses!(
+            "FROM statuses s JOIN (WITH RECURSIVE up(id, depth) AS ( \
+               SELECT in_reply_to_id, 1 FROM statuses WHERE id = ?2 \
+               UNION ALL SELECT p.in_reply_to_id, up.depth + 1 FROM statuses p JOIN up ON p.id = up.id WHERE up.depth < 40) \
+             SELECT id FROM up WHERE id IS NOT NULL) a ON a.id = s.id \
+             WHERE s.deleted_at IS NULL ORDER BY s.id"
         ),
+        viewer,
+        id
     )
-    .await
 }
 
-/// Replies, replies to replies, … of a status, in thread order (by id), at most 40 levels deep.
-pub async fn descendants(db: &dyn Db, viewer: Option<i64>, id: i64) -> Result<Vec<StatusRow>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            select_statuses!(
-                "FROM statuses s JOIN (WITH RECURSIVE down(id, depth) AS ( \
-                   SELECT id, 1 FROM statuses WHERE in_reply_to_id = ?2 \
-                   UNION ALL SELECT c.id, down.depth + 1 FROM statuses c JOIN down ON c.in_reply_to_id = down.id WHERE down.depth < 40) \
-                 SELECT id FROM down) d ON d.id = s.id \
-                 WHERE s.deleted_at IS NULL ORDER BY s.id"
-            ),
-            viewer,
-            id
+/// Replies, replies to replies, … of a status, in thread order (by id), at most 40 levels
+/// deep, for a batch of reads.
+pub fn descendants_query(viewer: Option<i64>, id: i64) -> Query {
+    query!(
+        select_statuses!(
+            "FROM statuses s JOIN (WITH RECURSIVE down(id, depth) AS ( \
+               SELECT id, 1 FROM statuses WHERE in_reply_to_id = ?2 \
+               UNION ALL SELECT c.id, down.depth + 1 FROM statuses c JOIN down ON c.in_reply_to_id = down.id WHERE down.depth < 40) \
+             SELECT id FROM down) d ON d.id = s.id \
+             WHERE s.deleted_at IS NULL ORDER BY s.id"
         ),
+        viewer,
+        id
     )
-    .await
 }
 
 /// Keeps the id of a reply's parent that is not stored yet, so that thread backfill can link

@@ -5,7 +5,7 @@
 use super::StatusRow;
 use crate::domain::paging::Page;
 use crate::store::db::{Db, StoreError};
-use crate::store::keyset::keyset;
+use crate::store::keyset::{keyset, PageQuery};
 
 /// The home timeline: the feed rows fanned out on write, one indexed range scan. Members of
 /// the owner's exclusive lists are read only in those lists.
@@ -20,18 +20,20 @@ pub async fn home(db: &dyn Db, viewer: i64, page: &Page) -> Result<Vec<StatusRow
 
 /// A list's timeline: the owner's home feed narrowed to the list's members. Replies to others
 /// follow the list's `replies_policy`: `list` (to members or the owner), `followed` (to accounts
-/// the owner follows, or the owner), `none`.
-pub async fn list_timeline(db: &dyn Db, viewer: i64, list_id: i64, replies_policy: &str, page: &Page) -> Result<Vec<StatusRow>, StoreError> {
+/// the owner follows, or the owner), `none`. The policy is read with the page, so that a list
+/// and its page can be read in one round trip.
+pub fn list_timeline(viewer: i64, list_id: i64, page: &Page) -> PageQuery<StatusRow> {
     let statement = keyset!("h.status_id"; select_statuses!(
-        "FROM home_feed h JOIN statuses s ON s.id = h.status_id WHERE h.account_id = ?1 AND s.deleted_at IS NULL \
+        "FROM home_feed h JOIN statuses s ON s.id = h.status_id JOIN lists l ON l.id = ?5 \
+         WHERE h.account_id = ?1 AND s.deleted_at IS NULL \
          AND s.account_id IN (SELECT account_id FROM list_accounts WHERE list_id = ?5) \
          AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id \
-              OR (?6 = 'list' AND (s.in_reply_to_account_id = ?1 OR s.in_reply_to_account_id IN \
+              OR (l.replies_policy = 'list' AND (s.in_reply_to_account_id = ?1 OR s.in_reply_to_account_id IN \
                   (SELECT account_id FROM list_accounts WHERE list_id = ?5))) \
-              OR (?6 = 'followed' AND (s.in_reply_to_account_id = ?1 OR EXISTS (SELECT 1 FROM follows f \
+              OR (l.replies_policy = 'followed' AND (s.in_reply_to_account_id = ?1 OR EXISTS (SELECT 1 FROM follows f \
                   WHERE f.account_id = ?1 AND f.target_account_id = s.in_reply_to_account_id AND f.accepted_at IS NOT NULL))))"
     ));
-    statement.fetch(db, Some(viewer), page, vec![list_id.into(), replies_policy.into()]).await
+    statement.page(Some(viewer), page, vec![list_id.into()])
 }
 
 /// Where one status stands for `viewer` among the timelines: in their home feed (members of an
@@ -185,6 +187,11 @@ pub struct AccountFilter {
 }
 
 pub async fn by_account(db: &dyn Db, viewer: Option<i64>, account_id: i64, page: &Page, f: &AccountFilter) -> Result<Vec<StatusRow>, StoreError> {
+    by_account_page(viewer, account_id, page, f).fetch(db).await
+}
+
+/// `by_account` as a statement, to read beside other reads in one round trip.
+pub fn by_account_page(viewer: Option<i64>, account_id: i64, page: &Page, f: &AccountFilter) -> PageQuery<StatusRow> {
     let statement = keyset!("s.id"; select_statuses!(
         "FROM statuses s WHERE s.account_id = ?5 AND s.deleted_at IS NULL \
          AND (?6 = 1 OR s.visibility IN ('public', 'unlisted')) \
@@ -203,7 +210,7 @@ pub async fn by_account(db: &dyn Db, viewer: Option<i64>, account_id: i64, page:
         f.pinned.into(),
         f.tagged.clone().into(),
     ];
-    statement.fetch(db, viewer, page, args).await
+    statement.page(viewer, page, args)
 }
 
 #[cfg(test)]
@@ -303,8 +310,9 @@ mod tests {
         db.run(&query!("INSERT INTO list_accounts (list_id, account_id) VALUES (7, 2)")).await.unwrap();
         let page = Page { limit: 40, ..Default::default() };
         let ids = |rows: Vec<StatusRow>| rows.iter().map(|r| r.id).collect::<Vec<_>>();
-        assert_eq!(ids(list_timeline(&db, OWNER, 7, "list", &page).await.unwrap()), [original], "carol is not on the list");
-        assert_eq!(ids(list_timeline(&db, OWNER, 7, "none", &page).await.unwrap()), [original]);
+        assert_eq!(ids(list_timeline(OWNER, 7, &page).fetch(&db).await.unwrap()), [original], "carol is not on the list");
+        db.run(&query!("UPDATE lists SET replies_policy = 'none' WHERE id = 7")).await.unwrap();
+        assert_eq!(ids(list_timeline(OWNER, 7, &page).fetch(&db).await.unwrap()), [original]);
         assert!(home(&db, OWNER, &page).await.unwrap().iter().any(|r| r.account_id == 2));
         db.run(&query!("UPDATE lists SET exclusive = 1 WHERE id = 7")).await.unwrap();
         assert!(!home(&db, OWNER, &page).await.unwrap().iter().any(|r| r.account_id == 2), "exclusive lists keep their members out of home");
