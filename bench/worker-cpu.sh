@@ -10,10 +10,23 @@ cd "$(dirname "$0")/.."
 tool=../shared/tools/isolate-cpu.mjs
 [ -f "$tool" ] || { echo "bench: $tool is missing (shared/ beside the checkout)" >&2; exit 1; }
 [ -f build/index_bg.wasm ] && [ -f build/worker/shim.mjs ] || { echo "bench: build/ is missing: run make build" >&2; exit 1; }
+# The tool applies ROOT/migrations/*.sql and nothing else, but the Worker answers 503 until the
+# instance's keys are provisioned (scripts/provision.mjs, which bench/cpu.mjs runs after the
+# migrations). So it gets a root of its own: `build` links to ours, `migrations/` holds copies of
+# ours plus a last file with the provisioning statements (fresh keys, made here with Node).
+tree=$(mktemp -d /tmp/topi-worker-cpu.XXXXXX)
+trap 'rm -rf "$tree"' EXIT
+ln -s "$PWD/build" "$tree/build"
+mkdir "$tree/migrations"
+cp migrations/*.sql "$tree/migrations/"
+node --input-type=module -e '
+  import { provisioningStatements } from "./scripts/provision.mjs";
+  process.stdout.write(provisioningStatements().join(";\n") + ";\n");
+' >"$tree/migrations/9999_provision_keys.sql"
 requests=${BENCH_REQUESTS:-300}
 rounds=${BENCH_ROUNDS:-2}
 host=127.0.0.1:8871
-common=(--root "$PWD" --modules "$PWD/node_modules" --nice=-10 --statuses 30 --requests "$requests" --rounds "$rounds")
+common=(--root "$tree" --modules "$PWD/node_modules" --nice=-10 --statuses 30 --requests "$requests" --rounds "$rounds")
 echo "== anonymous: discovery, instance, public and tag timelines, the outbox"
 node "$tool" "${common[@]}" "$@" \
   "/.well-known/webfinger?resource=acct:alice@$host" '/.well-known/nodeinfo' '/nodeinfo/2.0' \
