@@ -4,7 +4,7 @@
 # run twice: a short pass with BUDGET_REPORT=true for the D1 round trips and statements of each
 # path, then the measured pass without it (the report line and header cost CPU). Writes
 # bench/results/invocation-cpu.{md,json} (and invocation-cpu-counts.*). See bench/README.md.
-#   BENCH_N=150 BENCH_ROUNDS=3 BENCH_WARMUP=20 BENCH_ONLY=deliver8,cron BENCH_PORT=8873 bash bench/invocation-cpu.sh
+#   BENCH_N=150 BENCH_ROUNDS=3 BENCH_WARMUP=20 BENCH_ONLY=deliver,cron BENCH_PORT=8873 bash bench/invocation-cpu.sh
 # Needs root (taskset, renice, the sampler threads' timer slack), 2 cores, build/ (make build).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -98,9 +98,11 @@ fn encode(job: Job) -> String {
 }
 
 /// Inboxes one delivery message carries: what one queue invocation can sign and send inside the
-/// free plan's 10 ms of CPU (an RSA signature through WebCrypto is ~0.7–1 ms) and 50
-/// subrequests (a peer that refuses one signature format is asked again in the other).
-pub const INBOXES_PER_MESSAGE: usize = 8;
+/// free plan's 10 ms of CPU and 50 subrequests (a peer that refuses one signature format is asked
+/// again in the other). Measured (bench/invocation-cpu.sh): each inbox costs ~1.5 ms of Worker
+/// CPU (the RSA signature through WebCrypto ~0.7 ms, the fetch, the bookkeeping), so eight took
+/// 11–12 ms; six leave headroom at the price of a third more queue operations per post.
+pub const INBOXES_PER_MESSAGE: usize = 6;
 
 /// The delivery messages of one stored activity to `inboxes`.
 pub fn deliveries(activity_id: i64, inboxes: &[String]) -> Vec<Job> {

@@ -9,7 +9,7 @@ use crate::domain::ids;
 use crate::app::owner;
 use crate::edge::error::ApiError;
 use crate::app::jobs::{self, Task};
-use crate::store::federation::{self as store, ActivityRow, Failure};
+use crate::store::federation::{self as store, ActivityRow, Failure, InstanceRow};
 
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
@@ -53,10 +53,14 @@ pub async fn deliver(ctx: &Ctx<'_>, activity_id: &str, inboxes: &[String]) -> Re
         return Ok(());
     };
     let key = signing_key(ctx, activity.actor_account_id).await?;
+    let domains: Vec<String> = inboxes.iter().filter_map(|inbox| host_of(inbox)).collect();
+    let peers = store::instances(ctx.db, &domains).await?;
     let mut again = Vec::new();
     let mut why = String::new();
     for inbox in inboxes {
-        if let Sent::Again(reason) = deliver_one(ctx, activity_id, &activity, &key, inbox).await? {
+        let domain = host_of(inbox).unwrap_or_default();
+        let peer = peers.iter().find(|p| p.domain == domain);
+        if let Sent::Again(reason) = deliver_one(ctx, activity_id, &activity, &key, inbox, peer).await? {
             again.push(inbox.clone());
             why = reason;
         }
@@ -72,11 +76,10 @@ pub async fn deliver(ctx: &Ctx<'_>, activity_id: &str, inboxes: &[String]) -> Re
     Ok(())
 }
 
-async fn deliver_one(ctx: &Ctx<'_>, activity_id: i64, activity: &ActivityRow, key: &SigningKey, inbox: &str) -> Result<Sent, ApiError> {
+async fn deliver_one(ctx: &Ctx<'_>, activity_id: i64, activity: &ActivityRow, key: &SigningKey, inbox: &str, peer: Option<&InstanceRow>) -> Result<Sent, ApiError> {
     let domain = host_of(inbox).unwrap_or_default();
     let now = ctx.now_ms();
-    let peer = store::instance(ctx.db, &domain).await?;
-    let unreachable = peer.as_ref().and_then(|p| p.unreachable_since);
+    let unreachable = peer.and_then(|p| p.unreachable_since);
     if unreachable.is_some() {
         let failure = Failure { id: ctx.new_id(), activity_id, inbox, status: None, error: "held: peer unreachable", dead_lettered: false, now };
         ctx.db.run(&store::record_failure(&failure)).await?;

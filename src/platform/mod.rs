@@ -86,7 +86,7 @@ fn plain_message(message: &str, delay_seconds: u32) -> Result<worker::SendMessag
 
 /// Everything a `Ctx` borrows, built once per invocation from the bindings.
 struct Parts {
-    config: Config,
+    config: &'static Config,
     db: d1::D1,
     queue: Producer,
     blobs: R2,
@@ -98,13 +98,22 @@ struct Parts {
 
 impl Parts {
     fn from_env(env: &Env) -> Result<Parts, String> {
-        let config = config(env).map_err(|e| e.to_string())?;
+        let isolate = ISOLATE.with(|isolate| *isolate);
+        // Vars and secrets are fixed for an isolate's life (a change deploys new isolates), and
+        // reading them is a fifth of a discovery request's CPU (bench/invocation-cpu.sh).
+        let config = match isolate.config.get() {
+            Some(config) => config,
+            None => {
+                let config = config(env).map_err(|e| e.to_string())?;
+                isolate.config.get_or_init(|| config)
+            }
+        };
         let meter = Rc::new(Meter::default());
         let db = d1::D1(env.d1(DB_BINDING).map_err(|e| format!("binding {DB_BINDING}: {e}"))?, meter.clone());
         let queue = Producer(env.queue(QUEUE_BINDING).map_err(|e| format!("binding {QUEUE_BINDING}: {e}"))?, meter.clone());
         let blobs = R2(env.bucket(MEDIA_BINDING).map_err(|e| format!("binding {MEDIA_BINDING}: {e}"))?, meter.clone());
         let http = fetch::Fetch(meter.clone());
-        Ok(Parts { config, db, queue, blobs, http, meter, live: crate::ctx::Live::default(), isolate: ISOLATE.with(|isolate| *isolate) })
+        Ok(Parts { config, db, queue, blobs, http, meter, live: crate::ctx::Live::default(), isolate })
     }
 
     /// The invocation's budget line, when the configuration asks for it.
@@ -114,7 +123,7 @@ impl Parts {
 
     fn ctx(&self) -> Ctx<'_> {
         Ctx {
-            config: &self.config,
+            config: self.config,
             db: &self.db,
             crypto: &webcrypto::WebCrypto,
             clock: &JsClock,
@@ -141,12 +150,13 @@ impl Clock for JsClock {
 struct Isolate {
     ids: IdGenerator,
     cache: IsolateCache,
+    config: std::cell::OnceCell<Config>,
 }
 
 thread_local! {
     // A Worker isolate runs one thread, and this lives as long as the isolate.
     static ISOLATE: &'static Isolate =
-        Box::leak(Box::new(Isolate { ids: IdGenerator::new(webcrypto::random_u16()), cache: IsolateCache::default() }));
+        Box::leak(Box::new(Isolate { ids: IdGenerator::new(webcrypto::random_u16()), cache: IsolateCache::default(), config: std::cell::OnceCell::new() }));
 }
 
 fn config(env: &Env) -> Result<Config, crate::config::ConfigError> {
@@ -242,7 +252,7 @@ async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) 
         }
     }
     if !deferred.is_empty() {
-        hand_on(&ctx, &parts.config, deferred).await;
+        hand_on(&ctx, parts.config, deferred).await;
     }
     hand_live(&env, &parts).await;
     if let Some(budget) = parts.budget() {

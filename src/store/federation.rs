@@ -101,8 +101,10 @@ pub struct InstanceRow {
     pub unreachable_since: Option<i64>,
 }
 
-pub async fn instance(db: &dyn Db, domain: &str) -> Result<Option<InstanceRow>, StoreError> {
-    db::first(db, &query!("SELECT domain, unreachable_since FROM instances WHERE domain = ?1", domain)).await
+/// The known peers among `domains`, in one query (a delivery message goes to several).
+pub async fn instances(db: &dyn Db, domains: &[String]) -> Result<Vec<InstanceRow>, StoreError> {
+    let domains = serde_json::Value::from(domains.to_vec()).to_string();
+    db::all(db, &query!("SELECT domain, unreachable_since FROM instances WHERE domain IN (SELECT value FROM json_each(?1))", domains)).await
 }
 
 pub fn mark_unreachable(domain: &str, error: &str, now: i64) -> Query {
