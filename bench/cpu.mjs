@@ -40,6 +40,8 @@ export function options(kind, port, stateDir, extra = {}) {
         d1Databases: { DB: "id" },
         r2Buckets: ["MEDIA"],
         queueProducers: { FEDERATION: { queueName: "topi-federation" } },
+        // The streaming hub (wrangler.toml); every write invocation hands it its happenings.
+        durableObjects: { STREAMING: { className: "StreamingHub", useSQLite: true } },
         defaultPersistRoot: stateDir,
         d1Persist: join(stateDir, "d1"),
         r2Persist: join(stateDir, "r2"),
