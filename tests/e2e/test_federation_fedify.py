@@ -166,36 +166,3 @@ def test_private_addresses_are_not_fetched_without_the_dev_flag(server, fedify_o
     # wrangler writes its log asynchronously: wait for the refusal to show up there.
     wait_for(lambda: "private address" in server.log_tail(400), 15, message="the refusal in the log")
 
-
-def test_a_peers_like_reaches_the_owners_notification_stream(federation_server, fed_owner, fedify_oracle, spec):
-    """Streaming from the inbox: a signed Like from Fedify becomes a `notification` frame on an
-    open `user:notification` socket (the hub, a Durable Object, hears of it from the inbox's
-    invocation)."""
-    import asyncio
-    import json
-
-    import aiohttp
-
-    status = fed_owner.post("/api/v1/statuses", data={"status": "like this, from afar", "visibility": "public"}).json_body
-    like = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{fedify_oracle.actor_url()}#likes/stream-{status['id']}",
-            "type": "Like", "actor": fedify_oracle.actor_url(), "object": status["uri"]}
-
-    async def scenario():
-        url = federation_server.url.replace("http://", "ws://") + "/api/v1/streaming?stream=user:notification"
-        async with aiohttp.ClientSession() as http:
-            async with http.ws_connect(url, headers={"Authorization": f"Bearer {fed_owner.token}"}) as ws:
-                result = await asyncio.to_thread(fedify_oracle.send, f"{actor(federation_server)}/inbox", like)
-                assert result["status"] == 202, result
-                while True:
-                    message = await ws.receive(timeout=15)
-                    frame = json.loads(message.data)
-                    if frame.get("event") == "notification":
-                        return frame
-
-    frame = asyncio.run(scenario())
-    assert frame["stream"] == ["user:notification"]
-    notification = json.loads(frame["payload"])
-    spec.validate_component("Notification", notification)
-    assert notification["type"] == "favourite"
-    assert notification["status"]["id"] == status["id"]
-    assert notification["account"]["url"] == fedify_oracle.actor_url() or notification["account"]["acct"] == fedify_oracle.handle()

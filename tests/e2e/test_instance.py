@@ -124,8 +124,8 @@ def test_v2_contact(v2):
 def test_v2_configuration(v2, server):
     configuration = v2["configuration"]
     urls = configuration["urls"]
-    # No streaming API yet: v2 advertises none, so apps do not retry a URL that answers 404.
-    assert urls["streaming"] is None
+    # The streaming API answers there (tests/e2e/test_streaming.py).
+    assert urls["streaming"] == server.url.replace("http://", "ws://")
     for key in ("status", "about", "privacy_policy", "terms_of_service"):
         assert key in urls, key
     assert isinstance(configuration["vapid"]["public_key"], str) and configuration["vapid"]["public_key"]

@@ -1,15 +1,33 @@
-"""Web Push (docs.joinmastodon.org/methods/push): apps subscribe their tokens, a peer's Like
-becomes a notification, and Topi's queue consumer POSTs it, encrypted and VAPID-signed, to a push
-service on loopback (tests/e2e/push_service.py) that decrypts it with `http_ece` and checks the
-signature against the `server_key` Topi published: RFC 8291 `aes128gcm` and the older `aesgcm`.
-Every JSON answer is schema-checked."""
+"""Live from the inbox: a peer's Like becomes a notification that reaches an open streaming
+socket and, through Web Push (docs.joinmastodon.org/methods/push), phones. Topi's queue consumer
+POSTs each push, encrypted and VAPID-signed, to a push service on loopback
+(tests/e2e/push_service.py) that decrypts it with `http_ece` and checks the signature against
+the `server_key` Topi published: RFC 8291 `aes128gcm` and the older `aesgcm`. Every JSON answer
+is schema-checked. The module has a server of its own: other modules block and mute the Fedify
+actor on the shared federation server."""
 from __future__ import annotations
 
+import asyncio
+import json
+
+import aiohttp
 import pytest
 
 from client import CheckedSession
 from helpers import password_token, register_app, unique, wait_for
 from push_service import PushService, Subscriber, decrypt
+
+
+@pytest.fixture(scope="module")
+def federation_server(own_federation_server):
+    return own_federation_server
+
+
+@pytest.fixture(scope="module")
+def fed_owner(own_federation_server, spec):
+    with CheckedSession(own_federation_server.url, spec) as api:
+        api.token = password_token(api, register_app(api, name="live owner"), "read write follow push")
+        yield api
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +95,32 @@ def test_failing_services_are_retried_and_gone_subscriptions_removed(federation_
     assert len(push_service.to("gone")) == 1, "a 410 is not retried"
     flaky.close()
     gone.close()
+
+
+def test_a_peers_like_reaches_the_owners_notification_stream(federation_server, fed_owner, fedify_oracle, spec):
+    """Streaming from the inbox: a signed Like from Fedify becomes a `notification` frame on an
+    open `user:notification` socket (the hub, a Durable Object, hears of it from the inbox's
+    invocation)."""
+    status = fed_owner.post("/api/v1/statuses", data={"status": "like this, from afar", "visibility": "public"}).json_body
+    like = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{fedify_oracle.actor_url()}#likes/stream-{status['id']}",
+            "type": "Like", "actor": fedify_oracle.actor_url(), "object": status["uri"]}
+
+    async def scenario():
+        url = federation_server.url.replace("http://", "ws://") + "/api/v1/streaming?stream=user:notification"
+        async with aiohttp.ClientSession() as http:
+            async with http.ws_connect(url, headers={"Authorization": f"Bearer {fed_owner.token}"}) as ws:
+                result = await asyncio.to_thread(fedify_oracle.send, f"{federation_server.url}/users/alice/inbox", like)
+                assert result["status"] == 202, result
+                while True:
+                    message = await ws.receive(timeout=15)
+                    frame = json.loads(message.data)
+                    if frame.get("event") == "notification":
+                        return frame
+
+    frame = asyncio.run(scenario())
+    assert frame["stream"] == ["user:notification"]
+    notification = json.loads(frame["payload"])
+    spec.validate_component("Notification", notification)
+    assert notification["type"] == "favourite"
+    assert notification["status"]["id"] == status["id"]
+    assert notification["account"]["url"] == fedify_oracle.actor_url() or notification["account"]["acct"] == fedify_oracle.handle()
