@@ -20,10 +20,17 @@ pub struct Config {
     pub allow_private_addresses: bool,
     /// The first retry delay of a failed federation message; it doubles up to an hour.
     pub retry_base_seconds: u32,
+    /// `REMOTE_CONTENT_RETENTION_DAYS`: remote posts nobody here needs are forgotten this many
+    /// days after they arrived (`app::retention`); `None` (set to 0) keeps them forever.
+    pub remote_content_retention_days: Option<u32>,
     /// `BUDGET_REPORT`: each response carries what its invocation spent (`Server-Timing`), and
     /// queue and cron invocations log it. For development and tests; off in production.
     pub budget_report: bool,
 }
+
+/// Long enough to read a thread again weeks later; short enough that a year of following
+/// people stays a small part of D1's 500 MB (docs/free-plan.md).
+const DEFAULT_RETENTION_DAYS: u32 = 30;
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
@@ -44,6 +51,11 @@ impl Config {
             return Err(ConfigError(format!("ADMIN_USERNAME {admin_username:?} must be letters, digits and _")));
         }
         let source_url = non_empty("SOURCE_URL").unwrap_or_else(|| public_url.clone());
+        // Refused rather than defaulted: a typo must not shorten what the owner meant to keep.
+        let retention_days = match non_empty("REMOTE_CONTENT_RETENTION_DAYS") {
+            None => DEFAULT_RETENTION_DAYS,
+            Some(v) => v.parse().map_err(|_| ConfigError(format!("REMOTE_CONTENT_RETENTION_DAYS {v:?} must be a whole number of days")))?,
+        };
         Ok(Config {
             source_url,
             handle_domain: non_empty("HANDLE_DOMAIN").unwrap_or_else(|| host.clone()),
@@ -57,6 +69,7 @@ impl Config {
             allow_password_grant: non_empty("ALLOW_PASSWORD_GRANT").is_none_or(|v| is_true(&v)),
             allow_private_addresses: non_empty("ALLOW_PRIVATE_ADDRESSES").is_some_and(|v| is_true(&v)),
             retry_base_seconds: non_empty("FEDERATION_RETRY_SECONDS").and_then(|v| v.parse().ok()).unwrap_or(30).clamp(1, 3600),
+            remote_content_retention_days: (retention_days > 0).then_some(retention_days),
             budget_report: non_empty("BUDGET_REPORT").is_some_and(|v| is_true(&v)),
         })
     }
@@ -113,6 +126,7 @@ mod tests {
         assert_eq!(c.host, "social.example");
         assert_eq!(c.handle_domain, "social.example");
         assert!(c.allow_password_grant && !c.allow_private_addresses);
+        assert_eq!(c.remote_content_retention_days, Some(30));
         assert_eq!(c.streaming_url(), "wss://social.example");
     }
 
@@ -133,5 +147,21 @@ mod tests {
         assert_eq!(c.host, "127.0.0.1:8787");
         assert_eq!(c.handle_domain, "example.com");
         assert_eq!(c.streaming_url(), "ws://127.0.0.1:8787");
+    }
+
+    #[test]
+    fn remote_content_retention_is_days_and_zero_keeps_forever() {
+        let with = |days: &str| {
+            let days = days.to_string();
+            Config::from_lookup(move |n| match n {
+                "PUBLIC_URL" => Some("https://social.example".into()),
+                "REMOTE_CONTENT_RETENTION_DAYS" => Some(days.clone()),
+                _ => None,
+            })
+        };
+        assert_eq!(with("90").unwrap().remote_content_retention_days, Some(90));
+        assert_eq!(with(" 0 ").unwrap().remote_content_retention_days, None);
+        assert_eq!(with("").unwrap().remote_content_retention_days, Some(30), "empty is unset");
+        assert!(with("forever").is_err() && with("-1").is_err() && with("7.5").is_err());
     }
 }

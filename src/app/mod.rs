@@ -6,6 +6,7 @@
 //! - `posting`    composing and publishing the owner's posts (`NewPost`), now or when scheduled.
 //! - `polls`      poll rules, votes, and closing ended polls.
 //! - `remote`     remote actors and posts: resolved, fetched and stored.
+//! - `retention`  forgetting old remote posts nobody here needs (the cron).
 //! - `profile`    how an account presents itself to any surface: images, fields, media URLs.
 //! - `documents`  our rows as ActivityStreams documents (a Note, the owner's Person).
 //! - `jobs`       the queue's messages: events for other servers, and federation tasks.
@@ -23,3 +24,4 @@ pub mod profile;
 pub mod push;
 pub mod posting;
 pub mod remote;
+pub mod retention;

@@ -14,6 +14,9 @@ pub struct MemoryDb {
     pub statements: std::cell::Cell<u32>,
     /// Calls so far: what would be round trips to D1 (a batch is one).
     pub round_trips: std::cell::Cell<u32>,
+    /// Rows changed by UPDATE statements so far. With the change in `entries`, what D1 counts as
+    /// rows written (docs/free-plan.md, "D1 rows per day").
+    pub rows_updated: std::cell::Cell<u64>,
 }
 
 pub fn memory_db() -> MemoryDb {
@@ -28,7 +31,7 @@ pub fn memory_db() -> MemoryDb {
         let sql = std::fs::read_to_string(file).expect("migration is readable");
         conn.execute_batch(&sql).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     }
-    MemoryDb { conn, statements: std::cell::Cell::new(0), round_trips: std::cell::Cell::new(0) }
+    MemoryDb { conn, statements: std::cell::Cell::new(0), round_trips: std::cell::Cell::new(0), rows_updated: std::cell::Cell::new(0) }
 }
 
 impl MemoryDb {
@@ -96,8 +99,41 @@ impl MemoryDb {
         self.statements.set(self.statements.get() + 1);
         let mut stmt = self.conn.prepare(q.sql).map_err(err)?;
         let args: Vec<SqlValue> = q.args.iter().map(to_sql).collect();
-        Ok(stmt.execute(rusqlite::params_from_iter(args)).map_err(err)? as u64)
+        let changed = stmt.execute(rusqlite::params_from_iter(args)).map_err(err)? as u64;
+        if q.sql.trim_start().starts_with("UPDATE") {
+            self.rows_updated.set(self.rows_updated.get() + changed);
+        }
+        Ok(changed)
     }
+
+    /// The database's size, as D1 counts it: all its pages, free ones included.
+    pub fn bytes(&self) -> i64 {
+        self.conn.query_row("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()", [], |r| r.get(0)).expect("pragma")
+    }
+
+    /// Entries of every b-tree (tables, indexes, FTS5's own tables) with the table each belongs
+    /// to and its bytes. Inserting or deleting a row writes one entry in its table and one in
+    /// each of its indexes, which is how D1 counts rows written.
+    pub fn entries(&self) -> Vec<Entries> {
+        // A rowid table keeps its rows in its leaves; an index (and a WITHOUT ROWID table) in
+        // every page.
+        let sql = "SELECT d.name, coalesce(m.tbl_name, d.name), \
+                     sum(CASE WHEN d.pagetype = 'leaf' OR m.type = 'index' OR m.sql LIKE '%WITHOUT ROWID%' THEN d.ncell ELSE 0 END), \
+                     sum(d.pgsize) \
+                   FROM dbstat d LEFT JOIN sqlite_schema m ON m.name = d.name GROUP BY d.name ORDER BY d.name";
+        let mut stmt = self.conn.prepare(sql).expect("dbstat");
+        let rows = stmt.query_map([], |r| Ok(Entries { btree: r.get(0)?, table: r.get(1)?, entries: r.get(2)?, bytes: r.get(3)? }));
+        rows.expect("dbstat").collect::<Result<_, _>>().expect("dbstat rows")
+    }
+}
+
+/// One b-tree of the database (`MemoryDb::entries`).
+#[derive(Clone, Debug)]
+pub struct Entries {
+    pub btree: String,
+    pub table: String,
+    pub entries: i64,
+    pub bytes: i64,
 }
 
 #[async_trait(?Send)]

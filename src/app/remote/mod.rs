@@ -5,6 +5,9 @@ pub mod actors;
 pub mod fetch;
 pub mod posts;
 
+#[cfg(test)]
+mod footprint;
+
 use serde_json::Value;
 
 use super::error::{Error, Result};

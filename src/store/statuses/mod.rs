@@ -1,9 +1,9 @@
 //! Statuses (local and remote, originals and reblogs): the row every status read returns, and
 //! the reads of one status and of what hangs off it (tags, mentions, edits). Every read carries
 //! the viewer (`?1`, NULL when anonymous) so that the viewer's flags come back in the same query
-//! instead of one more query per status. The lists, threads, writes and the owner's interactions
-//! live in the submodules; everything is re-exported here so that `store::statuses::X` stays the
-//! one path callers need.
+//! instead of one more query per status. The lists, threads, writes, the owner's interactions
+//! and the retention of remote statuses live in the submodules; everything is re-exported here
+//! so that `store::statuses::X` stays the one path callers need.
 use serde::Deserialize;
 
 use super::db::{self, id_list, sqlite_bool, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
@@ -45,6 +45,7 @@ pub(crate) use shown;
 
 // Declared after `select_statuses!` so that they can use it.
 pub mod interactions;
+pub mod retention;
 pub mod threads;
 pub mod timelines;
 pub mod writes;
@@ -53,6 +54,7 @@ pub use interactions::{
     bookmark, count_pinned, favourite, favourited_by, listed, mute_conversation, reblog_by, reblogged_by, set_pinned, unbookmark,
     unfavourite, unmute_conversation, ActorRow, ListedStatus, StatusList,
 };
+pub use retention::{forget, forgettable, resume_retention_after, retention_window, RetentionWindow};
 pub use threads::{ancestors_query, descendants_query, link_replies, missing_parent_uri, remember_parent_uri};
 pub use timelines::{by_account, by_account_page, home, linking, list_timeline, placement, public, tagged, AccountFilter, Locality, Placement, TagFilter};
 pub use writes::{by_idempotency_key, create, delete, edit, remember_idempotency_key, set_emojis, tombstone, Edit, NewStatus};
