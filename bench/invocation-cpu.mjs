@@ -48,12 +48,12 @@
 import { Miniflare } from "miniflare";
 import WebSocket from "ws";
 import http from "node:http";
-import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
+import { createECDH, createHash, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { migrate, options, root, tokenAndFirstStart, workerdPids } from "./cpu.mjs";
+import { form, migrate, options, root, tokenAndFirstStart, workerdPids } from "./cpu.mjs";
 
 const [outPrefix] = process.argv.slice(2);
 if (!outPrefix) {
@@ -152,7 +152,7 @@ function chooseCores() {
 // (`/inbox` on each host), checking each delivery's signature against the owner's published key.
 const peerKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const PEER_PEM = peerKey.publicKey.export({ type: "spki", format: "pem" });
-const peer = { actorFetches: 0, deliveries: 0, badDeliveries: [], unexpected: [], topiKey: null, topiKeyId: null, byHost: new Map() };
+const peer = { actorFetches: 0, deliveries: 0, pushes: 0, badDeliveries: [], unexpected: [], topiKey: null, topiKeyId: null, byHost: new Map() };
 
 function actorDoc(host, name) {
   const id = `http://${host}/users/${name}`;
@@ -199,6 +199,13 @@ function peerHandler(req, res) {
       if (problems.length) peer.badDeliveries.push(`${host}: ${problems.join(", ")}`);
       res.writeHead(202, { "content-type": "application/json" });
       return res.end("{}");
+    }
+    // A push service: Web Push messages to the bench's subscription (the body is encrypted for
+    // a phone; its decryption is tests/e2e/test_push.py's to check).
+    if (req.method === "POST" && path === "/push/bench" && host === PEER_HOSTS[0]) {
+      peer.pushes++;
+      res.writeHead(201);
+      return res.end();
     }
     peer.unexpected.push(`${req.method} ${host}${req.url}`);
     res.writeHead(404);
@@ -425,6 +432,21 @@ async function main() {
   const activity = await db.prepare("SELECT CAST(id AS TEXT) AS id, length(body) AS bytes FROM outbox_activities ORDER BY id DESC LIMIT 1").first();
   if (!activity) throw new Error("the StatusCreated event stored no activity");
 
+  // A Web Push subscription (a phone's P-256 key and auth secret) on a push-scoped token, and
+  // the newest notification (a setup Follow) to push to it.
+  const pushApp = await form(TOPI, "/api/v1/apps", { client_name: "bench push", redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read write push" });
+  const pushToken = (await form(TOPI, "/oauth/token", { grant_type: "password", username: "alice", password: "bench-password",
+    client_id: pushApp.client_id, client_secret: pushApp.client_secret, scope: "read write push" })).access_token;
+  const phone = createECDH("prime256v1");
+  phone.generateKeys();
+  const subscribed = await fetch(TOPI + "/api/v1/push/subscription", { method: "POST", headers: { authorization: `Bearer ${pushToken}` },
+    body: new URLSearchParams({ "subscription[endpoint]": `http://${PEER_HOSTS[0]}/push/bench`, "subscription[keys][p256dh]": phone.getPublicKey("base64url"),
+      "subscription[keys][auth]": Buffer.alloc(16, 7).toString("base64url"), "subscription[standard]": "true", "data[alerts][follow]": "true" }) });
+  if (!subscribed.ok) throw new Error(`push subscription: ${subscribed.status} ${await subscribed.text()}`);
+  const subscription = await subscribed.json();
+  const notification = await db.prepare("SELECT CAST(id AS TEXT) AS id FROM notifications ORDER BY id DESC LIMIT 1").first();
+  if (!notification) throw new Error("the setup Follows left no notification to push");
+
   // Actors: the pool `kJ` becomes known (actor fetched and stored) through one unmeasured Like
   // each; the measured Create, Like and Follow from a known actor each use a fresh pool actor,
   // so every Like is a new (actor, status) pair and every Follow a new follower.
@@ -462,6 +484,8 @@ async function main() {
       make: () => { const id = postedIds[nextStatus++]; if (!id) throw new Error("no posted status left for the event scenario"); return { event: "status_created", status_id: id }; } },
     { key: "deliver", label: `queue: \`DeliverMany\`, one activity to ${PER_MESSAGE} inboxes on ${PER_MESSAGE} hosts (${PER_MESSAGE} RSA signatures and POSTs)`, kind: "queue", factor: 0.5,
       make: () => ({ event: "deliver_many", activity_id: activity.id, inboxes: SHARED_INBOXES.slice(0, PER_MESSAGE) }), deliveries: PER_MESSAGE },
+    { key: "push", label: "queue: Web Push of one notification (aes128gcm: ECDH, HKDF, AES-GCM; VAPID token cached; one POST)", kind: "queue",
+      make: () => ({ event: "push", subscription_id: subscription.id, notification_id: notification.id }) },
     { key: "floor-cron", label: "JS no-op worker, a cron run (floor; Miniflare RPC)", where: "floor", kind: "cron", make: () => ({}) },
     { key: "cron", label: "cron run, nothing due (5 housekeeping statements)", kind: "cron", make: () => ({}) },
     { key: "cron-due1", label: "cron run, 1 scheduled status due (published)", kind: "cron", factor: 0.5, due: 1, make: () => ({}) },
@@ -643,6 +667,7 @@ async function main() {
   const delivered = inv("deliver") * PER_MESSAGE;
   check(`every DeliverMany reached its ${PER_MESSAGE} inboxes`, peer.deliveries === delivered && MESSAGE_HOSTS.every((h) => (peer.byHost.get(h) ?? 0) === delivered / PER_MESSAGE),
     `${peer.deliveries} deliveries, ${delivered} expected; per host ${PEER_HOSTS.map((h) => peer.byHost.get(h) ?? 0).join("/")}`);
+  check("every push reached the push service", peer.pushes === inv("push"), `${peer.pushes} pushes, ${inv("push")} expected`);
   check("every delivery's signature and Digest verify", peer.badDeliveries.length === 0, `${peer.badDeliveries.length} bad${peer.badDeliveries.length ? `: ${peer.badDeliveries[0]}` : ""}`);
   check("the peer got no unexpected request", peer.unexpected.length === 0, `${peer.unexpected.length}${peer.unexpected.length ? `: ${peer.unexpected.slice(0, 3).join(", ")}` : ""}`);
   const fanned = await count("SELECT count(*) AS n FROM outbox_activities");
