@@ -447,7 +447,7 @@ function timeTravelBookmark(config) {
   const run = spawnSync(join(ROOT, "node_modules", ".bin", "wrangler"), ["d1", "time-travel", "info", "DB", "--json", "--config", config],
     { cwd: ROOT, encoding: "utf8", env: { ...process.env, CI: "true" } });
   try {
-    if (run.status === 0) return JSON.parse(run.stdout);
+    if (run.status === 0) return JSON.parse(run.stdout.slice(run.stdout.indexOf("{")));
   } catch {
     // reported below
   }

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ class Seeded:
     me: dict
     oracle_account: dict
     statuses: dict = field(default_factory=dict)  # name -> Status
-    media: list = field(default_factory=list)  # (url, bytes)
+    media: list = field(default_factory=list)  # URLs of every file: attachments, avatar, header
     list_id: str = ""
     filter_id: str = ""
     search_word: str = ""
@@ -62,7 +63,7 @@ class Restored:
 def run_script(*argv: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
     proc = subprocess.run(["bash", *argv], cwd=REPO, capture_output=True, text=True, timeout=timeout,
-                          env={**__import__("os").environ, "CI": "true", "NO_COLOR": "1"})
+                          env={**os.environ, "CI": "true", "NO_COLOR": "1"})
     return proc, time.monotonic() - started
 
 
@@ -156,10 +157,9 @@ def seed(api: CheckedSession, server: Server, oracle) -> Seeded:
                                         for e in oracle.received() if activity_type(e) == "Create"
                                         and isinstance(e["activity"].get("object"), dict)}, 60,
              message="every post delivered to the peer")
-    for st in (s.statuses["media"],):
-        s.media += [m["url"] for m in ok(api.get(f"/api/v1/statuses/{st['id']}"))["media_attachments"]]
-    s.media += [me["avatar"], me["header"]]
+    # The statuses as they are now (counts changed since they were posted), and every file.
     s.statuses.update({name: ok(api.get(f"/api/v1/statuses/{st['id']}")) for name, st in s.statuses.items()})
+    s.media = [m["url"] for m in s.statuses["media"]["media_attachments"]] + [me["avatar"], me["header"]]
     return s
 
 
