@@ -121,10 +121,14 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
 
         // ActivityPub actors, with HTML for browsers on the same URLs
         (Get, ["actor"]) => actors::instance_actor(ctx).await,
+        // The owner's RSS and Atom feeds, beside the actor and the profile they are named after.
+        (Get, ["users", name]) if web::feeds::split(name).is_some() => web::feeds::profile(ctx, name).await,
+        (Get, [handle]) if handle.starts_with('@') && web::feeds::split(handle).is_some() => web::feeds::profile(ctx, &handle[1..]).await,
         (Get, ["users", username]) => actors::get(ctx, req, username).await,
         // The same URL is the actor document for ActivityPub clients and the page for people.
         (Get, [handle]) if handle.starts_with('@') && req.wants_activity_json() => actors::get(ctx, req, &handle[1..]).await,
-        (Get, [handle]) if handle.starts_with('@') => web::profile::get(ctx, &handle[1..]).await,
+        (Get, [handle]) if handle.starts_with('@') => web::profile::get(ctx, req, &handle[1..]).await,
+        (Get, [handle, "tagged", tag]) if handle.starts_with('@') => web::profile::tagged(ctx, req, &handle[1..], tag).await,
         (Get, [handle, id]) if handle.starts_with('@') && req.wants_activity_json() => collections::status(ctx, &handle[1..], id, false).await,
         (Get, [handle, id]) if handle.starts_with('@') => web::profile::status(ctx, &handle[1..], id).await,
         (Get, ["users", username, "statuses", id]) if req.wants_activity_json() => collections::status(ctx, username, id, false).await,
@@ -305,7 +309,15 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         // Assets the API points at
         (Get, ["avatars" | "headers", "original", "missing.png"]) => Ok(web::assets::missing_image()),
         (Get, ["favicon.ico"]) => Ok(web::assets::missing_image()),
-        (Get, [] | [""] | ["about"]) => web::profile::home(ctx).await,
+
+        // Public pages (docs/web.md)
+        (Get, [] | [""]) => web::profile::home(ctx, req).await,
+        (Get, ["about"]) => web::about::get(ctx).await,
+        (Get, ["tags", name]) if web::feeds::split(name).is_some() => web::feeds::hashtag(ctx, name).await,
+        (Get, ["tags", name]) => web::tags::get(ctx, req, name).await,
+        (Get, ["interact"]) => web::interact::show(ctx, req).await,
+        (Post, ["interact"]) => web::interact::submit(ctx, req).await,
+        (Get, ["authorize_interaction"]) => web::interact::authorize(ctx, req).await,
 
         (_, ["api", ..]) => Err(ApiError::NotFound),
         (Delete | Patch | Put, _) => Err(ApiError::NotFound),

@@ -13,6 +13,7 @@
 //! - `instance`   what the instance tells about itself (counts, version, limits).
 //! - `live`       what streaming clients hear of: each write records its happening.
 //! - `push`       Web Push subscriptions, and notifications encrypted to phones.
+//! - `public`     what anyone may read without signing in: the public pages' and feeds' posts.
 pub mod documents;
 pub mod error;
 pub mod instance;
@@ -21,6 +22,7 @@ pub mod live;
 pub mod owner;
 pub mod polls;
 pub mod profile;
+pub mod public;
 pub mod push;
 pub mod posting;
 pub mod remote;

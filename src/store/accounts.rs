@@ -274,18 +274,32 @@ pub async fn count_local(db: &dyn Db) -> Result<i64, StoreError> {
     Ok(row.map_or(0, |r| r.n))
 }
 
+/// `SELECT` of every `LocalUserRow` column, then the rest of the query.
+macro_rules! select_local_users {
+    ($($where:expr),+) => {
+        concat!(
+            "SELECT CAST(account_id AS TEXT) AS account_id, email, role, note_source, ",
+            "fields_source, rsa_private_key_pem, ed25519_private_key, ed25519_public_key, default_privacy, ",
+            "default_sensitive, default_language, expand_media, expand_spoilers, created_at FROM local_users ",
+            $($where),+
+        )
+    };
+}
+
 pub async fn get_local_user(db: &dyn Db, account_id: i64) -> Result<Option<LocalUserRow>, StoreError> {
-    db::first(
-        db,
-        &query!(
-            "SELECT CAST(account_id AS TEXT) AS account_id, email, role, note_source, \
-             fields_source, rsa_private_key_pem, ed25519_private_key, ed25519_public_key, default_privacy, \
-             default_sensitive, default_language, expand_media, expand_spoilers, created_at \
-             FROM local_users WHERE account_id = ?1",
-            account_id
+    db::first(db, &query!(select_local_users!("WHERE account_id = ?1"), account_id)).await
+}
+
+/// The local account named `username` (`AccountRow`) and its user (`LocalUserRow`), as two
+/// queries for one batch of reads: the owner is loaded in one round trip.
+pub fn local_by_username_queries(username: &str) -> [Query; 2] {
+    [
+        query!(select_accounts!("WHERE lower(a.username) = lower(?1) AND a.domain IS NULL"), username),
+        query!(
+            select_local_users!("WHERE account_id = (SELECT id FROM accounts WHERE lower(username) = lower(?1) AND domain IS NULL)"),
+            username
         ),
-    )
-    .await
+    ]
 }
 
 pub struct NewLocalAccount<'a> {
