@@ -18,7 +18,7 @@ use crate::store::db::{decode, Query};
 use crate::store::media::{self, MediaRow};
 use crate::store::relationships::{hidden_authors_query, AccountId};
 use crate::store::statuses::{self, AccountFilter, Locality, StatusRow, TagFilter, TagRow as StatusTag};
-use crate::store::tags::{self, FeaturedStats, TagRow, View};
+use crate::store::tags::{self, TagRow, View};
 
 /// Posts per page, and per feed (Mastodon's feeds show 20 too).
 pub const PAGE_SIZE: i64 = 20;
@@ -96,59 +96,43 @@ fn cut(mut rows: Vec<StatusRow>, cursor: Cursor) -> (Vec<StatusRow>, Option<i64>
     (rows, older, newer)
 }
 
-/// A featured hashtag of the profile, with how often the owner used it in public.
-#[derive(Clone, Debug)]
-pub struct FeaturedTag {
-    pub name: String,
-    pub statuses_count: i64,
-    pub last_status_at: Option<i64>,
-}
-
-/// The profile's posts: the page, and on the newest page without a hashtag the pinned posts.
+/// The profile's posts: the page, and on the newest page without a hashtag the pinned posts;
+/// the featured hashtags (their names: counting their uses would walk every post of the owner's
+/// on every view).
 #[derive(Debug, Default)]
 pub struct Profile {
     pub page: Paged,
     pub pinned: Vec<Post>,
-    pub featured: Vec<FeaturedTag>,
+    pub featured: Vec<String>,
 }
 
 /// What the profile lists: the owner's public and unlisted posts and their threads, without
 /// replies to others and without boosts (whose content is someone else's), as Mastodon's feeds.
-fn profile_filter(pinned: bool, tagged: Option<&str>) -> AccountFilter {
+fn profile_filter(tagged: Option<&str>) -> AccountFilter {
     AccountFilter {
         include_private: false,
         exclude_replies: true,
         exclude_reblogs: true,
         only_media: false,
-        pinned,
+        pinned: false,
         // `tags.normalized` is SQLite's `lower()`, which folds ASCII only.
         tagged: tagged.map(|t| t.trim_start_matches('#').to_ascii_lowercase()),
     }
 }
 
 /// The owner's profile: a page of posts (under the hashtag `tagged`, if given), the pinned posts
-/// on the first page of all posts, and the featured hashtags.
+/// on the first page of all posts, and the featured hashtags, in two round trips.
 pub async fn profile(ctx: &Ctx<'_>, owner: &AccountRow, cursor: Cursor, tagged: Option<&str>) -> Result<Profile> {
-    let page = statuses::by_account_page(None, owner.id, &cursor.page(), &profile_filter(false, tagged));
+    let page = statuses::by_account_page(None, owner.id, &cursor.page(), &profile_filter(tagged));
     let with_pinned = cursor == Cursor::Newest && tagged.is_none();
-    let pinned_page = Page { limit: MAX_PINNED, ..Page::default() };
-    let pinned = statuses::by_account_page(None, owner.id, &pinned_page, &profile_filter(true, None));
-    let mut queries = vec![page.query.clone(), tags::featured_query(), tags::featured_usage_query(owner.id)];
+    let mut queries = vec![page.query.clone(), tags::featured_query()];
     if with_pinned {
-        queries.push(pinned.query.clone());
+        queries.push(statuses::pinned_public_query(owner.id, MAX_PINNED));
     }
     let mut answers = ctx.db.batch_rows(&queries).await?.into_iter();
     let (rows, older, newer) = cut(page.rows(answers.next().unwrap_or_default())?, cursor);
-    let featured_tags = decode::<TagRow>(answers.next().unwrap_or_default())?;
-    let usage: HashMap<i64, FeaturedStats> = decode::<FeaturedStats>(answers.next().unwrap_or_default())?.into_iter().map(|u| (u.tag_id, u)).collect();
-    let pinned_rows = if with_pinned { pinned.rows(answers.next().unwrap_or_default())? } else { Vec::new() };
-    let featured = featured_tags
-        .into_iter()
-        .map(|t| {
-            let used = usage.get(&t.id);
-            FeaturedTag { statuses_count: used.map_or(0, |u| u.statuses_count), last_status_at: used.and_then(|u| u.last_status_at), name: t.name }
-        })
-        .collect();
+    let featured = decode::<TagRow>(answers.next().unwrap_or_default())?.into_iter().map(|t| t.name).collect();
+    let pinned_rows = decode::<StatusRow>(answers.next().unwrap_or_default())?;
     let pinned_count = pinned_rows.len();
     let mut posts = related(ctx, owner.id, [pinned_rows, rows].concat()).await?;
     let page_posts = posts.split_off(pinned_count);
@@ -158,7 +142,7 @@ pub async fn profile(ctx: &Ctx<'_>, owner: &AccountRow, cursor: Cursor, tagged: 
 
 /// The owner's newest public and unlisted posts, for the profile's feeds.
 pub async fn recent(ctx: &Ctx<'_>, owner: &AccountRow) -> Result<Vec<Post>> {
-    let page = statuses::by_account_page(None, owner.id, &Cursor::Newest.page(), &profile_filter(false, None));
+    let page = statuses::by_account_page(None, owner.id, &Cursor::Newest.page(), &profile_filter(None));
     let (rows, _, _) = cut(page.fetch(ctx.db).await?, Cursor::Newest);
     with_related(ctx, owner.id, rows).await
 }

@@ -48,7 +48,6 @@ struct ProfilePage<'a> {
 struct FeaturedView {
     name: String,
     url: String,
-    statuses_count: i64,
 }
 
 /// The page's position among the posts, from its `max_id` or `min_id`.
@@ -116,11 +115,7 @@ async fn render_profile(ctx: &Ctx<'_>, req: &Request, owner: &AccountRow, tagged
         .into_iter()
         .map(|f| FieldView { name: f.name, value_html: crate::content::text::with_rel_me(&f.value) })
         .collect();
-    let featured = found
-        .featured
-        .iter()
-        .map(|t| FeaturedView { url: format!("{profile_url}/tagged/{}", tag_segment(&t.name)), name: t.name.clone(), statuses_count: t.statuses_count })
-        .collect();
+    let featured = found.featured.iter().map(|name| FeaturedView { url: format!("{profile_url}/tagged/{}", tag_segment(name)), name: name.clone() }).collect();
     let page = ProfilePage {
         instance_title: &config.title,
         noindex: !owner.indexable,

@@ -56,7 +56,7 @@ pub use interactions::{
 };
 pub use retention::{forget, forgettable, resume_retention_after, retention_window, RetentionWindow};
 pub use threads::{ancestors_query, descendants_query, link_replies, missing_parent_uri, remember_parent_uri};
-pub use timelines::{by_account, by_account_page, home, linking, list_timeline, placement, public, tagged, tagged_page, AccountFilter, Locality, Placement, TagFilter};
+pub use timelines::{by_account, by_account_page, home, linking, list_timeline, pinned_public_query, placement, public, tagged, tagged_page, AccountFilter, Locality, Placement, TagFilter};
 pub use writes::{by_idempotency_key, create, delete, edit, remember_idempotency_key, set_emojis, tombstone, Edit, NewStatus};
 
 #[derive(Clone, Debug, Deserialize)]
