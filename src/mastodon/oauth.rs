@@ -78,7 +78,11 @@ async fn authorization_code_grant(
     let stored = stored.filter(|c| c.app_id == app.id).ok_or_else(invalid_grant)?;
     let now = ctx.now_ms();
     if let Some(used_at) = stored.used_at {
-        // RFC 6749 §4.1.2: a reused code may mean it was stolen; revoke what it granted.
+        // RFC 6749 §4.1.2: a reused code may mean it was stolen; revoke what it granted, and
+        // close the streaming sockets those tokens hold.
+        for token_id in store::tokens_of_reused_code(ctx.db, app.id, stored.account_id, used_at).await? {
+            crate::app::live::token_revoked(ctx, token_id);
+        }
         ctx.db.run(&store::revoke_tokens_of_reused_code(app.id, stored.account_id, used_at, now)).await?;
         return Err(invalid_grant());
     }
