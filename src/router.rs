@@ -43,6 +43,11 @@ pub async fn streaming_broadcasts(ctx: &Ctx<'_>, happenings: &[crate::domain::st
     streaming::render(ctx, happenings).await.map_err(|e| e.to_string())
 }
 
+/// Which of the open sockets' tokens were revoked meanwhile.
+pub async fn streaming_revoked(ctx: &Ctx<'_>, token_ids: &[String]) -> Result<Vec<String>, String> {
+    streaming::revoked(ctx, token_ids).await.map_err(|e| e.to_string())
+}
+
 /// Checks a request by its head alone, before its body is read (the platform calls this first):
 /// a body declared too long, or an upload without a token that may upload, is refused unread.
 /// Otherwise answers how many bytes of body to read at most.

@@ -56,6 +56,14 @@ pub async fn admit(ctx: &Ctx<'_>, req: &Request) -> Result<Admission, ApiError> 
     Ok(Admission { subscriber, protocol })
 }
 
+/// Which of the sockets' tokens were revoked: the hub closes their sockets at each broadcast,
+/// so a revocation whose own message was lost (or raced an upgrade) still takes effect.
+pub async fn revoked(ctx: &Ctx<'_>, token_ids: &[String]) -> Result<Vec<String>, ApiError> {
+    let ids: Vec<i64> = token_ids.iter().filter_map(|id| ids::parse(id)).collect();
+    let live = crate::store::oauth::live_ids(ctx.db, &ids).await?;
+    Ok(token_ids.iter().filter(|id| !ids::parse(id).is_some_and(|id| live.contains(&id))).cloned().collect())
+}
+
 /// `GET /api/v1/streaming/health`, which apps ask before they connect.
 pub fn health() -> Response {
     Response::new(200, "text/plain; charset=utf-8", "OK")
@@ -226,6 +234,18 @@ mod tests {
         assert_eq!(reader.frames(&deleted[0]).len(), 2, "a delete reaches every stream the socket holds");
         env.send_as(&token, Post, "/api/v2/filters", "title=f&context[]=home&keywords_attributes[][keyword]=zzz").await;
         assert_eq!(broadcasts(&env).await, vec![Broadcast { event: "filters_changed".into(), payload: None, streams: vec![Stream::User] }]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_hub_learns_which_sockets_tokens_were_revoked() {
+        let env = TestEnv::new();
+        let kept = env.owner_token().await;
+        let gone = env.owner_token().await;
+        let kept_id = crate::store::oauth::get_live_token(&env.db, &crate::crypto::tokens::hash(&kept)).await.unwrap().unwrap().id.to_string();
+        let gone_id = crate::store::oauth::get_live_token(&env.db, &crate::crypto::tokens::hash(&gone)).await.unwrap().unwrap().id.to_string();
+        env.ctx().db.run(&crate::query!("UPDATE oauth_tokens SET revoked_at = 1 WHERE id = ?1", gone_id.parse::<i64>().unwrap())).await.unwrap();
+        let revoked = revoked(&env.ctx(), &[kept_id, gone_id.clone(), "nonsense".into()]).await.unwrap();
+        assert_eq!(revoked, vec![gone_id, "nonsense".to_string()]);
     }
 
     #[tokio::test(flavor = "current_thread")]
