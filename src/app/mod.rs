@@ -13,8 +13,11 @@
 //! - `instance`   what the instance tells about itself (counts, version, limits).
 //! - `live`       what streaming clients hear of: each write records its happening.
 //! - `push`       Web Push subscriptions, and notifications encrypted to phones.
+//! - `imports`    Mastodon's CSV files imported through the queue in batches; `exports` writes them.
 pub mod documents;
 pub mod error;
+pub mod exports;
+pub mod imports;
 pub mod instance;
 pub mod jobs;
 pub mod live;

@@ -43,6 +43,7 @@ pub async fn handle(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
             }
             Ok(()) => Ok(()),
         },
+        Job::Task(Task::ImportBatch { import_id }) => Ok(crate::app::imports::run(ctx, import_id).await?),
         Job::Event(event) => outbound::fan_out(ctx, event).await,
     }
 }
@@ -53,6 +54,10 @@ pub async fn dead_lettered(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
     match job {
         Job::Task(Task::Deliver { activity_id, inbox }) => deliver::give_up(ctx, activity_id, std::slice::from_ref(inbox)).await,
         Job::Task(Task::DeliverMany { activity_id, inboxes }) => deliver::give_up(ctx, activity_id, inboxes).await,
+        Job::Task(Task::ImportBatch { import_id }) => {
+            crate::ctx::log_error(&format!("federation: gave up on a batch of import {import_id}"));
+            Ok(crate::app::imports::give_up(ctx, import_id).await?)
+        }
         other => {
             crate::ctx::log_error(&format!("federation: gave up on {other:?}"));
             Ok(())

@@ -7,6 +7,7 @@ pub mod db;
 pub mod domain_blocks;
 pub mod federation;
 pub mod filters;
+pub mod imports;
 pub mod instance;
 pub mod kept_jobs;
 pub mod keyset;
