@@ -164,7 +164,6 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "topi", "imports"]) => imports::index(ctx, req).await,
         (Get, ["api", "v1", "topi", "imports", id]) => imports::show(ctx, req, id).await,
         (Delete, ["api", "v1", "topi", "imports", id]) => imports::delete(ctx, req, id).await,
-        (Get, ["api", "v1", "topi", "imports", id, "failures.csv"]) => imports::failures_csv(ctx, req, id).await,
         (Post, ["api", "v1", "import"]) => imports::create_gotosocial(ctx, req).await,
         (Get, ["api", "v1", "accounts", "lookup"]) => accounts::lookup(ctx, req).await,
         (Get, ["api", "v1", "accounts", "search"]) => search::accounts(ctx, req).await,
@@ -313,8 +312,9 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "preferences"]) => accounts::preferences(ctx, req).await,
         (Get, ["api", "v1", "custom_emojis"]) => instance::custom_emojis(ctx).await,
 
-        // Mastodon's CSV exports, at its settings' paths (a bearer token for now)
+        // Mastodon's CSV files, at its settings' paths (a bearer token for now)
         (Get, ["settings", "exports", file]) => exports::get(ctx, req, file).await,
+        (Get, ["settings", "imports", id, "failures.csv"]) => imports::failures_csv(ctx, req, id).await,
 
         // Assets the API points at
         (Get, ["avatars" | "headers", "original", "missing.png"]) => Ok(web::assets::missing_image()),

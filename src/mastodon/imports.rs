@@ -7,7 +7,8 @@
 //!   `overwrite`), `data` (the file) → the import, queued (200)
 //! - `GET /api/v1/topi/imports` → the latest imports, newest first
 //! - `GET /api/v1/topi/imports/:id` → one, with its first failed rows (`failures`)
-//! - `GET /api/v1/topi/imports/:id/failures.csv` → every failed row, as Mastodon's failures file
+//! - `GET /settings/imports/:id/failures.csv` → every failed row, as Mastodon's failures file (at
+//!   Mastodon's path: a file, not JSON, so not under `/api/`)
 //! - `DELETE /api/v1/topi/imports/:id` → forgets it; what it did stays
 //! - `POST /api/v1/import` (GoToSocial; types `following`, `blocks`, `mutes`) → 202 `{"status": "accepted"}`
 use serde::Serialize;
@@ -64,7 +65,7 @@ fn entity(ctx: &Ctx<'_>, import: &Import, failures: Option<Vec<Failure>>) -> Ent
         created_at: iso8601(import.created_at),
         finished_at: import.finished_at.map(iso8601),
         error: import.error.clone(),
-        failures_url: ctx.config.url(&format!("/api/v1/topi/imports/{}/failures.csv", import.id)),
+        failures_url: ctx.config.url(&format!("/settings/imports/{}/failures.csv", import.id)),
         failures,
     }
 }

@@ -111,7 +111,9 @@ pub fn create(import: &NewImport, items: &[NewItem]) -> Vec<Query> {
     let mut chunk: Vec<serde_json::Value> = Vec::new();
     let mut bytes = 0;
     for (n, item) in items.iter().enumerate() {
-        let row = serde_json::json!([n + 1, item.line, item.key, item.data, item.error]);
+        // The data goes in as JSON (not a string of it): `json_extract` gives its text back.
+        let data: serde_json::Value = serde_json::from_str(&item.data).unwrap_or_else(|_| serde_json::json!({}));
+        let row = serde_json::json!([n + 1, item.line, item.key, data, item.error]);
         let size = row.to_string().len();
         if bytes + size > CHUNK_BYTES && !chunk.is_empty() {
             queries.push(insert_items(import.id, &std::mem::take(&mut chunk)));

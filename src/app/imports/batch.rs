@@ -191,8 +191,9 @@ async fn import_rows(ctx: &Ctx<'_>, owner: &Owner, import: &Import, kind: Kind, 
         Kind::Bookmarks => find_posts(ctx, items).await?,
         _ => find_accounts(ctx, owner, items).await?,
     };
-    let finished = taken.len() == items.len() && (items.len() as i64) < ROWS_PER_BATCH;
     let cursor = taken.last().map_or(import.cursor, |t| t.position + 1);
+    // Positions run 1..=total: past the last, nothing is left.
+    let finished = cursor > import.total_items;
     let (mut writes, outbox, outcomes) = apply(ctx, owner, kind, &taken).await?;
     let succeeded: Vec<i64> = outcomes.iter().filter(|(_, r)| r.is_ok()).map(|(p, _)| *p).collect();
     let failed: Vec<(i64, String)> = outcomes.into_iter().filter_map(|(p, r)| r.err().map(|e| (p, e))).collect();
