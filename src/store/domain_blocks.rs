@@ -29,19 +29,6 @@ pub fn unblock_domain(owner: i64, domain: &str) -> Query {
     query!("DELETE FROM domain_blocks WHERE account_id = ?1 AND domain = lower(?2)", owner, domain)
 }
 
-/// A page of the owner's blocked domains in the order they were blocked, after the block `after`
-/// (Mastodon's `blocked_domains.csv`).
-pub async fn export_page(db: &dyn Db, owner: i64, after: i64, limit: i64) -> Result<Vec<DomainBlockRow>, StoreError> {
-    crate::store::db::all(
-        db,
-        &query!(
-            "SELECT CAST(d.id AS TEXT) AS id, d.domain FROM domain_blocks d WHERE d.account_id = ?1 AND d.id > ?2 ORDER BY d.id LIMIT ?3",
-            owner, after, limit
-        ),
-    )
-    .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

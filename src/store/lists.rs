@@ -84,33 +84,6 @@ pub fn remove_members(list_id: i64, accounts: &[i64]) -> Query {
     )
 }
 
-/// A member of one of the owner's lists, as an export writes it (Mastodon's `lists.csv`).
-#[derive(Clone, Debug, Deserialize)]
-pub struct ExportedMember {
-    #[serde(deserialize_with = "sqlite_id")]
-    pub list_id: i64,
-    /// The membership's row, in the order members were added.
-    pub member: i64,
-    pub title: String,
-    pub username: String,
-    pub domain: Option<String>,
-}
-
-/// A page of the owner's lists' members, list by list in the order the lists were made, after
-/// `(list, member)`.
-pub async fn export_members(db: &dyn Db, owner: i64, after: (i64, i64), limit: i64) -> Result<Vec<ExportedMember>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            "SELECT CAST(l.id AS TEXT) AS list_id, la.rowid AS member, l.title, a.username, a.domain FROM lists l \
-             JOIN list_accounts la ON la.list_id = l.id JOIN accounts a ON a.id = la.account_id \
-             WHERE l.account_id = ?1 AND (l.id, la.rowid) > (?2, ?3) ORDER BY l.id, la.rowid LIMIT ?4",
-            owner, after.0, after.1, limit
-        ),
-    )
-    .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

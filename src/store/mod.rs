@@ -5,6 +5,7 @@ pub mod announcements;
 pub mod conversations;
 pub mod db;
 pub mod domain_blocks;
+pub mod exports;
 pub mod federation;
 pub mod filters;
 pub mod imports;

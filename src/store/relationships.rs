@@ -300,66 +300,6 @@ pub async fn is_blocked(db: &dyn Db, owner: i64, account: i64, domain: Option<&s
     .await
 }
 
-/// A follow as an export writes it (Mastodon's `following_accounts.csv`).
-#[derive(Clone, Debug, Deserialize)]
-pub struct ExportedFollow {
-    #[serde(deserialize_with = "sqlite_id")]
-    pub id: i64,
-    pub username: String,
-    pub domain: Option<String>,
-    #[serde(deserialize_with = "sqlite_bool")]
-    pub show_reblogs: bool,
-    #[serde(deserialize_with = "sqlite_bool")]
-    pub notify: bool,
-    /// JSON array of language codes, or none for all.
-    pub languages: Option<String>,
-}
-
-/// A page of the accounts the owner follows (accepted follows, as Mastodon's export), newest
-/// follow first, below the follow `before`.
-pub async fn export_following(db: &dyn Db, owner: i64, before: i64, limit: i64) -> Result<Vec<ExportedFollow>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            "SELECT CAST(f.id AS TEXT) AS id, a.username, a.domain, f.show_reblogs, f.notify, f.languages \
-             FROM follows f JOIN accounts a ON a.id = f.target_account_id \
-             WHERE f.account_id = ?1 AND f.accepted_at IS NOT NULL AND f.id < ?2 ORDER BY f.id DESC LIMIT ?3",
-            owner, before, limit
-        ),
-    )
-    .await
-}
-
-/// A blocked or muted account as an export writes it.
-#[derive(Clone, Debug, Deserialize)]
-pub struct ExportedAccount {
-    #[serde(deserialize_with = "sqlite_id")]
-    pub id: i64,
-    pub username: String,
-    pub domain: Option<String>,
-    /// Mutes only.
-    #[serde(deserialize_with = "sqlite_bool")]
-    pub hide_notifications: bool,
-}
-
-/// A page of the owner's blocks (`mutes`: mutes), newest first, below the row `before`.
-pub async fn export_blocks_or_mutes(db: &dyn Db, owner: i64, mutes: bool, before: i64, limit: i64) -> Result<Vec<ExportedAccount>, StoreError> {
-    let query = if mutes {
-        query!(
-            "SELECT CAST(x.id AS TEXT) AS id, a.username, a.domain, x.hide_notifications FROM mutes x \
-             JOIN accounts a ON a.id = x.target_account_id WHERE x.account_id = ?1 AND x.id < ?2 ORDER BY x.id DESC LIMIT ?3",
-            owner, before, limit
-        )
-    } else {
-        query!(
-            "SELECT CAST(x.id AS TEXT) AS id, a.username, a.domain, 0 AS hide_notifications FROM blocks x \
-             JOIN accounts a ON a.id = x.target_account_id WHERE x.account_id = ?1 AND x.id < ?2 ORDER BY x.id DESC LIMIT ?3",
-            owner, before, limit
-        )
-    };
-    db::all(db, &query).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,27 +133,6 @@ pub fn reblogged_by(status_id: i64, page: &Page) -> PageQuery<ActorRow> {
     statement.page(status_id, page, vec![])
 }
 
-/// A page of the owner's bookmarks as `(bookmark id, status URI)`, newest first, below the
-/// bookmark `before`; bookmarks of deleted statuses are left out (Mastodon's `bookmarks.csv`).
-pub async fn export_bookmarks(db: &dyn Db, owner: i64, before: i64, limit: i64) -> Result<Vec<(i64, String)>, StoreError> {
-    #[derive(Deserialize)]
-    struct Exported {
-        #[serde(deserialize_with = "sqlite_id")]
-        id: i64,
-        uri: String,
-    }
-    let rows: Vec<Exported> = db::all(
-        db,
-        &query!(
-            "SELECT CAST(b.id AS TEXT) AS id, s.uri FROM bookmarks b JOIN statuses s ON s.id = b.status_id \
-             WHERE b.account_id = ?1 AND s.deleted_at IS NULL AND b.id < ?2 ORDER BY b.id DESC LIMIT ?3",
-            owner, before, limit
-        ),
-    )
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r.uri)).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,7 +51,7 @@ pub mod timelines;
 pub mod writes;
 
 pub use interactions::{
-    bookmark, count_pinned, export_bookmarks, favourite, favourited_by, listed, mute_conversation, reblog_by, reblogged_by, set_pinned, unbookmark,
+    bookmark, count_pinned, favourite, favourited_by, listed, mute_conversation, reblog_by, reblogged_by, set_pinned, unbookmark,
     unfavourite, unmute_conversation, ActorRow, ListedStatus, StatusList,
 };
 pub use retention::{forget, forgettable, resume_retention_after, retention_window, RetentionWindow};
