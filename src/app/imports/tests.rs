@@ -355,3 +355,46 @@ async fn a_long_export_comes_in_parts_that_make_the_whole_file() {
     let expected: String = (1..=total).map(|i| format!("d{i}.example\n")).collect();
     assert_eq!(whole, expected);
 }
+
+/// Pages of 1,000 rows join without a gap or a repeat, for the kinds with a key of their own
+/// (follows, newest first) and lists (a list and a member).
+#[tokio::test(flavor = "current_thread")]
+async fn pages_of_follows_and_of_lists_join_exactly() {
+    let env = TestEnv::new();
+    let token = env.owner_token().await;
+    let owner = crate::app::owner::account(&env.ctx()).await.unwrap().id;
+    let n = crate::app::exports::PAGE_ROWS + 5;
+    env.db
+        .batch(&[
+            query!(
+                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?1) \
+                 INSERT INTO accounts (id, username, domain, uri, created_at, updated_at) \
+                 SELECT 10000 + i, 'u' || i, 'r.example', 'https://r.example/u/' || i, 0, 0 FROM s",
+                n
+            ),
+            query!(
+                "INSERT INTO follows (id, account_id, target_account_id, accepted_at, created_at) SELECT id, ?1, id, 1, 0 FROM accounts WHERE id BETWEEN 10001 AND ?2",
+                owner, 10000 + n
+            ),
+            query!("INSERT INTO lists (id, account_id, title, created_at) VALUES (1, ?1, 'a', 0), (2, ?1, 'b', 0)", owner),
+            query!(
+                "INSERT INTO list_accounts (list_id, account_id) SELECT CASE WHEN id % 2 = 0 THEN 1 ELSE 2 END, id FROM accounts \
+                 WHERE id BETWEEN 10001 AND ?1 ORDER BY id DESC",
+                10000 + n
+            ),
+        ])
+        .await
+        .unwrap();
+    let body = |path: &'static str| {
+        let (env, token) = (&env, token.clone());
+        async move { String::from_utf8(send(env, &token, Method::Get, path, None).await.0.body).unwrap() }
+    };
+    let follows = body("/settings/exports/follows.csv").await;
+    let expected: String = (1..=n).rev().map(|i| format!("u{i}@r.example,true,false,\n")).collect();
+    assert!(follows.split_once('\n').unwrap().1 == expected, "the follows' pages do not join");
+    // Lists in the order they were made, members in the order they were added (ids descending here).
+    let lists = body("/settings/exports/lists.csv").await;
+    let in_list = |even: bool| (1..=n).rev().filter(move |i| (i % 2 == 0) == even);
+    let expected: String = in_list(true).map(|i| format!("a,u{i}@r.example\n")).chain(in_list(false).map(|i| format!("b,u{i}@r.example\n"))).collect();
+    assert!(lists == expected, "the lists' pages do not join");
+}
