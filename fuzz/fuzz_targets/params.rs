@@ -3,7 +3,7 @@
 //! (amplifiable, see `topi_fuzz::amplify`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use topi::router::params::Params;
+use topi::edge::params::Params;
 use topi_fuzz::{amplify, fields, text};
 
 fuzz_target!(|data: &[u8]| {
