@@ -1,4 +1,4 @@
-//! `router::params::Params::parse`: query string plus a form, JSON or multipart body, as every
+//! `edge::params::Params::parse`: query string plus a form, JSON or multipart body, as every
 //! client request arrives. Input: `selector, query \0 content-type-or-boundary \0 body`
 //! (amplifiable, see `topi_fuzz::amplify`).
 #![no_main]
