@@ -8,8 +8,8 @@ use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
 use crate::mastodon::{
-    accounts, announcements, apps, conversations, domain_blocks, instance, lists, markers, media, migration, notifications, oauth, polls, reports, scheduled_statuses, search,
-    push, streaming, tags, timelines,
+    accounts, announcements, apps, conversations, domain_blocks, exports, imports, instance, lists, markers, media, migration, notifications, oauth, polls, reports,
+    scheduled_statuses, search, push, streaming, tags, timelines,
 };
 use crate::mastodon::relationships::{self, Action};
 use crate::store::relationships::AccountList;
@@ -41,6 +41,11 @@ pub async fn streaming_upgrade(ctx: &Ctx<'_>, head: &Request) -> Option<Result<s
 /// What the streaming hub sends for this invocation's happenings.
 pub async fn streaming_broadcasts(ctx: &Ctx<'_>, happenings: &[crate::domain::streams::Happening]) -> Result<Vec<crate::domain::streams::Broadcast>, String> {
     streaming::render(ctx, happenings).await.map_err(|e| e.to_string())
+}
+
+/// Which of the open sockets' tokens were revoked meanwhile.
+pub async fn streaming_revoked(ctx: &Ctx<'_>, token_ids: &[String]) -> Result<Vec<String>, String> {
+    streaming::revoked(ctx, token_ids).await.map_err(|e| e.to_string())
 }
 
 /// Checks a request by its head alone, before its body is read (the platform calls this first):
@@ -159,6 +164,11 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Post, ["api", "v1", "topi", "aliases"]) => migration::add(ctx, req).await,
         (Delete, ["api", "v1", "topi", "aliases"]) => migration::remove(ctx, req).await,
         (Post, ["api", "v1", "topi", "migration"]) => migration::migrate(ctx, req).await,
+        (Post, ["api", "v1", "topi", "imports"]) => imports::create(ctx, req).await,
+        (Get, ["api", "v1", "topi", "imports"]) => imports::index(ctx, req).await,
+        (Get, ["api", "v1", "topi", "imports", id]) => imports::show(ctx, req, id).await,
+        (Delete, ["api", "v1", "topi", "imports", id]) => imports::delete(ctx, req, id).await,
+        (Post, ["api", "v1", "import"]) => imports::create_gotosocial(ctx, req).await,
         (Get, ["api", "v1", "accounts", "lookup"]) => accounts::lookup(ctx, req).await,
         (Get, ["api", "v1", "accounts", "search"]) => search::accounts(ctx, req).await,
         (Get, ["api", "v2", "search"]) => search::v2(ctx, req).await,
@@ -305,6 +315,10 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "instance", "domain_blocks"]) => instance::domain_blocks(),
         (Get, ["api", "v1", "preferences"]) => accounts::preferences(ctx, req).await,
         (Get, ["api", "v1", "custom_emojis"]) => instance::custom_emojis(ctx).await,
+
+        // Mastodon's CSV files, at its settings' paths (a bearer token for now)
+        (Get, ["settings", "exports", file]) => exports::get(ctx, req, file).await,
+        (Get, ["settings", "imports", id, "failures.csv"]) => imports::failures_csv(ctx, req, id).await,
 
         // Assets the API points at
         (Get, ["avatars" | "headers", "original", "missing.png"]) => Ok(web::assets::missing_image()),

@@ -151,6 +151,26 @@ pub async fn ids_by_uris(db: &dyn Db, uris: &[String]) -> Result<Vec<i64>, Store
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// The accounts we know among `handles` (`(username, domain)`, `None` for ours), in one statement
+/// (an import's batch): each handle is looked up through the `accounts_handle` index.
+pub async fn get_by_handles(db: &dyn Db, handles: &[(String, Option<String>)]) -> Result<Vec<AccountRow>, StoreError> {
+    if handles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let handles = serde_json::Value::Array(handles.iter().map(|(user, domain)| serde_json::json!([user, domain.as_deref().unwrap_or("")])).collect());
+    db::all(
+        db,
+        &query!(
+            select_accounts!(
+                "WHERE a.id IN (SELECT b.id FROM json_each(?1) j JOIN accounts b ON lower(b.username) = lower(json_extract(j.value, '$[0]')) ",
+                "AND ifnull(lower(b.domain), '') = lower(json_extract(j.value, '$[1]')))"
+            ),
+            handles.to_string()
+        ),
+    )
+    .await
+}
+
 /// A remote account by its handle (`domain` with port, as handles carry it).
 pub async fn get_remote_by_handle(db: &dyn Db, username: &str, domain: &str) -> Result<Option<AccountRow>, StoreError> {
     db::first(

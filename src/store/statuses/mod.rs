@@ -151,6 +151,26 @@ pub fn get_by_uri_query(viewer: Option<i64>, uri: &str) -> Query {
     query!(select_statuses!("FROM statuses s WHERE s.uri = ?2 AND s.deleted_at IS NULL"), viewer, uri)
 }
 
+/// The statuses (not deleted) among `uris` that we have: `(id, uri)` pairs, in one statement.
+pub async fn ids_by_uris(db: &dyn Db, uris: &[String]) -> Result<Vec<(i64, String)>, StoreError> {
+    #[derive(Deserialize)]
+    struct Found {
+        #[serde(deserialize_with = "sqlite_id")]
+        id: i64,
+        uri: String,
+    }
+    if uris.is_empty() {
+        return Ok(Vec::new());
+    }
+    let uris = serde_json::to_string(uris).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<Found> = db::all(
+        db,
+        &query!("SELECT CAST(id AS TEXT) AS id, uri FROM statuses WHERE uri IN (SELECT value FROM json_each(?1)) AND deleted_at IS NULL", uris),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|f| (f.id, f.uri)).collect())
+}
+
 /// Whether a status with this ActivityPub id was ever stored, deleted or not (a Delete that
 /// arrives before its Create must not let the Create in afterwards).
 pub async fn uri_known(db: &dyn Db, uri: &str) -> Result<bool, StoreError> {
