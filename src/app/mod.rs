@@ -13,6 +13,8 @@
 //! - `instance`   what the instance tells about itself (counts, version, limits).
 //! - `live`       what streaming clients hear of: each write records its happening.
 //! - `push`       Web Push subscriptions, and notifications encrypted to phones.
+//! - `archive`    the owner's account as a Mastodon archive (a zip written by queue steps).
+pub mod archive;
 pub mod documents;
 pub mod error;
 pub mod instance;

@@ -34,6 +34,7 @@ pub async fn handle(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
         Job::Task(Task::DeliverMany { activity_id, inboxes }) => deliver::deliver(ctx, activity_id, inboxes).await,
         Job::Task(Task::FetchThread { uri, depth }) => Ok(remote::fetch_thread(ctx, uri, *depth).await?),
         Job::Task(Task::Push { subscription_id, notification_id }) => Ok(crate::app::push::deliver(ctx, subscription_id, notification_id).await?),
+        Job::Task(Task::ArchiveExport { archive_id, step }) => Ok(crate::app::archive::export::step(ctx, archive_id, *step).await?),
         Job::Event(event) => outbound::fan_out(ctx, event).await,
     }
 }
@@ -44,6 +45,7 @@ pub async fn dead_lettered(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
     match job {
         Job::Task(Task::Deliver { activity_id, inbox }) => deliver::give_up(ctx, activity_id, std::slice::from_ref(inbox)).await,
         Job::Task(Task::DeliverMany { activity_id, inboxes }) => deliver::give_up(ctx, activity_id, inboxes).await,
+        Job::Task(Task::ArchiveExport { archive_id, .. }) => Ok(crate::app::archive::export::give_up(ctx, archive_id).await?),
         other => {
             crate::ctx::log_error(&format!("federation: gave up on {other:?}"));
             Ok(())
