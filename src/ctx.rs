@@ -143,7 +143,24 @@ pub trait Blobs {
     /// The bytes and content type stored under `key`.
     async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, BlobError>;
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
+    /// Up to `length` bytes stored under `key` from `offset` (fewer at its end, none past it),
+    /// and the object's whole size: large files are read a piece per invocation.
+    async fn get_range(&self, key: &str, offset: u64, length: u64) -> Result<Option<(Vec<u8>, u64)>, BlobError>;
+    /// The size of the object under `key`, without its bytes.
+    async fn size(&self, key: &str) -> Result<Option<u64>, BlobError>;
+    /// Starts an object written in parts (R2's multipart upload), answering its upload id. R2's
+    /// rules: every part but the last is the same size, at least `MIN_PART_BYTES`; the last is
+    /// no larger; at most 10,000 parts; an upload not completed within 7 days is dropped.
+    async fn create_multipart(&self, key: &str, content_type: &str) -> Result<String, BlobError>;
+    /// Uploads part `number` (from 1; the same number again replaces it), answering its etag.
+    async fn upload_part(&self, key: &str, upload_id: &str, number: u16, bytes: Vec<u8>) -> Result<String, BlobError>;
+    /// Joins the parts (number, etag), in order, into the object under `key`.
+    async fn complete_multipart(&self, key: &str, upload_id: &str, parts: &[(u16, String)]) -> Result<(), BlobError>;
+    async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), BlobError>;
 }
+
+/// The smallest part of a multipart upload but the last (R2's limit, as S3's).
+pub const MIN_PART_BYTES: usize = 5 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 #[error("queue: {0}")]

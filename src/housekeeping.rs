@@ -1,7 +1,7 @@
 //! The cron trigger's surface: what runs every few minutes. Each task is bounded per run, so a
 //! backlog is worked off over several runs instead of overrunning one invocation's CPU budget.
 use crate::app::error::Error;
-use crate::app::{jobs, polls, posting, retention};
+use crate::app::{archive, jobs, polls, posting, retention};
 use crate::ctx::Ctx;
 use crate::store;
 
@@ -18,5 +18,6 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), Error> {
     // No rate-limit window is longer than an hour.
     ctx.db.run(&store::rate_limits::forget_before(ctx.now_ms() - 60 * 60 * 1000)).await?;
     retention::forget_old_remote_posts(ctx).await?;
+    archive::export::expire(ctx).await?;
     Ok(())
 }

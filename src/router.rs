@@ -8,8 +8,8 @@ use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
 use crate::mastodon::{
-    accounts, announcements, apps, conversations, domain_blocks, exports, imports, instance, lists, markers, media, migration, notifications, oauth, polls, reports,
-    scheduled_statuses, search, push, streaming, tags, timelines,
+    accounts, announcements, apps, archive, conversations, domain_blocks, exports, imports, instance, lists, markers, media, migration, notifications, oauth, polls,
+    reports, scheduled_statuses, search, push, streaming, tags, timelines,
 };
 use crate::mastodon::relationships::{self, Action};
 use crate::store::relationships::AccountList;
@@ -93,6 +93,7 @@ fn finish(req: &Request, mut response: Response) -> Response {
     }
     if req.method == Method::Head {
         response.body.clear();
+        response.blob = None;
     }
     response
 }
@@ -169,6 +170,9 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "topi", "imports", id]) => imports::show(ctx, req, id).await,
         (Delete, ["api", "v1", "topi", "imports", id]) => imports::delete(ctx, req, id).await,
         (Post, ["api", "v1", "import"]) => imports::create_gotosocial(ctx, req).await,
+        (Post, ["api", "v1", "topi", "archive"]) => archive::request(ctx, req).await,
+        (Get, ["api", "v1", "topi", "archive"]) => archive::show(ctx, req, None).await,
+        (Get, ["api", "v1", "topi", "archive", id]) => archive::show(ctx, req, Some(id)).await,
         (Get, ["api", "v1", "accounts", "lookup"]) => accounts::lookup(ctx, req).await,
         (Get, ["api", "v1", "accounts", "search"]) => search::accounts(ctx, req).await,
         (Get, ["api", "v2", "search"]) => search::v2(ctx, req).await,
@@ -271,6 +275,7 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "media", id]) => media::get(ctx, req, id).await,
         (Put, ["api", "v1", "media", id]) => media::update(ctx, req, id).await,
         (Get, ["media", ..]) => media::serve(ctx, path.trim_start_matches("/media/")).await,
+        (Get, ["settings", "exports", "archive", id]) => archive::download(ctx, req, id).await,
         (Get, ["api", "v1", "polls", id]) => polls::get(ctx, req, id).await,
         (Post, ["api", "v1", "polls", id, "votes"]) => polls::vote(ctx, req, id).await,
         (Get, ["api", "v1", "timelines", "home"]) => timelines::home(ctx, req).await,

@@ -79,21 +79,94 @@ impl crate::ctx::HttpClient for FakeHttp {
     }
 }
 
-/// Blob storage in a map.
+/// A multipart upload in progress: key, content type, parts by number.
+pub type Upload = (String, String, std::collections::BTreeMap<u16, Vec<u8>>);
+
+/// Blob storage in a map, with R2's multipart uploads and their rules on part sizes.
 #[derive(Default)]
-pub struct MemoryBlobs(pub std::cell::RefCell<std::collections::HashMap<String, (Vec<u8>, String)>>);
+pub struct MemoryBlobs {
+    pub objects: std::cell::RefCell<std::collections::HashMap<String, (Vec<u8>, String)>>,
+    pub uploads: std::cell::RefCell<std::collections::HashMap<String, Upload>>,
+    next_upload: Cell<u32>,
+}
+
+impl MemoryBlobs {
+    pub fn bytes(&self, key: &str) -> Option<Vec<u8>> {
+        self.objects.borrow().get(key).map(|(bytes, _)| bytes.clone())
+    }
+
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.objects.borrow().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+}
 
 #[async_trait::async_trait(?Send)]
 impl crate::ctx::Blobs for MemoryBlobs {
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), crate::ctx::BlobError> {
-        self.0.borrow_mut().insert(key.to_string(), (bytes, content_type.to_string()));
+        self.objects.borrow_mut().insert(key.to_string(), (bytes, content_type.to_string()));
         Ok(())
     }
     async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, crate::ctx::BlobError> {
-        Ok(self.0.borrow().get(key).cloned())
+        Ok(self.objects.borrow().get(key).cloned())
     }
     async fn delete(&self, key: &str) -> Result<(), crate::ctx::BlobError> {
-        self.0.borrow_mut().remove(key);
+        self.objects.borrow_mut().remove(key);
+        Ok(())
+    }
+    async fn get_range(&self, key: &str, offset: u64, length: u64) -> Result<Option<(Vec<u8>, u64)>, crate::ctx::BlobError> {
+        let objects = self.objects.borrow();
+        let Some((bytes, _)) = objects.get(key) else { return Ok(None) };
+        let start = (offset as usize).min(bytes.len());
+        let end = (offset.saturating_add(length) as usize).min(bytes.len());
+        Ok(Some((bytes[start..end].to_vec(), bytes.len() as u64)))
+    }
+    async fn size(&self, key: &str) -> Result<Option<u64>, crate::ctx::BlobError> {
+        Ok(self.objects.borrow().get(key).map(|(bytes, _)| bytes.len() as u64))
+    }
+    async fn create_multipart(&self, key: &str, content_type: &str) -> Result<String, crate::ctx::BlobError> {
+        self.next_upload.set(self.next_upload.get() + 1);
+        let id = format!("upload-{}", self.next_upload.get());
+        self.uploads.borrow_mut().insert(id.clone(), (key.to_string(), content_type.to_string(), Default::default()));
+        Ok(id)
+    }
+    async fn upload_part(&self, key: &str, upload_id: &str, number: u16, bytes: Vec<u8>) -> Result<String, crate::ctx::BlobError> {
+        let mut uploads = self.uploads.borrow_mut();
+        let upload = uploads.get_mut(upload_id).filter(|u| u.0 == key).ok_or_else(|| crate::ctx::BlobError("NoSuchUpload".into()))?;
+        if !(1..=10_000).contains(&number) {
+            return Err(crate::ctx::BlobError(format!("part number {number}")));
+        }
+        let etag = format!("etag-{number}-{}", crate::domain::zip::crc32(&bytes));
+        upload.2.insert(number, bytes);
+        Ok(etag)
+    }
+    async fn complete_multipart(&self, key: &str, upload_id: &str, parts: &[(u16, String)]) -> Result<(), crate::ctx::BlobError> {
+        let (upload_key, content_type, uploaded) = self.uploads.borrow_mut().remove(upload_id).ok_or_else(|| crate::ctx::BlobError("NoSuchUpload".into()))?;
+        let refuse = |why: String| Err(crate::ctx::BlobError(why));
+        if upload_key != key || parts.is_empty() {
+            return refuse("bad completion".into());
+        }
+        let mut joined = Vec::new();
+        let mut size = None;
+        for (i, (number, etag)) in parts.iter().enumerate() {
+            let Some(bytes) = uploaded.get(number) else { return refuse(format!("InvalidPart {number}")) };
+            if *etag != format!("etag-{number}-{}", crate::domain::zip::crc32(bytes)) || (i > 0 && parts[i - 1].0 >= *number) {
+                return refuse(format!("InvalidPart {number}"));
+            }
+            // R2: parts but the last are all one size of at least 5 MiB; the last is no larger.
+            let last = i + 1 == parts.len();
+            let size = *size.get_or_insert(bytes.len());
+            if (!last && (bytes.len() < crate::ctx::MIN_PART_BYTES || bytes.len() != size)) || (last && bytes.len() > size) {
+                return refuse(format!("part {number} of {} bytes (the first was {size})", bytes.len()));
+            }
+            joined.extend_from_slice(bytes);
+        }
+        self.objects.borrow_mut().insert(key.to_string(), (joined, content_type));
+        Ok(())
+    }
+    async fn abort_multipart(&self, _key: &str, upload_id: &str) -> Result<(), crate::ctx::BlobError> {
+        self.uploads.borrow_mut().remove(upload_id);
         Ok(())
     }
 }

@@ -15,6 +15,8 @@
 //! - `push`       Web Push subscriptions, and notifications encrypted to phones.
 //! - `imports`    Mastodon's CSV files imported through the queue in batches; `exports` writes them.
 //! - `public`     what anyone may read without signing in: the public pages' and feeds' posts.
+//! - `archive`    the owner's account as a Mastodon archive (a zip written by queue steps).
+pub mod archive;
 pub mod documents;
 pub mod error;
 pub mod exports;

@@ -9,3 +9,4 @@ pub mod streams;
 pub mod time;
 pub mod usernames;
 pub mod visibility;
+pub mod zip;

@@ -93,6 +93,18 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A body too large to hold in memory: the stored object the platform streams from R2 to the
+    /// client instead of `body` (which is then empty), without passing its bytes through the
+    /// Worker.
+    pub blob: Option<BlobBody>,
+}
+
+/// `length` bytes from `offset` of the object stored under `key` (`Response::blob`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobBody {
+    pub key: String,
+    pub offset: u64,
+    pub length: u64,
 }
 
 pub const JSON: &str = "application/json; charset=utf-8";
@@ -101,7 +113,7 @@ pub const HTML: &str = "text/html; charset=utf-8";
 
 impl Response {
     pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
-        Response { status, headers: vec![("Content-Type".into(), content_type.into())], body: body.into() }
+        Response { status, headers: vec![("Content-Type".into(), content_type.into())], body: body.into(), blob: None }
     }
 
     pub fn json(status: u16, value: &impl Serialize) -> Response {
@@ -123,7 +135,13 @@ impl Response {
     }
 
     pub fn redirect(status: u16, location: &str) -> Response {
-        Response { status, headers: vec![("Location".into(), location.into())], body: Vec::new() }
+        Response { status, headers: vec![("Location".into(), location.into())], body: Vec::new(), blob: None }
+    }
+
+    /// The stored object's bytes `offset..offset + length`, streamed by the platform (whose
+    /// runtime sends their length: R2's body streams know it).
+    pub fn streamed(status: u16, content_type: &str, blob: BlobBody) -> Response {
+        Response { status, headers: vec![("Content-Type".into(), content_type.into())], body: Vec::new(), blob: Some(blob) }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Response {

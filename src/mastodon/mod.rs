@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod announcements;
 pub mod apps;
+pub mod archive;
 pub mod conversations;
 pub mod domain_blocks;
 pub mod entities;

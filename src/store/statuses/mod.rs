@@ -44,6 +44,7 @@ macro_rules! shown {
 pub(crate) use shown;
 
 // Declared after `select_statuses!` so that they can use it.
+pub mod archive;
 pub mod interactions;
 pub mod retention;
 pub mod threads;

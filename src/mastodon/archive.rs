@@ -1,0 +1,138 @@
+//! The owner's archive in Mastodon's format (`app::archive`). Mastodon offers it in its web
+//! settings ("Request your archive"), not its REST API, so these are Topi's own endpoints
+//! (docs/api.md, "Archives"). Every one needs a user token with the whole `read` scope: the
+//! archive holds every post, direct messages included.
+//!
+//! - `POST /api/v1/topi/archive` → 202 and the export (the running one if there is one)
+//! - `GET /api/v1/topi/archive` → the newest export; `GET /api/v1/topi/archive/:id` → that one
+//! - `GET /settings/exports/archive/:id` → the zip, once `state` is `done` (`Range` works). Not
+//!   under `/api/`, where every answer is JSON: where Mastodon's settings offer the download.
+use serde::Serialize;
+
+use crate::app::archive::export;
+use crate::ctx::Ctx;
+use crate::domain::time::iso8601;
+use crate::edge::auth;
+use crate::edge::error::ApiError;
+use crate::edge::http::{BlobBody, Request, Response};
+use crate::store::archives::ExportRow;
+
+const SCOPE: &[&str] = &["read"];
+
+#[derive(Serialize)]
+struct Archive {
+    id: String,
+    /// `running`, `done` or `failed`.
+    state: String,
+    created_at: String,
+    finished_at: Option<String>,
+    /// Bytes of the zip, once done.
+    size: Option<i64>,
+    statuses_count: i64,
+    /// Posts written to the outbox so far.
+    statuses_done: i64,
+    media_done: i64,
+    /// What the export is writing: outbox, media, likes, bookmarks, avatar, header, actor,
+    /// directory, done.
+    phase: String,
+    url: Option<String>,
+    error: Option<String>,
+}
+
+fn render(ctx: &Ctx<'_>, row: ExportRow) -> Archive {
+    let url = (row.state == "done").then(|| ctx.config.url(&format!("/settings/exports/archive/{}", row.id)));
+    Archive {
+        id: row.id.to_string(),
+        state: row.state,
+        created_at: iso8601(row.created_at),
+        finished_at: row.finished_at.map(iso8601),
+        size: row.size,
+        statuses_count: row.statuses_total,
+        statuses_done: row.statuses_done,
+        media_done: row.media_done,
+        phase: row.phase,
+        url,
+        error: row.error,
+    }
+}
+
+pub async fn request(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    auth::require_user(ctx, req, SCOPE).await?;
+    let row = export::request(ctx).await?;
+    Ok(Response::json(202, &render(ctx, row)))
+}
+
+pub async fn show(ctx: &Ctx<'_>, req: &Request, id: Option<&str>) -> Result<Response, ApiError> {
+    auth::require_user(ctx, req, SCOPE).await?;
+    Response::ok_json(&render(ctx, export::get(ctx, id).await?))
+}
+
+/// The zip, streamed from R2; one byte range of it with `Range: bytes=a-b` (or `a-`, `-n`), so
+/// that an interrupted download of a large archive can resume.
+pub async fn download(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    auth::require_user(ctx, req, SCOPE).await?;
+    let (key, size, name) = export::download(ctx, id).await?;
+    let whole = BlobBody { key, offset: 0, length: size };
+    let (status, blob) = match req.header("range").map(|r| byte_range(r, size)) {
+        None | Some(Range::Ignored) => (200, whole),
+        Some(Range::Bytes(offset, length)) => (206, BlobBody { offset, length, ..whole }),
+        Some(Range::Unsatisfiable) => {
+            let refused = Response::new(416, "text/plain; charset=utf-8", Vec::new());
+            return Ok(refused.header("Content-Range", &format!("bytes */{size}")).header("Cache-Control", "no-store"));
+        }
+    };
+    let mut response = Response::streamed(status, "application/zip", blob.clone())
+        .header("Content-Disposition", &format!("attachment; filename=\"{name}\""))
+        .header("Accept-Ranges", "bytes")
+        .header("Cache-Control", "no-store");
+    if status == 206 {
+        response = response.header("Content-Range", &format!("bytes {}-{}/{size}", blob.offset, blob.offset + blob.length - 1));
+    }
+    Ok(response)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Range {
+    /// Offset and length.
+    Bytes(u64, u64),
+    Unsatisfiable,
+    /// Not one range of bytes: answered whole, as RFC 9110 allows.
+    Ignored,
+}
+
+/// One `bytes=` range of an object of `size` bytes (RFC 9110 §14.1.2).
+fn byte_range(header: &str, size: u64) -> Range {
+    let Some(spec) = header.trim().strip_prefix("bytes=") else { return Range::Ignored };
+    if spec.contains(',') {
+        return Range::Ignored;
+    }
+    let Some((first, last)) = spec.trim().split_once('-') else { return Range::Ignored };
+    let (first, last) = (first.trim(), last.trim());
+    let (start, end) = match (first.parse::<u64>(), last.parse::<u64>()) {
+        (Ok(start), Ok(end)) if start <= end => (start, end.min(size.saturating_sub(1))),
+        (Ok(start), Err(_)) if last.is_empty() => (start, size.saturating_sub(1)),
+        (Err(_), Ok(suffix)) if first.is_empty() && suffix > 0 => (size.saturating_sub(suffix), size.saturating_sub(1)),
+        _ => return Range::Ignored,
+    };
+    if start >= size {
+        return Range::Unsatisfiable;
+    }
+    Range::Bytes(start, end - start + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{byte_range, Range};
+
+    #[test]
+    fn ranges_resume_a_download_and_nonsense_is_ignored() {
+        assert_eq!(byte_range("bytes=0-99", 1000), Range::Bytes(0, 100));
+        assert_eq!(byte_range("bytes=900-", 1000), Range::Bytes(900, 100));
+        assert_eq!(byte_range("bytes=-10", 1000), Range::Bytes(990, 10));
+        assert_eq!(byte_range("bytes=990-5000", 1000), Range::Bytes(990, 10));
+        assert_eq!(byte_range("bytes=1000-", 1000), Range::Unsatisfiable);
+        for ignored in ["items=0-1", "bytes=5-1", "bytes=0-1,5-6", "bytes=x-", "bytes=-0"] {
+            assert_eq!(byte_range(ignored, 1000), Range::Ignored, "{ignored}");
+        }
+    }
+}
