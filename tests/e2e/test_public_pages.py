@@ -209,7 +209,8 @@ def test_opengraph_as_a_link_preview_reads_it(base_url, owner):
     soup = BeautifulSoup(resp.text, "html.parser")
     assert og(soup, "og:type") == "article"
     assert og(soup, "og:url") == status["url"]
-    assert og(soup, "og:title") == f"{USERNAME} (@{USERNAME}@{urlsplit(base_url).netloc})"
+    shown = owner.get("/api/v1/accounts/verify_credentials").json()["display_name"] or USERNAME
+    assert og(soup, "og:title") == f"{shown} (@{USERNAME}@{urlsplit(base_url).netloc})"
     assert og(soup, "og:description") == f"Look at this {word} \"quoted\" <tag>"
     assert og(soup, "og:image") == image["url"] and og(soup, "og:image:alt") == f"A preview {word}"
     assert (og(soup, "og:image:width"), og(soup, "og:image:height")) == ("60", "40")
