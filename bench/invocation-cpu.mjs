@@ -48,7 +48,7 @@
 import { Miniflare } from "miniflare";
 import WebSocket from "ws";
 import http from "node:http";
-import { createECDH, createHash, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
+import { createECDH, createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -525,6 +525,12 @@ async function main() {
     { key: "cron", label: "cron run, nothing due (5 housekeeping statements)", kind: "cron", make: () => ({}) },
     { key: "cron-due1", label: "cron run, 1 scheduled status due (published)", kind: "cron", factor: 0.5, due: 1, make: () => ({}) },
     { key: "cron-due4", label: "cron run, 4 scheduled statuses due (the per-run bound, app::posting::SCHEDULED_PER_RUN)", kind: "cron", factor: 0.1, due: 4, make: () => ({}) },
+    { key: "archive-outbox", label: "queue: archive export step, 25 posts into outbox.json (512 KiB carried)", kind: "queue", factor: 0.3, archive: "outbox",
+      make: () => archiveStep(), before: (item) => archiveState(item, "outbox", []) },
+    { key: "archive-media", label: "queue: archive export step, 1.6 MiB of a stored file copied (512 KiB carried; 2.1 MiB sealed)", kind: "queue", factor: 0.3, archive: "media",
+      make: () => archiveStep(), before: (item) => archiveState(item, "media", []) },
+    { key: "archive-part", label: "queue: archive export step that uploads a 5 MiB part from two sealed segments (4 and 2 MiB)", kind: "queue", factor: 0.3, archive: "media",
+      make: () => archiveStep(), before: (item) => archiveState(item, "media", [4, 2]) },
   ].filter((s) => !ONLY.length || ONLY.includes(s.key));
   if (ONLY.includes("event") && !ONLY.includes("status")) throw new Error("BENCH_ONLY: event needs status (it fans out the statuses status posts)");
   for (const s of scenarios) s.n = Math.max(5, Math.round(N * (s.factor ?? 1)));
@@ -605,6 +611,40 @@ async function main() {
     await db.prepare(`UPDATE scheduled_statuses SET scheduled_at = ${Date.now() - 1000} WHERE id IN (${ids.join(",")})`).run();
   };
 
+  // Archive export steps (app::archive::export): an export requested through the API, after 60
+  // posts of ~300 characters and one 8 MiB picture that does not compress; before each measured
+  // step its row is put back in the scenario's phase, with the most a step carries (512 KiB)
+  // and the segments the scenario names (MiB each), for the step the message names.
+  const archive = { id: null, key: null, step: 1, bucket: null, carry: new Uint8Array(randomBytes(512 * 1024)).buffer };
+  if (scenarios.some((s) => s.archive)) {
+    for (let i = 0; i < 60; i++) await api("POST", "/api/v1/statuses", { status: `archived post ${i}: ${"words ".repeat(45)}#bench #archive`, visibility: i % 3 ? "public" : "unlisted" });
+    const chunk = (kind, data) => { const len = Buffer.alloc(4); len.writeUInt32BE(data.length); return Buffer.concat([len, Buffer.from(kind), data, Buffer.alloc(4)]); };
+    const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(2048, 0); ihdr.writeUInt32BE(1365, 4); ihdr[8] = 8; ihdr[9] = 2;
+    const picture = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), chunk("IHDR", ihdr), chunk("IDAT", randomBytes(8 * 1024 * 1024)), chunk("IEND", Buffer.alloc(0))]);
+    const form = new FormData();
+    form.append("file", new Blob([picture], { type: "image/png" }), "big.png");
+    const uploaded = await fetch(TOPI + "/api/v2/media", { method: "POST", headers: auth, body: form });
+    if (!uploaded.ok) throw new Error(`media upload: ${uploaded.status} ${await uploaded.text()}`);
+    const media = await uploaded.json();
+    await api("POST", "/api/v1/statuses", { status: "a picture", "media_ids[]": media.id });
+    archive.id = (await api("POST", "/api/v1/topi/archive")).id;
+    archive.key = (await db.prepare("SELECT r2_key FROM archive_exports WHERE id = ?").bind(archive.id).first()).r2_key;
+    archive.bucket = await topi.getR2Bucket("MEDIA");
+  }
+  const archiveStep = () => ({ event: "archive_export", archive_id: archive.id, step: archive.step++ });
+  const archiveState = async (item, phase, segmentMiB) => {
+    await archive.bucket.put(`${archive.key}.carry-${item.step - 1}`, archive.carry);
+    const segments = [];
+    for (const [i, mib] of segmentMiB.entries()) {
+      const seq = -(item.step * 10 + i); // numbers no step uses
+      await archive.bucket.put(`${archive.key}.segment-${seq}`, new Uint8Array(randomBytes(mib << 20)).buffer);
+      segments.push([seq, 0, mib << 20]);
+    }
+    await db.prepare("UPDATE archive_exports SET state = 'running', step = ?, phase = ?, cursor = 0, entry = NULL, parts = 0, pending = ?, " +
+      "segments = ?, entries = 0, statuses_done = 0, media_done = 0, updated_at = ? WHERE id = ?")
+      .bind(item.step, phase, archive.carry.byteLength, JSON.stringify(segments), Date.now(), archive.id).run();
+  };
+
   // --- Invocations --------------------------------------------------------------------------------
   async function invokeQueue(worker, body) {
     const id = `m${Math.random().toString(36).slice(2)}`;
@@ -622,7 +662,7 @@ async function main() {
     const out = [];
     for (const item of items) {
       if (s.due) await makeDue(s.due);
-      if (s.before) await s.before();
+      if (s.before) await s.before(item);
       const c0 = cpu ? threadNs(pid) : 0;
       const w0 = waitNs(pid);
       const t0 = now();

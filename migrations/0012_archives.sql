@@ -12,7 +12,9 @@ CREATE TABLE archive_exports (
   r2_key TEXT NOT NULL,                 -- where the finished zip is stored
   upload_id TEXT,                       -- its R2 multipart upload
   parts INTEGER NOT NULL DEFAULT 0,     -- parts uploaded, each `app::archive::PART_BYTES`
-  pending INTEGER NOT NULL DEFAULT 0,   -- bytes after them, in R2 until a part is full
+  segments TEXT NOT NULL DEFAULT '[]',  -- JSON [[step, start, length]]: bytes after them, in R2
+  pending INTEGER NOT NULL DEFAULT 0,   -- and after those, the bytes a step carried,
+  carry_step INTEGER NOT NULL DEFAULT 0, -- under that step's number
   entries INTEGER NOT NULL DEFAULT 0,   -- zip entries finished
   statuses_total INTEGER NOT NULL DEFAULT 0,
   statuses_done INTEGER NOT NULL DEFAULT 0,

@@ -154,6 +154,9 @@ pub trait Blobs {
     async fn create_multipart(&self, key: &str, content_type: &str) -> Result<String, BlobError>;
     /// Uploads part `number` (from 1; the same number again replaces it), answering its etag.
     async fn upload_part(&self, key: &str, upload_id: &str, number: u16, bytes: Vec<u8>) -> Result<String, BlobError>;
+    /// Uploads part `number` made of stored objects' byte ranges `(key, offset, length)`, joined
+    /// in order, without their bytes passing through the Worker: R2 streams them into the part.
+    async fn upload_part_from(&self, key: &str, upload_id: &str, number: u16, sources: &[(String, u64, u64)]) -> Result<String, BlobError>;
     /// Joins the parts (number, etag), in order, into the object under `key`.
     async fn complete_multipart(&self, key: &str, upload_id: &str, parts: &[(u16, String)]) -> Result<(), BlobError>;
     async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), BlobError>;

@@ -88,6 +88,18 @@ pub struct MemoryBlobs {
     pub objects: std::cell::RefCell<std::collections::HashMap<String, (Vec<u8>, String)>>,
     pub uploads: std::cell::RefCell<std::collections::HashMap<String, Upload>>,
     next_upload: Cell<u32>,
+    /// Bytes read and written so far: what crossed between the Worker and R2.
+    pub moved: Cell<u64>,
+    /// Operations so far, as R2 bills them: class A (writes, multipart calls), class B (reads).
+    pub class_a: Cell<u64>,
+    pub class_b: Cell<u64>,
+}
+
+impl MemoryBlobs {
+    fn count(&self, class_a: bool) {
+        let cell = if class_a { &self.class_a } else { &self.class_b };
+        cell.set(cell.get() + 1);
+    }
 }
 
 impl MemoryBlobs {
@@ -105,43 +117,71 @@ impl MemoryBlobs {
 #[async_trait::async_trait(?Send)]
 impl crate::ctx::Blobs for MemoryBlobs {
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), crate::ctx::BlobError> {
+        self.count(true);
+        self.moved.set(self.moved.get() + bytes.len() as u64);
         self.objects.borrow_mut().insert(key.to_string(), (bytes, content_type.to_string()));
         Ok(())
     }
     async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, crate::ctx::BlobError> {
-        Ok(self.objects.borrow().get(key).cloned())
+        self.count(false);
+        let found = self.objects.borrow().get(key).cloned();
+        self.moved.set(self.moved.get() + found.as_ref().map_or(0, |(bytes, _)| bytes.len() as u64));
+        Ok(found)
     }
     async fn delete(&self, key: &str) -> Result<(), crate::ctx::BlobError> {
         self.objects.borrow_mut().remove(key);
         Ok(())
     }
     async fn get_range(&self, key: &str, offset: u64, length: u64) -> Result<Option<(Vec<u8>, u64)>, crate::ctx::BlobError> {
+        self.count(false);
         let objects = self.objects.borrow();
         let Some((bytes, _)) = objects.get(key) else { return Ok(None) };
         let start = (offset as usize).min(bytes.len());
         let end = (offset.saturating_add(length) as usize).min(bytes.len());
+        self.moved.set(self.moved.get() + (end - start) as u64);
         Ok(Some((bytes[start..end].to_vec(), bytes.len() as u64)))
     }
     async fn size(&self, key: &str) -> Result<Option<u64>, crate::ctx::BlobError> {
+        self.count(false);
         Ok(self.objects.borrow().get(key).map(|(bytes, _)| bytes.len() as u64))
     }
     async fn create_multipart(&self, key: &str, content_type: &str) -> Result<String, crate::ctx::BlobError> {
+        self.count(true);
         self.next_upload.set(self.next_upload.get() + 1);
         let id = format!("upload-{}", self.next_upload.get());
         self.uploads.borrow_mut().insert(id.clone(), (key.to_string(), content_type.to_string(), Default::default()));
         Ok(id)
     }
     async fn upload_part(&self, key: &str, upload_id: &str, number: u16, bytes: Vec<u8>) -> Result<String, crate::ctx::BlobError> {
+        self.count(true);
         let mut uploads = self.uploads.borrow_mut();
         let upload = uploads.get_mut(upload_id).filter(|u| u.0 == key).ok_or_else(|| crate::ctx::BlobError("NoSuchUpload".into()))?;
         if !(1..=10_000).contains(&number) {
             return Err(crate::ctx::BlobError(format!("part number {number}")));
         }
         let etag = format!("etag-{number}-{}", crate::domain::zip::crc32(&bytes));
+        self.moved.set(self.moved.get() + bytes.len() as u64);
         upload.2.insert(number, bytes);
         Ok(etag)
     }
+    async fn upload_part_from(&self, key: &str, upload_id: &str, number: u16, sources: &[(String, u64, u64)]) -> Result<String, crate::ctx::BlobError> {
+        let mut joined = Vec::new();
+        for (source, offset, length) in sources {
+            self.count(false);
+            let objects = self.objects.borrow();
+            let (bytes, _) = objects.get(source).ok_or_else(|| crate::ctx::BlobError(format!("{source} is missing")))?;
+            let range = bytes.get(*offset as usize..(offset + length) as usize).ok_or_else(|| crate::ctx::BlobError(format!("{source} is shorter")))?;
+            joined.extend_from_slice(range);
+        }
+        // Streamed by R2 itself: nothing crosses into the Worker but the part's upload.
+        let moved = self.moved.get();
+        let etag = self.upload_part(key, upload_id, number, joined).await;
+        self.moved.set(moved);
+        etag
+    }
+
     async fn complete_multipart(&self, key: &str, upload_id: &str, parts: &[(u16, String)]) -> Result<(), crate::ctx::BlobError> {
+        self.count(true);
         let (upload_key, content_type, uploaded) = self.uploads.borrow_mut().remove(upload_id).ok_or_else(|| crate::ctx::BlobError("NoSuchUpload".into()))?;
         let refuse = |why: String| Err(crate::ctx::BlobError(why));
         if upload_key != key || parts.is_empty() {

@@ -21,7 +21,10 @@ pub struct ExportRow {
     pub r2_key: String,
     pub upload_id: Option<String>,
     pub parts: i64,
+    /// JSON: the sealed segments after the parts (`app::archive::export`).
+    pub segments: String,
     pub pending: i64,
+    pub carry_step: i64,
     pub entries: i64,
     pub statuses_total: i64,
     pub statuses_done: i64,
@@ -36,8 +39,8 @@ pub struct ExportRow {
 macro_rules! select_exports {
     ($($rest:expr),+) => {
         concat!(
-            "SELECT CAST(id AS TEXT) AS id, state, step, phase, CAST(cursor AS TEXT) AS cursor, entry, r2_key, upload_id, parts, ",
-            "pending, entries, statuses_total, statuses_done, media_done, size, error, created_at, updated_at, finished_at ",
+            "SELECT CAST(id AS TEXT) AS id, state, step, phase, CAST(cursor AS TEXT) AS cursor, entry, r2_key, upload_id, parts, segments, ",
+            "pending, carry_step, entries, statuses_total, statuses_done, media_done, size, error, created_at, updated_at, finished_at ",
             "FROM archive_exports ", $($rest),+
         )
     };
@@ -86,19 +89,43 @@ pub struct Progress<'a> {
     pub phase: &'a str,
     pub cursor: i64,
     pub entry: Option<String>,
+    pub segments: String,
     pub parts: i64,
     pub pending: i64,
+    pub carry_step: i64,
     pub entries: i64,
     pub statuses_done: i64,
     pub media_done: i64,
     pub now: i64,
 }
 
+impl<'a> Progress<'a> {
+    /// The row as it is, for a step that changes only some of it.
+    pub fn unchanged(row: &ExportRow, phase: &'a str, now: i64) -> Progress<'a> {
+        Progress {
+            id: row.id,
+            step: row.step,
+            phase,
+            cursor: row.cursor,
+            entry: row.entry.clone(),
+            segments: row.segments.clone(),
+            parts: row.parts,
+            pending: row.pending,
+            carry_step: row.carry_step,
+            entries: row.entries,
+            statuses_done: row.statuses_done,
+            media_done: row.media_done,
+            now,
+        }
+    }
+}
+
 pub fn advance(p: &Progress) -> Query {
     query!(
         "UPDATE archive_exports SET step = ?2 + 1, phase = ?3, cursor = ?4, entry = ?5, parts = ?6, pending = ?7, entries = ?8, \
-         statuses_done = ?9, media_done = ?10, updated_at = ?11 WHERE id = ?1 AND step = ?2 AND state = 'running'",
-        p.id, p.step, p.phase, p.cursor, p.entry.clone(), p.parts, p.pending, p.entries, p.statuses_done, p.media_done, p.now
+         statuses_done = ?9, media_done = ?10, updated_at = ?11, segments = ?12, carry_step = ?13 WHERE id = ?1 AND step = ?2 AND state = 'running'",
+        p.id, p.step, p.phase, p.cursor, p.entry.clone(), p.parts, p.pending, p.entries, p.statuses_done, p.media_done, p.now, p.segments.clone(),
+        p.carry_step
     )
 }
 
@@ -178,7 +205,7 @@ pub fn finish(id: i64, step: i64, size: i64, entries: i64, statuses_done: i64, m
     [
         query!(
             "UPDATE archive_exports SET state = 'done', step = ?2 + 1, phase = 'done', entry = NULL, size = ?3, entries = ?4, \
-             statuses_done = ?5, media_done = ?6, pending = 0, updated_at = ?7, finished_at = ?7 WHERE id = ?1 AND step = ?2",
+             statuses_done = ?5, media_done = ?6, pending = 0, segments = '[]', updated_at = ?7, finished_at = ?7 WHERE id = ?1 AND step = ?2",
             id, step, size, entries, statuses_done, media_done, now
         ),
         query!("DELETE FROM archive_export_entries WHERE archive_id = ?1", id),

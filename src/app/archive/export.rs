@@ -1,55 +1,62 @@
 //! Writing the archive: `request` starts an export (one at a time) and queues its first step;
 //! each `step` (a queue task) loads where the last one stopped, writes what one invocation of the
-//! free plan allows (`STEP_UNITS`, measured as posts rendered and bytes copied), uploads every
-//! full part, keeps the rest in R2 for the next step, saves its progress and queues the next.
-//! The last step writes the zip's directory, uploads the last part and completes the upload.
+//! free plan allows (`STEP_UNITS`, measured as posts rendered and bytes copied), saves its
+//! progress and queues the next. The last step writes the zip's directory, uploads the last part
+//! and completes the upload.
+//!
+//! Bytes not yet in an uploaded part are kept in R2 between steps, in order: sealed segments
+//! (what steps wrote, once more than `CARRY_BYTES` had gathered; the first may be partly used),
+//! then the carry (fewer bytes, read and written again by the next step). Moving bytes between
+//! wasm and R2 is what a step spends most on (measured: a step that carried 4 MiB spent ~2.5 ms
+//! on it, and as much again collecting the buffers' garbage), so a byte of the zip is written to
+//! R2 once, in a segment, and R2 itself joins segments into parts (`Blobs::upload_part_from`):
+//! a step that finds a part's worth sealed only uploads that part.
 //!
 //! A step reads and writes the same things however often it runs: a retried step starts again
-//! from the saved row, the pending bytes of the step before (kept under their step's number until
-//! the row moved on) and the same part numbers, which R2 replaces.
-use serde_json::{json, Value};
+//! from the saved row; what it writes is named by its step number (R2 replaces it), parts by
+//! their number (R2 replaces them too); what it used up is removed only once the row moved on.
+use serde::{Deserialize, Serialize};
 
-use super::items::{activities, actor, collection_start, extension, stored_key};
-use super::writer::{Open, Writer};
-use super::{context, media_path};
+use super::phases::{Phase, State};
+use super::writer::Writer;
+use super::PART_BYTES;
 use crate::app::error::{Error, Result};
 use crate::app::jobs::{self, Task};
-use crate::app::owner::{self, Owner};
+use crate::app::owner;
 use crate::ctx::{log_error, Ctx};
 use crate::domain::ids;
 use crate::domain::time::iso8601;
-use crate::domain::zip::{self, DosTime};
-use crate::store::archives::{self as store, ExportRow, FileRow, MarkedRow, NewExport, Progress};
-use crate::store::db::decode;
-use crate::store::statuses::{self, StatusRow};
+use crate::domain::zip::DosTime;
+use crate::store::archives::{self as store, ExportRow, NewExport, Progress};
 
-/// What one step may spend, in units of about 0.1 ms of Worker CPU: a post rendered is one, and
-/// so are `BYTES_PER_UNIT` bytes copied from R2 (their CRC runs at about 1 GB/s in wasm).
-/// Fifty keep a step near 5 ms, half the free plan's 10 ms per invocation.
+/// What one step may spend on its work, in units of about 0.1 ms of Worker CPU: a post read and
+/// rendered is two, and so are `2 × BYTES_PER_UNIT` bytes copied from R2 (read into wasm, their
+/// CRC, written out again in a segment). Measured per step (bench/invocation-cpu.sh): loading,
+/// saving and queuing the next step add about 1.5 ms, and a step stays near 6 ms of the free
+/// plan's 10.
 pub const STEP_UNITS: u64 = 50;
-pub const BYTES_PER_UNIT: u64 = 64 * 1024;
-/// Posts rendered per D1 read (at most a step's units).
-const POSTS_PER_READ: i64 = 50;
-/// Favourites or bookmarks per read, and what they cost: a URI in a list is cheap.
-const MARKS_PER_READ: i64 = 1000;
-const MARKS_PER_UNIT: u64 = 50;
-const FILES_PER_READ: i64 = 50;
-/// Directory records per read.
-const RECORDS_PER_READ: i64 = 2000;
-const RECORDS_PER_UNIT: u64 = 100;
-/// D1 statements and R2 reads one step may spend on its work, whatever its units: D1 allows 50
-/// queries per invocation, and a step needs a few more to load and save itself.
-const CALLS_PER_STEP: u32 = 24;
-/// What a page of the outbox costs in statements: the page, then what its posts refer to.
-const OUTBOX_CALLS: u32 = 7;
+pub const BYTES_PER_UNIT: u64 = 32 * 1024;
+/// Bytes a step leaves for the next one to carry on; more are sealed in a segment.
+pub const CARRY_BYTES: usize = 512 * 1024;
 /// An export that made no progress for this long is given up when another is requested.
 const STALLED_MS: i64 = 60 * 60 * 1000;
 /// Finished archives are removed after a week, as Mastodon removes its backups.
 pub const KEPT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
-/// The R2 key of the bytes a step left after its last full part.
-fn pending_key(row: &ExportRow, step: i64) -> String {
-    format!("{}.pending-{step}", row.r2_key)
+/// Bytes `start..start + len` of the segment a step sealed (`seq`: its step number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Segment(i64, u64, u64);
+
+fn carry_key(row: &ExportRow, step: i64) -> String {
+    format!("{}.carry-{step}", row.r2_key)
+}
+
+fn segment_key(row: &ExportRow, seq: i64) -> String {
+    format!("{}.segment-{seq}", row.r2_key)
+}
+
+fn segments_of(row: &ExportRow) -> Result<Vec<Segment>> {
+    serde_json::from_str(&row.segments).map_err(Error::internal)
 }
 
 /// The running export, or a new one: its row is written and its first step queued.
@@ -99,27 +106,52 @@ pub async fn step(ctx: &Ctx<'_>, archive_id: &str, step: i64) -> Result<()> {
     if row.state != "running" || row.step != step {
         return Ok(());
     }
-    let pending = match row.pending {
-        0 => Vec::new(),
-        _ => ctx.blobs.get(&pending_key(&row, step - 1)).await?.ok_or_else(|| Error::Internal("the archive's pending bytes are missing".into()))?.0,
-    };
+    let mut segments = segments_of(&row)?;
+    let sealed: u64 = segments.iter().map(|s| s.2).sum();
     let mut state = State::of(&row)?;
-    let mut out = Writer::new(pending, row.parts as u64, DosTime::from_unix_ms(row.created_at));
-    let owner = owner::load(ctx).await?;
-    while !state.spent() && state.phase != Phase::Done {
-        state.work(ctx, &owner, &row, &mut out).await?;
+    if sealed >= PART_BYTES as u64 {
+        // The segments hold a part: only that part this step, the carry left where it is.
+        let (part, rest) = cut(&segments, PART_BYTES as u64);
+        let number = row.parts as u16 + 1;
+        let etag = upload_segments(ctx, &row, number, &part).await?;
+        let saves = [
+            store::advance(&Progress {
+                segments: serde_json::to_string(&rest).unwrap_or_else(|_| "[]".into()),
+                parts: row.parts + 1,
+                ..Progress::unchanged(&row, state.phase.name(), ctx.now_ms())
+            }),
+            store::add_parts(row.id, &[(number, etag)]),
+        ];
+        ctx.db.batch(&saves).await?;
+        for Segment(seq, ..) in part {
+            if !rest.iter().any(|r| r.0 == seq) {
+                forget(ctx, &segment_key(&row, seq)).await;
+            }
+        }
+        return jobs::publish(ctx, Task::ArchiveExport { archive_id: row.id.to_string(), step: step + 1 }).await;
     }
-    let mut parts = Vec::new();
-    while let Some(part) = out.take_part() {
-        let number = (row.parts as usize + parts.len() + 1) as u16;
-        parts.push((number, upload_part(ctx, &row, number, part).await?));
+    let carry = match row.pending {
+        0 => Vec::new(),
+        _ => ctx.blobs.get(&carry_key(&row, row.carry_step)).await?.ok_or_else(|| Error::Internal("the archive's carried bytes are missing".into()))?.0,
+    };
+    let base = row.parts as u64 * PART_BYTES as u64 + sealed;
+    let mut out = Writer::new(carry, base, DosTime::from_unix_ms(row.created_at));
+    {
+        let owner = owner::load(ctx).await?;
+        while !state.spent() && state.phase != Phase::Done {
+            state.work(ctx, &owner, &row, &mut out).await?;
+        }
+        if state.phase == Phase::Done {
+            return finish(ctx, &row, &state, out, segments).await;
+        }
     }
-    if state.phase == Phase::Done {
-        return finish(ctx, &row, &state, out, parts).await;
-    }
-    let entries = row.entries + out.finished.len() as i64;
-    if !out.pending.is_empty() {
-        ctx.blobs.put(&pending_key(&row, step), out.pending.clone(), "application/octet-stream").await?;
+    let rest = std::mem::take(&mut out.pending);
+    let carried = rest.len();
+    if carried > CARRY_BYTES {
+        ctx.blobs.put(&segment_key(&row, step), rest, "application/octet-stream").await?;
+        segments.push(Segment(step, 0, carried as u64));
+    } else if carried > 0 {
+        ctx.blobs.put(&carry_key(&row, step), rest, "application/octet-stream").await?;
     }
     let mut saves = vec![store::advance(&Progress {
         id: row.id,
@@ -127,9 +159,11 @@ pub async fn step(ctx: &Ctx<'_>, archive_id: &str, step: i64) -> Result<()> {
         phase: state.phase.name(),
         cursor: state.cursor,
         entry: state.open.as_ref().map(|open| serde_json::to_string(open).unwrap_or_default()),
-        parts: row.parts + parts.len() as i64,
-        pending: out.pending.len() as i64,
-        entries,
+        segments: serde_json::to_string(&segments).unwrap_or_else(|_| "[]".into()),
+        parts: row.parts,
+        pending: if carried > CARRY_BYTES { 0 } else { carried as i64 },
+        carry_step: step,
+        entries: row.entries + out.finished.len() as i64,
         statuses_done: state.statuses_done,
         media_done: state.media_done,
         now: ctx.now_ms(),
@@ -137,39 +171,69 @@ pub async fn step(ctx: &Ctx<'_>, archive_id: &str, step: i64) -> Result<()> {
     if !out.finished.is_empty() {
         saves.push(store::add_entries(row.id, row.entries + 1, &out.finished));
     }
-    if !parts.is_empty() {
-        saves.push(store::add_parts(row.id, &parts));
-    }
     ctx.db.batch(&saves).await?;
     if row.pending > 0 {
-        forget(ctx, &pending_key(&row, step - 1)).await;
+        forget(ctx, &carry_key(&row, row.carry_step)).await;
     }
     jobs::publish(ctx, Task::ArchiveExport { archive_id: row.id.to_string(), step: step + 1 }).await
 }
 
-async fn upload_part(ctx: &Ctx<'_>, row: &ExportRow, number: u16, bytes: Vec<u8>) -> Result<String> {
-    let upload_id = row.upload_id.as_deref().ok_or_else(|| Error::Internal("the archive has no upload".into()))?;
-    Ok(ctx.blobs.upload_part(&row.r2_key, upload_id, number, bytes).await?)
+/// Splits the first `bytes` off the front of `segments`: `(taken, rest)`, a segment cut in two
+/// where the boundary falls inside it.
+fn cut(segments: &[Segment], bytes: u64) -> (Vec<Segment>, Vec<Segment>) {
+    let (mut taken, mut rest, mut left) = (Vec::new(), Vec::new(), bytes);
+    for &Segment(seq, start, len) in segments {
+        match left {
+            0 => rest.push(Segment(seq, start, len)),
+            _ if len <= left => {
+                taken.push(Segment(seq, start, len));
+                left -= len;
+            }
+            _ => {
+                taken.push(Segment(seq, start, left));
+                rest.push(Segment(seq, start + left, len - left));
+                left = 0;
+            }
+        }
+    }
+    (taken, rest)
 }
 
-/// The last step: the last part, the upload completed, and every older archive removed.
-async fn finish(ctx: &Ctx<'_>, row: &ExportRow, state: &State, mut out: Writer, mut parts: Vec<(u16, String)>) -> Result<()> {
+/// Uploads part `number` from segments: R2 joins their ranges, the Worker never holds them.
+async fn upload_segments(ctx: &Ctx<'_>, row: &ExportRow, number: u16, segments: &[Segment]) -> Result<String> {
+    let upload_id = row.upload_id.as_deref().ok_or_else(|| Error::Internal("the archive has no upload".into()))?;
+    let sources: Vec<(String, u64, u64)> = segments.iter().map(|&Segment(seq, start, len)| (segment_key(row, seq), start, len)).collect();
+    Ok(ctx.blobs.upload_part_from(&row.r2_key, upload_id, number, &sources).await?)
+}
+
+/// The last step: everything gathered (segments, the carry and the directory just written, put
+/// in a last segment) uploaded as the last parts, the upload completed, and every older archive
+/// removed.
+async fn finish(ctx: &Ctx<'_>, row: &ExportRow, state: &State, out: Writer, mut segments: Vec<Segment>) -> Result<()> {
     let size = out.position();
-    if !out.pending.is_empty() {
-        let number = (row.parts as usize + parts.len() + 1) as u16;
-        let last = std::mem::take(&mut out.pending);
-        parts.push((number, upload_part(ctx, row, number, last).await?));
+    let tail = out.pending;
+    if !tail.is_empty() {
+        let len = tail.len() as u64;
+        ctx.blobs.put(&segment_key(row, row.step), tail, "application/octet-stream").await?;
+        segments.push(Segment(row.step, 0, len));
     }
-    let mut all = store::parts(ctx.db, row.id).await?;
-    all.retain(|(number, _)| !parts.iter().any(|(n, _)| n == number));
-    all.extend(parts);
-    all.sort();
+    let mut parts = store::parts(ctx.db, row.id).await?;
+    let mut rest = segments.clone();
+    while !rest.is_empty() {
+        let (part, after) = cut(&rest, PART_BYTES as u64);
+        // The saved parts are 1..=row.parts; these follow.
+        let number = parts.len() as u16 + 1;
+        parts.push((number, upload_segments(ctx, row, number, &part).await?));
+        rest = after;
+    }
     let upload_id = row.upload_id.as_deref().unwrap_or_default();
-    ctx.blobs.complete_multipart(&row.r2_key, upload_id, &all).await?;
-    let entries = row.entries + out.finished.len() as i64;
-    ctx.db.batch(&store::finish(row.id, row.step, size as i64, entries, state.statuses_done, state.media_done, ctx.now_ms())).await?;
+    ctx.blobs.complete_multipart(&row.r2_key, upload_id, &parts).await?;
+    ctx.db.batch(&store::finish(row.id, row.step, size as i64, row.entries, state.statuses_done, state.media_done, ctx.now_ms())).await?;
     if row.pending > 0 {
-        forget(ctx, &pending_key(row, row.step - 1)).await;
+        forget(ctx, &carry_key(row, row.carry_step)).await;
+    }
+    for Segment(seq, ..) in segments {
+        forget(ctx, &segment_key(row, seq)).await;
     }
     for older in store::others(ctx.db, row.id).await? {
         remove(ctx, &older).await?;
@@ -188,9 +252,7 @@ async fn remove(ctx: &Ctx<'_>, row: &ExportRow) -> Result<()> {
         }
         _ => {}
     }
-    if row.pending > 0 {
-        forget(ctx, &pending_key(row, row.step - 1)).await;
-    }
+    forget_gathered(ctx, row).await;
     Ok(ctx.db.batch(&store::remove(row.id)).await?)
 }
 
@@ -216,8 +278,19 @@ async fn remove_files(ctx: &Ctx<'_>, row: &ExportRow) {
     if let Some(upload_id) = &row.upload_id {
         let _ = ctx.blobs.abort_multipart(&row.r2_key, upload_id).await;
     }
+    forget_gathered(ctx, row).await;
+}
+
+/// The carry and segments an unfinished export left.
+async fn forget_gathered(ctx: &Ctx<'_>, row: &ExportRow) {
+    if row.state == "done" {
+        return;
+    }
     if row.pending > 0 {
-        forget(ctx, &pending_key(row, row.step - 1)).await;
+        forget(ctx, &carry_key(row, row.carry_step)).await;
+    }
+    for Segment(seq, ..) in segments_of(row).unwrap_or_default() {
+        forget(ctx, &segment_key(row, seq)).await;
     }
 }
 
@@ -230,295 +303,17 @@ pub async fn expire(ctx: &Ctx<'_>) -> Result<usize> {
     Ok(old.len())
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    Outbox,
-    Media,
-    Likes,
-    Bookmarks,
-    Avatar,
-    Header,
-    Actor,
-    Directory,
-    Done,
-}
+#[cfg(test)]
+mod tests {
+    use super::{cut, Segment};
 
-const PHASES: [(Phase, &str); 9] = [
-    (Phase::Outbox, "outbox"),
-    (Phase::Media, "media"),
-    (Phase::Likes, "likes"),
-    (Phase::Bookmarks, "bookmarks"),
-    (Phase::Avatar, "avatar"),
-    (Phase::Header, "header"),
-    (Phase::Actor, "actor"),
-    (Phase::Directory, "directory"),
-    (Phase::Done, "done"),
-];
-
-impl Phase {
-    fn name(self) -> &'static str {
-        PHASES.iter().find(|(p, _)| *p == self).map_or("done", |(_, n)| n)
+    #[test]
+    fn a_part_is_cut_from_the_front_of_the_segments() {
+        let segments = [Segment(3, 100, 50), Segment(5, 0, 80), Segment(9, 0, 10)];
+        let (part, rest) = cut(&segments, 90);
+        assert_eq!(part, [Segment(3, 100, 50), Segment(5, 0, 40)]);
+        assert_eq!(rest, [Segment(5, 40, 40), Segment(9, 0, 10)]);
+        assert_eq!(cut(&segments, 50), (vec![Segment(3, 100, 50)], vec![Segment(5, 0, 80), Segment(9, 0, 10)]));
+        assert_eq!(cut(&segments, 1000).1, []);
     }
-
-    fn parse(name: &str) -> Option<Phase> {
-        PHASES.iter().find(|(_, n)| *n == name).map(|(p, _)| *p)
-    }
-
-    fn next(self) -> Phase {
-        let at = PHASES.iter().position(|(p, _)| *p == self).unwrap_or(PHASES.len() - 1);
-        PHASES[(at + 1).min(PHASES.len() - 1)].0
-    }
-}
-
-/// Where the export is, and what this step has spent.
-struct State {
-    phase: Phase,
-    cursor: i64,
-    open: Option<Open>,
-    statuses_total: i64,
-    statuses_done: i64,
-    media_done: i64,
-    entries_before: i64,
-    units: u64,
-    calls: u32,
-}
-
-impl State {
-    fn of(row: &ExportRow) -> Result<State> {
-        let open = match &row.entry {
-            Some(text) => Some(serde_json::from_str(text).map_err(Error::internal)?),
-            None => None,
-        };
-        Ok(State {
-            phase: Phase::parse(&row.phase).ok_or_else(|| Error::Internal(format!("unknown archive phase {}", row.phase).into()))?,
-            cursor: row.cursor,
-            open,
-            statuses_total: row.statuses_total,
-            statuses_done: row.statuses_done,
-            media_done: row.media_done,
-            entries_before: row.entries,
-            units: 0,
-            calls: 0,
-        })
-    }
-
-    fn spent(&self) -> bool {
-        self.units >= STEP_UNITS || self.calls >= CALLS_PER_STEP
-    }
-
-    fn left(&self) -> u64 {
-        STEP_UNITS.saturating_sub(self.units).max(1)
-    }
-
-    /// The phase is over: the next one starts from its beginning.
-    fn next_phase(&mut self) {
-        self.phase = self.phase.next();
-        self.cursor = 0;
-        self.open = None;
-    }
-
-    /// One piece of work of the current phase.
-    async fn work(&mut self, ctx: &Ctx<'_>, owner: &Owner, row: &ExportRow, out: &mut Writer) -> Result<()> {
-        match self.phase {
-            Phase::Outbox => self.outbox(ctx, owner, out).await,
-            Phase::Media => self.media(ctx, owner, out).await,
-            Phase::Likes | Phase::Bookmarks => self.marks(ctx, owner, out).await,
-            Phase::Avatar | Phase::Header => {
-                let url = if self.phase == Phase::Avatar { &owner.account.avatar_remote_url } else { &owner.account.header_remote_url };
-                let base = if self.phase == Phase::Avatar { "avatar" } else { "header" };
-                match url.as_deref().and_then(|u| stored_key(ctx, u)) {
-                    Some(key) => {
-                        let name = format!("{base}.{}", extension(&key));
-                        if self.copy(ctx, out, &name, &key, None).await? {
-                            self.next_phase();
-                        }
-                    }
-                    None => self.next_phase(),
-                }
-                Ok(())
-            }
-            Phase::Actor => {
-                out.whole("actor.json", actor(ctx, owner)?.to_string().as_bytes());
-                self.next_phase();
-                // The directory is read from D1, where this step's entries are not yet.
-                self.units = STEP_UNITS;
-                Ok(())
-            }
-            Phase::Directory => self.directory(ctx, row, out).await,
-            Phase::Done => Ok(()),
-        }
-    }
-
-    /// A page of posts into `outbox.json`.
-    async fn outbox(&mut self, ctx: &Ctx<'_>, owner: &Owner, out: &mut Writer) -> Result<()> {
-        let mut open = match self.open.take() {
-            Some(open) => open,
-            None => {
-                let mut open = out.open("outbox.json");
-                let head = json!({"@context": context(), "id": "outbox.json", "type": "OrderedCollection", "totalItems": self.statuses_total});
-                out.append(&mut open, collection_start(&head).as_bytes());
-                open
-            }
-        };
-        let limit = POSTS_PER_READ.min(self.left() as i64);
-        self.calls += OUTBOX_CALLS;
-        let rows: Vec<StatusRow> = decode(ctx.db.rows(&statuses::archive::written_after_query(owner.account.id, self.cursor, limit)).await?)?;
-        let items = activities(ctx, owner, &rows).await?;
-        for item in &items {
-            if open.items > 0 {
-                out.append(&mut open, b",");
-            }
-            out.append(&mut open, item.to_string().as_bytes());
-            open.items += 1;
-        }
-        self.units += rows.len() as u64;
-        self.statuses_done += rows.len() as i64;
-        self.cursor = rows.last().map_or(self.cursor, |r| r.id);
-        if (rows.len() as i64) < limit {
-            out.append(&mut open, b"]}");
-            out.close(open);
-            self.next_phase();
-        } else {
-            self.open = Some(open);
-        }
-        Ok(())
-    }
-
-    /// The stored files of the posts, each at its `media_path`, one piece at a time.
-    async fn media(&mut self, ctx: &Ctx<'_>, owner: &Owner, out: &mut Writer) -> Result<()> {
-        if let Some(open) = self.open.clone() {
-            // A file begun by an earlier step.
-            let key = open.file.clone().unwrap_or_default();
-            if self.copy(ctx, out, &open.name, &key, None).await? {
-                self.media_done += 1;
-            }
-            return Ok(());
-        }
-        self.calls += 1;
-        let files: Vec<FileRow> = decode(ctx.db.rows(&store::files_after(owner.account.id, self.cursor, FILES_PER_READ)).await?)?;
-        if files.is_empty() {
-            self.next_phase();
-            return Ok(());
-        }
-        for file in files {
-            if self.spent() {
-                break;
-            }
-            let name = media_path(file.id, &file.r2_key);
-            self.cursor = file.id;
-            if self.copy(ctx, out, &name, &file.r2_key, file.file_size.map(|s| s as u64)).await? {
-                self.media_done += 1;
-            } else {
-                break;
-            }
-        }
-        Ok(())
-    }
-
-    /// Copies (more of) the stored file `key` into the entry `name`, as far as the step's units
-    /// go: whole when it fits, else through an open entry. Answers whether the file is done
-    /// (copied, or missing from R2 and left out).
-    async fn copy(&mut self, ctx: &Ctx<'_>, out: &mut Writer, name: &str, key: &str, size: Option<u64>) -> Result<bool> {
-        let budget = self.left() * BYTES_PER_UNIT;
-        self.calls += 1;
-        if self.open.is_none() && size.is_some_and(|s| s <= budget) {
-            let Some((bytes, _)) = ctx.blobs.get(key).await? else { return Ok(missing(key)) };
-            self.units += (bytes.len() as u64).div_ceil(BYTES_PER_UNIT).max(1);
-            out.whole(name, &bytes);
-            return Ok(true);
-        }
-        let mut open = match self.open.take() {
-            Some(open) => open,
-            None => {
-                let total = match size {
-                    Some(size) => size,
-                    None => match ctx.blobs.size(key).await? {
-                        Some(size) => size,
-                        None => return Ok(missing(key)),
-                    },
-                };
-                let mut open = out.open(name);
-                (open.file, open.file_size) = (Some(key.to_string()), total);
-                open
-            }
-        };
-        if open.size < open.file_size {
-            let Some((bytes, total)) = ctx.blobs.get_range(key, open.size, budget).await? else { return Ok(missing(key)) };
-            self.units += (bytes.len() as u64).div_ceil(BYTES_PER_UNIT).max(1);
-            // R2's size wins over the row's; a file that shrank under us ends where it ends.
-            open.file_size = if bytes.is_empty() { open.size } else { total };
-            out.append(&mut open, &bytes);
-        }
-        if open.size >= open.file_size {
-            out.close(open);
-            return Ok(true);
-        }
-        self.open = Some(open);
-        self.units = STEP_UNITS;
-        Ok(false)
-    }
-
-    /// A page of `likes.json` or `bookmarks.json`: the URIs of the posts, oldest mark first.
-    async fn marks(&mut self, ctx: &Ctx<'_>, owner: &Owner, out: &mut Writer) -> Result<()> {
-        let name = if self.phase == Phase::Likes { "likes.json" } else { "bookmarks.json" };
-        let mut open = match self.open.take() {
-            Some(open) => open,
-            None => {
-                let mut open = out.open(name);
-                let head = json!({"@context": crate::activitypub::ACTIVITYSTREAMS, "id": name, "type": "OrderedCollection"});
-                out.append(&mut open, collection_start(&head).as_bytes());
-                open
-            }
-        };
-        let query = match self.phase {
-            Phase::Likes => store::favourites_after(owner.account.id, self.cursor, MARKS_PER_READ),
-            _ => store::bookmarks_after(owner.account.id, self.cursor, MARKS_PER_READ),
-        };
-        self.calls += 1;
-        let rows: Vec<MarkedRow> = decode(ctx.db.rows(&query).await?)?;
-        for row in &rows {
-            if open.items > 0 {
-                out.append(&mut open, b",");
-            }
-            out.append(&mut open, Value::from(row.uri.as_str()).to_string().as_bytes());
-            open.items += 1;
-        }
-        self.units += (rows.len() as u64).div_ceil(MARKS_PER_UNIT).max(1);
-        self.cursor = rows.last().map_or(self.cursor, |r| r.id);
-        if (rows.len() as i64) < MARKS_PER_READ {
-            out.append(&mut open, b"]}");
-            out.close(open);
-            self.next_phase();
-        } else {
-            self.open = Some(open);
-        }
-        Ok(())
-    }
-
-    /// The central directory, from the records saved by every step, then the end records.
-    /// `open.offset` is where the directory starts, `cursor` the last record written.
-    async fn directory(&mut self, ctx: &Ctx<'_>, row: &ExportRow, out: &mut Writer) -> Result<()> {
-        let start = self.open.as_ref().map_or_else(|| out.position(), |o| o.offset);
-        self.calls += 1;
-        let records = store::entries(ctx.db, row.id, self.cursor, RECORDS_PER_READ).await?;
-        for (seq, entry) in &records {
-            out.pending.extend(zip::central_record(entry, out.time));
-            self.cursor = *seq;
-        }
-        self.units += (records.len() as u64).div_ceil(RECORDS_PER_UNIT).max(1);
-        if (records.len() as i64) < RECORDS_PER_READ {
-            let count = self.entries_before as u64;
-            out.pending.extend(zip::end_records(count, start, out.position() - start));
-            self.open = None;
-            self.phase = Phase::Done;
-        } else {
-            self.open = Some(Open { offset: start, ..Open::default() });
-        }
-        Ok(())
-    }
-}
-
-fn missing(key: &str) -> bool {
-    log_error(&format!("archive: {key} is not in R2; left out"));
-    true
 }

@@ -11,6 +11,7 @@
 //! multipart upload (`writer`).
 pub mod export;
 mod items;
+mod phases;
 mod writer;
 
 #[cfg(test)]

@@ -42,6 +42,9 @@ async fn owner_id(env: &TestEnv, token: &str) -> i64 {
 struct Spent {
     steps: usize,
     most_statements: u32,
+    /// Bytes between the Worker and R2: the most in one step, and in all.
+    most_moved: u64,
+    moved: u64,
 }
 
 /// Requests an export and runs its queue steps until none is left; the archive's id.
@@ -69,10 +72,13 @@ async fn run_steps(env: &TestEnv) -> Spent {
             return spent;
         }
         for (id, step) in steps {
-            let before = env.db.statements.get();
+            let (before, moved) = (env.db.statements.get(), env.blobs.moved.get());
             export::step(&env.ctx(), &id, step).await.unwrap();
             spent.steps += 1;
             spent.most_statements = spent.most_statements.max(env.db.statements.get() - before);
+            let step_moved = env.blobs.moved.get() - moved;
+            spent.most_moved = spent.most_moved.max(step_moved);
+            spent.moved += step_moved;
         }
     }
 }
@@ -194,6 +200,12 @@ async fn a_large_archive_is_written_in_equal_parts_within_each_steps_budget() {
     eprintln!("{spent:?}");
     let (entries, bytes) = read_zip(&env, &token, &id).await;
     assert!(bytes.len() > 2 * super::PART_BYTES, "{} bytes: more than two parts", bytes.len());
+    // A byte of the zip is written to R2 once (R2 joins the segments into parts): what a step
+    // moves is what it copies (its file read, its segment written) and what it carries.
+    let carry = export::CARRY_BYTES as u64;
+    let copied = export::STEP_UNITS * export::BYTES_PER_UNIT;
+    assert!(spent.most_moved <= 2 * (copied + carry) + (64 << 10), "{spent:?}");
+    assert!(spent.moved <= 2 * bytes.len() as u64 + spent.steps as u64 * 2 * carry, "{spent:?}");
     assert_eq!(entries.len(), 1 + 31 + 3);
     let big_entry = entries.iter().find(|e| e.name.ends_with(&format!("/{big_id}.png"))).unwrap();
     assert_eq!(data_of(&bytes, big_entry), big.as_slice());
@@ -259,4 +271,73 @@ async fn the_archive_needs_the_whole_read_scope_and_downloads_in_ranges() {
     assert_eq!(tail.header_value("content-range"), Some(format!("bytes 10-{}/{size}", size - 1).as_str()));
     assert_eq!(ranged(&format!("bytes={size}-")).await.status, 416);
     assert_eq!(env.send(Get, &path, "").await.0.status, 401);
+}
+
+/// Entries per b-tree and rows updated so far (as `app::remote::footprint` counts them).
+fn snapshot(env: &TestEnv) -> (std::collections::HashMap<String, i64>, u64) {
+    (env.db.entries().into_iter().map(|e| (e.btree, e.entries)).collect(), env.db.rows_updated.get())
+}
+
+/// Rows written between two snapshots as D1 counts them: every entry added to or removed from a
+/// table or index, and every row updated (no UPDATE here changes an indexed column).
+fn rows_written(before: &(std::collections::HashMap<String, i64>, u64), after: &(std::collections::HashMap<String, i64>, u64)) -> i64 {
+    let entries: i64 = after.0.iter().map(|(name, n)| (n - before.0.get(name).copied().unwrap_or(0)).abs()).sum();
+    entries + (after.1 - before.1) as i64
+}
+
+/// What an export costs (docs/free-plan.md, "Archives"): 1,000 posts of ~300 characters, one in
+/// five with a 300 kB picture, 100 favourites and 50 bookmarks. Prints the steps (three queue
+/// operations each), D1 rows written, R2 operations by class and bytes; pins upper bounds.
+#[tokio::test(flavor = "current_thread")]
+async fn what_an_export_of_a_thousand_posts_costs() {
+    let env = TestEnv::new();
+    let token = env.owner_token().await;
+    let owner = owner_id(&env, &token).await;
+    let words = "a post about bread and bicycles and the weather, with a few more words to make it as long as posts are ".repeat(3);
+    let mut ids = Vec::new();
+    for i in 0..1000u32 {
+        let media = match i % 5 {
+            0 => format!("&media_ids[]={}", stored_file(&env, owner, png(300_000, i as u8), "alt text").await),
+            _ => String::new(),
+        };
+        let (_, post) = env.send_as(&token, Post, "/api/v1/statuses", &format!("status={i}+{words}+%23tag{}{media}", i % 7)).await;
+        ids.push(post["id"].as_str().unwrap().to_string());
+    }
+    for (i, id) in ids.iter().enumerate().take(100) {
+        env.send_as(&token, Post, &format!("/api/v1/statuses/{id}/favourite"), "").await;
+        if i % 2 == 0 {
+            env.send_as(&token, Post, &format!("/api/v1/statuses/{id}/bookmark"), "").await;
+        }
+    }
+    env.jobs.take();
+    let (class_a, class_b) = (env.blobs.class_a.get(), env.blobs.class_b.get());
+    let (_, requested) = env.send_as(&token, Post, "/api/v1/topi/archive", "").await;
+    let mut rows = 0;
+    let mut steps = 0;
+    let mut most_statements = 0;
+    loop {
+        let queued: Vec<(String, i64)> = env.jobs.take().into_iter().filter_map(|job| match job {
+            Job::Task(Task::ArchiveExport { archive_id, step }) => Some((archive_id, step)),
+            _ => None,
+        }).collect();
+        let Some((id, step)) = queued.into_iter().next() else { break };
+        let (before, statements) = (snapshot(&env), env.db.statements.get());
+        export::step(&env.ctx(), &id, step).await.unwrap();
+        rows += rows_written(&before, &snapshot(&env));
+        most_statements = most_statements.max(env.db.statements.get() - statements);
+        steps += 1;
+    }
+    let id = requested["id"].as_str().unwrap();
+    let (entries, bytes) = read_zip(&env, &token, id).await;
+    let (a, b) = (env.blobs.class_a.get() - class_a, env.blobs.class_b.get() - class_b);
+    eprintln!(
+        "export of 1,000 posts (200 pictures of 300 kB): {} entries, {} bytes; {steps} steps ({} queue operations), \
+         {rows} D1 rows written, R2 class A {a} and class B {b} operations; at most {most_statements} D1 statements a step",
+        entries.len(), bytes.len(), 3 * steps
+    );
+    assert_eq!(entries.len(), 200 + 4, "the files, outbox, likes, bookmarks and actor");
+    assert!(steps <= 120, "{steps} steps");
+    assert!(rows <= 1_000, "{rows} rows");
+    assert!(a + b <= 1_000, "{a} + {b} R2 operations");
+    assert!(most_statements <= 30);
 }

@@ -4,7 +4,6 @@
 //! step appends to it.
 use serde::{Deserialize, Serialize};
 
-use super::PART_BYTES;
 use crate::domain::zip::{self, Crc, DosTime, Entry, FLAG_DESCRIPTOR, FLAG_UTF8};
 
 /// An entry written across steps: its header is out, its data is growing.
@@ -29,7 +28,7 @@ pub struct Open {
 pub struct Writer {
     /// Bytes after the last uploaded part.
     pub pending: Vec<u8>,
-    /// Where `pending` starts in the zip (parts uploaded × `PART_BYTES`).
+    /// Where `pending` starts in the zip.
     pub base: u64,
     pub time: DosTime,
     /// Entries finished during this step, for the directory.
@@ -37,8 +36,8 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn new(pending: Vec<u8>, parts: u64, time: DosTime) -> Writer {
-        Writer { pending, base: parts * PART_BYTES as u64, time, finished: Vec::new() }
+    pub fn new(pending: Vec<u8>, base: u64, time: DosTime) -> Writer {
+        Writer { pending, base, time, finished: Vec::new() }
     }
 
     /// Where the next byte goes in the zip.
@@ -84,16 +83,6 @@ impl Writer {
             flags: FLAG_UTF8 | FLAG_DESCRIPTOR,
         });
     }
-
-    /// The next full part, if `pending` holds one.
-    pub fn take_part(&mut self) -> Option<Vec<u8>> {
-        if self.pending.len() < PART_BYTES {
-            return None;
-        }
-        let rest = self.pending.split_off(PART_BYTES);
-        self.base += PART_BYTES as u64;
-        Some(std::mem::replace(&mut self.pending, rest))
-    }
 }
 
 #[cfg(test)]
@@ -109,22 +98,13 @@ mod tests {
         first.append(&mut open, b"{\"orderedItems\":[");
         // The next step: the same pending bytes, the open entry read back from JSON.
         let saved = serde_json::to_string(&open).unwrap();
-        let mut second = Writer::new(first.pending.clone(), 0, DosTime::default());
+        // Carried bytes after 3 MiB already gone (in parts or segments).
+        let mut second = Writer::new(first.pending.clone(), 3 << 20, DosTime::default());
+        assert_eq!(second.position(), (3 << 20) + first.pending.len() as u64);
         let mut open: Open = serde_json::from_str(&saved).unwrap();
         second.append(&mut open, b"]}");
         second.close(open);
         let entry = second.finished.pop().unwrap();
         assert_eq!((entry.crc32, entry.size, entry.offset), (zip::crc32(b"{\"orderedItems\":[]}"), 19, 35 + 5));
-    }
-
-    #[test]
-    fn parts_are_cut_at_exactly_the_part_size() {
-        let mut writer = Writer::new(vec![1; PART_BYTES - 1], 2, DosTime::default());
-        assert!(writer.take_part().is_none());
-        writer.pending.extend(std::iter::repeat_n(2, PART_BYTES + 10));
-        let part = writer.take_part().unwrap();
-        assert_eq!((part.len(), part[PART_BYTES - 1], writer.pending.len()), (PART_BYTES, 2, PART_BYTES + 9));
-        assert_eq!(writer.position(), 3 * PART_BYTES as u64 + PART_BYTES as u64 + 9);
-        assert!(writer.take_part().is_some() && writer.take_part().is_none());
     }
 }
