@@ -13,7 +13,8 @@ use crate::activitypub::{ACTIVITYSTREAMS, DATA_INTEGRITY_V1, DID_V1, MULTIKEY_V1
 use crate::config::Config;
 use crate::crypto::keys;
 use crate::domain::time::iso8601;
-use crate::store::accounts::AccountRow;
+use crate::ctx::Ctx;
+use crate::store::accounts::{self, AccountRow};
 use crate::store::media::MediaRow;
 use crate::store::polls::PollRow;
 use crate::store::statuses::{MentionRow, StatusRow};
@@ -145,7 +146,19 @@ fn context() -> Value {
     ])
 }
 
-/// The owner's actor document.
+/// The owner's actor document as peers fetch it: after a move, with `movedTo`, which followers'
+/// servers read to accept the `Move` (one more query, only once the owner has moved).
+pub async fn owner_actor(ctx: &Ctx<'_>, owner: &Owner) -> Result<Value> {
+    let mut person = owner_person(owner, ctx.config)?;
+    if let Some(target) = owner.account.moved_to_account_id {
+        if let Some(target) = accounts::get(ctx.db, target).await? {
+            person["movedTo"] = json!(target.uri);
+        }
+    }
+    Ok(person)
+}
+
+/// The owner's actor document, without `movedTo`.
 pub fn owner_person(owner: &Owner, config: &Config) -> Result<Value> {
     let ed25519_public = STANDARD.decode(&owner.user.ed25519_public_key).map_err(Error::internal)?;
     Ok(person(&owner.account, &ed25519_public, config))

@@ -19,7 +19,7 @@ pub async fn get(ctx: &Ctx<'_>, req: &Request, username: &str) -> Result<Respons
 /// The owner's actor document.
 pub async fn actor_response(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let owner = owner::load(ctx).await?;
-    Ok(Response::typed_json(200, ACTIVITY_JSON, &documents::owner_person(&owner, ctx.config)?)
+    Ok(Response::typed_json(200, ACTIVITY_JSON, &documents::owner_actor(ctx, &owner).await?)
         .header("Cache-Control", "max-age=60, public")
         .header("Vary", "Accept"))
 }

@@ -188,7 +188,7 @@ pub async fn fan_out(ctx: &Ctx<'_>, event: &Event) -> Result<(), ApiError> {
             store_and_queue(ctx, owner.account.id, &activity, inboxes).await
         }
         Event::ProfileUpdated => {
-            let person = documents::owner_person(&owner, ctx.config)?;
+            let person = documents::owner_actor(ctx, &owner).await?;
             let to = vec![crate::activitypub::vocab::PUBLIC.to_string()];
             let activity = build::activity("Update", &format!("{me}#updates/{}", ctx.now_ms()), &me, person, &to, &[followers]);
             let activity = with_proof(ctx, &owner, &activity)?;
