@@ -26,6 +26,18 @@ pub struct Config {
     /// `BUDGET_REPORT`: each response carries what its invocation spent (`Server-Timing`), and
     /// queue and cron invocations log it. For development and tests; off in production.
     pub budget_report: bool,
+    /// `SHOW_DOMAIN_BLOCKS`: who reads the instance's domain blocks at
+    /// `/api/v1/instance/domain_blocks` (`disabled`, the default; `users`; `all`), as Mastodon's
+    /// setting of that name.
+    pub show_domain_blocks: Shown,
+}
+
+/// Who may read something the owner chooses to publish.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    Nobody,
+    SignedIn,
+    Everyone,
 }
 
 /// Long enough to read a thread again weeks later; short enough that a year of following
@@ -56,7 +68,14 @@ impl Config {
             None => DEFAULT_RETENTION_DAYS,
             Some(v) => v.parse().map_err(|_| ConfigError(format!("REMOTE_CONTENT_RETENTION_DAYS {v:?} must be a whole number of days")))?,
         };
+        let show_domain_blocks = match non_empty("SHOW_DOMAIN_BLOCKS").as_deref() {
+            None | Some("disabled") => Shown::Nobody,
+            Some("users") => Shown::SignedIn,
+            Some("all") => Shown::Everyone,
+            Some(other) => return Err(ConfigError(format!("SHOW_DOMAIN_BLOCKS {other:?} must be disabled, users or all"))),
+        };
         Ok(Config {
+            show_domain_blocks,
             source_url,
             handle_domain: non_empty("HANDLE_DOMAIN").unwrap_or_else(|| host.clone()),
             host,

@@ -38,6 +38,8 @@ pub struct IsolateCache {
     pub vapid_tokens: RefCell<Vec<(String, String, i64)>>,
     /// The owner's filters; every timeline page consults them.
     pub filters: RefCell<Option<(i64, Vec<crate::store::filters::Filter>)>>,
+    /// The instance's domain blocks; every exchange with another server consults them.
+    pub domain_blocks: RefCell<Option<(i64, std::rc::Rc<Vec<crate::domain::moderation::Block>>)>>,
 }
 
 /// Happenings recorded during one invocation; `platform/` hands them to the streaming hub when

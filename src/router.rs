@@ -8,7 +8,7 @@ use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
 use crate::mastodon::{
-    accounts, announcements, apps, archive, conversations, domain_blocks, exports, imports, instance, lists, markers, media, migration, notifications, oauth, polls,
+    accounts, admin, announcements, apps, archive, conversations, domain_blocks, exports, imports, instance, lists, markers, media, migration, notifications, oauth, polls,
     reports, scheduled_statuses, search, push, streaming, tags, timelines,
 };
 use crate::mastodon::relationships::{self, Action};
@@ -230,6 +230,11 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Delete, ["api", "v1", "conversations", id]) => conversations::remove(ctx, req, id).await,
         (Get, ["api", "v1", "announcements"]) => announcements::index(ctx, req).await,
         (Post, ["api", "v1", "announcements", id, "dismiss"]) => announcements::dismiss(ctx, req, id).await,
+        (Get, ["api", "v1", "admin", "domain_blocks"]) => admin::index(ctx, req).await,
+        (Post, ["api", "v1", "admin", "domain_blocks"]) => admin::create(ctx, req).await,
+        (Get, ["api", "v1", "admin", "domain_blocks", id]) => admin::show(ctx, req, id).await,
+        (Put, ["api", "v1", "admin", "domain_blocks", id]) => admin::update(ctx, req, id).await,
+        (Delete, ["api", "v1", "admin", "domain_blocks", id]) => admin::delete(ctx, req, id).await,
         (Get, ["api", "v1", "domain_blocks"]) => domain_blocks::index(ctx, req).await,
         (Post, ["api", "v1", "domain_blocks"]) => domain_blocks::block(ctx, req).await,
         (Delete, ["api", "v1", "domain_blocks"]) => domain_blocks::unblock(ctx, req).await,
@@ -317,7 +322,7 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "instance", "extended_description"]) => instance::extended_description(ctx).await,
         (Get, ["api", "v1", "instance", "privacy_policy"]) => instance::privacy_policy(ctx).await,
         (Get, ["api", "v1", "instance", "translation_languages"]) => instance::translation_languages(),
-        (Get, ["api", "v1", "instance", "domain_blocks"]) => instance::domain_blocks(),
+        (Get, ["api", "v1", "instance", "domain_blocks"]) => admin::public_list(ctx, req).await,
         (Get, ["api", "v1", "preferences"]) => accounts::preferences(ctx, req).await,
         (Get, ["api", "v1", "custom_emojis"]) => instance::custom_emojis(ctx).await,
 

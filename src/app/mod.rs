@@ -24,6 +24,7 @@ pub mod imports;
 pub mod instance;
 pub mod jobs;
 pub mod live;
+pub mod moderation;
 pub mod owner;
 pub mod polls;
 pub mod profile;

@@ -2,6 +2,7 @@
 pub mod csv;
 pub mod filters;
 pub mod ids;
+pub mod moderation;
 pub mod oauth;
 pub mod paging;
 pub mod scopes;

@@ -9,6 +9,10 @@ pub const SUPPORTED: &[&str] = &[
     "write:filters", "write:follows", "write:lists", "write:media", "write:mutes",
     "write:notifications", "write:reports", "write:statuses",
     "admin:read", "admin:write",
+    "admin:read:accounts", "admin:read:reports", "admin:read:domain_allows", "admin:read:domain_blocks",
+    "admin:read:ip_blocks", "admin:read:email_domain_blocks", "admin:read:canonical_email_blocks",
+    "admin:write:accounts", "admin:write:reports", "admin:write:domain_allows", "admin:write:domain_blocks",
+    "admin:write:ip_blocks", "admin:write:email_domain_blocks", "admin:write:canonical_email_blocks",
 ];
 
 /// The deprecated `follow` scope still grants these (Mastodon keeps it for old apps).

@@ -195,11 +195,6 @@ pub fn translation_languages() -> Result<Response, ApiError> {
     Response::ok_json(&json!({}))
 }
 
-/// We publish no moderated-domain list yet, which Mastodon expresses as an empty array.
-pub fn domain_blocks() -> Result<Response, ApiError> {
-    Response::ok_json(&json!([]))
-}
-
 /// <https://docs.joinmastodon.org/methods/custom_emojis/>
 pub async fn custom_emojis(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let emojis: Vec<Value> = instance::local_emojis(ctx.db)

@@ -2,6 +2,7 @@
 //! parameters into typed commands for the use cases in `app/` (or read through `store/`), and
 //! render entities; they never build SQL or name `worker` types.
 pub mod accounts;
+pub mod admin;
 pub mod announcements;
 pub mod apps;
 pub mod archive;

@@ -136,6 +136,11 @@ pub async fn get_by_uri(db: &dyn Db, uri: &str) -> Result<Option<AccountRow>, St
     db::first(db, &query!(select_accounts!("WHERE a.uri = ?1"), uri)).await
 }
 
+/// `get_by_uri`, only if the account is not suspended (what a search may show).
+pub async fn get_active_by_uri(db: &dyn Db, uri: &str) -> Result<Option<AccountRow>, StoreError> {
+    db::first(db, &query!(select_accounts!("WHERE a.uri = ?1 AND a.suspended_at IS NULL"), uri)).await
+}
+
 /// The ids of the accounts among `uris` that we know, in one statement.
 pub async fn ids_by_uris(db: &dyn Db, uris: &[String]) -> Result<Vec<i64>, StoreError> {
     #[derive(Deserialize)]

@@ -13,7 +13,13 @@ pub const STALE_AFTER_MS: i64 = 24 * 60 * 60 * 1000;
 /// Stores a fetched actor document and returns the account.
 pub async fn save(ctx: &Ctx<'_>, actor: &Actor) -> Result<AccountRow, FetchError> {
     let store_error = |e: crate::store::db::StoreError| FetchError::Network(e.to_string());
-    ctx.db.batch(&accounts::upsert_remote(ctx.new_id(), &remote_account(actor), ctx.now_ms())).await.map_err(store_error)?;
+    let mut account = remote_account(actor);
+    let standing = crate::app::moderation::standing(ctx, Some(&actor.domain)).await.map_err(|e| FetchError::Network(e.to_string()))?;
+    if standing.reject_media {
+        account.avatar_remote_url = None;
+        account.header_remote_url = None;
+    }
+    ctx.db.batch(&accounts::upsert_remote(ctx.new_id(), &account, ctx.now_ms())).await.map_err(store_error)?;
     accounts::get_by_uri(ctx.db, &actor.id).await.map_err(store_error)?.ok_or_else(|| FetchError::Gone(actor.id.clone()))
 }
 

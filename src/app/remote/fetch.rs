@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use serde_json::Value;
 
 use crate::activitypub::signatures::{cavage_header, http_date, rfc9421_headers, sign_cavage, sign_rfc9421};
+use crate::activitypub::vocab::host_of;
 use crate::ctx::{Ctx, HttpRequest, HttpResponse};
 use crate::app::owner;
 
@@ -135,6 +136,10 @@ pub async fn send_answered(ctx: &Ctx<'_>, request: HttpRequest, max_bytes: usize
 async fn send_following(ctx: &Ctx<'_>, mut request: HttpRequest, max_bytes: usize, redirects: usize) -> Result<(HttpResponse, String), FetchError> {
     for _ in 0..=redirects {
         check_url(ctx.config.allow_private_addresses, &request.url)?;
+        let suspended = crate::app::moderation::standing(ctx, host_of(&request.url).as_deref()).await.map_err(|e| FetchError::Network(e.to_string()))?.suspended;
+        if suspended {
+            return Err(FetchError::Refused(format!("{}: the server is suspended here", request.url)));
+        }
         // Some servers (snac) close every connection without saying so; the runtime may have
         // reused one of those and lost it. A fresh connection usually answers: try once more.
         let response = match ctx.http.send(request.clone(), TIMEOUT_MS, max_bytes).await {

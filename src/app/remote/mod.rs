@@ -49,7 +49,9 @@ pub enum Resolved {
 }
 
 pub async fn resolve_url(ctx: &Ctx<'_>, url: &str) -> Result<Resolved, Error> {
-    if let Some(account) = crate::store::accounts::get_by_uri(ctx.db, url).await? {
+    // A suspended account is not shown: its server is asked again (and refused, if the
+    // instance suspended it).
+    if let Some(account) = crate::store::accounts::get_active_by_uri(ctx.db, url).await? {
         return Ok(Resolved::Account(account));
     }
     // The fetch proves the document speaks for its own id (a profile or post page's address

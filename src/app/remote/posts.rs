@@ -108,7 +108,9 @@ async fn store_post(ctx: &Ctx<'_>, owner: &Owner, author: &AccountRow, post: &Po
             queries.push(store::remember_parent_uri(id, uri));
         }
     }
-    for attachment in &post.attachments {
+    // A server whose media is rejected keeps its words here, not its pictures.
+    let media_rejected = crate::app::moderation::standing(ctx, author.domain.as_deref()).await?.reject_media;
+    for attachment in post.attachments.iter().filter(|_| !media_rejected) {
         let mut meta = match (attachment.width, attachment.height) {
             (Some(w), Some(h)) => json!({"width": w, "height": h}),
             _ => json!({}),

@@ -20,9 +20,13 @@ pub async fn apply(ctx: &Ctx<'_>, actor: &AccountRow, activity: &Value) -> Resul
     if blocked && !matches!(kind, "Undo" | "Delete" | "Reject") {
         return Ok(Outcome::Ignored("actor is blocked"));
     }
+    let standing = crate::app::moderation::standing(ctx, actor.domain.as_deref()).await?;
+    if kind == "Flag" && standing.reject_reports {
+        return Ok(Outcome::Ignored("reports from this server are rejected"));
+    }
     let object_type = activity.get("object").map(type_of).unwrap_or("");
     match kind {
-        "Follow" => social::follow(ctx, &owner, actor, activity, blocked).await,
+        "Follow" => social::follow(ctx, &owner, actor, activity, blocked, standing.silenced).await,
         "Accept" => social::accept(ctx, &owner, actor, activity).await,
         "Reject" => social::reject(ctx, &owner, actor).await,
         "Undo" => social::undo(ctx, &owner, actor, activity).await,

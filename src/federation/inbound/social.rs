@@ -20,7 +20,9 @@ fn names_owner(owner: &Owner, object: Option<&Value>) -> bool {
     object.and_then(id_of) == Some(owner.account.uri.as_str())
 }
 
-pub async fn follow(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value, blocked: bool) -> Result<Outcome, Error> {
+/// A follow of the owner. From a silenced server (`limited`) it waits for approval even when
+/// the account is not locked, as Mastodon's limited servers do.
+pub async fn follow(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: &Value, blocked: bool, limited: bool) -> Result<Outcome, Error> {
     if !names_owner(owner, activity.get("object")) {
         return Ok(Outcome::Ignored("follow of someone else"));
     }
@@ -36,7 +38,7 @@ pub async fn follow(ctx: &Ctx<'_>, owner: &Owner, actor: &AccountRow, activity: 
     let mut queries = vec![follows::follow_requested(ctx.new_id(), actor.id, owner.account.id, follow_uri.as_deref(), now)];
     if already {
         // A repeated Follow (the peer lost our Accept): accept again.
-    } else if owner.account.locked {
+    } else if owner.account.locked || limited {
         if !requested {
             queries.push(live::notification(ctx, owner.account.id, actor.id, "follow_request", None, now));
         }

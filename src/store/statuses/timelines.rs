@@ -106,21 +106,38 @@ impl Locality {
     }
 }
 
+/// Public timelines leave out accounts of silenced servers (instance domain blocks), unless the
+/// viewer (`?1`) follows them, as Mastodon's limited servers.
+macro_rules! not_silenced {
+    () => {
+        concat!(
+            " AND (s.local = 1 OR NOT EXISTS (SELECT 1 FROM accounts sa JOIN instance_domain_blocks b ON b.severity = 'silence' \
+               WHERE sa.id = s.account_id AND sa.domain IS NOT NULL AND ",
+            $crate::covered_by!("sa.domain", "b.domain"),
+            " AND NOT EXISTS (SELECT 1 FROM follows sf WHERE sf.account_id = ?1 AND sf.target_account_id = sa.id \
+               AND sf.accepted_at IS NOT NULL)))"
+        )
+    };
+}
+
 pub async fn public(db: &dyn Db, viewer: Option<i64>, page: &Page, locality: Locality, only_media: bool) -> Result<Vec<StatusRow>, StoreError> {
     // One statement per locality, so that each can walk its own index in id order
     // (`statuses_public` leads with `local`, `statuses_public_all` does not).
     let statement = match locality {
         Locality::All => keyset!("s.id"; select_statuses!(
             "FROM statuses s WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL \
-             AND (?5 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))"
+             AND (?5 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
+            not_silenced!()
         )),
         Locality::Local => keyset!("s.id"; select_statuses!(
             "FROM statuses s WHERE s.visibility = 'public' AND s.local = 1 AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL \
-             AND (?5 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))"
+             AND (?5 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
+            not_silenced!()
         )),
         Locality::Remote => keyset!("s.id"; select_statuses!(
             "FROM statuses s WHERE s.visibility = 'public' AND s.local = 0 AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL \
-             AND (?5 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))"
+             AND (?5 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
+            not_silenced!()
         )),
     };
     statement.fetch(db, viewer, page, vec![only_media.into()]).await
@@ -130,12 +147,13 @@ pub async fn public(db: &dyn Db, viewer: Option<i64>, page: &Page, locality: Loc
 /// locality, `?9` only media), shared by its one-tag and many-tag statements.
 macro_rules! tag_conditions {
     () => {
-        " AND (SELECT count(DISTINCT t.normalized) FROM status_tags x JOIN tags t ON t.id = x.tag_id \
+        concat!(" AND (SELECT count(DISTINCT t.normalized) FROM status_tags x JOIN tags t ON t.id = x.tag_id \
            WHERE x.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?6))) = json_array_length(?6) \
          AND NOT EXISTS (SELECT 1 FROM status_tags x JOIN tags t ON t.id = x.tag_id \
            WHERE x.status_id = s.id AND t.normalized IN (SELECT value FROM json_each(?7))) \
          AND s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL AND (?8 IS NULL OR s.local = ?8) \
-         AND (?9 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))"
+         AND (?9 = 0 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))",
+        not_silenced!())
     };
 }
 
