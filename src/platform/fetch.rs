@@ -35,10 +35,25 @@ impl HttpClient for Fetch {
             return Err(HttpError(format!("{}: answer larger than {max_bytes} bytes", request.url)));
         }
         let headers = response.headers().entries().map(|(n, v)| (n.to_ascii_lowercase(), v)).collect();
-        let body = response.bytes().await.map_err(err)?;
-        if body.len() > max_bytes {
-            return Err(HttpError(format!("{}: answer larger than {max_bytes} bytes", request.url)));
-        }
+        let body = read_capped(&mut response, max_bytes).await.map_err(|e| HttpError(format!("{}: {}", request.url, e.0)))?;
         Ok(HttpResponse { status: response.status_code(), headers, body })
     }
+}
+
+/// The answer's body, read as a stream and given up as soon as it passes `max_bytes`: a chunked
+/// answer declares no length, and a peer could otherwise fill the isolate's memory.
+async fn read_capped(response: &mut worker::Response, max_bytes: usize) -> Result<Vec<u8>, HttpError> {
+    use futures_util::StreamExt;
+    // A body-less answer (204, a HEAD) has no stream.
+    let Ok(stream) = response.stream() else { return Ok(Vec::new()) };
+    let mut stream = std::pin::pin!(stream);
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(err)?;
+        if body.len() + chunk.len() > max_bytes {
+            return Err(HttpError(format!("answer larger than {max_bytes} bytes")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }

@@ -5,7 +5,8 @@ port; another port is another host to Topi), and inbox POSTs signed the way Mast
 - `RsaKey`: an RSA-2048 key pair (the `cryptography` package); `public_pem` is what an actor
   document publishes, `sign` is RSASSA-PKCS1-v1_5 over SHA-256.
 - `HostilePeer`: `serve(path, document, content_type=..., status=...)` puts a JSON document (or
-  a bare status) at a path (an exact path with its query, else the path alone); `person(name,
+  a bare status) at a path; `serve_endless(path, chunk, repeat)` a chunked answer of no declared
+  length (`streamed[path]`: how much of it got out) (an exact path with its query, else the path alone); `person(name,
   key)` serves a minimal Person at `/users/NAME` with the key `…/users/NAME#main-key`; `GET
   /out?to=URL` is an open redirect (302 to URL); POSTs to any path ending in `/inbox` get 202.
   Every request is recorded (`requests`, `gets(path)`, `inbox_posts(path)`).
@@ -71,12 +72,16 @@ class Route:
     content_type: str | None = None
     body: bytes = b""
     headers: dict = field(default_factory=dict)
+    # Chunked, without Content-Length: `body` sent this many times (until the reader hangs up).
+    repeat: int = 0
 
 
 class HostilePeer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
+        # Bytes of body each streamed answer got out before its reader hung up, by path.
+        self.streamed: dict[str, int] = {}
         self._lock = threading.Lock()
         peer = self
 
@@ -86,7 +91,28 @@ class HostilePeer:
             def log_message(self, *args) -> None:  # quiet
                 pass
 
+            def _stream(self, route: Route) -> None:
+                self.send_response(route.status)
+                self.send_header("Content-Type", route.content_type or AP_JSON)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                sent = 0
+                try:
+                    for _ in range(route.repeat):
+                        self.wfile.write(f"{len(route.body):x}\r\n".encode() + route.body + b"\r\n")
+                        sent += len(route.body)
+                    self.wfile.write(b"0\r\n\r\n")
+                except OSError:  # the reader hung up
+                    pass
+                with peer._lock:
+                    peer.streamed[self.path] = peer.streamed.get(self.path, 0) + sent
+                self.close_connection = True
+
             def _answer(self, route: Route) -> None:
+                if route.repeat:
+                    self._stream(route)
+                    return
                 self.send_response(route.status)
                 if route.content_type:
                     self.send_header("Content-Type", route.content_type)
@@ -140,6 +166,12 @@ class HostilePeer:
             to = parse_qs(urlsplit(path).query).get("to", [""])[0]
             return Route(302, headers={"Location": to}) if to else Route(400)
         return Route(404, "text/plain", b"not found")
+
+    def serve_endless(self, path: str, chunk: bytes, repeat: int) -> str:
+        """`chunk` sent `repeat` times as one chunked answer that declares no length."""
+        with self._lock:
+            self.routes[path] = Route(200, AP_JSON, chunk, repeat=repeat)
+        return self.url(path)
 
     def serve(self, path: str, document: dict | None = None, *, content_type: str = AP_JSON,
               status: int = 200) -> str:

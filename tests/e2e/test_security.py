@@ -185,6 +185,22 @@ def test_an_unverified_oversized_actor_costs_one_fetch_and_is_not_stored(world, 
     assert len(body["note"]) <= MAX_HTML_BYTES, len(body["note"])  # the bio is cut before it is parsed
 
 
+def test_an_answer_of_no_declared_length_is_cut_off_at_the_cap(world, fed_owner):
+    """A peer that streams a document with no Content-Length is read up to the fetch cap, not to
+    its end: the connection is dropped once the cap is passed (the isolate's memory is 128 MB)."""
+    chunk = b" " * 65536
+    url = world.home.serve_endless("/endless", chunk, repeat=4096)  # 256 MiB
+    started = time.monotonic()
+    found = fed_owner.get("/api/v2/search", params={"q": url, "resolve": "true"})
+    assert found.status_code == 200, describe(found)
+    assert found.json_body["accounts"] == [] and found.json_body["statuses"] == []
+    assert time.monotonic() - started < 20
+    # What got out: the cap, what the sockets' buffers held, and a second try on a fresh
+    # connection (fetch::send tries twice on a network error) -- far from 256 MiB.
+    assert wait_for(lambda: world.home.streamed.get("/endless"), timeout=10)
+    assert world.home.streamed["/endless"] < 64 * MAX_DOCUMENT_BYTES, world.home.streamed
+
+
 def bare_lf_multipart(size: int) -> bytes:
     """Parts of one tiny field each, lines ending in a bare LF, `size` bytes at most."""
     closing = b"--b--\n"
