@@ -47,7 +47,11 @@ pub fn refused(ctx: &Ctx<'_>) -> Response {
     )
 }
 
-/// Pages of a session are the owner's alone: no cache may keep them.
-pub fn private(response: Response) -> Response {
-    response.header("Cache-Control", "no-store")
+/// What the owner's pages send besides the page: no cache may keep them, and their referrer
+/// policy is `same-origin` rather than every other page's `no-referrer`, because under
+/// `no-referrer` browsers send `Origin: null` with a form's POST, which would leave the Origin
+/// check nothing to compare. Links to other sites still carry no referrer.
+pub fn private(mut response: Response) -> Response {
+    response.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("referrer-policy"));
+    response.header("Cache-Control", "no-store").header("Referrer-Policy", "same-origin")
 }
