@@ -203,8 +203,7 @@ pub async fn attempt_sign_in(ctx: &Ctx<'_>, key: &str, factors: Factors<'_>) -> 
     }
     // Only failures spend the account's budget: a success gives back the slot this attempt
     // held (not those other attempts spent), so sign-ins never lock the owner out.
-    rate_limits::reset(ctx.db, key).await?;
-    rate_limits::give_back(ctx.db, ACCOUNT_PASSWORD_KEY).await?;
+    ctx.db.batch(&[rate_limits::reset(key), rate_limits::give_back(ACCOUNT_PASSWORD_KEY)]).await?;
     Ok(SignInCheck::Correct)
 }
 
