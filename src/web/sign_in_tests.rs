@@ -55,7 +55,8 @@ async fn csrf_for(env: &TestEnv, session: &str) -> String {
 /// Turns two-factor authentication on through the setup page: the secret.
 async fn enable_two_factor(env: &TestEnv, session: &str) -> Vec<u8> {
     let setup = html(&get_as(env, session, "/settings/otp_authentication").await);
-    assert!(setup.contains("<svg"), "the QR code is inline");
+    assert!(setup.contains("<svg") && !setup.contains("<?xml"), "the QR code is inline, without an XML declaration");
+    assert!(setup.contains("otpauth://totp/"));
     let secret_text = hidden(&setup, "otp_secret");
     let secret = totp::parse_secret(&secret_text).unwrap();
     let form = format!("authenticity_token={}&otp_secret={secret_text}&otp_attempt={}", csrf_of(&setup), code_now(env, &secret, 0));

@@ -1,7 +1,8 @@
 """The owner's web sign-in and account security (docs/web.md, "Signing in") in Debian's headless
-Chromium, on a server of this module's own (`sign_in_server`): two-factor authentication turned
-on here must not reach the other modules' password grants, and the wrong passwords typed here
-must not spend the main server's rate limit.
+Chromium, on a server of this module's own (`sign_in_server` in conftest.py): two-factor
+authentication turned on here must not reach the other modules' password grants, and the wrong
+passwords typed here must not spend the main server's rate limit. The two-factor fixture turns
+it off again even when a test fails.
 
 Signing in (a wrong password refused, the right one lands on /settings), the session cookie's
 attributes as Chromium stored them (`__Host-` works over http on 127.0.0.1: Chromium counts
@@ -26,15 +27,9 @@ import pytest
 import requests
 
 from browser import page, screenshot  # noqa: F401 (the fixture)
-from conftest import _extra_server
 from settings import OOB, PASSWORD, USERNAME
 
 OTHER_DEVICE = "E2E-Other-Device/1.0 (a second browser)"
-
-
-@pytest.fixture(scope="module")
-def sign_in_server():
-    yield from _extra_server("signin", {})
 
 
 @pytest.fixture(scope="module")
