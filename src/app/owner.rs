@@ -194,7 +194,13 @@ pub async fn attempt_sign_in(ctx: &Ctx<'_>, key: &str, factors: Factors<'_>) -> 
     }
     let owner = account(ctx).await?;
     match (two_factor::enabled(ctx, owner.id).await?, code) {
-        (Some(_), None) => return Ok(SignInCheck::SecondFactorRequired),
+        (Some(_), None) => {
+            // A right password is no guess to charge the account with (a bot still sending it
+            // to the password grant must not lock the owner out everywhere), but the address's
+            // count stays until the code is given.
+            ctx.db.run(&rate_limits::give_back(ACCOUNT_PASSWORD_KEY)).await?;
+            return Ok(SignInCheck::SecondFactorRequired);
+        }
         (Some(otp), Some(code)) if !two_factor::check(ctx, owner.id, &otp, code).await? => return Ok(SignInCheck::Wrong),
         (Some(_), Some(_)) => {}
         // A code alone is no sign-in without two-factor authentication to check it against.

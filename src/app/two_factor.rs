@@ -151,6 +151,17 @@ mod tests {
     }
 
     #[tokio::test(flavor = "current_thread")]
+    async fn a_bot_sending_the_right_password_does_not_lock_the_account() {
+        let (env, _, codes) = enabled_env().await;
+        let ctx = env.ctx();
+        for attempt in 0..2 * owner::MAX_ACCOUNT_PASSWORD_FAILURES {
+            let address = format!("bot{}", attempt % 50);
+            assert_eq!(attempt_sign_in(&ctx, &address, Factors::Password("secret password")).await.unwrap(), SignInCheck::SecondFactorRequired);
+        }
+        assert_eq!(attempt_sign_in(&ctx, "owner", Factors::Code(&codes[0])).await.unwrap(), SignInCheck::Correct);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
     async fn disabling_removes_the_secret_and_the_recovery_codes() {
         let (env, _, codes) = enabled_env().await;
         let ctx = env.ctx();
