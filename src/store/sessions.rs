@@ -1,4 +1,4 @@
-//! The owner's browser sessions and two-factor authentication (`migrations/0014_web_sessions.sql`).
+//! The owner's browser sessions and two-factor authentication (`migrations/0015_web_sessions.sql`).
 //! Session tokens and recovery codes are stored only as SHA-256 hashes.
 use serde::Deserialize;
 
