@@ -152,6 +152,10 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         // OAuth
         (Get, ["oauth", "authorize"]) => web::authorize::show(ctx, req).await,
         (Post, ["oauth", "authorize"]) => web::authorize::submit(ctx, req).await,
+        (Get, ["oauth", "authorized_applications"]) => web::html_errors(ctx, web::authorized_apps::list(ctx, req)).await,
+        // Forms send Mastodon's `DELETE`s as `POST` with `_method=delete`.
+        (Post | Delete, ["oauth", "authorized_applications"]) => web::html_errors(ctx, web::authorized_apps::revoke(ctx, req, None)).await,
+        (Post | Delete, ["oauth", "authorized_applications", id]) => web::html_errors(ctx, web::authorized_apps::revoke(ctx, req, Some(id))).await,
         (Post, ["oauth", "token"]) => oauth::token(ctx, req).await,
         (Post, ["oauth", "revoke"]) => oauth::revoke(ctx, req).await,
         (Get, ["oauth", "userinfo"]) | (Post, ["oauth", "userinfo"]) => oauth::userinfo(ctx, req).await,
@@ -342,6 +346,19 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["interact"]) => web::interact::show(ctx, req).await,
         (Post, ["interact"]) => web::interact::submit(ctx, req).await,
         (Get, ["authorize_interaction"]) => web::interact::authorize(ctx, req).await,
+
+        // The owner's sign-in and settings (docs/web.md, "Signing in"), at Mastodon's paths
+        (Get, ["auth", "sign_in"]) => web::html_errors(ctx, web::auth::show(ctx, req)).await,
+        (Post, ["auth", "sign_in"]) => web::html_errors(ctx, web::auth::submit(ctx, req)).await,
+        (Post | Delete, ["auth", "sign_out"]) => web::html_errors(ctx, web::auth::sign_out(ctx, req)).await,
+        (Get, ["auth", "edit"]) => web::html_errors(ctx, web::settings::account(ctx, req)).await,
+        (Get, ["settings"]) => web::html_errors(ctx, web::settings::index(ctx, req)).await,
+        (Post | Delete, ["settings", "sessions", "others"]) => web::html_errors(ctx, web::settings::revoke_other_sessions(ctx, req)).await,
+        (Post | Delete, ["settings", "sessions", id]) => web::html_errors(ctx, web::settings::revoke_session(ctx, req, id)).await,
+        (Get, ["settings", "two_factor_authentication_methods"]) => web::html_errors(ctx, web::two_factor::show(ctx, req)).await,
+        (Post, ["settings", "two_factor_authentication_methods", "disable"]) => web::html_errors(ctx, web::two_factor::disable(ctx, req)).await,
+        (Get, ["settings", "otp_authentication"]) => web::html_errors(ctx, web::two_factor::setup(ctx, req)).await,
+        (Post, ["settings", "otp_authentication"]) => web::html_errors(ctx, web::two_factor::confirm(ctx, req)).await,
 
         (_, ["api", ..]) => Err(ApiError::NotFound),
         (Delete | Patch | Put, _) => Err(ApiError::NotFound),

@@ -16,6 +16,8 @@
 //! - `imports`    Mastodon's CSV files imported through the queue in batches; `exports` writes them.
 //! - `public`     what anyone may read without signing in: the public pages' and feeds' posts.
 //! - `archive`    the owner's account as a Mastodon archive (a zip written by queue steps).
+//! - `sessions`   the owner's browser sessions; `two_factor` TOTP and recovery codes.
+//! - `tokens`     the owner's OAuth tokens: which apps hold one, revoking them.
 pub mod archive;
 pub mod documents;
 pub mod error;
@@ -33,3 +35,6 @@ pub mod push;
 pub mod posting;
 pub mod remote;
 pub mod retention;
+pub mod sessions;
+pub mod tokens;
+pub mod two_factor;

@@ -9,6 +9,8 @@ use crate::store::db::decode;
 use crate::store::instance::{self, InstanceKeysRow};
 use crate::store::rate_limits;
 
+use super::two_factor;
+
 /// How long an isolate trusts its cached copy of the owner's row. Writes in this isolate clear
 /// the cache at once; another isolate's profile edit shows here within this time.
 pub const FRESH_MS: i64 = 10_000;
@@ -154,38 +156,73 @@ pub fn check_password(ctx: &Ctx<'_>, password: &str) -> bool {
     constant_time_eq(&Sha256::digest(secret.as_bytes()), &Sha256::digest(password.as_bytes()))
 }
 
-/// Counts a password attempt against `key` (the client's address) *before* the password is
-/// checked, so an attempt that is cut off halfway (a Worker over its CPU limit) still counts; a
-/// success clears the address's count. Attempts that pass the address's limit count against
-/// the account too, across every address, so that an attacker with many addresses gets no
-/// more than `MAX_ACCOUNT_PASSWORD_FAILURES` wrong guesses a window. Attempts refused by their
-/// address's limit don't count there, or one address alone could lock the owner out.
-pub async fn attempt_password(ctx: &Ctx<'_>, key: &str, password: &str) -> Result<PasswordCheck, Error> {
+/// What a sign-in offers: the password, the second factor (a TOTP code or a recovery code), or
+/// both at once (the OAuth consent page, the password grant).
+#[derive(Clone, Copy, Debug)]
+pub enum Factors<'a> {
+    Password(&'a str),
+    /// The password with a code, which may be empty when the form had no code to ask for.
+    PasswordAndCode(&'a str, &'a str),
+    /// The second factor alone, where the password was checked before (the second step of the
+    /// web sign-in) or is not asked (disabling two-factor authentication from a session).
+    Code(&'a str),
+}
+
+/// Counts a sign-in attempt against `key` (the client's address) *before* anything is checked,
+/// so an attempt that is cut off halfway (a Worker over its CPU limit) still counts; only a
+/// complete success (the password, and the second factor when the owner enabled it) clears the
+/// address's count, so a known password does not buy unlimited guesses of the code. Attempts
+/// that pass the address's limit count against the account too, across every address, so that
+/// an attacker with many addresses gets no more than `MAX_ACCOUNT_PASSWORD_FAILURES` wrong
+/// guesses a window. Attempts refused by their address's limit don't count there, or one
+/// address alone could lock the owner out.
+pub async fn attempt_sign_in(ctx: &Ctx<'_>, key: &str, factors: Factors<'_>) -> Result<SignInCheck, Error> {
     let now = ctx.now_ms();
     if rate_limits::hit(ctx.db, key, PASSWORD_WINDOW_MS, now).await? > MAX_PASSWORD_FAILURES {
-        return Ok(PasswordCheck::RateLimited);
+        return Ok(SignInCheck::RateLimited);
     }
     if rate_limits::hit(ctx.db, ACCOUNT_PASSWORD_KEY, ACCOUNT_PASSWORD_WINDOW_MS, now).await? > MAX_ACCOUNT_PASSWORD_FAILURES {
-        return Ok(PasswordCheck::RateLimited);
+        return Ok(SignInCheck::RateLimited);
     }
-    if check_password(ctx, password) {
-        // Only failures spend the account's budget: a right password gives back the slot this
-        // attempt held (not those other attempts spent), so logins never lock the owner out.
-        rate_limits::reset(ctx.db, key).await?;
-        rate_limits::give_back(ctx.db, ACCOUNT_PASSWORD_KEY).await?;
-        return Ok(PasswordCheck::Correct);
+    let (password, code) = match factors {
+        Factors::Password(password) => (Some(password), None),
+        Factors::PasswordAndCode(password, code) => (Some(password), Some(code).filter(|c| !c.trim().is_empty())),
+        Factors::Code(code) => (None, Some(code)),
+    };
+    if password.is_some_and(|password| !check_password(ctx, password)) {
+        return Ok(SignInCheck::Wrong);
     }
-    Ok(PasswordCheck::Wrong)
+    let owner = account(ctx).await?;
+    match (two_factor::enabled(ctx, owner.id).await?, code) {
+        (Some(_), None) => {
+            // A right password is no guess to charge the account with (a bot still sending it
+            // to the password grant must not lock the owner out everywhere), but the address's
+            // count stays until the code is given.
+            ctx.db.run(&rate_limits::give_back(ACCOUNT_PASSWORD_KEY)).await?;
+            return Ok(SignInCheck::SecondFactorRequired);
+        }
+        (Some(otp), Some(code)) if !two_factor::check(ctx, owner.id, &otp, code).await? => return Ok(SignInCheck::Wrong),
+        (Some(_), Some(_)) => {}
+        // A code alone is no sign-in without two-factor authentication to check it against.
+        (None, _) if password.is_none() => return Ok(SignInCheck::Wrong),
+        (None, _) => {}
+    }
+    // Only failures spend the account's budget: a success gives back the slot this attempt
+    // held (not those other attempts spent), so sign-ins never lock the owner out.
+    ctx.db.batch(&[rate_limits::reset(key), rate_limits::give_back(ACCOUNT_PASSWORD_KEY)]).await?;
+    Ok(SignInCheck::Correct)
 }
 
 /// The rate-limit key of the owner's password across all addresses (one user per instance).
 const ACCOUNT_PASSWORD_KEY: &str = "password-account";
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum PasswordCheck {
+pub enum SignInCheck {
     Correct,
     Wrong,
     RateLimited,
+    /// The password was right; the owner enabled two-factor authentication and no code came.
+    SecondFactorRequired,
 }
 
 #[cfg(test)]
@@ -217,14 +254,14 @@ mod tests {
         let env = TestEnv::new();
         let ctx = env.ctx();
         for _ in 0..super::MAX_PASSWORD_FAILURES - 1 {
-            assert_eq!(attempt_password(&ctx, "k", "wrong").await.unwrap(), PasswordCheck::Wrong);
+            assert_eq!(attempt_sign_in(&ctx, "k", Factors::Password("wrong")).await.unwrap(), SignInCheck::Wrong);
         }
-        assert_eq!(attempt_password(&ctx, "k", "secret password").await.unwrap(), PasswordCheck::Correct);
+        assert_eq!(attempt_sign_in(&ctx, "k", Factors::Password("secret password")).await.unwrap(), SignInCheck::Correct);
         for _ in 0..super::MAX_PASSWORD_FAILURES {
-            attempt_password(&ctx, "k", "wrong").await.unwrap();
+            attempt_sign_in(&ctx, "k", Factors::Password("wrong")).await.unwrap();
         }
-        assert_eq!(attempt_password(&ctx, "k", "secret password").await.unwrap(), PasswordCheck::RateLimited);
-        assert_eq!(attempt_password(&ctx, "other", "secret password").await.unwrap(), PasswordCheck::Correct);
+        assert_eq!(attempt_sign_in(&ctx, "k", Factors::Password("secret password")).await.unwrap(), SignInCheck::RateLimited);
+        assert_eq!(attempt_sign_in(&ctx, "other", Factors::Password("secret password")).await.unwrap(), SignInCheck::Correct);
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -234,9 +271,9 @@ mod tests {
         load(&env.ctx()).await.unwrap();
         let db = Interleaved(&env.db);
         let ctx = Ctx { db: &db, ..env.ctx() };
-        let guesses = (0..100).map(|i| Box::pin(attempt_password(&ctx, "k", if i == 99 { "secret password" } else { "wrong" })) as _).collect();
-        let outcomes: Vec<PasswordCheck> = run_interleaved(guesses).await.into_iter().map(Result::unwrap).collect();
-        let checked = outcomes.iter().filter(|o| **o != PasswordCheck::RateLimited).count();
+        let guesses = (0..100).map(|i| Box::pin(attempt_sign_in(&ctx, "k", Factors::Password(if i == 99 { "secret password" } else { "wrong" }))) as _).collect();
+        let outcomes: Vec<SignInCheck> = run_interleaved(guesses).await.into_iter().map(Result::unwrap).collect();
+        let checked = outcomes.iter().filter(|o| **o != SignInCheck::RateLimited).count();
         assert_eq!(checked as i64, super::MAX_PASSWORD_FAILURES, "{outcomes:?}");
     }
 
@@ -247,12 +284,12 @@ mod tests {
         let ctx = env.ctx();
         for address in 0..MAX_ACCOUNT_PASSWORD_FAILURES / MAX_PASSWORD_FAILURES {
             for _ in 0..MAX_PASSWORD_FAILURES {
-                assert_eq!(attempt_password(&ctx, &format!("a{address}"), "wrong").await.unwrap(), PasswordCheck::Wrong);
+                assert_eq!(attempt_sign_in(&ctx, &format!("a{address}"), Factors::Password("wrong")).await.unwrap(), SignInCheck::Wrong);
             }
         }
-        assert_eq!(attempt_password(&ctx, "fresh", "secret password").await.unwrap(), PasswordCheck::RateLimited);
+        assert_eq!(attempt_sign_in(&ctx, "fresh", Factors::Password("secret password")).await.unwrap(), SignInCheck::RateLimited);
         env.advance(super::ACCOUNT_PASSWORD_WINDOW_MS);
-        assert_eq!(attempt_password(&ctx, "fresh", "secret password").await.unwrap(), PasswordCheck::Correct);
+        assert_eq!(attempt_sign_in(&ctx, "fresh", Factors::Password("secret password")).await.unwrap(), SignInCheck::Correct);
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -262,7 +299,7 @@ mod tests {
         let ctx = env.ctx();
         for login in 0..3 * MAX_ACCOUNT_PASSWORD_FAILURES {
             let address = format!("bot{}", login % 7);
-            assert_eq!(attempt_password(&ctx, &address, "secret password").await.unwrap(), PasswordCheck::Correct, "login {login}");
+            assert_eq!(attempt_sign_in(&ctx, &address, Factors::Password("secret password")).await.unwrap(), SignInCheck::Correct, "login {login}");
         }
     }
 

@@ -2,6 +2,7 @@
 use super::error::ApiError;
 use super::http::Request;
 use crate::crypto::tokens;
+use crate::app::sessions::{self, Session};
 use crate::ctx::Ctx;
 use crate::domain::scopes::Scopes;
 use crate::store::oauth::{self, TokenRow};
@@ -44,8 +45,16 @@ pub async fn optional(ctx: &Ctx<'_>, req: &Request) -> Result<Option<Auth>, ApiE
 pub async fn token_auth(ctx: &Ctx<'_>, token: &str) -> Result<Auth, ApiError> {
     let row = oauth::get_live_token(ctx.db, &tokens::hash(token)).await?.ok_or(ApiError::InvalidToken)?;
     let scopes = Scopes::parse(&row.scopes).map_err(|_| ApiError::InvalidToken)?;
+    // The authorized apps page shows when each app last used its token; an hour is precise
+    // enough, and spares a D1 write on every request.
+    let now = ctx.now_ms();
+    if row.last_used_at.is_none_or(|used| now - used >= TOKEN_USE_PRECISION_MS) {
+        ctx.db.run(&oauth::touch_token(row.id, now, now - TOKEN_USE_PRECISION_MS)).await?;
+    }
     Ok(Auth { token: row, scopes })
 }
+
+const TOKEN_USE_PRECISION_MS: i64 = 60 * 60 * 1000;
 
 /// For endpoints that anonymous readers may use too (Mastodon's `authorize_if_got_token!`): no
 /// token reads as anonymous, but a token must allow one of `any_of`, or the answer is 403, as
@@ -78,6 +87,26 @@ pub async fn require_user(ctx: &Ctx<'_>, req: &Request, any_of: &[&str]) -> Resu
     // Mastodon answers an app-only token on a user endpoint with 422 and this message.
     let account_id = auth.token.account_id.ok_or(ApiError::UserRequired)?;
     Ok((auth, account_id))
+}
+
+/// The owner's browser session named by the request's cookie (docs/web.md, "Signing in"), live
+/// or owing the second factor; `None` without a cookie or with one that ended.
+pub async fn session(ctx: &Ctx<'_>, req: &Request) -> Result<Option<Session>, ApiError> {
+    let Some(token) = req.cookie(crate::domain::sessions::COOKIE).filter(|t| !t.is_empty()) else { return Ok(None) };
+    Ok(sessions::find(ctx, token).await?)
+}
+
+/// For the downloads at Mastodon's settings paths (CSV exports, the archive): a user token with
+/// one of `any_of`, or, on a request that carries no token, the owner's live browser session, so
+/// that the settings page's links work. A GET changes nothing, and `SameSite=Lax` sends the
+/// cookie only to top-level navigations from elsewhere, which cannot read the file they fetch.
+pub async fn require_user_or_session(ctx: &Ctx<'_>, req: &Request, any_of: &[&str]) -> Result<i64, ApiError> {
+    if bearer(req).is_none() {
+        if let Some(signed_in) = session(ctx, req).await?.filter(|s| !s.awaiting_second_factor()) {
+            return Ok(signed_in.row.account_id);
+        }
+    }
+    Ok(require_user(ctx, req, any_of).await?.1)
 }
 
 /// Rate-limit failed passwords per client address, so a stranger cannot lock the owner out

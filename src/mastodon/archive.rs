@@ -5,7 +5,8 @@
 //!
 //! - `POST /api/v1/topi/archive` → 202 and the export (the running one if there is one)
 //! - `GET /api/v1/topi/archive` → the newest export; `GET /api/v1/topi/archive/:id` → that one
-//! - `GET /settings/exports/archive/:id` → the zip, once `state` is `done` (`Range` works). Not
+//! - `GET /settings/exports/archive/:id` → the zip, once `state` is `done` (`Range` works), for a
+//!   token or the owner's browser session. Not
 //!   under `/api/`, where every answer is JSON: where Mastodon's settings offer the download.
 use serde::Serialize;
 
@@ -70,7 +71,7 @@ pub async fn show(ctx: &Ctx<'_>, req: &Request, id: Option<&str>) -> Result<Resp
 /// The zip, streamed from R2; one byte range of it with `Range: bytes=a-b` (or `a-`, `-n`), so
 /// that an interrupted download of a large archive can resume.
 pub async fn download(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
-    auth::require_user(ctx, req, SCOPE).await?;
+    auth::require_user_or_session(ctx, req, SCOPE).await?;
     let (key, size, name) = export::download(ctx, id).await?;
     let whole = BlobBody { key, offset: 0, length: size };
     let (status, blob) = match req.header("range").map(|r| byte_range(r, size)) {

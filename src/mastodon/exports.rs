@@ -1,6 +1,6 @@
 //! Mastodon's CSV exports, at the paths of its settings (`/settings/exports/follows.csv`,
 //! `lists.csv`, `blocks.csv`, `mutes.csv`, `domain_blocks.csv`, `bookmarks.csv`), for a bearer
-//! token (or `?access_token=`) with the matching read scope: `read:follows`, `read:lists`,
+//! token (or `?access_token=`), or the owner's browser session, with the matching read scope: `read:follows`, `read:lists`,
 //! `read:blocks` (blocks and domains), `read:mutes`, `read:bookmarks`, or `read`. The files are
 //! Mastodon's byte for byte (`app::exports`), sent as Rails' `send_data` sends them: `text/csv`
 //! and an attachment named as Mastodon names it (`following_accounts.csv`, …).
@@ -34,7 +34,7 @@ pub async fn get(ctx: &Ctx<'_>, req: &Request, file: &str) -> Result<Response, A
         "bookmarks.csv" => (Kind::Bookmarks, "read:bookmarks"),
         _ => return Err(ApiError::NotFound),
     };
-    auth::require_user(ctx, req, &[scope]).await?;
+    auth::require_user_or_session(ctx, req, &[scope]).await?;
     let owner = owner::account(ctx).await?;
     let cursor = req.query_params().non_empty("cursor");
     let export = exports::export(ctx, &owner, kind, cursor.as_deref()).await?;

@@ -6,7 +6,8 @@ use serde_json::json;
 use crate::crypto::tokens;
 use crate::ctx::Ctx;
 use crate::domain::scopes::{self, Scopes};
-use crate::app::owner::{self, PasswordCheck};
+use crate::app::owner::{self, Factors, SignInCheck};
+use crate::app::tokens as app_tokens;
 use crate::edge::auth::{self, password_limit_key};
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
@@ -80,12 +81,10 @@ async fn authorization_code_grant(
     if let Some(used_at) = stored.used_at {
         // RFC 6749 §4.1.2: a reused code may mean it was stolen; revoke what it granted, and
         // close the streaming sockets those tokens hold.
-        let mut queries = vec![store::revoke_tokens_of_reused_code(app.id, stored.account_id, used_at, now)];
-        for token_id in store::tokens_of_reused_code(ctx.db, app.id, stored.account_id, used_at).await? {
-            crate::app::live::token_revoked(ctx, token_id);
-            queries.push(crate::store::push::unsubscribe(token_id));
+        let issued = store::tokens_of_reused_code(ctx.db, app.id, stored.account_id, used_at).await?;
+        if !issued.is_empty() {
+            ctx.db.batch(&app_tokens::revoke(ctx, &issued)).await?;
         }
-        ctx.db.batch(&queries).await?;
         return Err(invalid_grant());
     }
     if stored.expires_at < now {
@@ -121,9 +120,20 @@ async fn password_grant(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result
         || username.eq_ignore_ascii_case(&format!("{}@{}", owner.username, ctx.config.handle_domain));
     // A wrong username counts as a failed attempt too, so both are guessed under the same limit.
     let password = if names_owner { password } else { String::new() };
-    match owner::attempt_password(ctx, &password_limit_key(req), &password).await? {
-        PasswordCheck::Correct if names_owner => {}
-        PasswordCheck::RateLimited => return Err(ApiError::RateLimited),
+    match owner::attempt_sign_in(ctx, &password_limit_key(req), Factors::Password(&password)).await? {
+        SignInCheck::Correct if names_owner => {}
+        SignInCheck::RateLimited => return Err(ApiError::RateLimited),
+        // Mastodon refuses the grant for an account with two-factor authentication as well
+        // (`resource_owner_from_credentials`); it says only `invalid_grant`, we say why, to the
+        // holder of the right password alone.
+        SignInCheck::SecondFactorRequired if names_owner => {
+            return Err(ApiError::oauth(
+                400,
+                "invalid_grant",
+                "Two-factor authentication is enabled for this account: the password grant cannot ask for the code. \
+                 Sign in through the browser instead (the authorization code flow).",
+            ))
+        }
         _ => return Err(ApiError::oauth(400, "invalid_grant", "The username or password is incorrect.")),
     }
     Ok((app, scopes, Some(owner.id)))
@@ -176,15 +186,11 @@ pub async fn revoke(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
     let params = req.params()?;
     let app = authenticate_client(ctx, req, &params, true).await?;
     let token = params.non_empty("token").ok_or_else(|| ApiError::oauth(400, "invalid_request", "Missing token."))?;
-    let hash = tokens::hash(&token);
-    let mut queries = vec![store::revoke_token(&hash, app.id, ctx.now_ms())];
-    // Its streaming sockets close with it, and its Web Push subscription (which holds the token
-    // itself, for the payload) goes.
-    if let Some(live) = store::get_live_token(ctx.db, &hash).await?.filter(|t| t.app_id == app.id) {
-        crate::app::live::token_revoked(ctx, live.id);
-        queries.push(crate::store::push::unsubscribe(live.id));
+    // Only the app's own tokens (RFC 7009 §2.1); its streaming sockets close with it, and its Web
+    // Push subscription (which holds the token itself, for the payload) goes.
+    if let Some(live) = store::get_live_token(ctx.db, &tokens::hash(&token)).await?.filter(|t| t.app_id == app.id) {
+        ctx.db.batch(&app_tokens::revoke(ctx, &[live.id])).await?;
     }
-    ctx.db.batch(&queries).await?;
     Ok(Response::json(200, &json!({})))
 }
 

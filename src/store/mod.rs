@@ -25,6 +25,7 @@ pub mod relationships;
 pub mod reports;
 pub mod scheduled;
 pub mod search;
+pub mod sessions;
 pub mod statuses;
 pub mod tags;
 

@@ -148,8 +148,9 @@ pub async fn live_ids(db: &dyn Db, ids: &[i64]) -> Result<Vec<i64>, StoreError> 
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// The live tokens `revoke_tokens_of_reused_code` would revoke (their streaming sockets close
-/// with them).
+/// RFC 6749 §4.1.2: when a code is presented twice, the tokens issued from it are revoked. We
+/// don't link tokens to codes, so these are the app's live tokens for the account issued since
+/// the code was first used.
 pub async fn tokens_of_reused_code(db: &dyn Db, app_id: i64, account_id: i64, since: i64) -> Result<Vec<i64>, StoreError> {
     #[derive(Deserialize)]
     struct Id {
@@ -168,13 +169,68 @@ pub async fn tokens_of_reused_code(db: &dyn Db, app_id: i64, account_id: i64, si
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// RFC 6749 §4.1.2: when a code is presented twice, revoke the tokens issued from it. We don't
-/// link tokens to codes, so revoke that app's tokens for that account issued since the code.
-pub fn revoke_tokens_of_reused_code(app_id: i64, account_id: i64, since: i64, now: i64) -> Query {
+/// Revokes the tokens `ids` (those still live).
+pub fn revoke_tokens(ids: &[i64], now: i64) -> Query {
     query!(
-        "UPDATE oauth_tokens SET revoked_at = ?4 WHERE app_id = ?1 AND account_id = ?2 AND created_at >= ?3 \
-         AND revoked_at IS NULL",
-        app_id, account_id, since, now
+        "UPDATE oauth_tokens SET revoked_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND revoked_at IS NULL",
+        id_list(ids), now
+    )
+}
+
+/// The live user tokens of `account_id`, of one app or of all: what the authorized-apps page
+/// revokes.
+pub async fn live_tokens_of(db: &dyn Db, account_id: i64, app_id: Option<i64>) -> Result<Vec<i64>, StoreError> {
+    #[derive(Deserialize)]
+    struct Id {
+        #[serde(deserialize_with = "sqlite_id")]
+        id: i64,
+    }
+    let rows: Vec<Id> = db::all(
+        db,
+        &query!(
+            "SELECT CAST(id AS TEXT) AS id FROM oauth_tokens WHERE account_id = ?1 AND (?2 IS NULL OR app_id = ?2) \
+             AND revoked_at IS NULL",
+            account_id, app_id
+        ),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// An app that holds live tokens of the account, with what they allow and when one was last used.
+#[derive(Clone, Debug, Deserialize)]
+pub struct AuthorizedAppRow {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub app_id: i64,
+    pub name: String,
+    pub website: Option<String>,
+    /// Every live token's scopes, space-separated (repeats included).
+    pub scopes: String,
+    pub tokens: i64,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+pub async fn authorized_apps(db: &dyn Db, account_id: i64) -> Result<Vec<AuthorizedAppRow>, StoreError> {
+    db::all(
+        db,
+        &query!(
+            "SELECT CAST(a.id AS TEXT) AS app_id, a.name, a.website, GROUP_CONCAT(t.scopes, ' ') AS scopes, \
+             COUNT(*) AS tokens, MIN(t.created_at) AS created_at, MAX(t.last_used_at) AS last_used_at \
+             FROM oauth_tokens t JOIN oauth_apps a ON a.id = t.app_id \
+             WHERE t.account_id = ?1 AND t.revoked_at IS NULL GROUP BY a.id ORDER BY MAX(COALESCE(t.last_used_at, t.created_at)) DESC",
+            account_id
+        ),
+    )
+    .await
+}
+
+/// Writes down a token's use, only if the stored one is no newer than `stale_before`: at most one
+/// write an hour per token, not one per request.
+pub fn touch_token(id: i64, now: i64, stale_before: i64) -> Query {
+    query!(
+        "UPDATE oauth_tokens SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
+        id, now, stale_before
     )
 }
 
@@ -188,6 +244,7 @@ pub struct TokenRow {
     pub account_id: Option<i64>,
     pub scopes: String,
     pub created_at: i64,
+    pub last_used_at: Option<i64>,
 }
 
 pub struct NewToken<'a> {
@@ -211,19 +268,11 @@ pub async fn get_live_token(db: &dyn Db, token_hash: &str) -> Result<Option<Toke
         db,
         &query!(
             "SELECT CAST(id AS TEXT) AS id, CAST(app_id AS TEXT) AS app_id, CAST(account_id AS TEXT) AS account_id, \
-             scopes, created_at FROM oauth_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
+             scopes, created_at, last_used_at FROM oauth_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
             token_hash
         ),
     )
     .await
-}
-
-/// Revokes a token, but only one that belongs to `app_id` (RFC 7009 §2.1).
-pub fn revoke_token(token_hash: &str, app_id: i64, now: i64) -> Query {
-    query!(
-        "UPDATE oauth_tokens SET revoked_at = ?3 WHERE token_hash = ?1 AND app_id = ?2 AND revoked_at IS NULL",
-        token_hash, app_id, now
-    )
 }
 
 #[cfg(test)]
@@ -274,14 +323,14 @@ mod tests {
     }
 
     #[tokio::test(flavor = "current_thread")]
-    async fn revoked_tokens_are_not_live_and_only_their_app_revokes_them() {
+    async fn revoked_tokens_are_not_live() {
         let db = setup().await;
         let app_id = 9_000_000_000_000_000_001;
         let token = NewToken { id: 5, token_hash: "t", app_id, account_id: Some(1), scopes: "read", now: 10 };
         db.run(&create_token(&token)).await.unwrap();
         assert_eq!(get_live_token(&db, "t").await.unwrap().unwrap().account_id, Some(1));
-        assert_eq!(db.run(&revoke_token("t", 42, 11)).await.unwrap(), 0);
-        assert_eq!(db.run(&revoke_token("t", app_id, 11)).await.unwrap(), 1);
+        assert_eq!(db.run(&revoke_tokens(&[5], 11)).await.unwrap(), 1);
+        assert_eq!(db.run(&revoke_tokens(&[5], 12)).await.unwrap(), 0);
         assert!(get_live_token(&db, "t").await.unwrap().is_none());
     }
 }

@@ -62,15 +62,13 @@ pub fn add(key: &str, n: i64, window_ms: i64, now: i64) -> crate::store::db::Que
     )
 }
 
-pub async fn reset(db: &dyn Db, key: &str) -> Result<(), StoreError> {
-    db.run(&query!("DELETE FROM rate_limits WHERE key = ?1", key)).await?;
-    Ok(())
+pub fn reset(key: &str) -> crate::store::db::Query {
+    query!("DELETE FROM rate_limits WHERE key = ?1", key)
 }
 
 /// Takes back one event counted under `key` (an attempt that turned out not to be a failure).
-pub async fn give_back(db: &dyn Db, key: &str) -> Result<(), StoreError> {
-    db.run(&query!("UPDATE rate_limits SET count = max(count - 1, 0) WHERE key = ?1", key)).await?;
-    Ok(())
+pub fn give_back(key: &str) -> crate::store::db::Query {
+    query!("UPDATE rate_limits SET count = max(count - 1, 0) WHERE key = ?1", key)
 }
 
 /// Forgets counters whose window began before `cutoff`: they count nothing any more.
@@ -90,7 +88,7 @@ mod tests {
         assert_eq!(hit(&db, "k", 1000, 500).await.unwrap(), 2);
         assert_eq!(hit(&db, "other", 1000, 500).await.unwrap(), 1);
         assert_eq!(hit(&db, "k", 1000, 1010).await.unwrap(), 1);
-        reset(&db, "k").await.unwrap();
+        db.run(&reset("k")).await.unwrap();
         assert_eq!(hit(&db, "k", 1000, 1011).await.unwrap(), 1);
     }
 }

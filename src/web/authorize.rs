@@ -10,7 +10,8 @@ use crate::ctx::Ctx;
 use crate::domain::scopes::Scopes;
 use crate::domain::oauth::{is_valid_redirect_uri, CODE_LIFETIME_MS, OOB_REDIRECT_URI};
 use crate::edge::auth::password_limit_key;
-use crate::app::owner::{self, PasswordCheck};
+use crate::app::owner::{self, Factors, SignInCheck};
+use crate::app::two_factor;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
 use crate::edge::params::Params;
@@ -27,6 +28,8 @@ struct AuthorizePage<'a> {
     username: &'a str,
     scopes: Vec<&'a str>,
     error: Option<&'a str>,
+    /// The owner turned two-factor authentication on: the form asks for a code too.
+    second_factor: bool,
     csrf_token: &'a str,
     client_id: &'a str,
     redirect_uri: &'a str,
@@ -108,16 +111,29 @@ fn redirect_source(redirect_uri: &str) -> Option<String> {
     }
 }
 
-fn page(ctx: &Ctx<'_>, grant: &Grant, username: &str, csrf_token: &str, error: Option<&str>, status: u16) -> Response {
+/// Who is asked, and how: the owner's name and whether a code is asked with the password.
+struct Asked<'a> {
+    username: &'a str,
+    second_factor: bool,
+}
+
+async fn asked(ctx: &Ctx<'_>) -> Result<(crate::store::accounts::AccountRow, bool), ApiError> {
+    let owner = owner::account(ctx).await?;
+    let second_factor = two_factor::enabled(ctx, owner.id).await?.is_some();
+    Ok((owner, second_factor))
+}
+
+fn page(ctx: &Ctx<'_>, grant: &Grant, asked: &Asked, csrf_token: &str, error: Option<&str>, status: u16) -> Response {
     super::render_posting_to(
         status,
         &AuthorizePage {
             instance_title: &ctx.config.title,
             app_name: &grant.app.name,
             app_website: grant.app.website.as_deref(),
-            username,
+            username: asked.username,
             scopes: grant.scopes.iter().collect(),
             error,
+            second_factor: asked.second_factor,
             csrf_token,
             client_id: &grant.app.client_id,
             redirect_uri: &grant.redirect_uri,
@@ -140,9 +156,10 @@ pub async fn show(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         Ok(grant) => grant,
         Err(page) => return Ok(page),
     };
-    let owner = owner::account(ctx).await?;
+    let (owner, second_factor) = asked(ctx).await?;
     let csrf_token = tokens::new_secret(&ctx.crypto.random_bytes(32));
-    Ok(page(ctx, &grant, &owner.username, &csrf_token, None, 200).header("Set-Cookie", &csrf_cookie(ctx, &csrf_token)))
+    let asked = Asked { username: &owner.username, second_factor };
+    Ok(page(ctx, &grant, &asked, &csrf_token, None, 200).header("Set-Cookie", &csrf_cookie(ctx, &csrf_token)))
 }
 
 pub async fn submit(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
@@ -164,14 +181,26 @@ pub async fn submit(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
     if params.str("decision").as_deref() == Some("deny") {
         return Ok(finish(ctx, &grant, Outcome::Denied));
     }
-    let owner = owner::account(ctx).await?;
+    let (owner, second_factor) = asked(ctx).await?;
+    let asked = Asked { username: &owner.username, second_factor };
     let password = params.str("password").unwrap_or_default();
-    match owner::attempt_password(ctx, &password_limit_key(req), &password).await? {
-        PasswordCheck::Correct => {}
-        PasswordCheck::Wrong => return Ok(page(ctx, &grant, &owner.username, &form_token, Some("Invalid password."), 422)),
-        PasswordCheck::RateLimited => {
+    let code = params.str("otp_attempt").unwrap_or_default();
+    // Password and code are one attempt: a right password alone clears no count (see
+    // `owner::attempt_sign_in`), so the code cannot be guessed behind it.
+    match owner::attempt_sign_in(ctx, &password_limit_key(req), Factors::PasswordAndCode(&password, &code)).await? {
+        SignInCheck::Correct => {}
+        SignInCheck::Wrong if second_factor => {
+            return Ok(page(ctx, &grant, &asked, &form_token, Some("Invalid password or two-factor code."), 422))
+        }
+        SignInCheck::Wrong => return Ok(page(ctx, &grant, &asked, &form_token, Some("Invalid password."), 422)),
+        SignInCheck::SecondFactorRequired => {
+            // Two-factor authentication was turned on after this page was shown.
+            let asked = Asked { second_factor: true, ..asked };
+            return Ok(page(ctx, &grant, &asked, &form_token, Some("Enter the code from your authenticator app."), 422));
+        }
+        SignInCheck::RateLimited => {
             let error = "Too many failed attempts. Wait a few minutes and try again.";
-            return Ok(page(ctx, &grant, &owner.username, &form_token, Some(error), 429));
+            return Ok(page(ctx, &grant, &asked, &form_token, Some(error), 429));
         }
     }
     let now = ctx.now_ms();

@@ -9,7 +9,8 @@
 //! - `/authorize_interaction?uri=…`: where other servers send the owner (our WebFinger's
 //!   `http://ostatus.org/schema/1.0/subscribe` template) to follow or answer something there.
 //!   Our own objects lead to their pages; anything else is shown with what to do in an app, as
-//!   there is no web sign-in to act with yet. Nothing is fetched for an anonymous request.
+//!   the signed-in pages cannot follow or reply yet (TODO(#13)). Nothing is fetched for an
+//!   anonymous request.
 use askama::Template;
 
 use super::views::{http_url, InteractForm};

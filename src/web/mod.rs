@@ -1,16 +1,24 @@
-//! Server-rendered pages: the OAuth consent page, and the public pages (docs/web.md): the
-//! owner's profile and posts (`profile`), hashtags (`tags`), `/about` (`about`), RSS and Atom
-//! feeds (`feeds`), and remote interaction (`interact`). Templates live in `frontend/templates/`
+//! Server-rendered pages: the OAuth consent page, the owner's sign-in (`auth`) and settings
+//! (`settings`, `two_factor`, `authorized_apps`, sharing `signed_in`), and the public pages
+//! (docs/web.md): the owner's profile and posts (`profile`), hashtags (`tags`), `/about`
+//! (`about`), RSS and Atom feeds (`feeds`), and remote interaction (`interact`). Templates live in `frontend/templates/`
 //! and are compiled in; pages ship no JavaScript and work within one CSP (`CSP`).
 pub mod about;
 pub mod assets;
+pub mod auth;
 pub mod authorize;
+pub mod authorized_apps;
 pub mod feeds;
 pub mod interact;
 pub mod profile;
+pub mod settings;
+pub mod signed_in;
 pub mod tags;
+pub mod two_factor;
 pub mod views;
 
+#[cfg(test)]
+mod sign_in_tests;
 #[cfg(test)]
 mod tests;
 

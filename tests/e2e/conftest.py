@@ -221,6 +221,14 @@ def rate_limit_server() -> Server:
 
 
 @pytest.fixture(scope="module")
+def sign_in_server() -> Server:
+    """A separate server for the web sign-in tests (test_sign_in.py): two-factor authentication
+    turned on there must not meet another module's password grant, nor its wrong passwords the
+    main server's rate limit."""
+    yield from _extra_server("signin", {})
+
+
+@pytest.fixture(scope="module")
 def body_limit_server() -> Server:
     """A separate server for bodies cut off mid-stream: `wrangler dev` may restart its runtime
     after one, and the next request on that server then fails (503 "restarted mid-request")."""
