@@ -4,6 +4,7 @@
 //! (`about`), RSS and Atom feeds (`feeds`), and remote interaction (`interact`). Templates live in `frontend/templates/`
 //! and are compiled in; pages ship no JavaScript and work within one CSP (`CSP`).
 pub mod about;
+pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod authorize;

@@ -1,0 +1,106 @@
+"""The admin's domain-block page (`/admin/domain_blocks`, docs/web.md "Administration") in
+headless Chromium: a block made on the page is the API's block and takes effect on a real peer
+(the Fedify actor's Create is refused while its server is suspended, accepted once the block is
+softened to a limit), a bad domain is refused with its reason and nothing made, a form without
+its token changes nothing, and the block is lifted. The module has a server of its own."""
+from __future__ import annotations
+
+import pytest
+import requests
+
+from browser import page, screenshot  # noqa: F401 (the fixture)
+from client import CheckedSession
+from conftest import FEDERATION_VARS, _extra_server
+from helpers import password_token, register_app, unique
+from test_sign_in import check_page, hidden, sign_in_in_browser, sign_in_over_http, tab_reaches
+
+AS = "https://www.w3.org/ns/activitystreams"
+
+
+@pytest.fixture(scope="module")
+def server():
+    yield from _extra_server("adminpages", FEDERATION_VARS, max_retries=2)
+
+
+@pytest.fixture(scope="module")
+def admin_api(server, spec):
+    with CheckedSession(server.url, spec) as api:
+        api.token = password_token(api, register_app(api, name="admin pages", scopes="read admin:read"), "read admin:read")
+        yield api
+
+
+def blocks(admin_api) -> list[dict]:
+    resp = admin_api.get("/api/v1/admin/domain_blocks")
+    assert resp.status_code == 200, resp.text
+    return resp.json_body
+
+
+def create_from(oracle, server) -> int:
+    oid = f"{oracle.actor_url()}/notes/{unique('n')}"
+    note = {"id": oid, "type": "Note", "attributedTo": oracle.actor_url(), "content": "<p>hello</p>",
+            "to": [f"{AS}#Public"], "cc": [], "published": "2026-12-07T10:00:00Z"}
+    activity = {"@context": AS, "id": f"{oid}/activity", "type": "Create", "actor": oracle.actor_url(),
+                "to": note["to"], "cc": [], "object": note}
+    return oracle.send(f"{server.url}/inbox", activity)["status"]
+
+
+def test_blocks_are_made_changed_and_lifted_on_the_page(page, server, admin_api, fedify_oracle):
+    sign_in_in_browser(page, server.url)
+    page.goto(f"{server.url}/admin/domain_blocks")
+    assert page.get_by_role("heading", name="Domain blocks").is_visible()
+    check_page(page)
+    tab_reaches(page, "#new-domain")
+
+    page.get_by_label("Domain", exact=True).fill("not a domain")
+    page.get_by_role("button", name="Block").click()
+    page.wait_for_load_state()
+    assert "not a valid domain" in page.get_by_role("alert").inner_text()
+    assert blocks(admin_api) == [], "a refused form makes nothing"
+
+    page.get_by_label("Domain", exact=True).fill(fedify_oracle.host)
+    page.locator("#new-severity").select_option("suspend")
+    page.locator("#new-public").fill("spam waves")
+    page.get_by_role("button", name="Block").click()
+    page.wait_for_load_state()
+    check_page(page)
+    screenshot(page, "admin-domain-blocks")
+    [block] = blocks(admin_api)
+    assert (block["domain"], block["severity"], block["public_comment"]) == (fedify_oracle.host, "suspend", "spam waves")
+    assert create_from(fedify_oracle, server) == 403, "the suspended server is refused"
+
+    card = page.locator(f"#block-{block['id']}")
+    card.locator("select").select_option("silence")
+    card.get_by_label("Reject media").check()
+    card.get_by_role("button", name=f"Save the block of {fedify_oracle.host}").click()
+    page.wait_for_load_state()
+    [block] = blocks(admin_api)
+    assert (block["severity"], block["reject_media"], block["public_comment"]) == ("silence", True, "spam waves")
+    assert create_from(fedify_oracle, server) == 202, "a limited server is heard"
+
+    page.locator(f"#block-{block['id']}").get_by_role("button", name=f"Lift the block of {fedify_oracle.host}").click()
+    page.wait_for_load_state()
+    assert blocks(admin_api) == []
+    assert "No server is blocked." in page.content()
+
+
+def test_the_forms_refuse_a_post_without_the_token(server, admin_api):
+    cookie = sign_in_over_http(server.url)
+    listing = requests.get(f"{server.url}/admin/domain_blocks", headers={"Cookie": cookie}, timeout=30)
+    assert listing.status_code == 200 and listing.headers["cache-control"] == "no-store"
+    token = hidden(listing.text, "authenticity_token")
+    forged = requests.post(f"{server.url}/admin/domain_blocks", headers={"Cookie": cookie}, timeout=30,
+                           data={"domain": "evil.example", "severity": "suspend"}, allow_redirects=False)
+    assert forged.status_code == 403 and blocks(admin_api) == []
+    elsewhere = requests.post(f"{server.url}/admin/domain_blocks", timeout=30, allow_redirects=False,
+                              headers={"Cookie": cookie, "Origin": "https://evil.example"},
+                              data={"authenticity_token": token, "domain": "evil.example", "severity": "suspend"})
+    assert elsewhere.status_code == 403 and blocks(admin_api) == []
+    made = requests.post(f"{server.url}/admin/domain_blocks", headers={"Cookie": cookie}, timeout=30, allow_redirects=False,
+                         data={"authenticity_token": token, "domain": "evil.example", "severity": "noop"})
+    assert made.status_code == 303 and [b["domain"] for b in blocks(admin_api)] == ["evil.example"]
+    block_id = blocks(admin_api)[0]["id"]
+    kept = requests.post(f"{server.url}/admin/domain_blocks/{block_id}", headers={"Cookie": cookie}, timeout=30,
+                         data={"_method": "delete"}, allow_redirects=False)
+    assert kept.status_code == 403 and len(blocks(admin_api)) == 1
+    signed_out = requests.get(f"{server.url}/admin/domain_blocks", timeout=30, allow_redirects=False)
+    assert signed_out.status_code == 303 and signed_out.headers["location"].endswith("/auth/sign_in")
