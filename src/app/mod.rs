@@ -18,6 +18,7 @@
 //! - `archive`    the owner's account as a Mastodon archive (a zip written by queue steps).
 //! - `sessions`   the owner's browser sessions; `two_factor` TOTP and recovery codes.
 //! - `tokens`     the owner's OAuth tokens: which apps hold one, revoking them.
+pub mod announcements;
 pub mod archive;
 pub mod documents;
 pub mod error;

@@ -104,3 +104,63 @@ def test_the_forms_refuse_a_post_without_the_token(server, admin_api):
     assert kept.status_code == 403 and len(blocks(admin_api)) == 1
     signed_out = requests.get(f"{server.url}/admin/domain_blocks", timeout=30, allow_redirects=False)
     assert signed_out.status_code == 303 and signed_out.headers["location"].endswith("/auth/sign_in")
+
+
+def announcements(server, spec) -> list[dict]:
+    with CheckedSession(server.url, spec) as api:
+        api.token = password_token(api, register_app(api, name="reader"), "read")
+        resp = api.get("/api/v1/announcements")
+    assert resp.status_code == 200, resp.text
+    return resp.json_body
+
+
+def test_announcements_are_written_scheduled_edited_and_deleted(page, server, spec):
+    page.goto(f"{server.url}/admin/announcements")
+    if "/auth/sign_in" in page.url:  # the browser is this module's: signed in by the test above
+        sign_in_in_browser(page, server.url)
+        page.goto(f"{server.url}/admin/announcements")
+    check_page(page)
+    tab_reaches(page, "#new-text")
+
+    page.locator("#new-text").fill("Maintenance tonight, see #topi")
+    page.locator("#new-starts").fill("2026-12-24T18:00")
+    page.locator("#new-ends").fill("2026-12-24T20:00")
+    page.get_by_role("button", name="Save announcement", exact=True).click()
+    page.wait_for_load_state()
+    check_page(page)
+    [shown] = announcements(server, spec)
+    assert "Maintenance tonight" in shown["content"] and "/tags/topi" in shown["content"]
+    assert (shown["starts_at"][:16], shown["ends_at"][:16], shown["read"]) == ("2026-12-24T18:00", "2026-12-24T20:00", False)
+
+    page.locator("#new-text").fill("A scheduled one")
+    page.locator("#new-publish").select_option("later")
+    page.locator("#new-publish-at").fill("2030-01-01T00:00")
+    page.get_by_role("button", name="Save announcement", exact=True).click()
+    page.wait_for_load_state()
+    page.locator("#new-text").fill("A draft")
+    page.locator("#new-publish").select_option("draft")
+    page.get_by_role("button", name="Save announcement", exact=True).click()
+    page.wait_for_load_state()
+    screenshot(page, "admin-announcements")
+    assert [a["id"] for a in announcements(server, spec)] == [shown["id"]], "scheduled and drafts are not shown yet"
+
+    page.locator("#new-text").fill("Ends before it starts")
+    page.locator("#new-starts").fill("2026-12-24T18:00")
+    page.locator("#new-ends").fill("2026-12-24T17:00")
+    page.get_by_role("button", name="Save announcement", exact=True).click()
+    page.wait_for_load_state()
+    assert "end must come after the start" in page.get_by_role("alert").inner_text()
+
+    page.goto(f"{server.url}/admin/announcements")
+    card = page.locator(f"#announcement-{shown['id']}")
+    card.locator("textarea").fill("Maintenance moved to tomorrow")
+    card.get_by_role("button", name=f"Save announcement {shown['id']}").click()
+    page.wait_for_load_state()
+    [edited] = announcements(server, spec)
+    assert "moved to tomorrow" in edited["content"] and edited["published_at"] == shown["published_at"], "stays published as it was"
+    assert edited["updated_at"] >= shown["updated_at"]
+
+    page.locator(f"#announcement-{shown['id']}").get_by_role("button", name=f"Delete announcement {shown['id']}").click()
+    page.wait_for_load_state()
+    assert announcements(server, spec) == []
+    assert page.locator("[id^=announcement-]").count() == 2, "the scheduled one and the draft remain"
