@@ -356,6 +356,8 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["admin", "announcements"]) => web::html_errors(ctx, web::admin::announcements(ctx, req)).await,
         (Post, ["admin", "announcements"]) => web::html_errors(ctx, web::admin::create_announcement(ctx, req)).await,
         (Post | Put | Delete, ["admin", "announcements", id]) => web::html_errors(ctx, web::admin::change_announcement(ctx, req, id)).await,
+        (Get, ["admin", "federation"]) => web::html_errors(ctx, web::admin::federation(ctx, req)).await,
+        (Post, ["admin", "federation", domain, "retry"]) => web::html_errors(ctx, web::admin::retry_peer(ctx, req, domain)).await,
         (Get, ["admin", "domain_blocks"]) => web::html_errors(ctx, web::admin::domain_blocks(ctx, req)).await,
         (Post, ["admin", "domain_blocks"]) => web::html_errors(ctx, web::admin::create(ctx, req)).await,
         (Post | Put | Delete, ["admin", "domain_blocks", id]) => web::html_errors(ctx, web::admin::change(ctx, req, id)).await,

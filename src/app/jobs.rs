@@ -196,9 +196,26 @@ pub async fn send_kept(ctx: &Ctx<'_>) -> Result<usize> {
 /// (or came back) are queued again, a week at most; the peer is given another chance.
 pub async fn requeue_held(ctx: &Ctx<'_>) -> Result<usize, Error> {
     const PROBE_AFTER_MS: i64 = 60 * 60 * 1000;
-    const GIVE_UP_AFTER_MS: i64 = 7 * 24 * 60 * 60 * 1000;
     let now = ctx.now_ms();
-    let rows = store::deferred(ctx.db, now - PROBE_AFTER_MS, now - GIVE_UP_AFTER_MS, 100).await?;
+    requeue(ctx, store::deferred(ctx.db, now - PROBE_AFTER_MS, now - GIVE_UP_AFTER_MS, 100, None).await?).await
+}
+
+/// Deliveries are tried again for a week, then left recorded.
+const GIVE_UP_AFTER_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// The admin's "retry now" for one peer: its held and dead-lettered deliveries of the last week
+/// (100 at most) are queued again at once, and the peer is no longer held.
+pub async fn retry_peer(ctx: &Ctx<'_>, domain: &str) -> Result<usize, Error> {
+    let now = ctx.now_ms();
+    let rows = store::deferred(ctx.db, now + 1, now - GIVE_UP_AFTER_MS, 100, Some(domain)).await?;
+    if rows.is_empty() {
+        ctx.db.run(&store::clear_unreachable(domain)).await?;
+    }
+    requeue(ctx, rows).await
+}
+
+async fn requeue(ctx: &Ctx<'_>, rows: Vec<store::FailureRow>) -> Result<usize, Error> {
+    let now = ctx.now_ms();
     if rows.is_empty() {
         return Ok(0);
     }

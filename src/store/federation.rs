@@ -115,6 +115,11 @@ pub fn mark_unreachable(domain: &str, error: &str, now: i64) -> Query {
     )
 }
 
+/// A known peer is no longer held (nothing happens for a domain never met).
+pub fn clear_unreachable(domain: &str) -> Query {
+    query!("UPDATE instances SET unreachable_since = NULL WHERE domain = ?1", domain)
+}
+
 pub fn mark_reachable(domain: &str, now: i64) -> Query {
     query!(
         "INSERT INTO instances (domain, last_success_at, created_at) VALUES (?1, ?2, ?2) \
@@ -156,7 +161,8 @@ pub struct FailureRow {
 /// Deliveries held back because their peer was down, for peers whose outage began before
 /// `probe_before` (worth trying again) and that are not older than `oldest` (given up). The
 /// inbox's host is compared with `substr`, not LIKE (D1 refuses patterns over 50 bytes).
-pub async fn deferred(db: &dyn Db, probe_before: i64, oldest: i64, limit: i64) -> Result<Vec<FailureRow>, StoreError> {
+/// `domain`: only that peer's.
+pub async fn deferred(db: &dyn Db, probe_before: i64, oldest: i64, limit: i64, domain: Option<&str>) -> Result<Vec<FailureRow>, StoreError> {
     db::all(
         db,
         &query!(
@@ -164,11 +170,59 @@ pub async fn deferred(db: &dyn Db, probe_before: i64, oldest: i64, limit: i64) -
              FROM delivery_failures d JOIN instances i \
                ON substr(d.inbox_url, instr(d.inbox_url, '://') + 3, length(i.domain) + 1) = i.domain || '/' \
              WHERE (d.dead_lettered = 1 OR d.last_status IS NULL) AND d.created_at >= ?2 AND (i.unreachable_since IS NULL OR i.unreachable_since < ?1) \
-             ORDER BY d.id LIMIT ?3",
-            probe_before, oldest, limit
+             AND (?4 IS NULL OR i.domain = ?4) ORDER BY d.id LIMIT ?3",
+            probe_before, oldest, limit, domain
         ),
     )
     .await
+}
+
+/// A peer as the federation health page shows it.
+#[derive(Debug, Deserialize)]
+pub struct PeerHealthRow {
+    pub domain: String,
+    pub software: Option<String>,
+    pub unreachable_since: Option<i64>,
+    pub last_failure: Option<String>,
+    pub last_success_at: Option<i64>,
+    pub failures: i64,
+}
+
+/// A recorded failed delivery, with the activity it carried.
+#[derive(Debug, Deserialize)]
+pub struct FailureView {
+    pub created_at: i64,
+    pub inbox_url: String,
+    pub activity: Option<String>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub dead_lettered: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KeptSummary {
+    pub kept: i64,
+    pub oldest: Option<i64>,
+}
+
+/// What the federation health page reads, as one batch: peers down or with failed deliveries
+/// (50 at most, the longest down first), the 50 latest failures, the messages the queue refused.
+pub fn health_queries() -> [Query; 3] {
+    [
+        query!(
+            "SELECT i.domain, i.software, i.unreachable_since, i.last_failure, i.last_success_at, \
+             (SELECT count(*) FROM delivery_failures d \
+               WHERE substr(d.inbox_url, instr(d.inbox_url, '://') + 3, length(i.domain) + 1) = i.domain || '/') AS failures \
+             FROM instances i WHERE i.unreachable_since IS NOT NULL OR EXISTS (SELECT 1 FROM delivery_failures d \
+               WHERE substr(d.inbox_url, instr(d.inbox_url, '://') + 3, length(i.domain) + 1) = i.domain || '/') \
+             ORDER BY i.unreachable_since IS NULL, i.unreachable_since, i.domain LIMIT 50"
+        ),
+        query!(
+            "SELECT d.created_at, d.inbox_url, o.uri AS activity, d.last_status, d.last_error, d.dead_lettered \
+             FROM delivery_failures d LEFT JOIN outbox_activities o ON o.id = d.activity_id ORDER BY d.id DESC LIMIT 50"
+        ),
+        query!("SELECT count(*) AS kept, min(created_at) AS oldest FROM kept_jobs"),
+    ]
 }
 
 pub async fn failures(db: &dyn Db, limit: i64) -> Result<Vec<FailureRow>, StoreError> {
@@ -220,7 +274,30 @@ mod tests {
         }
         db.run(&mark_unreachable(&long, "down", 50)).await.unwrap();
         db.run(&mark_unreachable(&format!("x.{other}"), "down", 50)).await.unwrap();
-        let held = deferred(&db, 60, 0, 10).await.unwrap();
+        let held = deferred(&db, 60, 0, 10, None).await.unwrap();
         assert_eq!(held.iter().map(|f| f.inbox_url.as_str()).collect::<Vec<_>>(), [format!("https://{long}/inbox")]);
+        assert_eq!(deferred(&db, 60, 0, 10, Some(&long)).await.unwrap().len(), 1);
+        assert!(deferred(&db, 60, 0, 10, Some("elsewhere.example")).await.unwrap().is_empty());
+    }
+
+    /// The health page's batch reads the peer down, its failure, and the kept messages.
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_health_page_reads_peers_failures_and_kept_messages() {
+        let db = memory_db();
+        db.run(&record_failure(&Failure { id: 1, activity_id: 9, inbox: "https://down.example/inbox", status: None, error: "held", dead_lettered: false, now: 100 }))
+            .await
+            .unwrap();
+        db.run(&mark_unreachable("down.example", "timeout", 50)).await.unwrap();
+        db.run(&mark_reachable("fine.example", 60)).await.unwrap();
+        let answers = db.batch_rows(&health_queries()).await.unwrap();
+        let peers: Vec<PeerHealthRow> = db::decode(answers[0].clone()).unwrap();
+        assert_eq!(peers.iter().map(|p| (p.domain.as_str(), p.failures)).collect::<Vec<_>>(), [("down.example", 1)]);
+        let failures: Vec<FailureView> = db::decode(answers[1].clone()).unwrap();
+        assert_eq!((failures.len(), failures[0].last_status), (1, None));
+        let kept: Vec<KeptSummary> = db::decode(answers[2].clone()).unwrap();
+        assert_eq!(kept[0].kept, 0);
+        db.run(&clear_unreachable("down.example")).await.unwrap();
+        db.run(&clear_unreachable("never-met.example")).await.unwrap();
+        assert_eq!(instances(&db, &["down.example".into(), "never-met.example".into()]).await.unwrap().len(), 1, "nothing made up");
     }
 }

@@ -8,7 +8,8 @@ port; another port is another host to Topi), and inbox POSTs signed the way Mast
   a bare status) at a path; `serve_endless(path, chunk, repeat)` a chunked answer of no declared
   length (`streamed[path]`: how much of it got out) (an exact path with its query, else the path alone); `person(name,
   key)` serves a minimal Person at `/users/NAME` with the key `…/users/NAME#main-key`; `GET
-  /out?to=URL` is an open redirect (302 to URL); POSTs to any path ending in `/inbox` get 202.
+  /out?to=URL` is an open redirect (302 to URL); POSTs to any path ending in `/inbox` get 202
+  (or `inbox_status`).
   Every request is recorded (`requests`, `gets(path)`, `inbox_posts(path)`).
 - `signed_post(url, activity, key_id, key)`: POST `activity` as application/activity+json with
   a draft-cavage `Signature` (rsa-sha256 over `(request-target) host date digest`) and a
@@ -80,6 +81,8 @@ class HostilePeer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
+        # What inbox POSTs are answered: 202, or a failure a test sets (503: "down for now").
+        self.inbox_status = 202
         # Bytes of body each streamed answer got out before its reader hung up, by path.
         self.streamed: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -159,7 +162,9 @@ class HostilePeer:
         with self._lock:
             route = self.routes.get(path) or self.routes.get(urlsplit(path).path)
         if method == "POST":
-            return Route(202, "application/json", b"{}") if urlsplit(path).path.endswith("/inbox") else Route(405)
+            if not urlsplit(path).path.endswith("/inbox"):
+                return Route(405)
+            return Route(self.inbox_status, "application/json", b"{}")
         if route is not None:
             return route
         if urlsplit(path).path == "/out":

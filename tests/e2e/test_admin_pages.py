@@ -11,7 +11,8 @@ import requests
 from browser import page, screenshot  # noqa: F401 (the fixture)
 from client import CheckedSession
 from conftest import FEDERATION_VARS, _extra_server
-from helpers import password_token, register_app, unique
+from helpers import d1_rows, password_token, post_status, register_app, unique, wait_for
+from hostile_peer import AS_CONTEXT, HostilePeer, RsaKey, signed_post
 from test_sign_in import check_page, hidden, sign_in_in_browser, sign_in_over_http, tab_reaches
 
 AS = "https://www.w3.org/ns/activitystreams"
@@ -164,3 +165,38 @@ def test_announcements_are_written_scheduled_edited_and_deleted(page, server, sp
     page.wait_for_load_state()
     assert announcements(server, spec) == []
     assert page.locator("[id^=announcement-]").count() == 2, "the scheduled one and the draft remain"
+
+
+def test_federation_health_shows_a_failing_peer_and_retries_it(page, server, spec):
+    """A follower's server answers 503 until the queue gives up (two retries here): the page
+    shows it held and why; once it is back, "Retry now" delivers the post."""
+    with CheckedSession(server.url, spec) as owner:
+        owner.token = password_token(owner, register_app(owner, name="poster"), "read write")
+        key = RsaKey()
+        with HostilePeer() as peer:
+            fan = peer.person(unique("fan"), key)
+            follow = {"@context": AS_CONTEXT, "id": f"{fan}#follow", "type": "Follow", "actor": fan, "object": f"{server.url}/users/alice"}
+            assert signed_post(f"{server.url}/inbox", follow, f"{fan}#main-key", key).status_code == 202
+            wait_for(lambda: peer.seen("POST"), message="the Accept reaches the follower")
+            peer.inbox_status = 503
+            status = post_status(owner, f"while you were down {unique('d')}")
+            wait_for(lambda: d1_rows(server, "SELECT 1 FROM delivery_failures WHERE dead_lettered = 1"), timeout=60,
+                     message="the queue gives up on the delivery")
+
+            page.goto(f"{server.url}/admin/federation")
+            if "/auth/sign_in" in page.url:
+                sign_in_in_browser(page, server.url)
+                page.goto(f"{server.url}/admin/federation")
+            check_page(page)
+            screenshot(page, "admin-federation")
+            card = page.locator(".card", has_text=peer.host)
+            assert "held since" in card.inner_text(), card.inner_text()
+            assert "retries ran out" in page.locator("table").inner_text()
+
+            peer.inbox_status = 202
+            delivered_before = len(peer.seen("POST"))
+            card.get_by_role("button", name=f"Retry {peer.host} now").click()
+            page.wait_for_load_state()
+            assert f"{peer.host}: 1 deliveries queued again" in page.get_by_role("status").inner_text()
+            creates = lambda: [r for r in peer.seen("POST")[delivered_before:] if status["uri"].encode() in r.body]  # noqa: E731
+            wait_for(creates, timeout=30, message="the held post is delivered")
