@@ -341,6 +341,11 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         // Public pages (docs/web.md)
         (Get, [] | [""]) => web::profile::home(ctx, req).await,
         (Get, ["about"]) => web::about::get(ctx).await,
+        (Get, ["privacy-policy"]) => web::about::privacy(ctx).await,
+        (Get, ["admin", "settings"]) => web::html_errors(ctx, web::admin::settings(ctx, req)).await,
+        (Post | Put, ["admin", "settings"]) => web::html_errors(ctx, web::admin::save_settings(ctx, req)).await,
+        (Post, ["admin", "rules"]) => web::html_errors(ctx, web::admin::add_rule(ctx, req)).await,
+        (Post | Delete, ["admin", "rules", id]) => web::html_errors(ctx, web::admin::delete_rule(ctx, req, id)).await,
         (Get, ["tags", name]) if web::feeds::split(name).is_some() => web::feeds::hashtag(ctx, name).await,
         (Get, ["tags", name]) => web::tags::get(ctx, req, name).await,
         (Get, ["interact"]) => web::interact::show(ctx, req).await,

@@ -25,3 +25,100 @@ pub async fn summary(ctx: &Ctx<'_>) -> Result<store::instance::Summary, Error> {
     Ok(summary)
 }
 
+
+/// What the site says about itself: the admin's settings, else configuration.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub description: String,
+    pub extended_description: String,
+    pub contact_email: String,
+    /// The admin's own policy; `None` shows the default one.
+    pub privacy_policy: Option<String>,
+    pub updated_at: Option<i64>,
+}
+
+pub async fn site(ctx: &Ctx<'_>) -> Result<Site, Error> {
+    Ok(site_of(ctx, &summary(ctx).await?))
+}
+
+pub fn site_of(ctx: &Ctx<'_>, summary: &store::instance::Summary) -> Site {
+    let row = summary.site.clone().unwrap_or_default();
+    let or_config = |value: Option<String>, config: &str| value.filter(|v| !v.is_empty()).unwrap_or_else(|| config.to_string());
+    Site {
+        extended_description: or_config(row.extended_description, &ctx.config.description),
+        description: or_config(row.description, &ctx.config.description),
+        contact_email: or_config(row.contact_email, &ctx.config.admin_email),
+        privacy_policy: row.privacy_policy.filter(|p| !p.is_empty()),
+        updated_at: summary.site.as_ref().map(|s| s.updated_at),
+    }
+}
+
+/// The site settings as the admin writes them; an empty field falls back to configuration.
+#[derive(Clone, Debug, Default)]
+pub struct SiteSettings {
+    pub description: String,
+    pub extended_description: String,
+    pub contact_email: String,
+    pub privacy_policy: String,
+}
+
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
+pub const MAX_LONG_TEXT_CHARS: usize = 20_000;
+pub const MAX_RULES: usize = 30;
+pub const MAX_RULE_CHARS: usize = 300;
+
+fn bounded(name: &str, text: &str, max: usize) -> Result<Option<String>, Error> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        return Err(Error::Invalid(format!("{name} is too long (maximum is {max} characters)")));
+    }
+    Ok(Some(text.to_string()).filter(|t| !t.is_empty()))
+}
+
+pub async fn save_site(ctx: &Ctx<'_>, settings: SiteSettings) -> Result<(), Error> {
+    let email = bounded("Contact e-mail", &settings.contact_email, 254)?;
+    if email.as_deref().is_some_and(|e| !e.contains('@') || e.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')) {
+        return Err(Error::Invalid("Contact e-mail is not an e-mail address".into()));
+    }
+    let row = store::instance::SiteRow {
+        description: bounded("Description", &settings.description, MAX_DESCRIPTION_CHARS)?,
+        extended_description: bounded("Extended description", &settings.extended_description, MAX_LONG_TEXT_CHARS)?,
+        contact_email: email,
+        privacy_policy: bounded("Privacy policy", &settings.privacy_policy, MAX_LONG_TEXT_CHARS)?,
+        updated_at: ctx.now_ms(),
+    };
+    ctx.db.run(&store::instance::save_site(&row)).await?;
+    forget_summary(ctx);
+    Ok(())
+}
+
+pub async fn add_rule(ctx: &Ctx<'_>, text: &str, hint: &str) -> Result<(), Error> {
+    let text = bounded("Rule", text, MAX_RULE_CHARS)?.ok_or_else(|| Error::Invalid("Rule can't be blank".into()))?;
+    let hint = bounded("Hint", hint, MAX_RULE_CHARS)?.unwrap_or_default();
+    if store::instance::rules(ctx.db).await?.len() >= MAX_RULES {
+        return Err(Error::Invalid(format!("A server has at most {MAX_RULES} rules")));
+    }
+    ctx.db.run(&store::instance::add_rule(ctx.new_id(), &text, &hint)).await?;
+    forget_summary(ctx);
+    Ok(())
+}
+
+pub async fn delete_rule(ctx: &Ctx<'_>, id: i64) -> Result<(), Error> {
+    ctx.db.run(&store::instance::delete_rule(id)).await?;
+    forget_summary(ctx);
+    Ok(())
+}
+
+/// This isolate shows a change at once; others within `SUMMARY_FRESH_MS`.
+fn forget_summary(ctx: &Ctx<'_>) {
+    *ctx.cache.instance_summary.borrow_mut() = None;
+}
+
+/// What `/privacy-policy` says until the admin writes a policy.
+pub fn default_privacy_policy(ctx: &Ctx<'_>, owner_username: &str) -> String {
+    format!(
+        "{} is a single-user server run by @{}. It stores what other servers send it to show you \
+         this person's posts and interactions, and nothing else.",
+        ctx.config.title, owner_username
+    )
+}

@@ -71,13 +71,15 @@ fn thumbnail_url(ctx: &Ctx<'_>) -> String {
 /// <https://docs.joinmastodon.org/methods/instance/#v1>
 pub async fn v1(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let config = ctx.config;
-    let instance::Summary { stats, rules } = summary(ctx).await?;
+    let summary = summary(ctx).await?;
+    let site = crate::app::instance::site_of(ctx, &summary);
+    let instance::Summary { stats, rules, .. } = summary;
     Response::ok_json(&json!({
         "uri": config.host,
         "title": config.title,
-        "short_description": config.description,
-        "description": config.description,
-        "email": config.admin_email,
+        "short_description": site.description,
+        "description": site.description,
+        "email": site.contact_email,
         "version": version(),
         "urls": {"streaming_api": config.streaming_url()},
         "stats": {"user_count": 1, "status_count": stats.statuses, "domain_count": stats.domains},
@@ -100,7 +102,9 @@ pub async fn v1(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 /// <https://docs.joinmastodon.org/methods/instance/#v2>
 pub async fn v2(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let config = ctx.config;
-    let rules = summary(ctx).await?.rules;
+    let summary = summary(ctx).await?;
+    let site = crate::app::instance::site_of(ctx, &summary);
+    let rules = summary.rules;
     let vapid_key = owner::instance_keys(ctx).await?.vapid_public_key;
     let public = json!({"local": "public", "remote": "public"});
     Response::ok_json(&json!({
@@ -108,7 +112,7 @@ pub async fn v2(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         "title": config.title,
         "version": version(),
         "source_url": config.source_url,
-        "description": config.description,
+        "description": site.description,
         "usage": {"users": {"active_month": 1}},
         "thumbnail": {"url": thumbnail_url(ctx), "blurhash": null, "versions": {}},
         "icon": [],
@@ -118,7 +122,7 @@ pub async fn v2(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
                 "streaming": config.streaming_url(),
                 "status": null,
                 "about": config.url("/about"),
-                "privacy_policy": null,
+                "privacy_policy": config.url("/privacy-policy"),
                 "terms_of_service": null,
             },
             "vapid": {"public_key": vapid_key},
@@ -143,7 +147,7 @@ pub async fn v2(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
             "message": null, "min_age": null, "url": null,
         },
         "api_versions": {"mastodon": API_VERSION},
-        "contact": {"email": config.admin_email, "account": contact_account(ctx).await?},
+        "contact": {"email": site.contact_email, "account": contact_account(ctx).await?},
         "rules": rules,
     }))
 }
@@ -170,23 +174,21 @@ pub async fn rules(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 
 pub async fn extended_description(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let owner = owner::account(ctx).await?;
+    let site = crate::app::instance::site(ctx).await?;
     Response::ok_json(&json!({
-        "updated_at": iso8601(owner.updated_at),
-        "content": crate::content::text::to_html(&ctx.config.description, &ctx.config.public_url),
+        "updated_at": iso8601(site.updated_at.unwrap_or(owner.updated_at)),
+        "content": crate::content::text::to_html(&site.extended_description, &ctx.config.public_url),
     }))
 }
 
-/// A single-user instance collects no data from others beyond what federation needs; the
-/// owner can describe their policy in the instance description.
+/// The admin's policy (`/admin/settings`), else a default: a single-user instance collects no
+/// data from others beyond what federation needs.
 pub async fn privacy_policy(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     let owner = owner::account(ctx).await?;
-    let text = format!(
-        "{} is a single-user server run by @{}. It stores what other servers send it to show you \
-         this person's posts and interactions, and nothing else.",
-        ctx.config.title, owner.username
-    );
+    let site = crate::app::instance::site(ctx).await?;
+    let text = site.privacy_policy.unwrap_or_else(|| crate::app::instance::default_privacy_policy(ctx, &owner.username));
     Response::ok_json(&json!({
-        "updated_at": iso8601(owner.created_at),
+        "updated_at": iso8601(site.updated_at.unwrap_or(owner.created_at)),
         "content": crate::content::text::to_html(&text, &ctx.config.public_url),
     }))
 }

@@ -104,16 +104,50 @@ pub async fn local_emojis(db: &dyn Db) -> Result<Vec<EmojiRow>, StoreError> {
     .await
 }
 
+/// The site settings the admin saved (`/admin/settings`); `None` columns were never set.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SiteRow {
+    pub description: Option<String>,
+    pub extended_description: Option<String>,
+    pub contact_email: Option<String>,
+    pub privacy_policy: Option<String>,
+    pub updated_at: i64,
+}
+
 /// What the instance and NodeInfo documents show besides configuration.
 #[derive(Clone, Debug)]
 pub struct Summary {
     pub stats: Stats,
     pub rules: Vec<RuleRow>,
+    pub site: Option<SiteRow>,
 }
 
-/// The counts and the rules, in one round trip.
+/// The counts, the rules and the site settings, in one round trip.
 pub async fn summary(db: &dyn Db) -> Result<Summary, StoreError> {
-    let mut answers = db.batch_rows(&[stats_query(), rules_query()]).await?.into_iter();
+    let site = query!("SELECT description, extended_description, contact_email, privacy_policy, updated_at FROM site_settings WHERE id = 1");
+    let mut answers = db.batch_rows(&[stats_query(), rules_query(), site]).await?.into_iter();
     let stats = db::decode::<Stats>(answers.next().unwrap_or_default())?.pop().unwrap_or(Stats { statuses: 0, domains: 0 });
-    Ok(Summary { stats, rules: db::decode(answers.next().unwrap_or_default())? })
+    let rules = db::decode(answers.next().unwrap_or_default())?;
+    Ok(Summary { stats, rules, site: db::decode::<SiteRow>(answers.next().unwrap_or_default())?.pop() })
+}
+
+pub fn save_site(row: &SiteRow) -> Query {
+    query!(
+        "INSERT INTO site_settings (id, description, extended_description, contact_email, privacy_policy, updated_at) \
+         VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET description = excluded.description, \
+         extended_description = excluded.extended_description, contact_email = excluded.contact_email, \
+         privacy_policy = excluded.privacy_policy, updated_at = excluded.updated_at",
+        row.description.clone(), row.extended_description.clone(), row.contact_email.clone(), row.privacy_policy.clone(), row.updated_at
+    )
+}
+
+pub fn add_rule(id: i64, text: &str, hint: &str) -> Query {
+    query!(
+        "INSERT INTO instance_rules (id, text, hint, position) VALUES (?1, ?2, ?3, (SELECT ifnull(max(position), 0) + 1 FROM instance_rules))",
+        id, text, hint
+    )
+}
+
+pub fn delete_rule(id: i64) -> Query {
+    query!("DELETE FROM instance_rules WHERE id = ?1", id)
 }

@@ -1,5 +1,5 @@
 //! `/about`: the instance's title and description, its administrator and contact, its rules
-//! (site settings are configuration and D1 rules today; the admin pages will edit them).
+//! (the admin's site settings, `/admin/settings`, else configuration); and `/privacy-policy`.
 use askama::Template;
 
 use super::views::{self, display_name, OpenGraph};
@@ -20,7 +20,7 @@ struct AboutPage<'a> {
     handle: String,
     avatar: String,
     profile_url: String,
-    contact_email: Option<&'a str>,
+    contact_email: Option<String>,
     rules: Vec<RuleRow>,
     posts_count: i64,
     domains_count: i64,
@@ -32,21 +32,46 @@ pub async fn get(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         let config = ctx.config;
         let owner = owner::account(ctx).await?;
         let summary = instance::summary(ctx).await?;
-        let description = if config.description.is_empty() { format!("A single-user server of the Fediverse: {}", config.host) } else { config.description.clone() };
+        let site = instance::site_of(ctx, &summary);
+        let description = if site.description.is_empty() { format!("A single-user server of the Fediverse: {}", config.host) } else { site.description.clone() };
         let page = AboutPage {
             instance_title: &config.title,
             noindex: !owner.indexable,
             og: OpenGraph::new("website", config.title.clone(), views::shorten(&description, 300), config.url("/about")),
-            description_html: crate::content::text::to_html(&config.description, &config.public_url),
+            description_html: crate::content::text::to_html(&site.extended_description, &config.public_url),
             display_name: display_name(&owner),
             handle: views::handle(&owner, config),
             avatar: profile::avatar_url(&owner, config),
             profile_url: config.profile_url(&owner.username),
-            contact_email: Some(config.admin_email.as_str()).filter(|e| !e.is_empty()),
+            contact_email: Some(site.contact_email).filter(|e| !e.is_empty()),
             rules: summary.rules,
             posts_count: summary.stats.statuses,
             domains_count: summary.stats.domains,
             source_url: &config.source_url,
+        };
+        Ok(super::render(200, &page))
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct PrivacyPage<'a> {
+    instance_title: &'a str,
+    noindex: bool,
+    policy_html: String,
+}
+
+/// `/privacy-policy` (Mastodon's path; `configuration.urls.privacy_policy` points here).
+pub async fn privacy(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    super::html_errors(ctx, async {
+        let owner = owner::account(ctx).await?;
+        let site = instance::site(ctx).await?;
+        let text = site.privacy_policy.unwrap_or_else(|| instance::default_privacy_policy(ctx, &owner.username));
+        let page = PrivacyPage {
+            instance_title: &ctx.config.title,
+            noindex: !owner.indexable,
+            policy_html: crate::content::text::to_html(&text, &ctx.config.public_url),
         };
         Ok(super::render(200, &page))
     })

@@ -349,3 +349,81 @@ pub async fn retry_peer(ctx: &Ctx<'_>, req: &Request, domain: &str) -> Result<Re
         .finish();
     Ok(Response::redirect(303, &format!("/admin/federation?{notice}")))
 }
+
+#[derive(Template)]
+#[template(path = "admin_settings.html")]
+struct SettingsPage<'a> {
+    instance_title: &'a str,
+    csrf_token: &'a str,
+    description: String,
+    extended_description: String,
+    contact_email: String,
+    privacy_policy: String,
+    rules: Vec<crate::store::instance::RuleRow>,
+    error: Option<String>,
+}
+
+async fn settings_page(ctx: &Ctx<'_>, csrf_token: &str, status: u16, error: Option<String>) -> Result<Response, ApiError> {
+    let summary = crate::app::instance::summary(ctx).await?;
+    let saved = summary.site.clone().unwrap_or_default();
+    let page = SettingsPage {
+        instance_title: &ctx.config.title,
+        csrf_token,
+        description: saved.description.unwrap_or_default(),
+        extended_description: saved.extended_description.unwrap_or_default(),
+        contact_email: saved.contact_email.unwrap_or_default(),
+        privacy_policy: saved.privacy_policy.unwrap_or_default(),
+        rules: summary.rules,
+        error,
+    };
+    Ok(signed_in::private(super::render(status, &page)))
+}
+
+/// `GET /admin/settings`: what `/about` and the instance entities say, and the rules.
+pub async fn settings(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    match signed_in::require(ctx, req).await? {
+        Ok(session) => settings_page(ctx, &session.csrf_token(), 200, None).await,
+        Err(away) => Ok(away),
+    }
+}
+
+async fn settings_form(ctx: &Ctx<'_>, req: &Request, change: impl AsyncFnOnce(&Params) -> Result<(), Error>) -> Result<Response, ApiError> {
+    let (session, params) = match signed_in::form(ctx, req).await? {
+        Ok(checked) => checked,
+        Err(refused) => return Ok(refused),
+    };
+    match change(&params).await {
+        Ok(()) => Ok(Response::redirect(303, "/admin/settings")),
+        Err(Error::Invalid(why)) => settings_page(ctx, &session.csrf_token(), 422, Some(why)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `PUT /admin/settings`
+pub async fn save_settings(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    settings_form(ctx, req, async |params: &Params| {
+        let text = |name: &str| params.str(name).unwrap_or_default();
+        let settings = crate::app::instance::SiteSettings {
+            description: text("description"),
+            extended_description: text("extended_description"),
+            contact_email: text("contact_email"),
+            privacy_policy: text("privacy_policy"),
+        };
+        crate::app::instance::save_site(ctx, settings).await
+    })
+    .await
+}
+
+/// `POST /admin/rules`
+pub async fn add_rule(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    settings_form(ctx, req, async |params: &Params| {
+        crate::app::instance::add_rule(ctx, &params.str("text").unwrap_or_default(), &params.str("hint").unwrap_or_default()).await
+    })
+    .await
+}
+
+/// `DELETE /admin/rules/:id`
+pub async fn delete_rule(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let id = crate::domain::ids::parse(id).ok_or(ApiError::NotFound)?;
+    settings_form(ctx, req, async |_: &Params| crate::app::instance::delete_rule(ctx, id).await).await
+}

@@ -200,3 +200,59 @@ def test_federation_health_shows_a_failing_peer_and_retries_it(page, server, spe
             assert f"{peer.host}: 1 deliveries queued again" in page.get_by_role("status").inner_text()
             creates = lambda: [r for r in peer.seen("POST")[delivered_before:] if status["uri"].encode() in r.body]  # noqa: E731
             wait_for(creates, timeout=30, message="the held post is delivered")
+
+
+def test_site_settings_and_rules_reach_about_and_the_instance_entities(page, server, spec):
+    page.goto(f"{server.url}/admin/settings")
+    if "/auth/sign_in" in page.url:
+        sign_in_in_browser(page, server.url)
+        page.goto(f"{server.url}/admin/settings")
+    check_page(page)
+    page.get_by_label("Contact e-mail").fill("not an address")
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_load_state()
+    assert "not an e-mail address" in page.get_by_role("alert").inner_text()
+
+    page.get_by_label("Short description").fill("A small place by the lake")
+    page.get_by_label("Extended description (on /about)").fill("Longer words about #lakes")
+    page.get_by_label("Contact e-mail").fill("moderation@example.org")
+    page.get_by_label("Privacy policy").fill("We keep nothing we do not need.")
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_load_state()
+    page.get_by_label("New rule").fill("Be kind")
+    page.get_by_label("Hint (optional)").fill("to everyone")
+    page.get_by_role("button", name="Add rule").click()
+    page.wait_for_load_state()
+    page.get_by_label("New rule").fill("No spam")
+    page.get_by_role("button", name="Add rule").click()
+    page.wait_for_load_state()
+    check_page(page)
+    screenshot(page, "admin-settings")
+
+    with CheckedSession(server.url, spec) as anonymous:
+        v1 = anonymous.get("/api/v1/instance").json_body
+        v2 = anonymous.get("/api/v2/instance").json_body
+        rules = anonymous.get("/api/v1/instance/rules").json_body
+        extended = anonymous.get("/api/v1/instance/extended_description").json_body
+        policy = anonymous.get("/api/v1/instance/privacy_policy").json_body
+    assert (v1["short_description"], v1["email"]) == ("A small place by the lake", "moderation@example.org")
+    assert (v2["description"], v2["contact"]["email"]) == ("A small place by the lake", "moderation@example.org")
+    assert [(r["text"], r["hint"]) for r in rules] == [("Be kind", "to everyone"), ("No spam", "")] == [(r["text"], r["hint"]) for r in v2["rules"]]
+    assert "Longer words about" in extended["content"] and "/tags/lakes" in extended["content"]
+    assert "We keep nothing" in policy["content"]
+    assert v2["configuration"]["urls"]["privacy_policy"] == f"{server.url}/privacy-policy"
+
+    page.goto(f"{server.url}/about")
+    about = page.content()
+    assert "Longer words about" in about and "moderation@example.org" in about and "Be kind" in about
+    page.get_by_role("link", name="privacy policy").click()
+    page.wait_for_load_state()
+    assert "We keep nothing we do not need." in page.content()
+    no_console_errors = page.console_errors == []
+    assert no_console_errors, page.console_errors
+
+    page.goto(f"{server.url}/admin/settings")
+    page.get_by_role("button", name="Delete rule 1").click()
+    page.wait_for_load_state()
+    with CheckedSession(server.url, spec) as anonymous:
+        assert [r["text"] for r in anonymous.get("/api/v1/instance/rules").json_body] == ["No spam"]
