@@ -35,6 +35,7 @@ pub async fn handle(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
         Job::Task(Task::FetchThread { uri, depth }) => Ok(remote::fetch_thread(ctx, uri, *depth).await?),
         Job::Task(Task::Push { subscription_id, notification_id }) => Ok(crate::app::push::deliver(ctx, subscription_id, notification_id).await?),
         Job::Task(Task::ArchiveExport { archive_id, step }) => Ok(crate::app::archive::export::step(ctx, archive_id, *step).await?),
+        Job::Task(Task::ArchiveImport { import_id, step }) => Ok(crate::app::archive::import::step(ctx, import_id, *step).await?),
         Job::Event(event) => outbound::fan_out(ctx, event).await,
     }
 }
@@ -46,6 +47,7 @@ pub async fn dead_lettered(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
         Job::Task(Task::Deliver { activity_id, inbox }) => deliver::give_up(ctx, activity_id, std::slice::from_ref(inbox)).await,
         Job::Task(Task::DeliverMany { activity_id, inboxes }) => deliver::give_up(ctx, activity_id, inboxes).await,
         Job::Task(Task::ArchiveExport { archive_id, .. }) => Ok(crate::app::archive::export::give_up(ctx, archive_id).await?),
+        Job::Task(Task::ArchiveImport { import_id, .. }) => Ok(crate::app::archive::import::give_up(ctx, import_id).await?),
         other => {
             crate::ctx::log_error(&format!("federation: gave up on {other:?}"));
             Ok(())

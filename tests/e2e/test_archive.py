@@ -1,7 +1,8 @@
 """The owner's archive in Mastodon's format, on a server of its own (its outbox holds exactly
 what this module posted): requested through the API, written by the queue in steps into R2 (a
 multipart upload of 5 MiB parts), downloaded, and opened with Python's zipfile, which checks
-every entry's CRC."""
+every entry's CRC. Then imported into a fresh server, uploaded in 8 MiB chunks (their bodies
+piped into R2 by the Worker), and compared post by post and file by file."""
 
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def wait_until_done(session, archive_id: str, timeout: float = 240) -> dict:
 def seeded(alice):
     """Posts of every kind, two pictures that do not compress (the zip passes one 5 MiB part),
     an avatar, a favourite and a bookmark."""
-    big = [png(1024, 1024, noise=True), png(900, 900, noise=True)]
+    big = [png(1024, 1024, noise=True), png(1100, 1100, noise=True), png(900, 900, noise=True)]
     small = png(16, 16)
     media = [upload(alice, data, f"picture {i}") for i, data in enumerate([*big, small])]
     avatar = png(64, 64)
@@ -119,7 +120,7 @@ def test_the_archive_is_a_zip_of_mastodons_layout_with_every_crc_right(archive, 
         assert names[0] == "outbox.json" and names[-1] == "actor.json"
         assert {"likes.json", "bookmarks.json", "avatar.png"} <= set(names)
         files = [n for n in names if n.startswith("media_attachments/files/")]
-        assert len(files) == 3 and all("/original/" in n for n in files)
+        assert len(files) == 4 and all("/original/" in n for n in files)
 
 
 def test_the_outbox_holds_every_post_oldest_first_with_its_attachments(archive, seeded):
@@ -143,7 +144,7 @@ def test_the_outbox_holds_every_post_oldest_first_with_its_attachments(archive, 
         assert [o["name"] for o in poll["object"]["oneOf"]] == ["yes", "no"]
         assert boost["object"] == hello["object"]["id"]
         attachments = pictures["object"]["attachment"]
-        assert [a["name"] for a in attachments] == ["picture 0", "picture 1", "picture 2"]
+        assert [a["name"] for a in attachments] == ["picture 0", "picture 1", "picture 2", "picture 3"]
         for attachment, original in zip(attachments, seeded["bytes"]):
             assert attachment["mediaType"] == "image/png"
             assert z.read(attachment["url"]) == original  # the url is the file's path in the zip
@@ -181,3 +182,99 @@ def test_the_download_resumes_with_a_range_and_needs_the_owners_read_scope(archi
 def make_token_for(alice):
     app = register_app(alice, scopes="read write follow push")
     return lambda scope: password_token(alice, app, scope)
+
+
+# -- importing it into a fresh server --------------------------------------------------------------
+
+IMPORTS = "/api/v1/topi/archive_imports"
+
+
+@pytest.fixture(scope="module")
+def target_server():
+    yield from _extra_server("archive-import", {})
+
+
+@pytest.fixture(scope="module")
+def bob(target_server, spec):
+    """The fresh server's owner (alice again: the instance is new, her posts are not there)."""
+    with CheckedSession(target_server.url, spec) as api:
+        token = password_token(api, register_app(api))
+        with api.with_token(token) as session:
+            yield session
+
+
+def import_archive(session, content: bytes) -> dict:
+    created = session.post(IMPORTS, data={"size": str(len(content))})
+    assert created.status_code == 200, describe(created)
+    job = created.json()
+    assert job["state"] == "uploading" and job["chunks_received"] == []
+    chunk = job["chunk_size"]
+    numbers = list(range(1, job["chunks_total"] + 1))
+    # The last chunk first, and the first one twice: a chunk sent again replaces itself.
+    for n in [*reversed(numbers), 1]:
+        body = content[(n - 1) * chunk:n * chunk]
+        resp = session.put(f"{IMPORTS}/{job['id']}/chunks/{n}", data=body, headers={"Content-Type": "application/octet-stream"})
+        assert resp.status_code == 200, describe(resp)
+    assert session.get(f"{IMPORTS}/{job['id']}").json()["chunks_received"] == numbers
+    finished = session.post(f"{IMPORTS}/{job['id']}/finish")
+    assert finished.status_code == 202, describe(finished)
+
+    def done():
+        body = session.get(f"{IMPORTS}/{job['id']}").json()
+        assert body["state"] != "failed", body
+        return body if body["state"] == "done" else None
+
+    return wait_for(done, timeout=240, interval=0.5, message="the import")
+
+
+def own_statuses(session) -> list[dict]:
+    me = session.get("/api/v1/accounts/verify_credentials").json()
+    return session.get(f"/api/v1/accounts/{me['id']}/statuses", params={"limit": 40}).json()
+
+
+def text(html: str) -> str:
+    import re
+    return re.sub(r"<[^>]+>", "", html)
+
+
+@pytest.fixture(scope="module")
+def imported(archive, bob):
+    _, content = archive
+    assert len(content) > 8 * 1024 * 1024, "two chunks"
+    return import_archive(bob, content)
+
+
+def test_an_imported_archive_gives_back_every_post_at_its_date(imported, alice, bob):
+    assert (imported["posts_created"], imported["posts_existing"], imported["media_copied"]) == (4, 0, 4), imported
+    assert imported["posts_skipped"] == 1 and "boost" in imported["skipped"][0]["reason"], imported
+    before = [s for s in own_statuses(alice) if s["reblog"] is None]
+    after = own_statuses(bob)
+    assert len(after) == len(before) == 4
+    for old, new in zip(before, after):
+        for field in ("created_at", "spoiler_text", "visibility", "language", "sensitive"):
+            assert old[field] == new[field], (field, old, new)
+        assert text(old["content"]) == text(new["content"])
+        assert [t["name"] for t in old["tags"]] == [t["name"] for t in new["tags"]]
+        assert new["uri"].startswith(bob.base_url) and new["id"] != old["id"]
+    by_text = {text(s["content"]): s for s in after}
+    hello = next(s for t, s in by_text.items() if "Hello" in t)
+    pictures = by_text["pictures"]
+    assert pictures["in_reply_to_id"] == hello["id"], "a reply to an own post is threaded"
+    poll = by_text["choose"]["poll"]
+    assert poll["expired"] is True and [o["title"] for o in poll["options"]] == ["yes", "no"]
+
+
+def test_imported_files_are_copied_with_their_alt_text(imported, seeded, bob):
+    pictures = next(s for s in own_statuses(bob) if text(s["content"]) == "pictures")
+    attachments = pictures["media_attachments"]
+    assert [a["description"] for a in attachments] == ["picture 0", "picture 1", "picture 2", "picture 3"]
+    for attachment, original in zip(attachments, seeded["bytes"]):
+        served = bob.get(attachment["url"], token=None)
+        assert served.status_code == 200 and served.content == original
+
+
+def test_importing_the_same_archive_again_creates_nothing(imported, archive, bob):
+    _, content = archive
+    again = import_archive(bob, content)
+    assert (again["posts_created"], again["posts_existing"]) == (0, 4), again
+    assert len(own_statuses(bob)) == 4

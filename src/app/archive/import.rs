@@ -1,0 +1,488 @@
+//! Importing the posts of a Mastodon archive (or GoToSocial's, or Topi's own export).
+//!
+//! The zip is uploaded in chunks of `CHUNK_BYTES` (a request body is at most 100 MB on the free
+//! plan), each one part of an R2 multipart upload: resumable (a chunk sent again replaces
+//! itself; `chunks` says which arrived), and in the Worker a chunk's body is piped into R2
+//! without entering wasm. Once every chunk is in, queue steps (`Task::ArchiveImport`) read it:
+//! - `open`: the zip's directory, from its last bytes, into D1 (`archive_import_files`), and
+//!   where `outbox.json` starts;
+//! - `posts`: `outbox.json` a piece at a time — inflated from one deflate block boundary to the
+//!   next (`zip::inflate_some`), its items found (`scan`), up to `POSTS_PER_STEP` posts written
+//!   per step in one D1 batch with the step's progress (`ingest`); the bytes read past the last
+//!   whole item and the inflater's 32 KiB window wait in R2 for the next step;
+//! - `media`: every file the posts' attachments name, copied from the zip into R2 (stored ones
+//!   by R2 itself, deflated ones inflated here, up to `MAX_INFLATED_BYTES`);
+//! - `done`: the uploaded zip and its directory removed.
+//!
+//! Imported posts are not delivered to anyone, and a post imported before (by its id in the
+//! archive) is not imported again. Posts are paced to `POSTS_PER_DAY` (each writes ~15 D1 rows;
+//! the free plan allows 100,000 a day): past it the import waits for the next UTC day.
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::ingest::{self, Outcome};
+use super::scan;
+use crate::app::error::{Error, Result};
+use crate::app::jobs::{self, Task};
+use crate::app::owner;
+use crate::ctx::{log_error, Ctx};
+use crate::domain::ids;
+use crate::domain::time::date;
+use crate::domain::zip::{self, Inflate};
+use crate::store::archive_imports::{self as store, CopyRow, FileRow, ImportProgress, ImportRow, KnownRow};
+use crate::store::db::decode;
+
+/// Every chunk but the last is this long (R2 wants equal parts of at least 5 MiB).
+pub const CHUNK_BYTES: u64 = 8 * 1024 * 1024;
+/// The largest archive taken: what R2's free storage holds.
+pub const MAX_ARCHIVE_BYTES: u64 = 10 * 1024 * 1024 * 1024;
+/// Posts written per step: each is parsed, its HTML sanitized, and its rows built.
+pub const POSTS_PER_STEP: usize = 20;
+/// Posts imported per UTC day: ~15 D1 rows each keeps an import under half of the 100,000 rows
+/// the free plan writes a day.
+pub const POSTS_PER_DAY: i64 = 3_000;
+/// Outbox text inflated per read, and compressed bytes read for it at first.
+const INFLATE_WANT: usize = 128 * 1024;
+const READ_BYTES: u64 = 64 * 1024;
+/// Files copied per step, and the bytes that may pass through the Worker (deflated files, and
+/// small stored ones) in one.
+const FILES_PER_STEP: i64 = 12;
+const BYTES_PER_STEP: u64 = 2 * 1024 * 1024;
+/// Stored files larger than this are copied by R2 itself (a one-part multipart upload).
+const SMALL_FILE: u64 = 1024 * 1024;
+/// Deflated files are inflated here, in one step: larger ones are left out (with a record).
+pub const MAX_INFLATED_BYTES: u64 = 16 * 1024 * 1024;
+/// Directory records written per step (a statement each thousand).
+const FILES_PER_OPEN_STEP: usize = 10_000;
+/// Records kept of what was left out.
+const SKIPPED_KEPT: usize = 100;
+
+/// Where `outbox.json` is in the zip and how far it was read.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Outbox {
+    /// Where its data starts, how it is compressed, its sizes.
+    start: u64,
+    method: u16,
+    compressed_size: u64,
+    size: u64,
+    consumed: u64,
+    num_bits: u8,
+    bit_buf: u8,
+    produced: u64,
+    done: bool,
+    /// Past the `[` of `orderedItems`.
+    in_items: bool,
+    /// The step whose R2 object holds the window and the unread text (`window` + `rest` bytes).
+    carry_step: i64,
+    window: usize,
+    rest: usize,
+    /// Compressed bytes to read next time (more after a read that held no whole block).
+    read: u64,
+}
+
+fn carry_key(row: &ImportRow, step: i64) -> String {
+    format!("{}.outbox-{step}", row.r2_key)
+}
+
+/// How many chunks an archive of `size` bytes is sent in, and how long chunk `number` is.
+pub fn chunk_count(size: u64) -> u64 {
+    size.div_ceil(CHUNK_BYTES)
+}
+
+pub fn chunk_length(size: u64, number: u64) -> u64 {
+    size.saturating_sub((number - 1) * CHUNK_BYTES).min(CHUNK_BYTES)
+}
+
+/// The chunks received: (number, etag), in order.
+pub fn chunks_of(row: &ImportRow) -> Vec<(u16, String)> {
+    let mut chunks: Vec<(u16, String)> = serde_json::from_str(&row.chunks).unwrap_or_default();
+    chunks.sort();
+    chunks.dedup_by_key(|(n, _)| *n);
+    chunks
+}
+
+/// A new import of an archive of `size` bytes, waiting for its chunks.
+pub async fn create(ctx: &Ctx<'_>, size: u64) -> Result<ImportRow> {
+    if !(22..=MAX_ARCHIVE_BYTES).contains(&size) {
+        return Err(Error::Invalid(format!("size must be between 22 and {MAX_ARCHIVE_BYTES} bytes")));
+    }
+    if let Some(running) = store::active(ctx.db).await? {
+        // An upload nobody finished in a day is given up; anything else is still going.
+        if running.state == "uploading" && ctx.now_ms() - running.updated_at > 24 * 60 * 60 * 1000 {
+            give_up(ctx, &running.id.to_string()).await?;
+        } else {
+            return Err(Error::Invalid(format!("Import {} is not finished yet", running.id)));
+        }
+    }
+    let id = ctx.new_id();
+    let key = format!("imports/import-{id}.zip");
+    let upload_id = ctx.blobs.create_multipart(&key, "application/zip").await?;
+    ctx.db.run(&store::create(id, &key, &upload_id, size as i64, ctx.now_ms())).await?;
+    store::get(ctx.db, id).await?.ok_or(Error::NotFound)
+}
+
+pub async fn get(ctx: &Ctx<'_>, id: Option<&str>) -> Result<ImportRow> {
+    let row = match id {
+        Some(id) => store::get(ctx.db, ids::parse(id).ok_or(Error::NotFound)?).await?,
+        None => store::latest(ctx.db).await?,
+    };
+    row.ok_or(Error::NotFound)
+}
+
+/// Where chunk `number` of import `id` goes, if it may be sent now with `length` bytes: the
+/// R2 key and upload id of the zip.
+pub async fn chunk_target(ctx: &Ctx<'_>, id: &str, number: u64, length: Option<u64>) -> Result<(ImportRow, String, String)> {
+    let row = get(ctx, Some(id)).await?;
+    if row.state != "uploading" {
+        return Err(Error::Invalid("The archive is already uploaded".into()));
+    }
+    let size = row.size as u64;
+    if !(1..=chunk_count(size)).contains(&number) {
+        return Err(Error::Invalid(format!("chunks are numbered 1 to {}", chunk_count(size))));
+    }
+    let expected = chunk_length(size, number);
+    if length != Some(expected) {
+        return Err(Error::Invalid(format!("chunk {number} must be {expected} bytes (Content-Length)")));
+    }
+    let upload_id = row.upload_id.clone().ok_or(Error::NotFound)?;
+    let key = row.r2_key.clone();
+    Ok((row, key, upload_id))
+}
+
+/// A chunk whose bytes are here (natively, and for bodies the platform did not pipe itself).
+pub async fn receive_chunk(ctx: &Ctx<'_>, id: &str, number: u64, bytes: Vec<u8>) -> Result<ImportRow> {
+    let (row, key, upload_id) = chunk_target(ctx, id, number, Some(bytes.len() as u64)).await?;
+    let etag = ctx.blobs.upload_part(&key, &upload_id, number as u16, bytes).await?;
+    chunk_received(ctx, &row, number, &etag).await
+}
+
+/// Records a chunk R2 took.
+pub async fn chunk_received(ctx: &Ctx<'_>, row: &ImportRow, number: u64, etag: &str) -> Result<ImportRow> {
+    ctx.db.run(&store::add_chunk(row.id, number as i64, etag, ctx.now_ms())).await?;
+    store::get(ctx.db, row.id).await?.ok_or(Error::NotFound)
+}
+
+/// Every chunk is in: the upload is completed and the import queued.
+pub async fn finish_upload(ctx: &Ctx<'_>, id: &str) -> Result<ImportRow> {
+    let row = get(ctx, Some(id)).await?;
+    if row.state != "uploading" {
+        return Ok(row);
+    }
+    let chunks = chunks_of(&row);
+    let missing: Vec<u64> = (1..=chunk_count(row.size as u64)).filter(|n| !chunks.iter().any(|(c, _)| u64::from(*c) == *n)).collect();
+    if !missing.is_empty() {
+        let first: Vec<String> = missing.iter().take(10).map(u64::to_string).collect();
+        return Err(Error::Invalid(format!("{} chunks are missing: {}", missing.len(), first.join(", "))));
+    }
+    let upload_id = row.upload_id.as_deref().unwrap_or_default();
+    ctx.blobs.complete_multipart(&row.r2_key, upload_id, &chunks).await.map_err(|e| Error::Invalid(format!("The chunks could not be joined: {e}")))?;
+    ctx.db.run(&store::start(row.id, ctx.now_ms())).await?;
+    jobs::publish(ctx, Task::ArchiveImport { import_id: row.id.to_string(), step: 0 }).await?;
+    store::get(ctx.db, row.id).await?.ok_or(Error::NotFound)
+}
+
+/// An import given up (by the queue, or an upload left unfinished): failed, its files removed.
+pub async fn give_up(ctx: &Ctx<'_>, id: &str) -> Result<()> {
+    let Some(row) = store::get(ctx.db, ids::parse(id).ok_or(Error::NotFound)?).await? else { return Ok(()) };
+    let mut writes = vec![store::fail(row.id, "given up", ctx.now_ms())];
+    writes.extend(store::forget_files(row.id));
+    ctx.db.batch(&writes).await?;
+    if row.state == "uploading" {
+        if let Some(upload_id) = &row.upload_id {
+            let _ = ctx.blobs.abort_multipart(&row.r2_key, upload_id).await;
+        }
+    } else {
+        forget(ctx, &row.r2_key).await;
+    }
+    Ok(())
+}
+
+async fn forget(ctx: &Ctx<'_>, key: &str) {
+    if let Err(e) = ctx.blobs.delete(key).await {
+        log_error(&format!("import: {key} could not be removed: {e}"));
+    }
+}
+
+/// One queue task: the next piece of the import. A message for another step than the row's
+/// changes nothing.
+pub async fn step(ctx: &Ctx<'_>, import_id: &str, step: i64) -> Result<()> {
+    let Some(row) = store::get(ctx.db, ids::parse(import_id).ok_or(Error::NotFound)?).await? else { return Ok(()) };
+    if !matches!(row.state.as_str(), "importing" | "paused") || row.step != step {
+        return Ok(());
+    }
+    let mut progress = ImportProgress::of(&row, ctx.now_ms());
+    progress.state = "importing".into();
+    let today = date(ctx.now_ms());
+    if progress.day.as_deref() != Some(today.as_str()) {
+        (progress.day, progress.day_posts) = (Some(today), 0);
+    }
+    let mut writes = Vec::new();
+    let mut after = Vec::new();
+    match row.phase.as_str() {
+        "open" => open(ctx, &row, &mut progress, &mut writes).await?,
+        "posts" if progress.day_posts >= POSTS_PER_DAY => progress.state = "paused".into(),
+        "posts" => posts(ctx, &row, &mut progress, &mut writes, &mut after).await?,
+        "media" => media(ctx, &row, &mut progress).await?,
+        _ => progress.phase = "done".into(),
+    }
+    if progress.phase == "done" {
+        progress.state = "done".into();
+        writes.extend(store::forget_files(row.id));
+    }
+    writes.insert(0, store::advance(&progress));
+    ctx.db.batch(&writes).await?;
+    for key in after {
+        forget(ctx, &key).await;
+    }
+    match progress.state.as_str() {
+        "done" => forget(ctx, &row.r2_key).await,
+        "paused" => {
+            // Until the next UTC day (the queue delays at most 12 hours; it may wait again).
+            let left_ms = 86_400_000 - ctx.now_ms().rem_euclid(86_400_000);
+            let delay = (left_ms / 1000 + 60).min(12 * 60 * 60) as u32;
+            jobs::publish_later(ctx, Task::ArchiveImport { import_id: row.id.to_string(), step: step + 1 }, delay).await?;
+        }
+        _ => jobs::publish(ctx, Task::ArchiveImport { import_id: row.id.to_string(), step: step + 1 }).await?,
+    }
+    Ok(())
+}
+
+/// The zip's directory into D1 (`FILES_PER_OPEN_STEP` records a step), and where the outbox is.
+async fn open(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, writes: &mut Vec<crate::store::db::Query>) -> Result<()> {
+    let total = row.size as u64;
+    let tail_from = total.saturating_sub(zip::TAIL_BYTES);
+    let (tail, _) = ctx.blobs.get_range(&row.r2_key, tail_from, total - tail_from).await?.ok_or(Error::NotFound)?;
+    let malformed = |e: zip::ZipError| Error::Invalid(e.to_string());
+    let (offset, size, _) = zip::find_directory(&tail, total).map_err(malformed)?;
+    if size > 32 << 20 {
+        return Err(Error::Invalid("The archive's directory is larger than 32 MiB".into()));
+    }
+    let (directory, _) = ctx.blobs.get_range(&row.r2_key, offset, size).await?.ok_or(Error::NotFound)?;
+    let entries = zip::read_directory(&directory).map_err(malformed)?;
+    let first = row.cursor.max(0) as usize;
+    let files: Vec<Value> = entries
+        .iter()
+        .skip(first)
+        .take(FILES_PER_OPEN_STEP)
+        .filter(|e| !e.name.ends_with('/'))
+        .map(|e| serde_json::json!([e.name, e.method, e.offset, e.compressed_size, e.size]))
+        .collect();
+    for chunk in files.chunks(1000) {
+        writes.push(store::add_files(row.id, chunk));
+    }
+    progress.cursor = (first + FILES_PER_OPEN_STEP).min(entries.len()) as i64;
+    if (progress.cursor as usize) < entries.len() {
+        return Ok(());
+    }
+    let outbox = entries.iter().find(|e| e.name == "outbox.json").ok_or_else(|| Error::Invalid("This is not a Mastodon archive: it has no outbox.json".into()))?;
+    if !matches!(outbox.method, 0 | 8) {
+        return Err(Error::Invalid(format!("outbox.json is compressed with method {}, which is not read here", outbox.method)));
+    }
+    let (header, _) = ctx.blobs.get_range(&row.r2_key, outbox.offset, zip::LOCAL_HEADER_BYTES as u64).await?.ok_or(Error::NotFound)?;
+    let start = outbox.offset + zip::data_start(&header).map_err(malformed)?;
+    let state = Outbox { start, method: outbox.method, compressed_size: outbox.compressed_size, size: outbox.size, carry_step: -1, read: READ_BYTES, ..Outbox::default() };
+    progress.outbox = Some(serde_json::to_string(&state).unwrap_or_default());
+    (progress.phase, progress.cursor) = ("posts".into(), 0);
+    Ok(())
+}
+
+/// Up to `POSTS_PER_STEP` posts of the outbox, written with the step's progress.
+async fn posts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, writes: &mut Vec<crate::store::db::Query>, after: &mut Vec<String>) -> Result<()> {
+    let mut state: Outbox = serde_json::from_str(row.outbox.as_deref().unwrap_or("{}")).map_err(Error::internal)?;
+    let (mut window, mut text) = match state.carry_step {
+        -1 => (Vec::new(), Vec::new()),
+        carried => {
+            let key = carry_key(row, carried);
+            let (mut bytes, _) = ctx.blobs.get(&key).await?.ok_or_else(|| Error::Internal("the import's carried text is missing".into()))?;
+            after.push(key);
+            let text = bytes.split_off(state.window.min(bytes.len()));
+            (bytes, text)
+        }
+    };
+    let want = (POSTS_PER_DAY - progress.day_posts).clamp(0, POSTS_PER_STEP as i64) as usize;
+    let mut items: Vec<Value> = Vec::new();
+    let mut ended = false;
+    let mut reads = 0;
+    loop {
+        if !state.in_items {
+            if let Some((start, head)) = scan::items_start(&text) {
+                progress.posts_total = head.get("totalItems").and_then(Value::as_i64);
+                text.drain(..start);
+                state.in_items = true;
+            }
+        }
+        if state.in_items {
+            let found = scan::items(&text, want - items.len());
+            for range in &found.items {
+                match serde_json::from_slice::<Value>(&text[range.clone()]) {
+                    Ok(item) => items.push(item),
+                    Err(e) => skip(progress, "an item", &format!("not JSON: {e}")),
+                }
+            }
+            text.drain(..found.rest);
+            ended = found.ended;
+        }
+        if ended || items.len() >= want {
+            break;
+        }
+        // Every whole item of the text was taken: with nothing more to read, the outbox is over
+        // (one cut short ends here too).
+        if state.done || (state.method == 0 && state.produced >= state.size) {
+            ended = true;
+            break;
+        }
+        if reads >= 8 {
+            break;
+        }
+        reads += 1;
+        text.extend(read_outbox(ctx, row, &mut state, &mut window).await?);
+    }
+    let created = write_posts(ctx, row, progress, &items, writes).await?;
+    progress.day_posts += created;
+    if ended {
+        progress.phase = "media".into();
+        progress.cursor = 0;
+    } else {
+        state.carry_step = row.step;
+        (state.window, state.rest) = (window.len(), text.len());
+        window.extend_from_slice(&text);
+        ctx.blobs.put(&carry_key(row, row.step), window, "application/octet-stream").await?;
+    }
+    progress.outbox = Some(serde_json::to_string(&state).unwrap_or_default());
+    Ok(())
+}
+
+/// More of the outbox's text: inflated from the last block boundary (or read as stored).
+async fn read_outbox(ctx: &Ctx<'_>, row: &ImportRow, state: &mut Outbox, window: &mut Vec<u8>) -> Result<Vec<u8>> {
+    if state.method == 0 {
+        let length = (INFLATE_WANT as u64).min(state.size - state.produced);
+        let (bytes, _) = ctx.blobs.get_range(&row.r2_key, state.start + state.produced, length).await?.ok_or(Error::NotFound)?;
+        state.produced += bytes.len() as u64;
+        return Ok(bytes);
+    }
+    let from = state.consumed;
+    let length = state.read.min(state.compressed_size - from);
+    let (input, _) = ctx.blobs.get_range(&row.r2_key, state.start + from, length).await?.ok_or(Error::NotFound)?;
+    let mut inflate = Inflate { consumed: from, num_bits: state.num_bits, bit_buf: state.bit_buf, window: std::mem::take(window), produced: state.produced, done: false };
+    let text = zip::inflate_some(&mut inflate, &input, from + length >= state.compressed_size, INFLATE_WANT).map_err(|e| Error::Invalid(e.to_string()))?;
+    (state.consumed, state.num_bits, state.bit_buf, state.produced, state.done) = (inflate.consumed, inflate.num_bits, inflate.bit_buf, inflate.produced, inflate.done);
+    *window = inflate.window;
+    // A read that held no whole block is read again, longer.
+    state.read = if text.is_empty() && !state.done { (state.read * 2).min(8 << 20) } else { READ_BYTES };
+    Ok(text)
+}
+
+fn skip(progress: &mut ImportProgress, item: &str, why: &str) {
+    progress.posts_skipped += 1;
+    let mut skipped: Vec<(String, String)> = serde_json::from_str(&progress.skipped).unwrap_or_default();
+    if skipped.len() < SKIPPED_KEPT {
+        skipped.push((item.to_string(), why.to_string()));
+        progress.skipped = serde_json::to_string(&skipped).unwrap_or_else(|_| "[]".into());
+    }
+}
+
+/// The posts of `items` as one batch of writes (after the progress, in the step's D1 batch);
+/// answers how many were created.
+async fn write_posts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, items: &[Value], writes: &mut Vec<crate::store::db::Query>) -> Result<i64> {
+    if items.is_empty() {
+        return Ok(0);
+    }
+    let reads = [store::known(&ingest::sources_and_parents(items)), store::files_named(row.id, &ingest::attachment_paths(items))];
+    let mut results = ctx.db.batch_rows(&reads).await?.into_iter();
+    let known: Vec<KnownRow> = decode(results.next().unwrap_or_default())?;
+    let files: Vec<FileRow> = decode(results.next().unwrap_or_default())?;
+    let owner = owner::load(ctx).await?;
+    let (batch, outcomes) = ingest::plan(ctx, &owner, items, &known, &files);
+    let mut created = 0;
+    for (item, outcome) in outcomes {
+        match outcome {
+            Outcome::Created => created += 1,
+            Outcome::Existing => progress.posts_existing += 1,
+            Outcome::Skipped(why) if item.contains(' ') => {
+                progress.media_skipped += 1;
+                let mut skipped: Vec<(String, String)> = serde_json::from_str(&progress.skipped).unwrap_or_default();
+                if skipped.len() < SKIPPED_KEPT {
+                    skipped.push((item, why));
+                    progress.skipped = serde_json::to_string(&skipped).unwrap_or_else(|_| "[]".into());
+                }
+            }
+            Outcome::Skipped(why) => skip(progress, &item, &why),
+        }
+    }
+    progress.posts_created += created;
+    if !batch.is_empty() {
+        writes.extend(batch.queries(owner.account.id, row.id, ctx.now_ms()));
+        owner::invalidate(ctx);
+    }
+    Ok(created)
+}
+
+/// Copies the files of the posts' media rows from the zip into R2, as many as a step allows.
+async fn media(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress) -> Result<()> {
+    let copies: Vec<CopyRow> = decode(ctx.db.rows(&store::copies_after(row.id, progress.cursor, FILES_PER_STEP)).await?)?;
+    if copies.is_empty() {
+        progress.phase = "done".into();
+        return Ok(());
+    }
+    let mut through = 0;
+    for copy in copies {
+        let passes = copy.method != 0 || (copy.size as u64) <= SMALL_FILE;
+        if passes && through > 0 && through + copy.size as u64 > BYTES_PER_STEP {
+            break;
+        }
+        match copy_file(ctx, row, &copy).await {
+            Ok(()) => progress.media_copied += 1,
+            Err(why) => {
+                progress.media_skipped += 1;
+                let mut skipped: Vec<(String, String)> = serde_json::from_str(&progress.skipped).unwrap_or_default();
+                if skipped.len() < SKIPPED_KEPT {
+                    skipped.push((copy.name.clone(), why));
+                    progress.skipped = serde_json::to_string(&skipped).unwrap_or_else(|_| "[]".into());
+                }
+            }
+        }
+        if passes {
+            through += copy.size as u64;
+        }
+        progress.cursor = copy.media_id;
+    }
+    Ok(())
+}
+
+/// One file from the zip into its media row's R2 key; `Err` says why it was left out (a fault
+/// of R2 itself fails the step, to be retried).
+async fn copy_file(ctx: &Ctx<'_>, row: &ImportRow, copy: &CopyRow) -> std::result::Result<(), String> {
+    let content_type = copy.content_type.clone().unwrap_or_else(|| "application/octet-stream".into());
+    let (size, compressed) = (copy.size as u64, copy.compressed_size as u64);
+    if copy.method == 8 && size > MAX_INFLATED_BYTES {
+        return Err(format!("deflated and larger than {} MiB: too large to inflate here", MAX_INFLATED_BYTES >> 20));
+    }
+    if !matches!(copy.method, 0 | 8) {
+        return Err(format!("compressed with method {}", copy.method));
+    }
+    // The local header, and as much after it as the data may take when it passes through.
+    let through = copy.method == 8 || size <= SMALL_FILE;
+    let head = zip::LOCAL_HEADER_BYTES as u64 + copy.name.len() as u64 + 1024;
+    let read = if through { head + compressed } else { head };
+    let offset = copy.offset as u64;
+    let (bytes, _) = ctx.blobs.get_range(&row.r2_key, offset, read).await.map_err(|e| e.to_string())?.ok_or("the archive is gone")?;
+    let start = zip::data_start(&bytes).map_err(|e| e.to_string())?;
+    if !through {
+        let upload = ctx.blobs.create_multipart(&copy.r2_key, &content_type).await.map_err(|e| e.to_string())?;
+        let part = ctx.blobs.upload_part_from(&copy.r2_key, &upload, 1, &[(row.r2_key.clone(), offset + start, size)]).await.map_err(|e| e.to_string())?;
+        return ctx.blobs.complete_multipart(&copy.r2_key, &upload, &[(1, part)]).await.map_err(|e| e.to_string());
+    }
+    let data = match bytes.get(start as usize..(start + compressed) as usize) {
+        Some(data) => data.to_vec(),
+        // A local header with a longer extra field than guessed: read the data exactly.
+        None => ctx.blobs.get_range(&row.r2_key, offset + start, compressed).await.map_err(|e| e.to_string())?.ok_or("the archive is gone")?.0,
+    };
+    let file = match copy.method {
+        8 => miniz_oxide::inflate::decompress_to_vec_with_limit(&data, size as usize).map_err(|e| format!("not inflated: {e}"))?,
+        _ => data,
+    };
+    if file.len() as u64 != size {
+        return Err(format!("{} bytes where the directory says {size}", file.len()));
+    }
+    ctx.blobs.put(&copy.r2_key, file, &content_type).await.map_err(|e| e.to_string())
+}

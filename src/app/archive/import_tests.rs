@@ -1,0 +1,248 @@
+//! Importing archives over the native seams: Topi's own export into a fresh instance (stored
+//! entries, chunks of 8 MiB), a Mastodon-shaped archive with deflated entries read across many
+//! steps, and the same archive twice.
+#![allow(clippy::unwrap_used)]
+use serde_json::{json, Value};
+
+use super::import;
+use crate::app::jobs::{Job, Task};
+use crate::ctx::Blobs;
+use crate::store::db::Db;
+use crate::domain::zip::{self, DosTime, Entry, FLAG_UTF8};
+use crate::edge::http::Method::{Get, Post, Put};
+use crate::edge::http::Request;
+use crate::testing::TestEnv;
+
+/// Uploads `zip` in chunks, finishes, and runs the import's steps; the import as the API shows it.
+async fn import_zip(env: &TestEnv, token: &str, zip: &[u8]) -> (Value, usize) {
+    let (response, created) = env.send_as(token, Post, "/api/v1/topi/archive_imports", &format!("size={}", zip.len())).await;
+    assert_eq!(response.status, 200, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let chunk = created["chunk_size"].as_u64().unwrap() as usize;
+    assert_eq!(created["chunks_total"].as_u64().unwrap() as usize, zip.len().div_ceil(chunk));
+    // Sent last first, and one twice: order does not matter, a repeat replaces itself.
+    let mut numbers: Vec<usize> = (1..=zip.len().div_ceil(chunk)).rev().collect();
+    numbers.push(1);
+    for n in numbers {
+        let body = zip[(n - 1) * chunk..(n * chunk).min(zip.len())].to_vec();
+        let request = Request {
+            method: Put,
+            path: format!("/api/v1/topi/archive_imports/{id}/chunks/{n}"),
+            query: String::new(),
+            headers: vec![("authorization".into(), format!("Bearer {token}")), ("content-length".into(), body.len().to_string())],
+            body,
+        };
+        let response = crate::router::dispatch(&env.ctx(), request).await;
+        assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
+    }
+    let (response, started) = env.send_as(token, Post, &format!("/api/v1/topi/archive_imports/{id}/finish"), "").await;
+    assert_eq!((response.status, started["state"].as_str()), (202, Some("importing")), "{started}");
+    let mut steps = 0;
+    loop {
+        let queued: Vec<(String, i64)> = env
+            .jobs
+            .take()
+            .into_iter()
+            .filter_map(|job| match job {
+                Job::Task(Task::ArchiveImport { import_id, step }) => Some((import_id, step)),
+                _ => None,
+            })
+            .collect();
+        let Some((import_id, step)) = queued.into_iter().next() else { break };
+        import::step(&env.ctx(), &import_id, step).await.unwrap();
+        steps += 1;
+        assert!(steps < 10_000);
+    }
+    let (_, done) = env.send_as(token, Get, &format!("/api/v1/topi/archive_imports/{id}"), "").await;
+    (done, steps)
+}
+
+async fn owner_statuses(env: &TestEnv, token: &str) -> Vec<Value> {
+    let (_, me) = env.send_as(token, Get, "/api/v1/accounts/verify_credentials", "").await;
+    let path = format!("/api/v1/accounts/{}/statuses?limit=40", me["id"].as_str().unwrap());
+    let (_, statuses) = env.send_as(token, Get, &path, "").await;
+    statuses.as_array().unwrap().clone()
+}
+
+fn text_of(html: &Value) -> String {
+    crate::content::sanitize::to_plain_text(html.as_str().unwrap_or_default())
+}
+
+fn png(len: usize, seed: u8) -> Vec<u8> {
+    let mut bytes = include_bytes!("../../../frontend/static/missing.png").to_vec();
+    bytes.extend((0..len).map(|i| (i as u8).wrapping_mul(29).wrapping_add(seed)));
+    bytes
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_export_imported_into_a_fresh_instance_gives_back_the_posts_and_files() {
+    // The instance the archive comes from.
+    let from = TestEnv::new();
+    let token = from.owner_token().await;
+    let (_, me) = from.send_as(&token, Get, "/api/v1/accounts/verify_credentials", "").await;
+    let owner: i64 = me["id"].as_str().unwrap().parse().unwrap();
+    let picture = png(9 * 1024 * 1024, 4);
+    let ctx = from.ctx();
+    let media_id = ctx.new_id();
+    let key = format!("media/{media_id}/original.png");
+    from.blobs.put(&key, picture.clone(), "image/png").await.unwrap();
+    let new = crate::store::media::NewMedia { id: media_id, account_id: owner, kind: "image", r2_key: &key, content_type: "image/png", file_size: picture.len() as i64, description: Some("a big one"), meta: "{\"width\":1,\"height\":1}", focus: None, now: ctx.now_ms() };
+    from.db.run(&crate::store::media::create(&new)).await.unwrap();
+    let (_, first) = from.send_as(&token, Post, "/api/v1/statuses", "status=Hello+%23Archives&spoiler_text=cw&language=de&visibility=unlisted").await;
+    from.advance(60_000);
+    let reply = format!("status=a+picture&in_reply_to_id={}&media_ids[]={media_id}", first["id"].as_str().unwrap());
+    from.send_as(&token, Post, "/api/v1/statuses", &reply).await;
+    from.advance(60_000);
+    from.send_as(&token, Post, "/api/v1/statuses", "status=choose&poll[options][]=yes&poll[options][]=no&poll[expires_in]=300").await;
+    from.send_as(&token, Post, "/api/v1/statuses", "status=secret&visibility=direct").await;
+    from.send_as(&token, Post, &format!("/api/v1/statuses/{}/reblog", first["id"].as_str().unwrap()), "").await;
+    let (_, requested) = from.send_as(&token, Post, "/api/v1/topi/archive", "").await;
+    loop {
+        let steps: Vec<(String, i64)> = from.jobs.take().into_iter().filter_map(|j| match j {
+            Job::Task(Task::ArchiveExport { archive_id, step }) => Some((archive_id, step)),
+            _ => None,
+        }).collect();
+        let Some((id, step)) = steps.into_iter().next() else { break };
+        super::export::step(&from.ctx(), &id, step).await.unwrap();
+    }
+    let (key, ..) = super::export::download(&from.ctx(), requested["id"].as_str().unwrap()).await.unwrap();
+    let archive = from.blobs.bytes(&key).unwrap();
+    assert!(archive.len() > import::CHUNK_BYTES as usize, "two chunks");
+    let before = owner_statuses(&from, &token).await;
+
+    // A fresh instance, a day later.
+    let to = TestEnv::new();
+    to.advance(86_400_000);
+    let token = to.owner_token().await;
+    let (done, steps) = import_zip(&to, &token, &archive).await;
+    assert_eq!((done["state"].as_str(), done["posts_created"].as_i64(), done["media_copied"].as_i64()), (Some("done"), Some(4), Some(1)), "{done}");
+    assert_eq!((done["posts_skipped"].as_i64(), done["skipped"][0]["reason"].as_str().map(|r| r.contains("boost"))), (Some(1), Some(true)), "{done}");
+    assert!(steps >= 3, "{steps}");
+    let after = owner_statuses(&to, &token).await;
+    let originals: Vec<&Value> = before.iter().filter(|s| s["reblog"].is_null()).collect();
+    assert_eq!(after.len(), originals.len());
+    for (old, new) in originals.iter().zip(&after) {
+        for field in ["created_at", "spoiler_text", "visibility", "language", "sensitive"] {
+            assert_eq!(old[field], new[field], "{field} of {}", old["content"]);
+        }
+        // The HTML went through the sanitizer remote posts go through (links get rel and target).
+        assert_eq!(text_of(&old["content"]), text_of(&new["content"]));
+        assert_ne!(old["id"], new["id"]);
+        assert_eq!(old["tags"].as_array().map(Vec::len), new["tags"].as_array().map(Vec::len));
+    }
+    let picture_post = after.iter().find(|s| s["content"].as_str().unwrap().contains("picture")).unwrap();
+    let hello = after.iter().find(|s| s["content"].as_str().unwrap().contains("Hello")).unwrap();
+    assert_eq!(picture_post["in_reply_to_id"], hello["id"], "threaded");
+    let attachment = &picture_post["media_attachments"][0];
+    assert_eq!(attachment["description"], "a big one");
+    let served = attachment["url"].as_str().unwrap().split("/media/").nth(1).unwrap().to_string();
+    assert!(to.blobs.bytes(&served).unwrap() == picture, "the file, copied");
+    let poll = &after.iter().find(|s| s["content"].as_str().unwrap().contains("choose")).unwrap()["poll"];
+    assert_eq!((poll["expired"].as_bool(), poll["options"].as_array().map(Vec::len)), (Some(true), Some(2)), "{poll}");
+    // Nothing was delivered, and nothing is left of the upload.
+    assert!(to.jobs.take().is_empty());
+    assert!(to.blobs.keys().iter().all(|k| k.starts_with("media/")), "{:?}", to.blobs.keys());
+
+    // The same archive again: nothing new.
+    let (again, _) = import_zip(&to, &token, &archive).await;
+    assert_eq!((again["posts_created"].as_i64(), again["posts_existing"].as_i64()), (Some(0), Some(4)), "{again}");
+    assert_eq!(owner_statuses(&to, &token).await.len(), after.len());
+}
+
+/// A zip whose entries are deflated, as Mastodon's (rubyzip) are.
+fn deflated_zip(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let time = DosTime::from_unix_ms(1_700_000_000_000);
+    let mut out = Vec::new();
+    let mut entries = Vec::new();
+    for (name, data) in files {
+        let compressed = miniz_oxide::deflate::compress_to_vec(data, 6);
+        let offset = out.len() as u64;
+        let mut header = zip::local_header(name, Some((zip::crc32(data), data.len() as u64)), time);
+        header[8] = 8; // method: deflated
+        header[18..22].copy_from_slice(&(compressed.len() as u32).to_le_bytes());
+        out.extend(header);
+        out.extend(&compressed);
+        entries.push(Entry { name: name.to_string(), method: 8, crc32: zip::crc32(data), compressed_size: compressed.len() as u64, size: data.len() as u64, offset, flags: FLAG_UTF8 });
+    }
+    let at = out.len() as u64;
+    for entry in &entries {
+        out.extend(zip::central_record(entry, time));
+    }
+    let size = out.len() as u64 - at;
+    out.extend(zip::end_records(entries.len() as u64, at, size));
+    out
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_mastodon_archive_with_deflated_entries_is_read_across_steps() {
+    let env = TestEnv::new();
+    let token = env.owner_token().await;
+    let actor = "https://mastodon.example/users/alice";
+    let mut items = Vec::new();
+    for i in 0..300 {
+        let published = format!("2020-01-{:02}T10:{:02}:00Z", 1 + i / 60, i % 60);
+        let mut object = json!({
+            "id": format!("{actor}/statuses/{}", 1000 + i), "type": "Note", "attributedTo": actor, "published": published,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [format!("{actor}/followers")],
+            // Words, and digits that do not compress: the outbox takes many deflate blocks.
+            "content": format!("<p>post {i}: {} {}</p>", "with many words to make the outbox long enough ".repeat(8),
+                (0..40u64).map(|k| ((i as u64 + 1) * 2_654_435_761 * (k + 1) % 1_000_003).to_string()).collect::<Vec<_>>().join(" ")),
+            "contentMap": {"en": "…"}, "sensitive": false, "summary": null, "attachment": [],
+            "tag": [{"type": "Hashtag", "name": "#old", "href": "https://mastodon.example/tags/old"}],
+        });
+        if i == 1 {
+            object["inReplyTo"] = json!(format!("{actor}/statuses/1000"));
+            object["attachment"] = json!([{"type": "Document", "mediaType": "image/png", "url": "media_attachments/files/000/000/001/original/a.png", "name": "alt"}]);
+        }
+        if i == 2 {
+            object["attachment"] = json!([{"type": "Document", "mediaType": "image/png", "url": "media_attachments/files/000/000/002/original/missing.png"}]);
+        }
+        items.push(json!({"id": format!("{actor}/statuses/{}/activity", 1000 + i), "type": "Create", "actor": actor, "published": published, "object": object}));
+    }
+    items.push(json!({"id": format!("{actor}/statuses/9/activity"), "type": "Announce", "actor": actor, "object": "https://elsewhere.example/1"}));
+    let outbox = json!({"@context": "https://www.w3.org/ns/activitystreams", "id": "outbox.json", "type": "OrderedCollection", "totalItems": items.len(), "orderedItems": items});
+    let picture = png(200_000, 7);
+    let zip = deflated_zip(&[
+        ("outbox.json", outbox.to_string().into_bytes()),
+        ("media_attachments/files/000/000/001/original/a.png", picture.clone()),
+        ("actor.json", b"{}".to_vec()),
+    ]);
+    let (done, steps) = import_zip(&env, &token, &zip).await;
+    assert_eq!((done["state"].as_str(), done["posts_total"].as_i64(), done["posts_created"].as_i64()), (Some("done"), Some(301), Some(300)), "{done}");
+    assert_eq!((done["media_copied"].as_i64(), done["media_skipped"].as_i64(), done["posts_skipped"].as_i64()), (Some(1), Some(1), Some(1)), "{done}");
+    assert!(steps >= 300 / import::POSTS_PER_STEP, "{steps} steps");
+    let statuses = owner_statuses(&env, &token).await;
+    assert_eq!(statuses[0]["created_at"], "2020-01-05T10:59:00.000Z", "newest first, at their own dates");
+    let reply = env.send_as(&token, Get, "/api/v2/search?q=post+1%3A&type=statuses", "").await.1;
+    assert!(reply["statuses"].as_array().is_some_and(|s| !s.is_empty()), "searchable: {reply}");
+    let (_, tag) = env.send_as(&token, Get, "/api/v1/timelines/tag/old?limit=40", "").await;
+    assert_eq!(tag.as_array().map(Vec::len), Some(40));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn chunks_must_have_their_length_and_an_unfinished_upload_says_what_is_missing() {
+    let env = TestEnv::new();
+    let token = env.owner_token().await;
+    let size = import::CHUNK_BYTES + 10;
+    let (_, created) = env.send_as(&token, Post, "/api/v1/topi/archive_imports", &format!("size={size}")).await;
+    let id = created["id"].as_str().unwrap();
+    let put = |n: u64, length: usize| Request {
+        method: Put,
+        path: format!("/api/v1/topi/archive_imports/{id}/chunks/{n}"),
+        query: String::new(),
+        headers: vec![("authorization".into(), format!("Bearer {token}")), ("content-length".into(), length.to_string())],
+        body: vec![0; length],
+    };
+    assert_eq!(crate::router::dispatch(&env.ctx(), put(2, 9)).await.status, 422, "the last chunk is 10 bytes");
+    assert_eq!(crate::router::dispatch(&env.ctx(), put(3, 10)).await.status, 422, "there are two");
+    assert_eq!(crate::router::dispatch(&env.ctx(), put(2, 10)).await.status, 200);
+    let (response, unfinished) = env.send_as(&token, Post, &format!("/api/v1/topi/archive_imports/{id}/finish"), "").await;
+    assert_eq!(response.status, 422);
+    assert!(unfinished["error"].as_str().unwrap().contains("1 chunks are missing: 1"), "{unfinished}");
+    let (_, state) = env.send_as(&token, Get, &format!("/api/v1/topi/archive_imports/{id}"), "").await;
+    assert_eq!(state["chunks_received"], json!([2]));
+    let (response, _) = env.send_as(&token, Post, "/api/v1/topi/archive_imports", "size=100").await;
+    assert_eq!(response.status, 422, "one import at a time");
+    let read_only = env.owner_token_with("read write:statuses").await;
+    assert_eq!(env.send_as(&read_only, Get, "/api/v1/topi/archive_imports", "").await.0.status, 403);
+}
