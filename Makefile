@@ -2,7 +2,7 @@
 PORT ?= 8787
 WRANGLER := node_modules/.bin/wrangler
 
-.PHONY: setup build dev test unit e2e bundle deploy bench clean
+.PHONY: setup build dev test unit e2e bundle deploy bench clean backup restore
 
 setup:
 	bash scripts/setup.sh
@@ -31,6 +31,22 @@ deploy: build
 
 bench: build
 	bash bench/run.sh
+
+## Save D1 and R2 into backups/topi-<remote|local>-<time>.tar.gz (README "Backups"): the deployed
+## instance, or a local state folder with STATE=.wrangler/state.
+STATE ?=
+backup:
+	bash scripts/backup.sh $(if $(STATE),--local $(STATE),--remote)
+
+## Rebuild D1 and R2 from BACKUP=backups/topi-….tar.gz: into a local state folder (STATE, default
+## .wrangler/state), or onto your account with REMOTE=1. A database that holds data is refused
+## unless FORCE=1.
+BACKUP ?=
+REMOTE ?=
+FORCE ?=
+restore:
+	@[ -n "$(BACKUP)" ] || { echo "make restore BACKUP=backups/topi-….tar.gz [STATE=DIR | REMOTE=1] [FORCE=1]" >&2; exit 2; }
+	bash scripts/restore.sh $(BACKUP) $(if $(REMOTE),--remote,--local $(or $(STATE),.wrangler/state)) $(if $(FORCE),--force)
 
 clean:
 	rm -rf build target/wasm32-unknown-unknown .wrangler

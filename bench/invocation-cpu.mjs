@@ -48,12 +48,12 @@
 import { Miniflare } from "miniflare";
 import WebSocket from "ws";
 import http from "node:http";
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from "node:crypto";
+import { createECDH, createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { migrate, options, root, tokenAndFirstStart, workerdPids } from "./cpu.mjs";
+import { form, migrate, options, root, tokenAndFirstStart, workerdPids } from "./cpu.mjs";
 
 const [outPrefix] = process.argv.slice(2);
 if (!outPrefix) {
@@ -152,7 +152,7 @@ function chooseCores() {
 // (`/inbox` on each host), checking each delivery's signature against the owner's published key.
 const peerKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const PEER_PEM = peerKey.publicKey.export({ type: "spki", format: "pem" });
-const peer = { actorFetches: 0, deliveries: 0, badDeliveries: [], unexpected: [], topiKey: null, topiKeyId: null, byHost: new Map() };
+const peer = { actorFetches: 0, webfingers: 0, deliveries: 0, pushes: 0, badDeliveries: [], unexpected: [], topiKey: null, topiKeyId: null, byHost: new Map() };
 
 function actorDoc(host, name) {
   const id = `http://${host}/users/${name}`;
@@ -187,6 +187,16 @@ function peerHandler(req, res) {
     const host = req.headers.host;
     const path = req.url.split("?")[0];
     const actor = /^\/users\/([\w-]+)$/.exec(path);
+    if (req.method === "GET" && path === "/.well-known/webfinger" && PEER_HOSTS.includes(host)) {
+      // Imports resolve `name@host` here first (the resource arrives percent-encoded).
+      const resource = new URL(req.url, `http://${host}`).searchParams.get("resource") ?? "";
+      const name = /^acct:([\w-]+)@/.exec(resource)?.[1];
+      if (name) {
+        peer.webfingers++;
+        res.writeHead(200, { "content-type": "application/jrd+json" });
+        return res.end(JSON.stringify({ subject: resource, links: [{ rel: "self", type: "application/activity+json", href: `http://${host}/users/${name}` }] }));
+      }
+    }
     if (req.method === "GET" && actor && PEER_HOSTS.includes(host)) {
       peer.actorFetches++;
       res.writeHead(200, { "content-type": "application/activity+json" });
@@ -199,6 +209,13 @@ function peerHandler(req, res) {
       if (problems.length) peer.badDeliveries.push(`${host}: ${problems.join(", ")}`);
       res.writeHead(202, { "content-type": "application/json" });
       return res.end("{}");
+    }
+    // A push service: Web Push messages to the bench's subscription (the body is encrypted for
+    // a phone; its decryption is tests/e2e/test_push.py's to check).
+    if (req.method === "POST" && path === "/push/bench" && host === PEER_HOSTS[0]) {
+      peer.pushes++;
+      res.writeHead(201);
+      return res.end();
     }
     peer.unexpected.push(`${req.method} ${host}${req.url}`);
     res.writeHead(404);
@@ -425,6 +442,21 @@ async function main() {
   const activity = await db.prepare("SELECT CAST(id AS TEXT) AS id, length(body) AS bytes FROM outbox_activities ORDER BY id DESC LIMIT 1").first();
   if (!activity) throw new Error("the StatusCreated event stored no activity");
 
+  // A Web Push subscription (a phone's P-256 key and auth secret) on a push-scoped token, and
+  // the newest notification (a setup Follow) to push to it.
+  const pushApp = await form(TOPI, "/api/v1/apps", { client_name: "bench push", redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read write push" });
+  const pushToken = (await form(TOPI, "/oauth/token", { grant_type: "password", username: "alice", password: "bench-password",
+    client_id: pushApp.client_id, client_secret: pushApp.client_secret, scope: "read write push" })).access_token;
+  const phone = createECDH("prime256v1");
+  phone.generateKeys();
+  const subscribed = await fetch(TOPI + "/api/v1/push/subscription", { method: "POST", headers: { authorization: `Bearer ${pushToken}` },
+    body: new URLSearchParams({ "subscription[endpoint]": `http://${PEER_HOSTS[0]}/push/bench`, "subscription[keys][p256dh]": phone.getPublicKey("base64url"),
+      "subscription[keys][auth]": Buffer.alloc(16, 7).toString("base64url"), "subscription[standard]": "true", "data[alerts][follow]": "true" }) });
+  if (!subscribed.ok) throw new Error(`push subscription: ${subscribed.status} ${await subscribed.text()}`);
+  const subscription = await subscribed.json();
+  const notification = await db.prepare("SELECT CAST(id AS TEXT) AS id FROM notifications ORDER BY id DESC LIMIT 1").first();
+  if (!notification) throw new Error("the setup Follows left no notification to push");
+
   // Actors: the pool `kJ` becomes known (actor fetched and stored) through one unmeasured Like
   // each; the measured Create, Like and Follow from a known actor each use a fresh pool actor,
   // so every Like is a new (actor, status) pair and every Follow a new follower.
@@ -433,6 +465,23 @@ async function main() {
   const scheduledIds = []; // unused scheduled_statuses rows, scheduled far ahead
   let poolNext = 0, poolSize = 0, newActorNext = 0;
   const poolTake = () => { if (poolNext >= poolSize) throw new Error("actor pool exhausted"); return actorUri(`k${poolNext++}`); };
+
+  const imports = { fetch: null, known: [] };
+  // app::imports::batch's LOOKUPS_PER_BATCH and ROWS_PER_BATCH.
+  const IMPORT_LOOKUPS = 2, IMPORT_ROWS = 25;
+  // app::imports::formats::MAX_ROWS, the rows one file holds, and app::exports::MAX_ROWS.
+  const IMPORT_MAX_ROWS = 2000, EXPORT_MAX_ROWS = 2000;
+  const KNOWN_BATCHES_PER_IMPORT = Math.floor(IMPORT_MAX_ROWS / IMPORT_ROWS);
+  const UPLOAD_FILE = "Account address,Show boosts,Notify on new posts,Languages\n" +
+    Array.from({ length: IMPORT_MAX_ROWS }, (_, i) => `u${i}@peer${i % 50}.example,true,false,${i % 7 ? "" : "\"en, de\""}`).join("\n") + "\n";
+  const uploadRequest = (type, file) => {
+    const boundary = "benchboundary";
+    const body = Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="type"\r\n\r\n${type}\r\n` +
+      `--${boundary}\r\ncontent-disposition: form-data; name="data"; filename="f.csv"\r\ncontent-type: text/csv\r\n\r\n${file}\r\n--${boundary}--\r\n`);
+    return { method: "POST", path: "/api/v1/topi/imports", body, expect: 200,
+      headers: { ...auth, "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(body.length) } };
+  };
+  const resetPace = () => db.prepare("DELETE FROM rate_limits WHERE key = 'imports:rows'").run();
 
   const scenarios = [
     // key, label, where (topi|floor), kind (http|queue|cron), count factor, make(i) -> invocation
@@ -462,6 +511,16 @@ async function main() {
       make: () => { const id = postedIds[nextStatus++]; if (!id) throw new Error("no posted status left for the event scenario"); return { event: "status_created", status_id: id }; } },
     { key: "deliver", label: `queue: \`DeliverMany\`, one activity to ${PER_MESSAGE} inboxes on ${PER_MESSAGE} hosts (${PER_MESSAGE} RSA signatures and POSTs)`, kind: "queue", factor: 0.5,
       make: () => ({ event: "deliver_many", activity_id: activity.id, inboxes: SHARED_INBOXES.slice(0, PER_MESSAGE) }), deliveries: PER_MESSAGE },
+    { key: "push", label: "queue: Web Push of one notification (aes128gcm: ECDH, HKDF, AES-GCM; VAPID token cached; one POST)", kind: "queue",
+      make: () => ({ event: "push", subscription_id: subscription.id, notification_id: notification.id }) },
+    { key: "import-fetch", label: `queue: \`ImportBatch\` of a following import, ${IMPORT_LOOKUPS} accounts never seen (WebFinger, signed actor GET, Follow stored and queued, each)`, kind: "queue", factor: 0.5,
+      before: resetPace, make: () => ({ event: "import_batch", import_id: imports.fetch }) },
+    { key: "import-known", label: `queue: \`ImportBatch\` of a blocking import, ${IMPORT_ROWS} known accounts (set-wise writes, a Block stored and queued for each)`, kind: "queue", factor: 0.1,
+      before: resetPace, make: (i) => ({ event: "import_batch", import_id: imports.known[Math.floor(i / KNOWN_BATCHES_PER_IMPORT)] }) },
+    { key: "import-upload", label: `\`POST /api/v1/topi/imports\`: a following file of ${IMPORT_MAX_ROWS} rows (the most one holds) parsed and stored`, kind: "http", factor: 0.1,
+      make: () => uploadRequest("following", UPLOAD_FILE) },
+    { key: "export", label: `\`GET /settings/exports/follows.csv\`: ${EXPORT_MAX_ROWS} follows (the most one answer holds; one D1 query per 1,000)`, kind: "http", factor: 0.5,
+      make: () => ({ method: "GET", path: "/settings/exports/follows.csv", headers: auth, expect: 200 }) },
     { key: "floor-cron", label: "JS no-op worker, a cron run (floor; Miniflare RPC)", where: "floor", kind: "cron", make: () => ({}) },
     { key: "cron", label: "cron run, nothing due (5 housekeeping statements)", kind: "cron", make: () => ({}) },
     { key: "cron-due1", label: "cron run, 1 scheduled status due (published)", kind: "cron", factor: 0.5, due: 1, make: () => ({}) },
@@ -476,6 +535,43 @@ async function main() {
   if (ONLY.includes("event") && !ONLY.includes("status")) throw new Error("BENCH_ONLY: event needs status (it fans out the statuses status posts)");
   for (const s of scenarios) s.n = Math.max(5, Math.round(N * (s.factor ?? 1)));
   const total = (s) => WARMUP + 2 * ROUNDS * s.n;
+
+  // Imports: one following import of never-seen actors (IMPORT_LOOKUPS a batch); blocking imports
+  // of known accounts, IMPORT_ROWS a batch (a file holds IMPORT_MAX_ROWS at most); EXPORT_MAX_ROWS accepted follows
+  // for the export; the pace (1,000 rows a day) is reset before every batch.
+  const scenarioTotal = (k) => (scenarios.some((s) => s.key === k) ? total(scenarios.find((s) => s.key === k)) : 0);
+  const upload = async (type, file) => {
+    const form = new FormData();
+    form.append("type", type);
+    form.append("data", new Blob([file], { type: "text/csv" }), `${type}.csv`);
+    const res = await fetch(TOPI + "/api/v1/topi/imports", { method: "POST", headers: auth, body: form });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`upload ${type}: ${res.status} ${text.slice(0, 300)}`);
+    return JSON.parse(text).id;
+  };
+  if (scenarioTotal("import-fetch")) {
+    const rows = Array.from({ length: IMPORT_LOOKUPS * (scenarioTotal("import-fetch") + 1) }, (_, i) => `i${i}@${PEER_HOSTS[i % PEER_HOSTS.length]}`);
+    imports.fetch = await upload("following", rows.join("\n") + "\n");
+  }
+  const peerDomain = PEER_HOSTS[0];
+  const knownRows = IMPORT_ROWS * scenarioTotal("import-known");
+  if (knownRows) {
+    await db.prepare(`WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ${knownRows - 1})
+      INSERT INTO accounts (id, username, domain, uri, inbox_url, fetched_at, created_at, updated_at)
+      SELECT 900000000 + i, 'b' || i, '${peerDomain}', 'http://${peerDomain}/users/b' || i, 'http://${peerDomain}/users/b' || i || '/inbox', ${Date.now() + 86_400_000}, 0, 0 FROM seq`).run();
+    for (let start = 0; start < knownRows; start += IMPORT_ROWS * KNOWN_BATCHES_PER_IMPORT) {
+      const n = Math.min(IMPORT_ROWS * KNOWN_BATCHES_PER_IMPORT, knownRows - start);
+      imports.known.push(await upload("blocking", Array.from({ length: n }, (_, j) => `b${start + j}@${peerDomain}`).join("\n") + "\n"));
+    }
+  }
+  if (scenarioTotal("export")) {
+    const ownerId = (await db.prepare("SELECT CAST(id AS TEXT) AS id FROM accounts WHERE domain IS NULL").first()).id;
+    await db.prepare(`WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ${EXPORT_MAX_ROWS - 1})
+      INSERT INTO accounts (id, username, domain, uri, inbox_url, fetched_at, created_at, updated_at)
+      SELECT 800000000 + i, 'e' || i, '${peerDomain}', 'http://${peerDomain}/users/e' || i, NULL, 0, 0, 0 FROM seq`).run();
+    await db.prepare(`INSERT INTO follows (id, account_id, target_account_id, uri, accepted_at, show_reblogs, notify, languages, created_at)
+      SELECT id, ${ownerId}, id, 'x' || id, 1, id % 2, 0, CASE WHEN id % 3 = 0 THEN '["en","de"]' END, 1 FROM accounts WHERE id >= 800000000 AND id < ${800000000 + EXPORT_MAX_ROWS}`).run();
+  }
 
   // Pool actors, made known through a Like of the first status (4 at a time: setup only).
   poolSize = ["create", "like", "follow"].reduce((a, k) => a + (scenarios.some((s) => s.key === k) ? total(scenarios.find((s) => s.key === k)) : 0), 0);
@@ -680,14 +776,24 @@ async function main() {
   check("every Like made a favourite", favs === poolSize + inv("like"), `${favs} favourites, ${poolSize} setup + ${inv("like")} measured Likes`);
   const followers = await count(`SELECT count(*) AS n FROM follows f JOIN accounts a ON a.id = f.account_id WHERE a.domain IS NOT NULL AND f.accepted_at IS NOT NULL`);
   check("every Follow was accepted", followers === PEER_HOSTS.length + inv("follow") + inv("follow-new"), `${followers} accepted follows, expected ${PEER_HOSTS.length + inv("follow") + inv("follow-new")}`);
-  check("every actor was fetched once", peer.actorFetches === PEER_HOSTS.length + poolSize + inv("follow-new"), `${peer.actorFetches} actor fetches`);
+  check("every actor was fetched once", peer.actorFetches === PEER_HOSTS.length + poolSize + inv("follow-new") + IMPORT_LOOKUPS * inv("import-fetch"), `${peer.actorFetches} actor fetches`);
+  if (inv("import-fetch")) {
+    const requested = await count(`SELECT count(*) AS n FROM follows f JOIN accounts a ON a.id = f.target_account_id WHERE a.username LIKE 'i%' AND f.accepted_at IS NULL`);
+    check(`every import batch followed the ${IMPORT_LOOKUPS} accounts it fetched`, requested === IMPORT_LOOKUPS * inv("import-fetch") && peer.webfingers === requested, `${requested} follows, ${peer.webfingers} WebFinger lookups`);
+  }
+  if (inv("import-known")) {
+    const blocked = await count("SELECT count(*) AS n FROM blocks");
+    check(`every known-accounts batch blocked ${IMPORT_ROWS}`, blocked === IMPORT_ROWS * inv("import-known"), `${blocked} blocks`);
+  }
   const delivered = inv("deliver") * PER_MESSAGE;
   check(`every DeliverMany reached its ${PER_MESSAGE} inboxes`, peer.deliveries === delivered && MESSAGE_HOSTS.every((h) => (peer.byHost.get(h) ?? 0) === delivered / PER_MESSAGE),
     `${peer.deliveries} deliveries, ${delivered} expected; per host ${PEER_HOSTS.map((h) => peer.byHost.get(h) ?? 0).join("/")}`);
+  check("every push reached the push service", peer.pushes === inv("push"), `${peer.pushes} pushes, ${inv("push")} expected`);
   check("every delivery's signature and Digest verify", peer.badDeliveries.length === 0, `${peer.badDeliveries.length} bad${peer.badDeliveries.length ? `: ${peer.badDeliveries[0]}` : ""}`);
   check("the peer got no unexpected request", peer.unexpected.length === 0, `${peer.unexpected.length}${peer.unexpected.length ? `: ${peer.unexpected.slice(0, 3).join(", ")}` : ""}`);
   const fanned = await count("SELECT count(*) AS n FROM outbox_activities");
-  check("every StatusCreated stored one activity", fanned === 1 + inv("event"), `${fanned} outbox_activities rows, ${1 + inv("event")} expected`);
+  const importActivities = IMPORT_LOOKUPS * inv("import-fetch") + IMPORT_ROWS * inv("import-known"); // Follows and Blocks
+  check("every StatusCreated stored one activity", fanned === 1 + inv("event") + importActivities, `${fanned} outbox_activities rows, ${1 + inv("event") + importActivities} expected`);
   if (dueNeeded) {
     const left = await count(`SELECT count(*) AS n FROM scheduled_statuses WHERE scheduled_at < ${Date.now()}`);
     check("every due scheduled status was published", left === 0 && scheduledIds.length === 0, `${left} due rows left`);

@@ -59,6 +59,11 @@ for q in topi-federation topi-federation-dlq; do
 done
 
 echo "== Migrations"
+# Only the migrations this database has not applied yet run (d1_migrations records them). What
+# the database looked like before them stays reachable through D1 Time Travel: say where.
+bookmark=$(CI=true "$wrangler" d1 time-travel info DB --json 2>/dev/null \
+  | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s.slice(s.indexOf("{"))).bookmark||"")}catch{}})' || true)
+[ -z "$bookmark" ] || echo "   before them: D1 bookmark $bookmark (undo: npx wrangler d1 time-travel restore topi --bookmark=$bookmark)"
 CI=true "$wrangler" d1 migrations apply DB --remote
 
 echo "== Keys (made here once: generating them in a request costs more CPU than the free plan allows)"

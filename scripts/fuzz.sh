@@ -27,7 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-TARGETS=(params cavage structured signatures vocab jcs sanitize text keys_dates)
+TARGETS=(params cavage structured signatures vocab jcs sanitize text keys_dates csv_import)
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
 TIMEOUT=${FUZZ_TIMEOUT:-5}
 RSS_MB=${FUZZ_RSS_MB:-2048}

@@ -63,7 +63,8 @@ impl Config {
             public_url,
             admin_email: non_empty("ADMIN_EMAIL").unwrap_or_default(),
             admin_username,
-            admin_password: non_empty("ADMIN_PASSWORD"),
+            // Not trimmed: spaces at either end are part of a password.
+            admin_password: get("ADMIN_PASSWORD").filter(|v| !v.is_empty()),
             title: non_empty("INSTANCE_TITLE").unwrap_or_else(|| "Topi".into()),
             description: non_empty("INSTANCE_DESCRIPTION").unwrap_or_default(),
             allow_password_grant: non_empty("ALLOW_PASSWORD_GRANT").is_none_or(|v| is_true(&v)),

@@ -8,8 +8,8 @@ use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
 use crate::mastodon::{
-    accounts, announcements, apps, archive, conversations, domain_blocks, instance, lists, markers, media, migration, notifications, oauth, polls, reports, scheduled_statuses, search,
-    push, streaming, tags, timelines,
+    accounts, announcements, apps, archive, conversations, domain_blocks, exports, imports, instance, lists, markers, media, migration, notifications, oauth, polls,
+    reports, scheduled_statuses, search, push, streaming, tags, timelines,
 };
 use crate::mastodon::relationships::{self, Action};
 use crate::store::relationships::AccountList;
@@ -55,6 +55,11 @@ pub async fn chunk_piped(ctx: &Ctx<'_>, head: &Request, chunk: crate::mastodon::
         Ok(response) => finish(head, response),
         Err(error) => refuse(head, error),
     }
+}
+
+/// Which of the open sockets' tokens were revoked meanwhile.
+pub async fn streaming_revoked(ctx: &Ctx<'_>, token_ids: &[String]) -> Result<Vec<String>, String> {
+    streaming::revoked(ctx, token_ids).await.map_err(|e| e.to_string())
 }
 
 /// Checks a request by its head alone, before its body is read (the platform calls this first):
@@ -136,10 +141,14 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
 
         // ActivityPub actors, with HTML for browsers on the same URLs
         (Get, ["actor"]) => actors::instance_actor(ctx).await,
+        // The owner's RSS and Atom feeds, beside the actor and the profile they are named after.
+        (Get, ["users", name]) if web::feeds::split(name).is_some() => web::feeds::profile(ctx, name).await,
+        (Get, [handle]) if handle.starts_with('@') && web::feeds::split(handle).is_some() => web::feeds::profile(ctx, &handle[1..]).await,
         (Get, ["users", username]) => actors::get(ctx, req, username).await,
         // The same URL is the actor document for ActivityPub clients and the page for people.
         (Get, [handle]) if handle.starts_with('@') && req.wants_activity_json() => actors::get(ctx, req, &handle[1..]).await,
-        (Get, [handle]) if handle.starts_with('@') => web::profile::get(ctx, &handle[1..]).await,
+        (Get, [handle]) if handle.starts_with('@') => web::profile::get(ctx, req, &handle[1..]).await,
+        (Get, [handle, "tagged", tag]) if handle.starts_with('@') => web::profile::tagged(ctx, req, &handle[1..], tag).await,
         (Get, [handle, id]) if handle.starts_with('@') && req.wants_activity_json() => collections::status(ctx, &handle[1..], id, false).await,
         (Get, [handle, id]) if handle.starts_with('@') => web::profile::status(ctx, &handle[1..], id).await,
         (Get, ["users", username, "statuses", id]) if req.wants_activity_json() => collections::status(ctx, username, id, false).await,
@@ -170,6 +179,11 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Post, ["api", "v1", "topi", "aliases"]) => migration::add(ctx, req).await,
         (Delete, ["api", "v1", "topi", "aliases"]) => migration::remove(ctx, req).await,
         (Post, ["api", "v1", "topi", "migration"]) => migration::migrate(ctx, req).await,
+        (Post, ["api", "v1", "topi", "imports"]) => imports::create(ctx, req).await,
+        (Get, ["api", "v1", "topi", "imports"]) => imports::index(ctx, req).await,
+        (Get, ["api", "v1", "topi", "imports", id]) => imports::show(ctx, req, id).await,
+        (Delete, ["api", "v1", "topi", "imports", id]) => imports::delete(ctx, req, id).await,
+        (Post, ["api", "v1", "import"]) => imports::create_gotosocial(ctx, req).await,
         (Post, ["api", "v1", "topi", "archive"]) => archive::request(ctx, req).await,
         (Get, ["api", "v1", "topi", "archive"]) => archive::show(ctx, req, None).await,
         (Get, ["api", "v1", "topi", "archive", id]) => archive::show(ctx, req, Some(id)).await,
@@ -326,10 +340,22 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "preferences"]) => accounts::preferences(ctx, req).await,
         (Get, ["api", "v1", "custom_emojis"]) => instance::custom_emojis(ctx).await,
 
+        // Mastodon's CSV files, at its settings' paths (a bearer token for now)
+        (Get, ["settings", "exports", file]) => exports::get(ctx, req, file).await,
+        (Get, ["settings", "imports", id, "failures.csv"]) => imports::failures_csv(ctx, req, id).await,
+
         // Assets the API points at
         (Get, ["avatars" | "headers", "original", "missing.png"]) => Ok(web::assets::missing_image()),
         (Get, ["favicon.ico"]) => Ok(web::assets::missing_image()),
-        (Get, [] | [""] | ["about"]) => web::profile::home(ctx).await,
+
+        // Public pages (docs/web.md)
+        (Get, [] | [""]) => web::profile::home(ctx, req).await,
+        (Get, ["about"]) => web::about::get(ctx).await,
+        (Get, ["tags", name]) if web::feeds::split(name).is_some() => web::feeds::hashtag(ctx, name).await,
+        (Get, ["tags", name]) => web::tags::get(ctx, req, name).await,
+        (Get, ["interact"]) => web::interact::show(ctx, req).await,
+        (Post, ["interact"]) => web::interact::submit(ctx, req).await,
+        (Get, ["authorize_interaction"]) => web::interact::authorize(ctx, req).await,
 
         (_, ["api", ..]) => Err(ApiError::NotFound),
         (Delete | Patch | Put, _) => Err(ApiError::NotFound),

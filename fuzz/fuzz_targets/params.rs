@@ -1,9 +1,9 @@
-//! `router::params::Params::parse`: query string plus a form, JSON or multipart body, as every
+//! `edge::params::Params::parse`: query string plus a form, JSON or multipart body, as every
 //! client request arrives. Input: `selector, query \0 content-type-or-boundary \0 body`
 //! (amplifiable, see `topi_fuzz::amplify`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use topi::router::params::Params;
+use topi::edge::params::Params;
 use topi_fuzz::{amplify, fields, text};
 
 fuzz_target!(|data: &[u8]| {

@@ -57,6 +57,8 @@ pub enum Task {
     FetchThread { uri: String, depth: u32 },
     /// One notification, encrypted to one Web Push subscription.
     Push { subscription_id: String, notification_id: String },
+    /// The next rows of a CSV import (`app::imports`); each batch queues the one after it.
+    ImportBatch { import_id: String },
     /// The next piece of an archive export (`app::archive::export::step`); each queues the one
     /// after it. `step` is the export's step count when queued: a duplicate finds it moved on.
     ArchiveExport { archive_id: String, step: i64 },
@@ -78,7 +80,7 @@ impl<'de> Deserialize<'de> for Job {
         use serde::de::Error as _;
         let message = serde_json::Value::deserialize(deserializer)?;
         let job = match message.get("event").and_then(serde_json::Value::as_str) {
-            Some("deliver" | "deliver_many" | "fetch_thread" | "push" | "archive_export" | "archive_import") => serde_json::from_value(message).map(Job::Task),
+            Some("deliver" | "deliver_many" | "fetch_thread" | "push" | "import_batch" | "archive_export" | "archive_import") => serde_json::from_value(message).map(Job::Task),
             _ => serde_json::from_value(message).map(Job::Event),
         };
         job.map_err(D::Error::custom)
@@ -235,6 +237,8 @@ mod tests {
         let thread = serde_json::json!({"event": "fetch_thread", "uri": "https://x.example/n/1", "depth": 2});
         assert!(matches!(serde_json::from_value::<Job>(thread).unwrap(), Job::Task(Task::FetchThread { depth: 2, .. })));
         assert!(serde_json::from_value::<Job>(serde_json::json!({"event": "nonsense"})).is_err());
+        let import = serde_json::json!({"event": "import_batch", "import_id": "7"});
+        assert_eq!(serde_json::from_value::<Job>(import).unwrap(), Job::Task(Task::ImportBatch { import_id: "7".into() }));
         let export = serde_json::json!({"event": "archive_export", "archive_id": "9", "step": 3});
         assert_eq!(serde_json::from_value::<Job>(export).unwrap(), Job::Task(Task::ArchiveExport { archive_id: "9".into(), step: 3 }));
     }

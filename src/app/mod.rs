@@ -13,16 +13,21 @@
 //! - `instance`   what the instance tells about itself (counts, version, limits).
 //! - `live`       what streaming clients hear of: each write records its happening.
 //! - `push`       Web Push subscriptions, and notifications encrypted to phones.
+//! - `imports`    Mastodon's CSV files imported through the queue in batches; `exports` writes them.
+//! - `public`     what anyone may read without signing in: the public pages' and feeds' posts.
 //! - `archive`    the owner's account as a Mastodon archive (a zip written by queue steps).
 pub mod archive;
 pub mod documents;
 pub mod error;
+pub mod exports;
+pub mod imports;
 pub mod instance;
 pub mod jobs;
 pub mod live;
 pub mod owner;
 pub mod polls;
 pub mod profile;
+pub mod public;
 pub mod push;
 pub mod posting;
 pub mod remote;

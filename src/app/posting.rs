@@ -215,7 +215,7 @@ pub async fn publish(ctx: &Ctx<'_>, account_id: i64, app_id: Option<i64>, post: 
         queries.push(crate::store::media::attach(id, &composed.media_ids));
     }
     ctx.db.batch(&queries).await?;
-    owner::invalidate(ctx);
+    owner::count_status(ctx, new.visibility, 1);
     super::live::status_added(ctx, id);
     jobs::publish(ctx, Event::StatusCreated { status_id: id.to_string() }).await?;
     Ok(id)

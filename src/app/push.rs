@@ -95,6 +95,11 @@ const MAX_ENDPOINT: usize = 2048;
 const MAX_ANSWER_BYTES: usize = 4096;
 /// How long a push service should try to reach the phone (Mastodon: two days).
 const TTL_SECONDS: u32 = 172_800;
+/// What a payload carries of a peer's name, its avatar URL and the post: with the token and the
+/// fixed fields, at most ~2,000 bytes, well within one push record.
+const MAX_NAME_CHARS: usize = 100;
+const MAX_ICON_BYTES: usize = 512;
+const MAX_BODY_CHARS: usize = 140;
 /// VAPID tokens are made for 12 hours and reused until one hour before they end.
 const VAPID_VALID_S: i64 = 12 * 3600;
 const VAPID_RENEW_S: i64 = 3600;
@@ -122,6 +127,12 @@ impl Subscription {
 /// Subscribes the token `token_id` (replacing its subscription).
 pub async fn subscribe(ctx: &Ctx<'_>, token_id: i64, account_id: i64, access_token: &str, sub: &Subscription) -> Result<PushRow> {
     sub.check(ctx.config.allow_private_addresses)?;
+    // Refused now rather than at every delivery (each a queue retry): an endpoint the address
+    // guard refuses, and a key that is 65 bytes but no point on the curve.
+    super::remote::fetch::check_url(ctx.config.allow_private_addresses, &sub.endpoint)
+        .map_err(|_| Error::Invalid("subscription[endpoint] is not an address Topi may send to".into()))?;
+    let p256dh = URL_SAFE_NO_PAD.decode(sub.p256dh.trim_end_matches('=')).unwrap_or_default();
+    ctx.crypto.p256_ecdh_ephemeral(&p256dh).await.map_err(|_| Error::Invalid("subscription[keys][p256dh] is not a P-256 public key".into()))?;
     let alerts = serde_json::to_string(&sub.alerts).map_err(Error::internal)?;
     let new = NewPush {
         id: ctx.new_id(),
@@ -220,15 +231,17 @@ pub async fn deliver(ctx: &Ctx<'_>, subscription_id: &str, notification_id: &str
             .map(|s| s.text.filter(|t| !t.is_empty()).unwrap_or_else(|| crate::content::sanitize::to_plain_text(&s.content))),
         None => None,
     };
-    let name = if from.display_name.trim().is_empty() { from.username.clone() } else { from.display_name.clone() };
+    // A peer chooses its name and avatar URL: bounded, so that a payload always fits a push.
+    let name = truncate(if from.display_name.trim().is_empty() { &from.username } else { &from.display_name }, MAX_NAME_CHARS);
+    let icon = Some(super::profile::avatar_url(&from, ctx.config)).filter(|url| url.len() <= MAX_ICON_BYTES).unwrap_or_default();
     let payload = Payload {
         access_token: sub.access_token.clone(),
         preferred_locale: "en",
         notification_id: notification.id.to_string(),
         notification_type: notification.kind.clone(),
-        icon: super::profile::avatar_url(&from, ctx.config),
+        icon,
         title: title(&notification.kind, &name),
-        body: truncate(&text.unwrap_or_default(), 140),
+        body: truncate(&text.unwrap_or_default(), MAX_BODY_CHARS),
     };
     let plaintext = serde_json::to_vec(&payload).map_err(Error::internal)?;
     let (p256dh, auth) = (decode(&sub.p256dh)?, decode(&sub.auth)?);
@@ -236,7 +249,7 @@ pub async fn deliver(ctx: &Ctx<'_>, subscription_id: &str, notification_id: &str
     let salt: [u8; 16] = ctx.crypto.random_bytes(16).try_into().map_err(|_| Error::Internal("salt".into()))?;
     let encrypted = webpush::encrypt(ctx.crypto, encoding, &Receiver { public_key: &p256dh, auth_secret: &auth }, &plaintext, salt).await?;
     let keys = owner::instance_keys(ctx).await?;
-    let jwt = vapid_token(ctx, &sub.endpoint, &keys.vapid_private_key_pem).await?;
+    let jwt = vapid_token(ctx, &sub.endpoint, &keys.vapid_private_key_pem, &keys.vapid_public_key).await?;
     let mut headers = webpush::headers(&encrypted, &jwt, &keys.vapid_public_key);
     headers.push(("TTL".into(), TTL_SECONDS.to_string()));
     headers.push(("Urgency".into(), "normal".into()));
@@ -267,15 +280,16 @@ fn origin(endpoint: &str) -> String {
 
 /// The VAPID token for the endpoint's push service, made once per origin and reused by this
 /// isolate until an hour before it ends (an ECDSA signature per push would be wasted CPU).
-async fn vapid_token(ctx: &Ctx<'_>, endpoint: &str, private_pem: &str) -> Result<String> {
-    let audience = origin(endpoint);
+async fn vapid_token(ctx: &Ctx<'_>, endpoint: &str, private_pem: &str, public_key: &str) -> Result<String> {
+    // Keyed by the signing key too: a restored or re-provisioned instance signs anew.
+    let audience = format!("{} {public_key}", origin(endpoint));
     let now_s = ctx.now_ms() / 1000;
     if let Some((_, jwt, _)) = ctx.cache.vapid_tokens.borrow().iter().find(|(aud, _, exp)| *aud == audience && *exp - VAPID_RENEW_S > now_s) {
         return Ok(jwt.clone());
     }
     let subject = if ctx.config.admin_email.is_empty() { ctx.config.public_url.clone() } else { format!("mailto:{}", ctx.config.admin_email) };
     let expires = now_s + VAPID_VALID_S;
-    let jwt = webpush::vapid_jwt(ctx.crypto, private_pem, &audience, &subject, expires).await?;
+    let jwt = webpush::vapid_jwt(ctx.crypto, private_pem, &origin(endpoint), &subject, expires).await?;
     let mut cache = ctx.cache.vapid_tokens.borrow_mut();
     cache.retain(|(aud, _, exp)| *aud != audience && *exp > now_s);
     cache.push((audience, jwt.clone(), expires));
@@ -402,6 +416,33 @@ mod tests {
         }
         let reader = env.owner_token_with("read").await;
         assert_eq!(env.send_as(&reader, Get, "/api/v1/push/subscription", "").await.0.status, 403);
+        // Refused at once, not at every delivery: an address the guard refuses, a key off the curve.
+        let mut off_curve = vec![4u8];
+        off_curve.extend([7u8; 64]);
+        for (endpoint, key) in [("https://127.0.0.1/push", p256dh.clone()), ("https://10.0.0.8/push", p256dh.clone()), (ENDPOINT, URL_SAFE_NO_PAD.encode(&off_curve))] {
+            let form = format!("subscription[endpoint]={endpoint}&subscription[keys][p256dh]={key}&subscription[keys][auth]={auth}");
+            assert_eq!(env.send_as(&token, Post, "/api/v1/push/subscription", &form).await.0.status, 422, "{endpoint}");
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_peers_long_name_and_avatar_still_fit_the_push() {
+        let env = TestEnv::new();
+        let (_, secret) = subscribed(&env, "data[alerts][favourite]=true").await;
+        favourited(&env).await;
+        let long_name = "名".repeat(2_000);
+        let long_avatar = format!("https://remote.example/{}", "a".repeat(2_000));
+        env.ctx().db.run(&crate::query!("UPDATE accounts SET display_name = ?1, avatar_remote_url = ?2 WHERE id = 77", long_name, long_avatar)).await.unwrap();
+        env.jobs.take();
+        queue_for(&env.ctx(), &env.live.take()).await.unwrap();
+        let jobs = env.jobs.take();
+        let [Job::Task(Task::Push { subscription_id, notification_id })] = jobs.as_slice() else { panic!("{jobs:?}") };
+        env.http.answer_json(ENDPOINT, 201, &serde_json::json!({}));
+        deliver(&env.ctx(), subscription_id, notification_id).await.unwrap();
+        let sent = env.http.sent.borrow();
+        let payload = decrypt(&secret, sent.iter().find(|r| r.url == ENDPOINT).unwrap().body.as_ref().unwrap());
+        assert!(payload["title"].as_str().unwrap().chars().count() < 140, "{}", payload["title"]);
+        assert!(payload["icon"].as_str().unwrap().len() <= 512);
     }
 
     #[tokio::test(flavor = "current_thread")]

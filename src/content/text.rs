@@ -46,6 +46,13 @@ pub fn inline_html(text: &str, public_url: &str) -> String {
     render_line(text.trim(), public_url, &no_mentions, &mut Rendered::default())
 }
 
+/// Links of HTML that `inline_html` or `to_html` rendered, marked `rel="me"`: the profile page
+/// says so of its fields' links, for profile verification (the linked page links back). Only
+/// our own rendering's `rel` is changed (text the owner typed is escaped, so it holds no `rel="`).
+pub fn with_rel_me(html: &str) -> String {
+    html.replace(r#"rel="nofollow noopener""#, r#"rel="me nofollow noopener""#)
+}
+
 /// Mastodon's character count: a URL counts as 23 characters and a mention as its local part.
 pub fn character_count(text: &str) -> usize {
     let mut count = 0;

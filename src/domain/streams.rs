@@ -101,7 +101,7 @@ impl Stream {
     }
 
     pub fn allowed_by(&self, scopes: &Scopes) -> Result<(), StreamError> {
-        if scopes.allows(self.required_scope()) || (*self == Stream::User && scopes.allows("read:notifications")) {
+        if scopes.allows(self.required_scope()) {
             Ok(())
         } else {
             Err(SCOPE)
@@ -150,20 +150,25 @@ impl Subscriber {
     }
 
     /// The frames this subscriber gets for `broadcast`: one per subscribed stream it reaches,
-    /// as Mastodon sends one per channel.
+    /// as Mastodon sends one per channel. Notifications need `read:notifications` (a `user`
+    /// subscriber gets them too), everything else `read:statuses`; a `delete` goes to every
+    /// stream the socket holds, since any of them may show the status.
     pub fn frames(&self, broadcast: &Broadcast) -> Vec<String> {
         let Some(scopes) = self.scopes() else { return Vec::new() };
         let notification = broadcast.event == "notification";
+        let needed = if notification { "read:notifications" } else { "read:statuses" };
+        if !scopes.allows(needed) {
+            return Vec::new();
+        }
         self.streams
             .iter()
-            .filter(|mine| mine.allowed_by(&scopes).is_ok())
+            .filter(|mine| mine.allowed_by(&scopes).is_ok() || (notification && **mine == Stream::User))
             .filter(|mine| {
-                broadcast.streams.iter().any(|target| {
-                    target == *mine
-                        || (notification && **mine == Stream::User && *target == Stream::UserNotification)
-                })
+                broadcast.event == "delete"
+                    || broadcast.streams.iter().any(|target| {
+                        target == *mine || (notification && **mine == Stream::User && *target == Stream::UserNotification)
+                    })
             })
-            .filter(|mine| !(notification && **mine == Stream::User && !scopes.allows("read:notifications")))
             .map(|mine| frame(&mine.frame_name(), &broadcast.event, broadcast.payload.as_deref()))
             .collect()
     }
@@ -260,9 +265,30 @@ mod tests {
         let notification = Broadcast { event: "notification".into(), payload: Some("{}".into()), streams: vec![Stream::UserNotification] };
         assert_eq!(subscriber("read", vec![Stream::User]).frames(&notification).len(), 1);
         assert_eq!(subscriber("read:notifications", vec![Stream::UserNotification]).frames(&notification).len(), 1);
+        assert_eq!(subscriber("read:statuses read:notifications", vec![Stream::User]).frames(&notification).len(), 1);
         assert!(subscriber("read:statuses", vec![Stream::User]).frames(&notification).is_empty());
         // A stream the token may not read sends nothing even if it was stored.
         assert!(subscriber("read:statuses", vec![Stream::UserNotification]).frames(&notification).is_empty());
+    }
+
+    #[test]
+    fn statuses_need_the_statuses_scope_whatever_the_stream() {
+        // A notifications-only token may not hold `user`, and reads no status if it was stored.
+        assert_eq!(Stream::User.allowed_by(&Scopes::parse("read:notifications").unwrap()), Err(SCOPE));
+        let stored = subscriber("read:notifications", vec![Stream::User, Stream::UserNotification]);
+        assert!(stored.frames(&update(vec![Stream::User])).is_empty());
+        let deleted = Broadcast { event: "delete".into(), payload: Some("5".into()), streams: vec![] };
+        assert!(stored.frames(&deleted).is_empty());
+    }
+
+    #[test]
+    fn a_delete_reaches_every_stream_the_socket_holds() {
+        let tag = Stream::Hashtag { tag: "rust".into(), local: false };
+        let sub = subscriber("read", vec![tag, Stream::List("3".into())]);
+        let deleted = Broadcast { event: "delete".into(), payload: Some("5".into()), streams: vec![] };
+        let frames = sub.frames(&deleted);
+        assert_eq!(frames.len(), 2);
+        assert!(frames[1].contains("[\"list\",\"3\"]") && frames[1].contains("\"payload\":\"5\""));
     }
 
     #[test]

@@ -33,7 +33,17 @@ pub async fn handle(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
         Job::Task(Task::Deliver { activity_id, inbox }) => deliver::deliver(ctx, activity_id, std::slice::from_ref(inbox)).await,
         Job::Task(Task::DeliverMany { activity_id, inboxes }) => deliver::deliver(ctx, activity_id, inboxes).await,
         Job::Task(Task::FetchThread { uri, depth }) => Ok(remote::fetch_thread(ctx, uri, *depth).await?),
-        Job::Task(Task::Push { subscription_id, notification_id }) => Ok(crate::app::push::deliver(ctx, subscription_id, notification_id).await?),
+        Job::Task(Task::Push { subscription_id, notification_id }) => match crate::app::push::deliver(ctx, subscription_id, notification_id).await {
+            // Only a push service's bad moment is worth the queue's retries; anything else would
+            // fail the same way each time, spending the day's queue operations.
+            Err(error @ crate::app::error::Error::RetryLater(_)) => Err(error.into()),
+            Err(error) => {
+                crate::ctx::log_error(&format!("push {notification_id} to subscription {subscription_id} dropped: {error}"));
+                Ok(())
+            }
+            Ok(()) => Ok(()),
+        },
+        Job::Task(Task::ImportBatch { import_id }) => Ok(crate::app::imports::run(ctx, import_id).await?),
         Job::Task(Task::ArchiveExport { archive_id, step }) => Ok(crate::app::archive::export::step(ctx, archive_id, *step).await?),
         Job::Task(Task::ArchiveImport { import_id, step }) => Ok(crate::app::archive::import::step(ctx, import_id, *step).await?),
         Job::Event(event) => outbound::fan_out(ctx, event).await,
@@ -46,6 +56,10 @@ pub async fn dead_lettered(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
     match job {
         Job::Task(Task::Deliver { activity_id, inbox }) => deliver::give_up(ctx, activity_id, std::slice::from_ref(inbox)).await,
         Job::Task(Task::DeliverMany { activity_id, inboxes }) => deliver::give_up(ctx, activity_id, inboxes).await,
+        Job::Task(Task::ImportBatch { import_id }) => {
+            crate::ctx::log_error(&format!("federation: gave up on a batch of import {import_id}"));
+            Ok(crate::app::imports::give_up(ctx, import_id).await?)
+        }
         Job::Task(Task::ArchiveExport { archive_id, .. }) => Ok(crate::app::archive::export::give_up(ctx, archive_id).await?),
         Job::Task(Task::ArchiveImport { import_id, .. }) => Ok(crate::app::archive::import::give_up(ctx, import_id).await?),
         other => {

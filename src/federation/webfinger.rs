@@ -3,7 +3,7 @@
 //! name the apex while every link points at `PUBLIC_URL`.
 use serde_json::json;
 
-use crate::activitypub::webfinger::{parse_resource, Resource};
+use crate::activitypub::webfinger::{parse_resource, Resource, SUBSCRIBE_REL};
 use crate::app::owner;
 use crate::config::Config;
 use crate::content::escape_html;
@@ -30,6 +30,8 @@ pub async fn get(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
                     {"rel": "self", "type": "application/activity+json", "href": owner.uri},
                     {"rel": "http://webfinger.net/rel/avatar", "type": "image/png",
                      "href": config.url(crate::app::profile::DEFAULT_AVATAR_PATH)},
+                    // Where other servers' pages send the owner to follow or answer there.
+                    {"rel": SUBSCRIBE_REL, "template": config.url("/authorize_interaction?uri={uri}")},
                 ],
             })
         }

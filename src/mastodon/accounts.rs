@@ -135,7 +135,7 @@ fn to_json(value: &impl serde::Serialize) -> String {
 pub async fn get(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     auth::reader(ctx, req, &["read:accounts"]).await?;
     let id = ids::parse(id).ok_or(ApiError::NotFound)?;
-    // Read even for the owner: the cached owner would cost two round trips whenever it is stale.
+    // Read even for the owner: the cached owner would cost a round trip of its own whenever it is stale.
     let row = accounts::get(ctx.db, id).await?.ok_or(ApiError::NotFound)?;
     Response::ok_json(&super::entities::account::render_one(ctx, &row).await?)
 }

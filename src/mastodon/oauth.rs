@@ -78,8 +78,14 @@ async fn authorization_code_grant(
     let stored = stored.filter(|c| c.app_id == app.id).ok_or_else(invalid_grant)?;
     let now = ctx.now_ms();
     if let Some(used_at) = stored.used_at {
-        // RFC 6749 §4.1.2: a reused code may mean it was stolen; revoke what it granted.
-        ctx.db.run(&store::revoke_tokens_of_reused_code(app.id, stored.account_id, used_at, now)).await?;
+        // RFC 6749 §4.1.2: a reused code may mean it was stolen; revoke what it granted, and
+        // close the streaming sockets those tokens hold.
+        let mut queries = vec![store::revoke_tokens_of_reused_code(app.id, stored.account_id, used_at, now)];
+        for token_id in store::tokens_of_reused_code(ctx.db, app.id, stored.account_id, used_at).await? {
+            crate::app::live::token_revoked(ctx, token_id);
+            queries.push(crate::store::push::unsubscribe(token_id));
+        }
+        ctx.db.batch(&queries).await?;
         return Err(invalid_grant());
     }
     if stored.expires_at < now {
@@ -171,11 +177,14 @@ pub async fn revoke(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> 
     let app = authenticate_client(ctx, req, &params, true).await?;
     let token = params.non_empty("token").ok_or_else(|| ApiError::oauth(400, "invalid_request", "Missing token."))?;
     let hash = tokens::hash(&token);
-    // Open streaming sockets of the token close with it.
+    let mut queries = vec![store::revoke_token(&hash, app.id, ctx.now_ms())];
+    // Its streaming sockets close with it, and its Web Push subscription (which holds the token
+    // itself, for the payload) goes.
     if let Some(live) = store::get_live_token(ctx.db, &hash).await?.filter(|t| t.app_id == app.id) {
         crate::app::live::token_revoked(ctx, live.id);
+        queries.push(crate::store::push::unsubscribe(live.id));
     }
-    ctx.db.run(&store::revoke_token(&hash, app.id, ctx.now_ms())).await?;
+    ctx.db.batch(&queries).await?;
     Ok(Response::json(200, &json!({})))
 }
 

@@ -317,7 +317,7 @@ pub async fn reblog(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     };
     ctx.db.batch(&store::create(&new, &[], &[], &[account_id])).await?;
     // A boost counts in the owner's statuses_count.
-    owner::invalidate(ctx);
+    owner::count_status(ctx, new.visibility, 1);
     live::status_added(ctx, id);
     jobs::publish(ctx, Event::Reblogged { reblog_id: id.to_string() }).await?;
     let row = store::get(ctx.db, Some(account_id), id).await?.ok_or(ApiError::NotFound)?;

@@ -56,6 +56,14 @@ pub async fn admit(ctx: &Ctx<'_>, req: &Request) -> Result<Admission, ApiError> 
     Ok(Admission { subscriber, protocol })
 }
 
+/// Which of the sockets' tokens were revoked: the hub closes their sockets at each broadcast,
+/// so a revocation whose own message was lost (or raced an upgrade) still takes effect.
+pub async fn revoked(ctx: &Ctx<'_>, token_ids: &[String]) -> Result<Vec<String>, ApiError> {
+    let ids: Vec<i64> = token_ids.iter().filter_map(|id| ids::parse(id)).collect();
+    let live = crate::store::oauth::live_ids(ctx.db, &ids).await?;
+    Ok(token_ids.iter().filter(|id| !ids::parse(id).is_some_and(|id| live.contains(&id))).cloned().collect())
+}
+
 /// `GET /api/v1/streaming/health`, which apps ask before they connect.
 pub fn health() -> Response {
     Response::new(200, "text/plain; charset=utf-8", "OK")
@@ -70,7 +78,8 @@ pub async fn render(ctx: &Ctx<'_>, happenings: &[Happening]) -> Result<Vec<Broad
         match happening {
             Happening::Status(id) => out.extend(status_broadcasts(ctx, owner, id, "update").await?),
             Happening::Edited(id) => out.extend(status_broadcasts(ctx, owner, id, "status.update").await?),
-            Happening::Deleted(id) => out.push(Broadcast { event: "delete".into(), payload: Some(id.clone()), streams: everywhere() }),
+            // Every stream a socket holds may show it (`Subscriber::frames`).
+            Happening::Deleted(id) => out.push(Broadcast { event: "delete".into(), payload: Some(id.clone()), streams: Vec::new() }),
             Happening::Notification(id) => {
                 let Some(id) = ids::parse(id) else { continue };
                 let Some(row) = notification_rows::get(ctx.db, owner, id).await? else { continue };
@@ -86,15 +95,23 @@ pub async fn render(ctx: &Ctx<'_>, happenings: &[Happening]) -> Result<Vec<Broad
     Ok(out)
 }
 
-/// A deleted status may be on any stream a client shows.
-fn everywhere() -> Vec<Stream> {
-    let mut streams = vec![Stream::User, Stream::Direct];
-    for local in [None, Some(true), Some(false)] {
-        for media in [false, true] {
-            streams.push(Stream::Public { local, media });
-        }
-    }
-    streams
+/// `row` rendered in filter `context` (none when a `hide` filter removes it) for `streams` and
+/// those `more` finds in the rendering.
+async fn rendered_to(
+    ctx: &Ctx<'_>,
+    owner: i64,
+    row: &statuses::StatusRow,
+    context: &str,
+    event: &str,
+    mut streams: Vec<Stream>,
+    more: impl Fn(&status::Status) -> Vec<Stream>,
+) -> Result<Option<Broadcast>, ApiError> {
+    let Some(rendered) = status::render_many_in(ctx, Some(owner), std::slice::from_ref(row), context).await?.pop() else {
+        return Ok(None);
+    };
+    streams.extend(more(&rendered));
+    let payload = serde_json::to_string(&rendered).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    Ok(Some(Broadcast { event: event.into(), payload: Some(payload), streams }))
 }
 
 /// A status where it belongs: `event` on the timelines that show it, and for a direct status its
@@ -104,36 +121,39 @@ async fn status_broadcasts(ctx: &Ctx<'_>, owner: i64, id: &str, event: &str) -> 
     let Some(row) = statuses::get(ctx.db, Some(owner), id).await? else { return Ok(Vec::new()) };
     let Some(placement) = statuses::placement(ctx.db, owner, id, ctx.now_ms()).await? else { return Ok(Vec::new()) };
     let lists: Vec<String> = serde_json::from_str(&placement.lists).unwrap_or_default();
-    let context = if placement.home { "home" } else { "public" };
-    let Some(rendered) = status::render_many_in(ctx, Some(owner), std::slice::from_ref(&row), context).await?.pop() else {
-        return Ok(Vec::new()); // a `hide` filter
-    };
-    let mut streams = Vec::new();
+    let mut out = Vec::new();
+    // Each kind of timeline with its own filters, as the owner's timelines apply them.
+    let mut home: Vec<Stream> = lists.into_iter().map(Stream::List).collect();
     if placement.home {
-        streams.push(Stream::User);
+        home.insert(0, Stream::User);
     }
-    streams.extend(lists.into_iter().map(Stream::List));
+    if !home.is_empty() {
+        out.extend(rendered_to(ctx, owner, &row, "home", event, home, |_| Vec::new()).await?);
+    }
     // The public timelines' rules (`store::statuses::public`, `tagged`): public, not a boost.
     if row.visibility == Visibility::Public && row.reblog_of_id.is_none() && !placement.hidden {
-        let media = !rendered.media_attachments.is_empty();
-        for local in [None, Some(row.local)] {
-            streams.push(Stream::Public { local, media: false });
-            if media {
-                streams.push(Stream::Public { local, media: true });
-            }
-        }
-        for tag in &rendered.tags {
-            let tag = tag.name.to_lowercase();
-            streams.push(Stream::Hashtag { tag: tag.clone(), local: false });
-            if row.local {
-                streams.push(Stream::Hashtag { tag, local: true });
-            }
-        }
-    }
-    let mut out = Vec::new();
-    if !streams.is_empty() {
-        let payload = serde_json::to_string(&rendered).map_err(|e| ApiError::Internal(Box::new(e)))?;
-        out.push(Broadcast { event: event.into(), payload: Some(payload), streams });
+        let local = row.local;
+        out.extend(
+            rendered_to(ctx, owner, &row, "public", event, Vec::new(), |rendered| {
+                let mut streams = Vec::new();
+                let media = !rendered.media_attachments.is_empty();
+                for locality in [None, Some(local)] {
+                    streams.push(Stream::Public { local: locality, media: false });
+                    if media {
+                        streams.push(Stream::Public { local: locality, media: true });
+                    }
+                }
+                for tag in &rendered.tags {
+                    let tag = tag.name.to_lowercase();
+                    streams.push(Stream::Hashtag { tag: tag.clone(), local: false });
+                    if local {
+                        streams.push(Stream::Hashtag { tag, local: true });
+                    }
+                }
+                streams
+            })
+            .await?,
+        );
     }
     if let (Visibility::Direct, Some(thread)) = (row.visibility, row.conversation_id) {
         if let Some(conversation) = conversations::entity(ctx, owner, thread).await? {
@@ -165,16 +185,19 @@ mod tests {
         let token = env.owner_token().await;
         let (_, status) = env.send_as(&token, Post, "/api/v1/statuses", "status=hello+%23Streams&visibility=public").await;
         let sent = broadcasts(&env).await;
-        assert_eq!(sent.len(), 1, "{sent:?}");
-        assert_eq!(sent[0].event, "update");
-        let payload: serde_json::Value = serde_json::from_str(sent[0].payload.as_deref().unwrap()).unwrap();
-        assert_eq!(payload["id"], status["id"]);
+        assert_eq!(sent.len(), 2, "home and public, each with its filters: {sent:?}");
+        for broadcast in &sent {
+            assert_eq!(broadcast.event, "update");
+            let payload: serde_json::Value = serde_json::from_str(broadcast.payload.as_deref().unwrap()).unwrap();
+            assert_eq!(payload["id"], status["id"]);
+        }
+        let streams: Vec<&Stream> = sent.iter().flat_map(|b| &b.streams).collect();
         let tag = |local| Stream::Hashtag { tag: "streams".into(), local };
         for stream in [Stream::User, public(None), public(Some(true)), tag(false), tag(true)] {
-            assert!(sent[0].streams.contains(&stream), "{stream:?} missing from {:?}", sent[0].streams);
+            assert!(streams.contains(&&stream), "{stream:?} missing from {streams:?}");
         }
-        assert!(!sent[0].streams.contains(&public(Some(false))));
-        assert!(!sent[0].streams.contains(&Stream::Public { local: None, media: true }), "no media, no media stream");
+        assert!(!streams.contains(&&public(Some(false))));
+        assert!(!streams.contains(&&Stream::Public { local: None, media: true }), "no media, no media stream");
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -207,9 +230,34 @@ mod tests {
         env.send_as(&token, crate::edge::http::Method::Delete, &format!("/api/v1/statuses/{id}"), "").await;
         let deleted = broadcasts(&env).await;
         assert_eq!((deleted[0].event.as_str(), deleted[0].payload.as_deref()), ("delete", Some(id)));
-        assert!(deleted[0].streams.contains(&Stream::User) && deleted[0].streams.contains(&public(None)));
+        let reader = Subscriber { token_id: "1".into(), scopes: "read".into(), streams: vec![Stream::User, public(None)] };
+        assert_eq!(reader.frames(&deleted[0]).len(), 2, "a delete reaches every stream the socket holds");
         env.send_as(&token, Post, "/api/v2/filters", "title=f&context[]=home&keywords_attributes[][keyword]=zzz").await;
         assert_eq!(broadcasts(&env).await, vec![Broadcast { event: "filters_changed".into(), payload: None, streams: vec![Stream::User] }]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_hub_learns_which_sockets_tokens_were_revoked() {
+        let env = TestEnv::new();
+        let kept = env.owner_token().await;
+        let gone = env.owner_token().await;
+        let kept_id = crate::store::oauth::get_live_token(&env.db, &crate::crypto::tokens::hash(&kept)).await.unwrap().unwrap().id.to_string();
+        let gone_id = crate::store::oauth::get_live_token(&env.db, &crate::crypto::tokens::hash(&gone)).await.unwrap().unwrap().id.to_string();
+        env.ctx().db.run(&crate::query!("UPDATE oauth_tokens SET revoked_at = 1 WHERE id = ?1", gone_id.parse::<i64>().unwrap())).await.unwrap();
+        let revoked = revoked(&env.ctx(), &[kept_id, gone_id.clone(), "nonsense".into()]).await.unwrap();
+        assert_eq!(revoked, vec![gone_id, "nonsense".to_string()]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn each_stream_gets_the_filters_of_its_timeline() {
+        let env = TestEnv::new();
+        let token = env.owner_token().await;
+        env.send_as(&token, Post, "/api/v2/filters", "title=f&context[]=public&filter_action=hide&keywords_attributes[][keyword]=spoilers").await;
+        env.live.take();
+        env.send_as(&token, Post, "/api/v1/statuses", "status=big+spoilers+here&visibility=public").await;
+        let sent = broadcasts(&env).await;
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!(sent[0].streams, vec![Stream::User], "hidden from the public streams, not from home");
     }
 
     #[tokio::test(flavor = "current_thread")]

@@ -145,7 +145,7 @@ pub async fn featured(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError
 }
 
 /// `GET /api/v1/accounts/:id/featured_tags`: public. Only the owner's are known: the local
-/// account is the owner. Read without the cached owner, which costs two round trips whenever it
+/// account is the owner. Read without the cached owner, which costs a round trip of its own whenever it
 /// is stale.
 pub async fn featured_of(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     auth::optional(ctx, req).await?;

@@ -16,6 +16,10 @@ const SUBSCRIBER_HEADER: &str = "x-topi-subscriber";
 const PROTOCOL_HEADER: &str = "x-topi-protocol";
 /// A client's subscribe message is a few dozen bytes; anything longer is not one.
 const MAX_CLIENT_MESSAGE_BYTES: usize = 4096;
+/// Sockets one token may hold (an app multiplexes on one; a few tabs or devices share a token)
+/// and the hub holds in all: each costs every broadcast a little CPU.
+const MAX_SOCKETS_PER_TOKEN: usize = 8;
+const MAX_SOCKETS: usize = 256;
 
 fn stub(env: &Env) -> worker::Result<worker::Stub> {
     env.durable_object(HUB_BINDING)?.id_from_name("hub")?.get_stub()
@@ -88,6 +92,12 @@ impl StreamingHub {
     fn accept(&self, req: &Request) -> worker::Result<Response> {
         let Some(subscriber) = req.headers().get(SUBSCRIBER_HEADER)? else { return Response::error("Not found", 404) };
         let subscriber: Subscriber = serde_json::from_str(&subscriber)?;
+        if self.state.get_websockets_with_tag(&token_tag(&subscriber.token_id)).len() >= MAX_SOCKETS_PER_TOKEN {
+            return Response::error("Too many streaming connections for this token", 429);
+        }
+        if self.state.get_websockets().len() >= MAX_SOCKETS {
+            return Response::error("Too many streaming connections", 503);
+        }
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &[&token_tag(&subscriber.token_id)]);
         pair.server.serialize_attachment(&subscriber)?;
@@ -112,9 +122,23 @@ impl StreamingHub {
             return Response::empty();
         }
         let parts = Parts::from_env(&self.env).map_err(worker::Error::RustError)?;
-        let broadcasts = router::streaming_broadcasts(&parts.ctx(), &happenings).await.map_err(worker::Error::RustError)?;
+        let ctx = parts.ctx();
+        let mut subscribed: Vec<(WebSocket, Subscriber)> = Vec::new();
         for ws in sockets {
-            let Ok(Some(subscriber)) = ws.deserialize_attachment::<Subscriber>() else { continue };
+            if let Ok(Some(subscriber)) = ws.deserialize_attachment::<Subscriber>() {
+                subscribed.push((ws, subscriber));
+            }
+        }
+        let mut tokens: Vec<String> = subscribed.iter().map(|(_, s)| s.token_id.clone()).collect();
+        tokens.sort();
+        tokens.dedup();
+        let revoked = router::streaming_revoked(&ctx, &tokens).await.map_err(worker::Error::RustError)?;
+        let broadcasts = router::streaming_broadcasts(&ctx, &happenings).await.map_err(worker::Error::RustError)?;
+        for (ws, subscriber) in subscribed {
+            if revoked.contains(&subscriber.token_id) {
+                let _ = ws.close(Some(1008), Some("The access token was revoked"));
+                continue;
+            }
             for frame in broadcasts.iter().flat_map(|broadcast| subscriber.frames(broadcast)) {
                 // A socket that went away meanwhile is the runtime's to clean up.
                 let _ = ws.send_with_str(frame);

@@ -151,6 +151,26 @@ pub async fn ids_by_uris(db: &dyn Db, uris: &[String]) -> Result<Vec<i64>, Store
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// The accounts we know among `handles` (`(username, domain)`, `None` for ours), in one statement
+/// (an import's batch): each handle is looked up through the `accounts_handle` index.
+pub async fn get_by_handles(db: &dyn Db, handles: &[(String, Option<String>)]) -> Result<Vec<AccountRow>, StoreError> {
+    if handles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let handles = serde_json::Value::Array(handles.iter().map(|(user, domain)| serde_json::json!([user, domain.as_deref().unwrap_or("")])).collect());
+    db::all(
+        db,
+        &query!(
+            select_accounts!(
+                "WHERE a.id IN (SELECT b.id FROM json_each(?1) j JOIN accounts b ON lower(b.username) = lower(json_extract(j.value, '$[0]')) ",
+                "AND ifnull(lower(b.domain), '') = lower(json_extract(j.value, '$[1]')))"
+            ),
+            handles.to_string()
+        ),
+    )
+    .await
+}
+
 /// A remote account by its handle (`domain` with port, as handles carry it).
 pub async fn get_remote_by_handle(db: &dyn Db, username: &str, domain: &str) -> Result<Option<AccountRow>, StoreError> {
     db::first(
@@ -274,18 +294,32 @@ pub async fn count_local(db: &dyn Db) -> Result<i64, StoreError> {
     Ok(row.map_or(0, |r| r.n))
 }
 
+/// `SELECT` of every `LocalUserRow` column, then the rest of the query.
+macro_rules! select_local_users {
+    ($($where:expr),+) => {
+        concat!(
+            "SELECT CAST(account_id AS TEXT) AS account_id, email, role, note_source, ",
+            "fields_source, rsa_private_key_pem, ed25519_private_key, ed25519_public_key, default_privacy, ",
+            "default_sensitive, default_language, expand_media, expand_spoilers, created_at FROM local_users ",
+            $($where),+
+        )
+    };
+}
+
 pub async fn get_local_user(db: &dyn Db, account_id: i64) -> Result<Option<LocalUserRow>, StoreError> {
-    db::first(
-        db,
-        &query!(
-            "SELECT CAST(account_id AS TEXT) AS account_id, email, role, note_source, \
-             fields_source, rsa_private_key_pem, ed25519_private_key, ed25519_public_key, default_privacy, \
-             default_sensitive, default_language, expand_media, expand_spoilers, created_at \
-             FROM local_users WHERE account_id = ?1",
-            account_id
+    db::first(db, &query!(select_local_users!("WHERE account_id = ?1"), account_id)).await
+}
+
+/// The local account named `username` (`AccountRow`) and its user (`LocalUserRow`), as two
+/// queries for one batch of reads: the owner is loaded in one round trip.
+pub fn local_by_username_queries(username: &str) -> [Query; 2] {
+    [
+        query!(select_accounts!("WHERE lower(a.username) = lower(?1) AND a.domain IS NULL"), username),
+        query!(
+            select_local_users!("WHERE account_id = (SELECT id FROM accounts WHERE lower(username) = lower(?1) AND domain IS NULL)"),
+            username
         ),
-    )
-    .await
+    ]
 }
 
 pub struct NewLocalAccount<'a> {

@@ -1,7 +1,7 @@
 //! Instance-wide keys (made by scripts/provision.mjs), counts, rules and emoji.
 use serde::Deserialize;
 
-use super::db::{self, Db, StoreError};
+use super::db::{self, Db, Query, StoreError};
 use crate::query;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -49,15 +49,15 @@ pub struct Stats {
 
 /// Counts for the instance entity and NodeInfo.
 pub async fn stats(db: &dyn Db) -> Result<Stats, StoreError> {
-    let row: Option<Stats> = db::first(
-        db,
-        &query!(
-            "SELECT (SELECT count(*) FROM statuses WHERE local = 1 AND deleted_at IS NULL AND reblog_of_id IS NULL) AS statuses, \
-             (SELECT count(*) FROM instances) AS domains"
-        ),
-    )
-    .await?;
+    let row: Option<Stats> = db::first(db, &stats_query()).await?;
     Ok(row.unwrap_or(Stats { statuses: 0, domains: 0 }))
+}
+
+fn stats_query() -> Query {
+    query!(
+        "SELECT (SELECT count(*) FROM statuses WHERE local = 1 AND deleted_at IS NULL AND reblog_of_id IS NULL) AS statuses, \
+         (SELECT count(*) FROM instances) AS domains"
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,7 +77,11 @@ pub struct RuleRow {
 }
 
 pub async fn rules(db: &dyn Db) -> Result<Vec<RuleRow>, StoreError> {
-    db::all(db, &query!("SELECT CAST(id AS TEXT) AS id, text, hint FROM instance_rules ORDER BY position, id")).await
+    db::all(db, &rules_query()).await
+}
+
+fn rules_query() -> Query {
+    query!("SELECT CAST(id AS TEXT) AS id, text, hint FROM instance_rules ORDER BY position, id")
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +111,9 @@ pub struct Summary {
     pub rules: Vec<RuleRow>,
 }
 
+/// The counts and the rules, in one round trip.
 pub async fn summary(db: &dyn Db) -> Result<Summary, StoreError> {
-    Ok(Summary { stats: stats(db).await?, rules: rules(db).await? })
+    let mut answers = db.batch_rows(&[stats_query(), rules_query()]).await?.into_iter();
+    let stats = db::decode::<Stats>(answers.next().unwrap_or_default())?.pop().unwrap_or(Stats { statuses: 0, domains: 0 });
+    Ok(Summary { stats, rules: db::decode(answers.next().unwrap_or_default())? })
 }

@@ -133,6 +133,41 @@ pub fn use_code(code_hash: &str, now: i64) -> Query {
     query!("UPDATE oauth_codes SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL", code_hash, now)
 }
 
+/// Which of `ids` are tokens still live (the streaming hub drops sockets of the others).
+pub async fn live_ids(db: &dyn Db, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
+    #[derive(Deserialize)]
+    struct Id {
+        #[serde(deserialize_with = "sqlite_id")]
+        id: i64,
+    }
+    let rows: Vec<Id> = db::all(
+        db,
+        &query!("SELECT CAST(id AS TEXT) AS id FROM oauth_tokens WHERE id IN (SELECT value FROM json_each(?1)) AND revoked_at IS NULL", id_list(ids)),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// The live tokens `revoke_tokens_of_reused_code` would revoke (their streaming sockets close
+/// with them).
+pub async fn tokens_of_reused_code(db: &dyn Db, app_id: i64, account_id: i64, since: i64) -> Result<Vec<i64>, StoreError> {
+    #[derive(Deserialize)]
+    struct Id {
+        #[serde(deserialize_with = "sqlite_id")]
+        id: i64,
+    }
+    let rows: Vec<Id> = db::all(
+        db,
+        &query!(
+            "SELECT CAST(id AS TEXT) AS id FROM oauth_tokens WHERE app_id = ?1 AND account_id = ?2 AND created_at >= ?3 \
+             AND revoked_at IS NULL",
+            app_id, account_id, since
+        ),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
 /// RFC 6749 §4.1.2: when a code is presented twice, revoke the tokens issued from it. We don't
 /// link tokens to codes, so revoke that app's tokens for that account issued since the code.
 pub fn revoke_tokens_of_reused_code(app_id: i64, account_id: i64, since: i64, now: i64) -> Query {

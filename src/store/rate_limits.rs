@@ -29,6 +29,39 @@ pub async fn hit(db: &dyn Db, key: &str, window_ms: i64, now: i64) -> Result<i64
     row.map(|r| r.count).ok_or_else(|| StoreError::Database("rate limit upsert returned no row".into()))
 }
 
+/// A counter's window and count, to read beside other reads (`Window`); no row: nothing counted.
+pub fn window_query(key: &str) -> crate::store::db::Query {
+    query!("SELECT window_start, count FROM rate_limits WHERE key = ?1", key)
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub struct Window {
+    pub window_start: i64,
+    pub count: i64,
+}
+
+impl Window {
+    /// What the window counts at `now`: nothing once it is over.
+    pub fn count_at(&self, window_ms: i64, now: i64) -> i64 {
+        if self.window_start <= now - window_ms {
+            0
+        } else {
+            self.count
+        }
+    }
+}
+
+/// Counts `n` events under `key` (a write for a batch; `hit` counts one and reads the count).
+pub fn add(key: &str, n: i64, window_ms: i64, now: i64) -> crate::store::db::Query {
+    query!(
+        "INSERT INTO rate_limits (key, window_start, count) VALUES (?1, ?2, ?4) \
+         ON CONFLICT (key) DO UPDATE SET \
+           count = CASE WHEN window_start <= ?2 - ?3 THEN ?4 ELSE count + ?4 END, \
+           window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 ELSE window_start END",
+        key, now, window_ms, n
+    )
+}
+
 pub async fn reset(db: &dyn Db, key: &str) -> Result<(), StoreError> {
     db.run(&query!("DELETE FROM rate_limits WHERE key = ?1", key)).await?;
     Ok(())

@@ -384,3 +384,27 @@ mod tests {
         assert!(!is_blocked(&db, 1, 2, Some("axb.example")).await.unwrap(), "`_` is not a wildcard");
     }
 }
+
+/// Of the authors of the statuses `status_ids`, those whose posts the owner's public pages leave
+/// out (as rows of `id`): accounts the owner blocked, or whose domain (or a domain it is under)
+/// the owner blocked, and suspended ones. For a batch of reads.
+pub fn hidden_authors_query(owner: i64, status_ids: &[i64]) -> Query {
+    query!(
+        "SELECT CAST(a.id AS TEXT) AS id FROM accounts a \
+         WHERE a.id IN (SELECT account_id FROM statuses WHERE id IN (SELECT value FROM json_each(?2))) \
+         AND (a.suspended_at IS NOT NULL \
+           OR EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ?1 AND b.target_account_id = a.id) \
+           OR (a.domain IS NOT NULL AND EXISTS (SELECT 1 FROM domain_blocks d WHERE d.account_id = ?1 \
+             AND (lower(d.domain) = lower(a.domain) \
+               OR lower(d.domain) = lower(substr(a.domain, 1, instr(a.domain || ':', ':') - 1)) \
+               OR substr(lower(substr(a.domain, 1, instr(a.domain || ':', ':') - 1)), -length(d.domain) - 1) = '.' || lower(d.domain)))))",
+        owner, db::id_list(status_ids)
+    )
+}
+
+/// An account's id, as `hidden_authors_query` answers.
+#[derive(Debug, Deserialize)]
+pub struct AccountId {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub id: i64,
+}

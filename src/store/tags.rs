@@ -41,19 +41,20 @@ macro_rules! publicly_known {
 }
 
 pub async fn get(db: &dyn Db, name: &str, view: View) -> Result<Option<TagRow>, StoreError> {
-    db::first(
-        db,
-        &query!(
-            concat!(
-                "SELECT CAST(t.id AS TEXT) AS id, t.name, t.followed_at, t.featured_at FROM tags t \
-                 WHERE t.normalized = lower(?1) AND (?2 = 1 OR ",
-                publicly_known!(),
-                ")"
-            ),
-            name, view.is_owner()
+    db::first(db, &get_query(name, view)).await
+}
+
+/// `get` as a query, for a batch of reads.
+pub fn get_query(name: &str, view: View) -> Query {
+    query!(
+        concat!(
+            "SELECT CAST(t.id AS TEXT) AS id, t.name, t.followed_at, t.featured_at FROM tags t \
+             WHERE t.normalized = lower(?1) AND (?2 = 1 OR ",
+            publicly_known!(),
+            ")"
         ),
+        name, view.is_owner()
     )
-    .await
 }
 
 /// Creates the tag if it is new (following a tag nobody used yet is allowed).

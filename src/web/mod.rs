@@ -1,11 +1,23 @@
-//! Server-rendered pages: the OAuth consent page and the public profile. Templates live in
-//! `frontend/templates/` and are compiled in; pages ship no JavaScript.
+//! Server-rendered pages: the OAuth consent page, and the public pages (docs/web.md): the
+//! owner's profile and posts (`profile`), hashtags (`tags`), `/about` (`about`), RSS and Atom
+//! feeds (`feeds`), and remote interaction (`interact`). Templates live in `frontend/templates/`
+//! and are compiled in; pages ship no JavaScript and work within one CSP (`CSP`).
+pub mod about;
 pub mod assets;
 pub mod authorize;
+pub mod feeds;
+pub mod interact;
 pub mod profile;
+pub mod tags;
+pub mod views;
+
+#[cfg(test)]
+mod tests;
 
 use askama::Template;
 
+use crate::ctx::Ctx;
+use crate::edge::error::ApiError;
 use crate::edge::http::Response;
 
 #[derive(Template)]
@@ -52,4 +64,21 @@ pub fn message(status: u16, instance_title: &str, heading: &str, message: &str) 
 
 pub fn not_found() -> Response {
     message(404, "Topi", "Not found", "The page you were looking for doesn't exist.")
+}
+
+/// A page's answer, its errors shown as pages (the API shows them as JSON): a missing thing is
+/// the 404 page, anything else a page with the error's status and its safe message; internal
+/// errors are logged, never shown.
+pub async fn html_errors(ctx: &Ctx<'_>, page: impl std::future::Future<Output = Result<Response, ApiError>>) -> Result<Response, ApiError> {
+    Ok(match page.await {
+        Ok(response) => response,
+        Err(ApiError::NotFound) => not_found(),
+        Err(error) => {
+            if let ApiError::Internal(source) = &error {
+                crate::ctx::log_error(&format!("internal error: {source}"));
+            }
+            let heading = if error.status() >= 500 { "Something went wrong" } else { "This request could not be handled" };
+            message(error.status(), &ctx.config.title, heading, &error.to_string())
+        }
+    })
 }

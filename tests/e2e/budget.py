@@ -64,10 +64,17 @@ def read_logs(paths: list[Path]) -> list[Spent]:
     for path in paths:
         if path is None or not path.exists():
             continue
-        for line in path.read_text(errors="replace").splitlines():
-            m = LINE.search(line)
-            if m:
-                spent.append(Spent(m["what"], *(int(m[k]) for k in ("rt", "st", "read", "written", "fetch", "msgs", "calls", "r2"))))
+        spent.extend(read_logs_text(path.read_text(errors="replace")))
+    return spent
+
+
+def read_logs_text(text: str) -> list[Spent]:
+    """The budget lines of a piece of a log."""
+    spent = []
+    for line in text.splitlines():
+        m = LINE.search(line)
+        if m:
+            spent.append(Spent(m["what"], *(int(m[k]) for k in ("rt", "st", "read", "written", "fetch", "msgs", "calls", "r2"))))
     return spent
 
 

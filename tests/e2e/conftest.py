@@ -88,21 +88,26 @@ class Server:
 
 
 def start_server(name: str, overrides: dict | None = None, repo: Path = REPO,
-                 max_retries: int | None = None) -> Server:
+                 max_retries: int | None = None, workdir: Path | None = None,
+                 port: int | None = None) -> Server:
     """Start `wrangler dev` on a free port with fresh local state; wait until it answers.
 
     `max_retries` replaces the queue consumer's retry count (wrangler.toml says 8, which at a
     one-second base delay still takes minutes) and shortens batch waits to a second: the server
-    then runs from a copy of wrangler.toml in its work directory, with absolute paths."""
+    then runs from a copy of wrangler.toml in its work directory, with absolute paths.
+
+    `workdir` runs the server on `workdir / "state"` as it is (e.g. filled by scripts/restore.sh;
+    migrations and provisioning then run over it as `make dev` does), and `port` on that port (the
+    same PUBLIC_URL as a server stopped before)."""
     shim = repo / "build" / "worker" / "shim.mjs"
     if not shim.exists():
         pytest.fail(f"{shim} does not exist: build the Worker first (make build)", pytrace=False)
-    workdir = Path(tempfile.mkdtemp(prefix=f"topi-e2e-{name}-"))
+    workdir = workdir or Path(tempfile.mkdtemp(prefix=f"topi-e2e-{name}-"))
     state = workdir / "state"
     log_path = workdir / "wrangler.log"
     empty_env = workdir / "empty.env"  # keeps a developer's .dev.vars out of the test config
     empty_env.write_text("")
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     config = {"PUBLIC_URL": url, **MAIN_VARS, **(overrides or {})}
     env = {

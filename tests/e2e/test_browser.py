@@ -6,41 +6,9 @@ What this adds over the HTTP-level OAuth tests: the consent page's CSP, cookie a
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from pathlib import Path
-
-import pytest
-from playwright.sync_api import sync_playwright
-
+from browser import ARTIFACTS, page  # noqa: F401 (the fixture)
 from helpers import register_app
 from settings import OOB, PASSWORD, USERNAME
-
-CHROMIUM = os.environ.get("TOPI_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def page():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: scripts/setup.sh test installs Debian's chromium"
-    profile = tempfile.mkdtemp(prefix="topi-chromium-")
-    with sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=FLAGS, headless=True)
-        page = browser.new_page()
-        errors: list[str] = []
-        # A 422 answer to a wrong password is logged by Chromium as a failed load; that is the
-        # page working. Anything else (a CSP violation, a script error) is a failure.
-        page.on("console", lambda m: errors.append(m.text)
-                if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-        page.console_errors = errors
-        yield page
-        browser.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_owner_authorizes_an_app_in_the_browser_and_the_code_works(page, api, base_url):
@@ -85,7 +53,7 @@ def test_denying_in_the_browser_issues_no_code(page, api, base_url):
 
 def test_profile_page_renders_for_browsers(page, base_url):
     page.goto(f"{base_url}/@{USERNAME}")
-    assert page.locator(".handle").inner_text().startswith(f"@{USERNAME}@")
+    assert page.locator(".profile .handle").inner_text().startswith(f"@{USERNAME}@")
     assert page.locator("img.avatar").evaluate("img => img.complete && img.naturalWidth > 0")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "profile.png"))

@@ -315,6 +315,26 @@ def test_reusing_a_code_revokes_the_token_it_granted(api, browser, web_app):
     expect_error(api.get("/api/v1/accounts/verify_credentials", token=token), 401)
 
 
+def test_reusing_a_code_closes_the_streaming_sockets_of_the_tokens_it_revokes(api, browser, web_app, server):
+    import asyncio
+
+    import aiohttp
+
+    code = obtain_code(browser, web_app, redirect_uri=CALLBACK)
+    token = check_token(exchange_code(api, web_app, code), "read write")
+
+    async def scenario():
+        url = server.url.replace("http://", "ws://") + f"/api/v1/streaming?stream=user&access_token={token}"
+        async with aiohttp.ClientSession() as http:
+            async with http.ws_connect(url) as ws:
+                await asyncio.to_thread(lambda: expect_oauth_error(exchange_code(api, web_app, code), 400, "invalid_grant"))
+                message = await ws.receive(timeout=10)
+                assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING), message
+                assert ws.close_code == 1008
+
+    asyncio.run(scenario())
+
+
 def test_code_of_another_client_is_invalid_grant(api, browser, web_app):
     code = obtain_code(browser, web_app, redirect_uri=CALLBACK)
     other = register_app(api, name="other client", redirect_uris=CALLBACK, scopes="read write follow")

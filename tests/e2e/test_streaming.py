@@ -156,8 +156,11 @@ def test_bad_tokens_and_missing_scopes_are_refused(server, owner_session, make_t
             with pytest.raises(aiohttp.WSServerHandshakeError) as scope:
                 await http.ws_connect(ws_url(server.url, f"stream=user&access_token={writer}"))
             assert scope.value.status == 403
-            # A notifications-only token may not read statuses on the socket either.
+            # A notifications-only token may not read statuses on the socket either: not `user`...
             notifications_only = make_token("read:notifications")
+            with pytest.raises(aiohttp.WSServerHandshakeError) as home:
+                await http.ws_connect(ws_url(server.url, f"stream=user&access_token={notifications_only}"))
+            assert home.value.status == 403
             async with http.ws_connect(ws_url(server.url, f"stream=user:notification&access_token={notifications_only}")) as ws:
                 await ws.send_json({"type": "subscribe", "stream": "public"})
                 assert (await next_frame(ws))["status"] == 401

@@ -111,7 +111,7 @@ pub async fn fetch_unverified(ctx: &Ctx<'_>, key_id: &str, actor_uri: &str) -> R
 }
 
 /// `https`, except for loopback peers when private addresses are allowed (local tests).
-fn scheme_for(ctx: &Ctx<'_>, domain: &str) -> &'static str {
+pub(super) fn scheme_for(ctx: &Ctx<'_>, domain: &str) -> &'static str {
     let host = domain.rsplit_once(':').map_or(domain, |(h, _)| h);
     let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
     if ctx.config.allow_private_addresses && loopback {

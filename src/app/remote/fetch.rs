@@ -126,6 +126,11 @@ pub async fn send(ctx: &Ctx<'_>, request: HttpRequest, max_bytes: usize) -> Resu
     send_following(ctx, request, max_bytes, MAX_REDIRECTS).await.map(|(response, _)| response)
 }
 
+/// `send`, and the URL that finally answered (after redirects).
+pub async fn send_answered(ctx: &Ctx<'_>, request: HttpRequest, max_bytes: usize) -> Result<(HttpResponse, String), FetchError> {
+    send_following(ctx, request, max_bytes, MAX_REDIRECTS).await
+}
+
 /// `send`, with at most `redirects` hops; also returns the URL that answered.
 async fn send_following(ctx: &Ctx<'_>, mut request: HttpRequest, max_bytes: usize, redirects: usize) -> Result<(HttpResponse, String), FetchError> {
     for _ in 0..=redirects {

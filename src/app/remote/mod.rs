@@ -1,8 +1,10 @@
 //! What other servers publish, brought here: remote actors and posts resolved, fetched and
 //! stored (`actors`, `posts`), through signed GETs behind the address guard (`fetch`). The inbox,
-//! search, posting (mentions) and the queue (thread backfill) all come through here.
+//! search, posting (mentions) and the queue (thread backfill) all come through here, and the
+//! public pages' remote interaction asks a visitor's server where to send them (`interaction`).
 pub mod actors;
 pub mod fetch;
+pub mod interaction;
 pub mod posts;
 
 #[cfg(test)]

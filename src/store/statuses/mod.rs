@@ -57,7 +57,7 @@ pub use interactions::{
 };
 pub use retention::{forget, forgettable, resume_retention_after, retention_window, RetentionWindow};
 pub use threads::{ancestors_query, descendants_query, link_replies, missing_parent_uri, remember_parent_uri};
-pub use timelines::{by_account, by_account_page, home, linking, list_timeline, placement, public, tagged, AccountFilter, Locality, Placement, TagFilter};
+pub use timelines::{by_account, by_account_page, home, linking, list_timeline, pinned_public_query, placement, public, tagged, tagged_page, AccountFilter, Locality, Placement, TagFilter};
 pub use writes::{by_idempotency_key, create, delete, edit, remember_idempotency_key, set_emojis, tombstone, Edit, NewStatus};
 
 #[derive(Clone, Debug, Deserialize)]
@@ -150,6 +150,26 @@ pub async fn get_by_uri(db: &dyn Db, viewer: Option<i64>, uri: &str) -> Result<O
 /// `get_by_uri` as a query, for a batch of reads.
 pub fn get_by_uri_query(viewer: Option<i64>, uri: &str) -> Query {
     query!(select_statuses!("FROM statuses s WHERE s.uri = ?2 AND s.deleted_at IS NULL"), viewer, uri)
+}
+
+/// The statuses (not deleted) among `uris` that we have: `(id, uri)` pairs, in one statement.
+pub async fn ids_by_uris(db: &dyn Db, uris: &[String]) -> Result<Vec<(i64, String)>, StoreError> {
+    #[derive(Deserialize)]
+    struct Found {
+        #[serde(deserialize_with = "sqlite_id")]
+        id: i64,
+        uri: String,
+    }
+    if uris.is_empty() {
+        return Ok(Vec::new());
+    }
+    let uris = serde_json::to_string(uris).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<Found> = db::all(
+        db,
+        &query!("SELECT CAST(id AS TEXT) AS id, uri FROM statuses WHERE uri IN (SELECT value FROM json_each(?1)) AND deleted_at IS NULL", uris),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|f| (f.id, f.uri)).collect())
 }
 
 /// Whether a status with this ActivityPub id was ever stored, deleted or not (a Delete that

@@ -4,7 +4,8 @@
 //! better index (the public timeline's locality, one tag or several).
 use super::StatusRow;
 use crate::domain::paging::Page;
-use crate::store::db::{Db, StoreError};
+use crate::query;
+use crate::store::db::{Db, Query, StoreError};
 use crate::store::keyset::{keyset, PageQuery};
 
 /// The home timeline: the feed rows fanned out on write, one indexed range scan. Members of
@@ -151,6 +152,11 @@ pub struct TagFilter {
 /// so that a single tag walks its (tag_id, status_id) index newest first and stops at the limit;
 /// a status carrying several of the `any` tags is counted once, under its lowest tag id.
 pub async fn tagged(db: &dyn Db, viewer: Option<i64>, page: &Page, f: &TagFilter) -> Result<Vec<StatusRow>, StoreError> {
+    tagged_page(viewer, page, f).fetch(db).await
+}
+
+/// `tagged` as a statement, to read beside other reads in one round trip.
+pub fn tagged_page(viewer: Option<i64>, page: &Page, f: &TagFilter) -> PageQuery<StatusRow> {
     // `CROSS JOIN` keeps SQLite from driving from `statuses` (it has no statistics to know that
     // a tag matches few of them). One tag, the usual case, is an equality that walks the index in
     // order and stops at the limit; several need a sort of their matches.
@@ -171,7 +177,22 @@ pub async fn tagged(db: &dyn Db, viewer: Option<i64>, page: &Page, f: &TagFilter
     };
     let json = |names: &[String]| serde_json::to_string(names).unwrap_or_else(|_| "[]".into());
     let args = vec![json(&f.any).into(), json(&f.all).into(), json(&f.none).into(), f.locality.local().into(), f.only_media.into()];
-    statement.fetch(db, viewer, page, args).await
+    statement.page(viewer, page, args)
+}
+
+/// An account's pinned posts that anyone may see (public and unlisted, no boosts), the most
+/// recently pinned first as Mastodon orders them, at most `limit`, for a batch of reads. It walks
+/// `statuses_pinned`; `by_account` with `pinned` walks every post of the account.
+pub fn pinned_public_query(account_id: i64, limit: i64) -> Query {
+    query!(
+        select_statuses!(
+            "FROM statuses s WHERE s.account_id = ?2 AND s.pinned_at IS NOT NULL AND s.deleted_at IS NULL \
+             AND s.visibility IN ('public', 'unlisted') AND s.reblog_of_id IS NULL ORDER BY s.pinned_at DESC LIMIT ?3"
+        ),
+        None::<i64>,
+        account_id,
+        limit
+    )
 }
 
 /// Filters of `GET /api/v1/accounts/:id/statuses`.
