@@ -70,11 +70,12 @@ pub fn create(id: i64, r2_key: &str, upload_id: &str, size: i64, now: i64) -> Qu
     )
 }
 
-/// A chunk received: its etag kept under its number (a chunk sent again replaces it).
+/// A chunk received: its etag kept under its number (a chunk sent again replaces it). The
+/// number is cast because D1 binds a JavaScript number as REAL, which `json_array` writes `1.0`.
 pub fn add_chunk(id: i64, number: i64, etag: &str, now: i64) -> Query {
     query!(
         "UPDATE archive_imports SET chunks = (SELECT json_group_array(json(c.value)) FROM \
-           (SELECT value FROM json_each(chunks) WHERE value ->> 0 != ?2 UNION ALL SELECT json_array(?2, ?3) AS value) c), \
+           (SELECT value FROM json_each(chunks) WHERE value ->> 0 != CAST(?2 AS INTEGER) UNION ALL SELECT json_array(CAST(?2 AS INTEGER), ?3) AS value) c), \
          updated_at = ?4 WHERE id = ?1 AND state = 'uploading'",
         id, number, etag, now
     )
@@ -148,10 +149,11 @@ pub fn fail(id: i64, error: &str, now: i64) -> Query {
 }
 
 /// What an import no longer needs once it is over: its directory and the copies still listed.
-pub fn forget_files(id: i64) -> [Query; 2] {
+pub fn forget_files(id: i64) -> [Query; 3] {
     [
         query!("DELETE FROM archive_import_files WHERE import_id = ?1", id),
         query!("DELETE FROM archive_import_media WHERE import_id = ?1", id),
+        query!("DELETE FROM archive_import_boosts WHERE import_id = ?1", id),
     ]
 }
 
@@ -230,6 +232,8 @@ pub struct Batch {
     pub polls: Vec<Value>,
     /// `[source, status id]`
     pub sources: Vec<Value>,
+    /// `[boost's id to be, source, original's URI, created_at, visibility]`
+    pub boosts: Vec<Value>,
     /// Parents replied to, once per reply.
     pub parents: Vec<i64>,
     /// Posts that count in the owner's statuses_count (not direct), and the newest one's time.
@@ -239,19 +243,30 @@ pub struct Batch {
 
 impl Batch {
     pub fn is_empty(&self) -> bool {
-        self.statuses.is_empty()
+        self.statuses.is_empty() && self.boosts.is_empty()
     }
 
     /// The writes, one statement per table that has rows.
     pub fn queries(&self, owner: i64, import_id: i64, now: i64) -> Vec<Query> {
         let json = |rows: &[Value]| Value::from(rows.to_vec()).to_string();
-        let mut queries = vec![query!(
+        let mut queries = Vec::new();
+        if !self.boosts.is_empty() {
+            queries.push(query!(
+                "INSERT OR IGNORE INTO archive_import_boosts (import_id, status_id, source, object, created_at, visibility) \
+                 SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?2)",
+                import_id, json(&self.boosts)
+            ));
+        }
+        if self.statuses.is_empty() {
+            return queries;
+        }
+        queries.push(query!(
             "INSERT OR IGNORE INTO statuses (id, uri, url, account_id, local, visibility, content, text, spoiler_text, sensitive, language, \
              in_reply_to_id, in_reply_to_account_id, in_reply_to_uri, conversation_id, poll_id, created_at, updated_at, emojis) \
              SELECT value ->> 0, value ->> 1, value ->> 2, ?1, 1, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, \
              value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14, value ->> 14, value ->> 15 FROM json_each(?2)",
             owner, json(&self.statuses)
-        )];
+        ));
         queries.push(query!(
             "INSERT OR IGNORE INTO home_feed (account_id, status_id, reblog_of_id) SELECT ?1, value ->> 0, NULL FROM json_each(?2)",
             owner, json(&self.statuses)
@@ -335,4 +350,60 @@ pub fn copies_after(import_id: i64, after: i64, limit: i64) -> Query {
          JOIN media_attachments m ON m.id = c.media_id WHERE c.import_id = ?1 AND c.media_id > ?2 ORDER BY c.media_id LIMIT ?3",
         import_id, after, limit
     )
+}
+
+/// A boost waiting for its original.
+#[derive(Clone, Debug, Deserialize)]
+pub struct BoostRow {
+    #[serde(deserialize_with = "sqlite_id")]
+    pub status_id: i64,
+    pub source: String,
+    pub object: String,
+    pub created_at: i64,
+    pub visibility: String,
+}
+
+pub fn boosts_after(import_id: i64, after: i64, limit: i64) -> Query {
+    query!(
+        "SELECT CAST(status_id AS TEXT) AS status_id, source, object, created_at, visibility FROM archive_import_boosts \
+         WHERE import_id = ?1 AND status_id > ?2 ORDER BY status_id LIMIT ?3",
+        import_id, after, limit
+    )
+}
+
+/// Boosts of stored originals, `[boost id, source, visibility, created_at, original's id]`
+/// each, as the owner's: set-wise, like the posts. Nothing is delivered and nobody notified.
+pub fn boosts(owner: i64, rows: &[Value]) -> Vec<Query> {
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let rows = Value::from(rows.to_vec()).to_string();
+    vec![
+        query!(
+            "INSERT OR IGNORE INTO statuses (id, uri, account_id, local, visibility, content, spoiler_text, sensitive, reblog_of_id, \
+             conversation_id, created_at, updated_at) \
+             SELECT j.value ->> 0, a.uri || '/statuses/' || (j.value ->> 0) || '/activity', ?1, 1, j.value ->> 2, '', '', 0, o.id, \
+             coalesce(o.conversation_id, o.id), j.value ->> 3, j.value ->> 3 \
+             FROM json_each(?2) j JOIN statuses o ON o.id = j.value ->> 4 JOIN accounts a ON a.id = ?1",
+            owner, rows.clone()
+        ),
+        query!(
+            "INSERT OR IGNORE INTO home_feed (account_id, status_id, reblog_of_id) SELECT ?1, value ->> 0, value ->> 4 FROM json_each(?2)",
+            owner, rows.clone()
+        ),
+        query!(
+            "UPDATE statuses SET reblogs_count = reblogs_count + (SELECT COUNT(*) FROM json_each(?1) WHERE value ->> 4 = statuses.id) \
+             WHERE id IN (SELECT value ->> 4 FROM json_each(?1))",
+            rows.clone()
+        ),
+        query!(
+            "INSERT OR IGNORE INTO archive_imported_posts (source, status_id) SELECT value ->> 1, value ->> 0 FROM json_each(?1)",
+            rows.clone()
+        ),
+        query!(
+            "UPDATE accounts SET statuses_count = statuses_count + (SELECT COUNT(*) FROM json_each(?2)), \
+             last_status_at = max(coalesce(last_status_at, 0), (SELECT max(value ->> 3) FROM json_each(?2))) WHERE id = ?1",
+            owner, rows
+        ),
+    ]
 }

@@ -10,6 +10,9 @@
 //!   next (`zip::inflate_some`), its items found (`scan`), up to `POSTS_PER_STEP` posts written
 //!   per step in one D1 batch with the step's progress (`ingest`); the bytes read past the last
 //!   whole item and the inflater's 32 KiB window wait in R2 for the next step;
+//! - `boosts`: the boosts the outbox held, re-linked to their originals: those stored here at
+//!   once, a few a step; one not stored is fetched (one a step), and skipped with a record when
+//!   it cannot be;
 //! - `media`: every file the posts' attachments name, copied from the zip into R2 (stored ones
 //!   by R2 itself, deflated ones inflated here, up to `MAX_INFLATED_BYTES`);
 //! - `done`: the uploaded zip and its directory removed.
@@ -17,6 +20,12 @@
 //! Imported posts are not delivered to anyone, and a post imported before (by its id in the
 //! archive) is not imported again. Posts are paced to `POSTS_PER_DAY` (each writes ~15 D1 rows;
 //! the free plan allows 100,000 a day): past it the import waits for the next UTC day.
+//!
+//! The archive is hostile until read: the directory is bounded (`MAX_ENTRIES`, names without
+//! `..`, a total of `MAX_TOTAL_BYTES` inflated, no entry inflating more than `MAX_RATIO` times),
+//! the outbox inflates to no more than its directory says, an item longer than `MAX_ITEM_BYTES`
+//! stops the import, and an outbox's items past `MAX_ITEMS` are not read. An archive found bad
+//! fails the import with the reason (`error`), never retried.
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -24,12 +33,12 @@ use super::ingest::{self, Outcome};
 use super::scan;
 use crate::app::error::{Error, Result};
 use crate::app::jobs::{self, Task};
-use crate::app::owner;
+use crate::app::{owner, remote};
 use crate::ctx::{log_error, Ctx};
 use crate::domain::ids;
 use crate::domain::time::date;
 use crate::domain::zip::{self, Inflate};
-use crate::store::archive_imports::{self as store, CopyRow, FileRow, ImportProgress, ImportRow, KnownRow};
+use crate::store::archive_imports::{self as store, BoostRow, CopyRow, FileRow, ImportProgress, ImportRow, KnownRow};
 use crate::store::db::decode;
 
 /// Every chunk but the last is this long (R2 wants equal parts of at least 5 MiB).
@@ -56,6 +65,17 @@ pub const MAX_INFLATED_BYTES: u64 = 16 * 1024 * 1024;
 const FILES_PER_OPEN_STEP: usize = 10_000;
 /// Records kept of what was left out.
 const SKIPPED_KEPT: usize = 100;
+/// Boosts looked at per step; at most one of them has its original fetched.
+const BOOSTS_PER_STEP: i64 = 10;
+/// Bounds on what an archive may hold (see the module's doc).
+pub const MAX_ENTRIES: usize = 20_000;
+const MAX_DIRECTORY_BYTES: u64 = 4 << 20;
+pub const MAX_TOTAL_BYTES: u64 = 16 << 30;
+/// Deflate cannot do better than ~1032:1; text does 5 to 20, pictures about 1.
+pub const MAX_RATIO: u64 = 200;
+pub const MAX_ITEM_BYTES: usize = 1 << 20;
+pub const MAX_ITEMS: i64 = 200_000;
+const MAX_NAME_BYTES: usize = 1024;
 
 /// Where `outbox.json` is in the zip and how far it was read.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -204,13 +224,32 @@ async fn forget(ctx: &Ctx<'_>, key: &str) {
 }
 
 /// One queue task: the next piece of the import. A message for another step than the row's
-/// changes nothing.
+/// changes nothing. An archive found bad fails the import with the reason: trying again would
+/// find it as bad.
 pub async fn step(ctx: &Ctx<'_>, import_id: &str, step: i64) -> Result<()> {
     let Some(row) = store::get(ctx.db, ids::parse(import_id).ok_or(Error::NotFound)?).await? else { return Ok(()) };
     if !matches!(row.state.as_str(), "importing" | "paused") || row.step != step {
         return Ok(());
     }
-    let mut progress = ImportProgress::of(&row, ctx.now_ms());
+    match run_step(ctx, &row, step).await {
+        Err(Error::Invalid(why) | Error::Malformed(why)) => fail(ctx, &row, &why).await,
+        other => other,
+    }
+}
+
+async fn fail(ctx: &Ctx<'_>, row: &ImportRow, why: &str) -> Result<()> {
+    let mut writes = vec![store::fail(row.id, why, ctx.now_ms())];
+    writes.extend(store::forget_files(row.id));
+    ctx.db.batch(&writes).await?;
+    forget(ctx, &row.r2_key).await;
+    if let Some(carried) = serde_json::from_str::<Outbox>(row.outbox.as_deref().unwrap_or("{}")).ok().filter(|o| o.carry_step >= 0) {
+        forget(ctx, &carry_key(row, carried.carry_step)).await;
+    }
+    Ok(())
+}
+
+async fn run_step(ctx: &Ctx<'_>, row: &ImportRow, step: i64) -> Result<()> {
+    let mut progress = ImportProgress::of(row, ctx.now_ms());
     progress.state = "importing".into();
     let today = date(ctx.now_ms());
     if progress.day.as_deref() != Some(today.as_str()) {
@@ -219,10 +258,12 @@ pub async fn step(ctx: &Ctx<'_>, import_id: &str, step: i64) -> Result<()> {
     let mut writes = Vec::new();
     let mut after = Vec::new();
     match row.phase.as_str() {
-        "open" => open(ctx, &row, &mut progress, &mut writes).await?,
+        "open" => open(ctx, row, &mut progress, &mut writes).await?,
         "posts" if progress.day_posts >= POSTS_PER_DAY => progress.state = "paused".into(),
-        "posts" => posts(ctx, &row, &mut progress, &mut writes, &mut after).await?,
-        "media" => media(ctx, &row, &mut progress).await?,
+        "posts" => posts(ctx, row, &mut progress, &mut writes, &mut after).await?,
+        "boosts" if progress.day_posts >= POSTS_PER_DAY => progress.state = "paused".into(),
+        "boosts" => boosts(ctx, row, &mut progress, &mut writes).await?,
+        "media" => media(ctx, row, &mut progress).await?,
         _ => progress.phase = "done".into(),
     }
     if progress.phase == "done" {
@@ -253,18 +294,17 @@ async fn open(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, wri
     let tail_from = total.saturating_sub(zip::TAIL_BYTES);
     let (tail, _) = ctx.blobs.get_range(&row.r2_key, tail_from, total - tail_from).await?.ok_or(Error::NotFound)?;
     let malformed = |e: zip::ZipError| Error::Invalid(e.to_string());
-    let (offset, size, _) = zip::find_directory(&tail, total).map_err(malformed)?;
-    if size > 32 << 20 {
-        return Err(Error::Invalid("The archive's directory is larger than 32 MiB".into()));
+    let (offset, size, count) = zip::find_directory(&tail, total).map_err(malformed)?;
+    if size > MAX_DIRECTORY_BYTES || count > MAX_ENTRIES as u64 {
+        return Err(Error::Invalid(format!("The archive holds more than {MAX_ENTRIES} files")));
     }
     let (directory, _) = ctx.blobs.get_range(&row.r2_key, offset, size).await?.ok_or(Error::NotFound)?;
-    let entries = zip::read_directory(&directory).map_err(malformed)?;
+    let entries = admitted(zip::read_directory(&directory).map_err(malformed)?, total)?;
     let first = row.cursor.max(0) as usize;
     let files: Vec<Value> = entries
         .iter()
         .skip(first)
         .take(FILES_PER_OPEN_STEP)
-        .filter(|e| !e.name.ends_with('/'))
         .map(|e| serde_json::json!([e.name, e.method, e.offset, e.compressed_size, e.size]))
         .collect();
     for chunk in files.chunks(1000) {
@@ -284,6 +324,36 @@ async fn open(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, wri
     progress.outbox = Some(serde_json::to_string(&state).unwrap_or_default());
     (progress.phase, progress.cursor) = ("posts".into(), 0);
     Ok(())
+}
+
+/// The entries of a directory worth recording: files (not folders) with names that are paths
+/// within the archive. Refuses the whole archive when it is too large or a bomb.
+pub fn admitted(entries: Vec<zip::Entry>, archive_size: u64) -> Result<Vec<zip::Entry>> {
+    if entries.len() > MAX_ENTRIES {
+        return Err(Error::Invalid(format!("The archive holds more than {MAX_ENTRIES} files")));
+    }
+    let sane = |name: &str| {
+        name.len() <= MAX_NAME_BYTES
+            && !name.ends_with('/')
+            && !name.starts_with('/')
+            && !name.split(['/', '\\']).any(|part| part == "..")
+            && !name.chars().any(char::is_control)
+    };
+    let entries: Vec<zip::Entry> = entries.into_iter().filter(|e| sane(&e.name)).collect();
+    let mut total = 0u64;
+    for entry in &entries {
+        if entry.offset.saturating_add(entry.compressed_size) > archive_size {
+            return Err(Error::Invalid(format!("{} lies past the end of the archive", entry.name)));
+        }
+        if entry.method == 8 && entry.size > (1 << 20) && entry.size / entry.compressed_size.max(1) > MAX_RATIO {
+            return Err(Error::Invalid(format!("{} inflates more than {MAX_RATIO} times its size: the archive is refused", entry.name)));
+        }
+        total = total.saturating_add(entry.size);
+    }
+    if total > MAX_TOTAL_BYTES {
+        return Err(Error::Invalid(format!("The archive's files come to more than {} GiB", MAX_TOTAL_BYTES >> 30)));
+    }
+    Ok(entries)
 }
 
 /// Up to `POSTS_PER_STEP` posts of the outbox, written with the step's progress.
@@ -331,16 +401,24 @@ async fn posts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, wr
             ended = true;
             break;
         }
-        if reads >= 8 {
+        if reads >= 8 || text.len() > MAX_ITEM_BYTES {
             break;
         }
         reads += 1;
         text.extend(read_outbox(ctx, row, &mut state, &mut window).await?);
     }
+    if items.is_empty() && !ended && text.len() > MAX_ITEM_BYTES {
+        return Err(Error::Invalid(format!("outbox.json holds an item longer than {} KiB", MAX_ITEM_BYTES >> 10)));
+    }
+    let read_before = progress.posts_created + progress.posts_existing + progress.posts_skipped + progress.media_skipped;
     let created = write_posts(ctx, row, progress, &items, writes).await?;
     progress.day_posts += created;
+    if !ended && read_before + items.len() as i64 >= MAX_ITEMS {
+        skip(progress, "outbox.json", &format!("only its first {MAX_ITEMS} items are read"));
+        ended = true;
+    }
     if ended {
-        progress.phase = "media".into();
+        progress.phase = "boosts".into();
         progress.cursor = 0;
     } else {
         state.carry_step = row.step;
@@ -364,7 +442,10 @@ async fn read_outbox(ctx: &Ctx<'_>, row: &ImportRow, state: &mut Outbox, window:
     let length = state.read.min(state.compressed_size - from);
     let (input, _) = ctx.blobs.get_range(&row.r2_key, state.start + from, length).await?.ok_or(Error::NotFound)?;
     let mut inflate = Inflate { consumed: from, num_bits: state.num_bits, bit_buf: state.bit_buf, window: std::mem::take(window), produced: state.produced, done: false };
-    let text = zip::inflate_some(&mut inflate, &input, from + length >= state.compressed_size, INFLATE_WANT).map_err(|e| Error::Invalid(e.to_string()))?;
+    let text = zip::inflate_some(&mut inflate, &input, from + length >= state.compressed_size, INFLATE_WANT).map_err(|e| Error::Invalid(format!("outbox.json: {e}")))?;
+    if inflate.produced > state.size {
+        return Err(Error::Invalid("outbox.json inflates to more than the archive's directory says".into()));
+    }
     (state.consumed, state.num_bits, state.bit_buf, state.produced, state.done) = (inflate.consumed, inflate.num_bits, inflate.bit_buf, inflate.produced, inflate.done);
     *window = inflate.window;
     // A read that held no whole block is read again, longer.
@@ -397,6 +478,7 @@ async fn write_posts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgre
     for (item, outcome) in outcomes {
         match outcome {
             Outcome::Created => created += 1,
+            Outcome::Deferred => {}
             Outcome::Existing => progress.posts_existing += 1,
             Outcome::Skipped(why) if item.contains(' ') => {
                 progress.media_skipped += 1;
@@ -415,6 +497,50 @@ async fn write_posts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgre
         owner::invalidate(ctx);
     }
     Ok(created)
+}
+
+/// Boosts, re-linked to their originals in the archive's order: those whose original is
+/// stored here (imported, or known) set-wise, and at most one original fetched a step.
+async fn boosts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, writes: &mut Vec<crate::store::db::Query>) -> Result<()> {
+    let pending: Vec<BoostRow> = decode(ctx.db.rows(&store::boosts_after(row.id, progress.cursor, BOOSTS_PER_STEP)).await?)?;
+    if pending.is_empty() {
+        (progress.phase, progress.cursor) = ("media".into(), 0);
+        return Ok(());
+    }
+    let objects: Vec<String> = pending.iter().map(|b| b.object.clone()).collect();
+    let known: Vec<KnownRow> = decode(ctx.db.rows(&store::known(&objects)).await?)?;
+    let owner = owner::load(ctx).await?;
+    let mut linked = Vec::new();
+    let mut fetched = false;
+    for boost in pending {
+        let original = match known.iter().find(|k| k.source == boost.object) {
+            Some(k) => Ok((k.status_id, true)),
+            None if fetched => break,
+            None => {
+                fetched = true;
+                match remote::posts::resolve_post(ctx, &boost.object, None).await {
+                    Ok(Some(status)) => Ok((status.id, status.visibility.is_public_to_anyone() || status.account_id == owner.account.id)),
+                    Ok(None) => Err("its original is gone".to_string()),
+                    Err(e) => Err(format!("its original could not be fetched: {e}")),
+                }
+            }
+        };
+        match original {
+            Ok((id, true)) => {
+                linked.push(serde_json::json!([boost.status_id.to_string(), boost.source, boost.visibility, boost.created_at, id.to_string()]));
+                progress.posts_created += 1;
+                progress.day_posts += 1;
+            }
+            Ok((_, false)) => skip(progress, &boost.source, "its original is not public"),
+            Err(why) => skip(progress, &boost.source, &why),
+        }
+        progress.cursor = boost.status_id;
+    }
+    if !linked.is_empty() {
+        writes.extend(store::boosts(owner.account.id, &linked));
+        owner::invalidate(ctx);
+    }
+    Ok(())
 }
 
 /// Copies the files of the posts' media rows from the zip into R2, as many as a step allows.

@@ -27,6 +27,8 @@ pub enum Outcome {
     Created,
     /// Imported before, or a post of this server.
     Existing,
+    /// A boost, kept for the boosts phase (its original may have to be fetched).
+    Deferred,
     Skipped(String),
 }
 
@@ -34,16 +36,19 @@ pub enum Outcome {
 pub fn object_of(item: &Value) -> Result<&Value, String> {
     match vocab::type_of(item) {
         "Create" => item.get("object").filter(|o| o.is_object()).ok_or_else(|| "a Create without its object".to_string()),
-        "Announce" => Err("a boost (only posts are imported)".to_string()),
         "" => Err("not an activity".to_string()),
         other => Err(format!("a {other} activity")),
     }
 }
 
-/// The ids a batch of items needs looked up: each post's own id and the post it replies to.
+/// The ids a batch of items needs looked up: each post's own id and the post it replies to,
+/// and each boost's own id.
 pub fn sources_and_parents(items: &[Value]) -> Vec<String> {
     let mut uris: Vec<String> = Vec::new();
     for item in items {
+        if vocab::type_of(item) == "Announce" {
+            uris.extend(item.get("id").and_then(Value::as_str).map(str::to_string));
+        }
         if let Ok(object) = object_of(item) {
             uris.extend(object.get("id").and_then(Value::as_str).map(str::to_string));
             uris.extend(object.get("inReplyTo").and_then(vocab::id_of).map(str::to_string));
@@ -108,6 +113,21 @@ pub fn plan(ctx: &Ctx<'_>, owner: &Owner, items: &[Value], known: &[KnownRow], f
     let mut taken: HashSet<i64> = HashSet::new();
     for item in items {
         let label = item.get("id").or_else(|| item.get("object").and_then(|o| o.get("id"))).and_then(Value::as_str).unwrap_or("?").to_string();
+        if vocab::type_of(item) == "Announce" {
+            let outcome = match boost_of(item, now) {
+                Err(why) => Outcome::Skipped(why),
+                Ok(_) if known.contains_key(label.as_str()) || created.contains_key(&label) => Outcome::Existing,
+                Ok((object, published, visibility)) => {
+                    let id = sequence(&label, &taken, published.max(0) as u64);
+                    taken.insert(id);
+                    created.insert(label.clone(), (id, id));
+                    batch.boosts.push(json!([id.to_string(), label, object, published, visibility.as_str()]));
+                    Outcome::Deferred
+                }
+            };
+            outcomes.push((label, outcome));
+            continue;
+        }
         let object = match object_of(item) {
             Ok(object) => object,
             Err(why) => {
@@ -162,7 +182,10 @@ pub fn plan(ctx: &Ctx<'_>, owner: &Owner, items: &[Value], known: &[KnownRow], f
             poll_id
         });
         for attachment in &post.attachments {
-            let Some(path) = attachment.url.strip_prefix(ARCHIVE_URL) else { continue };
+            let Some(path) = attachment.url.strip_prefix(ARCHIVE_URL) else {
+                outcomes.push((format!("{source} {}", attachment.url), Outcome::Skipped("a file elsewhere, not in the archive".into())));
+                continue;
+            };
             let Some(file) = files.get(path) else {
                 outcomes.push((format!("{source} {path}"), Outcome::Skipped("its file is not in the archive".into())));
                 continue;
@@ -200,4 +223,17 @@ pub fn plan(ctx: &Ctx<'_>, owner: &Owner, items: &[Value], known: &[KnownRow], f
         outcomes.push((source, Outcome::Created));
     }
     (batch, outcomes)
+}
+
+/// A boost's original (an http(s) URI), date and audience; a boost is never direct, so one
+/// addressed to nobody in particular is public, as Mastodon's own boosts are.
+fn boost_of(item: &Value, now: i64) -> Result<(String, i64, Visibility), String> {
+    let object = item.get("object").and_then(vocab::id_of).and_then(vocab::http_url).ok_or("a boost without an http(s) original")?;
+    item.get("id").and_then(Value::as_str).and_then(vocab::http_url).ok_or("a boost without an http(s) id")?;
+    let published = item.get("published").and_then(Value::as_str).and_then(crate::domain::time::parse_iso8601).unwrap_or(now).min(now);
+    let visibility = match vocab::visibility(&vocab::ids_of(item.get("to")), &vocab::ids_of(item.get("cc")), None) {
+        Visibility::Direct => Visibility::Public,
+        other => other,
+    };
+    Ok((object, published, visibility))
 }
