@@ -363,10 +363,12 @@ pub struct BoostRow {
     pub visibility: String,
 }
 
+/// Qualified: an unqualified `ORDER BY status_id` would sort by the TEXT alias, and an id of
+/// 18 digits before one of 17.
 pub fn boosts_after(import_id: i64, after: i64, limit: i64) -> Query {
     query!(
-        "SELECT CAST(status_id AS TEXT) AS status_id, source, object, created_at, visibility FROM archive_import_boosts \
-         WHERE import_id = ?1 AND status_id > ?2 ORDER BY status_id LIMIT ?3",
+        "SELECT CAST(b.status_id AS TEXT) AS status_id, b.source, b.object, b.created_at, b.visibility FROM archive_import_boosts b \
+         WHERE b.import_id = ?1 AND b.status_id > ?2 ORDER BY b.status_id LIMIT ?3",
         import_id, after, limit
     )
 }

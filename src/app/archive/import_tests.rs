@@ -256,3 +256,176 @@ async fn chunks_must_have_their_length_and_an_unfinished_upload_says_what_is_mis
     let read_only = env.owner_token_with("read write:statuses").await;
     assert_eq!(env.send_as(&read_only, Get, "/api/v1/topi/archive_imports", "").await.0.status, 403);
 }
+
+/// Runs an import's queued steps with no upload (the zip put in place as `finish` leaves it).
+async fn import_in_place(env: &TestEnv, token: &str, zip: &[u8]) -> Value {
+    let (_, created) = env.send_as(token, Post, "/api/v1/topi/archive_imports", &format!("size={}", zip.len())).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let chunk = created["chunk_size"].as_u64().unwrap() as usize;
+    for (n, body) in zip.chunks(chunk).enumerate() {
+        import::receive_chunk(&env.ctx(), &id, n as u64 + 1, body.to_vec()).await.unwrap();
+    }
+    import::finish_upload(&env.ctx(), &id).await.unwrap();
+    while let Some((import_id, step)) = env.jobs.take().into_iter().find_map(|job| match job {
+        Job::Task(Task::ArchiveImport { import_id, step }) => Some((import_id, step)),
+        _ => None,
+    }) {
+        import::step(&env.ctx(), &import_id, step).await.unwrap();
+    }
+    env.send_as(token, Get, &format!("/api/v1/topi/archive_imports/{id}"), "").await.1
+}
+
+fn outbox_of(items: Vec<Value>) -> Vec<u8> {
+    json!({"@context": "https://www.w3.org/ns/activitystreams", "id": "outbox.json", "type": "OrderedCollection", "totalItems": items.len(), "orderedItems": items})
+        .to_string()
+        .into_bytes()
+}
+
+fn note(i: usize, content: &str) -> Value {
+    let actor = "https://mastodon.example/users/alice";
+    json!({"id": format!("{actor}/statuses/{i}/activity"), "type": "Create", "actor": actor, "object": {
+        "id": format!("{actor}/statuses/{i}"), "type": "Note", "attributedTo": actor, "published": "2021-03-04T05:06:07Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"], "content": content}})
+}
+
+#[test]
+fn a_directory_of_bombs_traps_and_too_many_files_is_refused() {
+    let entry = |name: &str, method: u16, compressed: u64, size: u64| Entry { name: name.into(), method, crc32: 0, compressed_size: compressed, size, offset: 0, flags: 0 };
+    let kept = import::admitted(vec![entry("outbox.json", 8, 1000, 9000), entry("../etc/passwd", 0, 1, 1), entry("/abs", 0, 1, 1), entry("dir/", 0, 0, 0), entry("a\\..\\b", 0, 1, 1)], 10_000).unwrap();
+    assert_eq!(kept.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["outbox.json"], "paths that leave the archive are not files of it");
+    let bomb = import::admitted(vec![entry("outbox.json", 8, 10_000, 10_000 * (import::MAX_RATIO + 1))], 20_000).unwrap_err();
+    assert!(bomb.to_string().contains("inflates more than"), "{bomb}");
+    assert!(import::admitted(vec![entry("a", 0, 100, 100)], 50).is_err(), "past the end");
+    let many = (0..=import::MAX_ENTRIES).map(|i| entry(&format!("f{i}"), 0, 1, 1)).collect();
+    assert!(import::admitted(many, 1 << 30).is_err());
+    let huge = (0..20).map(|i| entry(&format!("f{i}"), 0, 1 << 30, 1 << 30)).collect();
+    assert!(import::admitted(huge, 1 << 40).unwrap_err().to_string().contains("GiB"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_bad_archive_fails_with_its_reason_and_creates_nothing() {
+    let env = TestEnv::new();
+    let token = env.owner_token().await;
+    let before = owner_statuses(&env, &token).await.len();
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"not a zip, only text that is long enough to look for an end record in".to_vec(), "end of central directory"),
+        (deflated_zip(&[("actor.json", b"{}".to_vec())]), "no outbox.json"),
+        // 20 MiB of spaces deflate to ~20 KiB: a bomb by its ratio.
+        (deflated_zip(&[("outbox.json", vec![b' '; 20 << 20])]), "inflates more than"),
+        (deflated_zip(&[("outbox.json", outbox_of(vec![note(1, &(0..import::MAX_ITEM_BYTES as u64 / 8 + 10).map(|k| format!("{:08x}", k.wrapping_mul(2_654_435_761) ^ (k >> 3))).collect::<String>())]))]), "longer than"),
+    ];
+    for (zip, reason) in cases {
+        let done = import_in_place(&env, &token, &zip).await;
+        assert_eq!(done["state"], "failed", "{done}");
+        assert!(done["error"].as_str().unwrap().contains(reason), "{reason}: {done}");
+        assert!(env.blobs.keys().iter().all(|k| !k.starts_with("imports/")), "{:?}", env.blobs.keys());
+    }
+    assert_eq!(owner_statuses(&env, &token).await.len(), before);
+    // Items that are not posts, or not JSON, or too deep, are left out one by one.
+    let mut deep = String::new();
+    for _ in 0..200 {
+        deep.push('[');
+    }
+    for _ in 0..200 {
+        deep.push(']');
+    }
+    let outbox = format!(
+        r#"{{"type":"OrderedCollection","orderedItems":[{deep},{{"type":"Like"}},{},{{"type":"Create","object":{{"id":"javascript:alert(1)","type":"Note","content":"x"}}}},{}]}}"#,
+        note(1, "<p>kept <script>alert(1)</script><a href=\"javascript:alert(2)\">link</a></p>"),
+        note(2, "second")
+    );
+    let done = import_in_place(&env, &token, &deflated_zip(&[("outbox.json", outbox.into_bytes())])).await;
+    assert_eq!((done["state"].as_str(), done["posts_created"].as_i64(), done["posts_skipped"].as_i64()), (Some("done"), Some(2), Some(3)), "{done}");
+    let kept = owner_statuses(&env, &token).await;
+    let html = kept.iter().find(|s| s["content"].as_str().unwrap().contains("kept")).unwrap()["content"].as_str().unwrap().to_string();
+    assert!(!html.contains("script") && !html.contains("javascript"), "sanitized as remote posts are: {html}");
+}
+
+/// What an import costs (docs/free-plan.md, "Archives (import)"): 10,000 posts of ~300
+/// characters (a fifth with a hashtag, a tenth replying to an earlier one, a twentieth a boost of
+/// an earlier one) and 500 pictures of 100 kB, deflated as Mastodon's zips are. Counts the steps
+/// (three queue operations each), the D1 rows written as D1 counts them, the days it is paced
+/// over, and the most D1 statements one step makes.
+#[tokio::test(flavor = "current_thread")]
+async fn what_an_import_of_ten_thousand_posts_and_five_hundred_pictures_costs() {
+    let env = TestEnv::new();
+    let token = env.owner_token().await;
+    let actor = "https://mastodon.example/users/alice";
+    let words = "a post about bread and bicycles and the weather, with a few more words to make it as long as posts are ".repeat(3);
+    let mut items = Vec::new();
+    let mut files = Vec::new();
+    for i in 0..10_000usize {
+        let published = crate::domain::time::iso8601(1_500_000_000_000 + i as i64 * 3_600_000);
+        if i % 20 == 19 {
+            items.push(json!({"id": format!("{actor}/statuses/{i}/activity"), "type": "Announce", "actor": actor, "published": published,
+                "to": ["https://www.w3.org/ns/activitystreams#Public"], "object": format!("{actor}/statuses/{}", i - 5)}));
+            continue;
+        }
+        let mut object = json!({"id": format!("{actor}/statuses/{i}"), "type": "Note", "attributedTo": actor, "published": published,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [format!("{actor}/followers")], "content": format!("<p>{i} {words}</p>"),
+            "contentMap": {"en": ""}, "tag": []});
+        if i % 5 == 0 {
+            object["tag"] = json!([{"type": "Hashtag", "name": format!("#tag{}", i % 7)}]);
+        }
+        if i % 10 == 3 {
+            object["inReplyTo"] = json!(format!("{actor}/statuses/{}", i - 1));
+        }
+        if i % 20 == 1 {
+            let path = format!("media_attachments/files/000/{:03}/{:03}/original/p.png", i / 1000, i % 1000);
+            object["attachment"] = json!([{"type": "Document", "mediaType": "image/png", "url": path, "name": "alt text"}]);
+            files.push((path, png(100_000, i as u8)));
+        }
+        items.push(json!({"id": format!("{actor}/statuses/{i}/activity"), "type": "Create", "actor": actor, "published": published, "object": object}));
+    }
+    assert_eq!(files.len(), 500);
+    let mut entries: Vec<(&str, Vec<u8>)> = vec![("outbox.json", outbox_of(items))];
+    entries.extend(files.iter().map(|(p, b)| (p.as_str(), b.clone())));
+    let zip = deflated_zip(&entries);
+    let (_, created) = env.send_as(&token, Post, "/api/v1/topi/archive_imports", &format!("size={}", zip.len())).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    for (n, body) in zip.chunks(import::CHUNK_BYTES as usize).enumerate() {
+        import::receive_chunk(&env.ctx(), &id, n as u64 + 1, body.to_vec()).await.unwrap();
+    }
+    import::finish_upload(&env.ctx(), &id).await.unwrap();
+    let (mut steps, mut rows, mut most_statements, mut days, mut rows_today, mut most_rows_a_day) = (0, 0, 0, 1, 0, 0);
+    while let Some((import_id, step)) = env.jobs.take().into_iter().find_map(|job| match job {
+        Job::Task(Task::ArchiveImport { import_id, step }) => Some((import_id, step)),
+        _ => None,
+    }) {
+        let (before, statements) = (snapshot(&env), env.db.statements.get());
+        import::step(&env.ctx(), &import_id, step).await.unwrap();
+        let written = rows_written(&before, &snapshot(&env));
+        rows += written;
+        rows_today += written;
+        most_statements = most_statements.max(env.db.statements.get() - statements);
+        steps += 1;
+        let (_, state) = env.send_as(&token, Get, &format!("/api/v1/topi/archive_imports/{id}"), "").await;
+        if state["state"] == "paused" {
+            // The next step comes the next UTC day.
+            env.advance(86_400_000);
+            (days, most_rows_a_day, rows_today) = (days + 1, most_rows_a_day.max(rows_today), 0);
+        }
+    }
+    let most_rows_a_day = most_rows_a_day.max(rows_today);
+    let (_, done) = env.send_as(&token, Get, &format!("/api/v1/topi/archive_imports/{id}"), "").await;
+    eprintln!(
+        "import of 10,000 posts (500 boosts) and 500 pictures of 100 kB, a {} byte zip: {steps} steps ({} queue operations), \
+         {rows} D1 rows written ({} a post), over {days} days (at most {most_rows_a_day} rows a day); at most {most_statements} D1 statements a step",
+        zip.len(), 3 * steps, rows / 10_000
+    );
+    assert_eq!((done["state"].as_str(), done["posts_created"].as_i64(), done["media_copied"].as_i64()), (Some("done"), Some(10_000), Some(500)), "{done}");
+    assert!(3 * steps <= 10_000 / 2, "{steps} steps");
+    assert!(most_rows_a_day <= 60_000, "{most_rows_a_day} rows in a day");
+    assert!(most_statements <= 40, "{most_statements} statements");
+}
+
+/// Entries per b-tree and rows updated so far (as `app::remote::footprint` counts them).
+fn snapshot(env: &TestEnv) -> (std::collections::HashMap<String, i64>, u64) {
+    (env.db.entries().into_iter().map(|e| (e.btree, e.entries)).collect(), env.db.rows_updated.get())
+}
+
+fn rows_written(before: &(std::collections::HashMap<String, i64>, u64), after: &(std::collections::HashMap<String, i64>, u64)) -> i64 {
+    let entries: i64 = after.0.iter().map(|(name, n)| (n - before.0.get(name).copied().unwrap_or(0)).abs()).sum();
+    entries + (after.1 - before.1) as i64
+}
+
