@@ -359,8 +359,10 @@ pub struct Inflate {
 }
 
 /// The most output one call keeps in memory beyond what it was asked for: a block longer than
-/// this (a zip bomb's) is refused rather than held.
-const MAX_BLOCK_OUTPUT: usize = 16 << 20;
+/// this (a zip bomb's) is refused rather than held, or inflated at a cost of CPU a step cannot
+/// spend. zlib (Mastodon's rubyzip, Python) and Go's flate (GoToSocial) end a block after 16,384
+/// symbols, at most ~4 MiB of output.
+const MAX_BLOCK_OUTPUT: usize = 5 << 20;
 const WINDOW: usize = 32 * 1024;
 
 /// Inflates more of a raw deflate stream: `input` is the compressed bytes from `state.consumed`

@@ -13,8 +13,8 @@
 //! - `boosts`: the boosts the outbox held, re-linked to their originals: those stored here at
 //!   once, a few a step; one not stored is fetched (one a step), and skipped with a record when
 //!   it cannot be;
-//! - `media`: every file the posts' attachments name, copied from the zip into R2 (stored ones
-//!   by R2 itself, deflated ones inflated here, up to `MAX_INFLATED_BYTES`);
+//! - `media`: every file the posts' attachments name, copied from the zip into R2
+//!   (`import_files`);
 //! - `done`: the uploaded zip and its directory removed.
 //!
 //! Imported posts are not delivered to anyone, and a post imported before (by its id in the
@@ -29,6 +29,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::import_files as files;
 use super::ingest::{self, Outcome};
 use super::scan;
 use crate::app::error::{Error, Result};
@@ -38,7 +39,7 @@ use crate::ctx::{log_error, Ctx};
 use crate::domain::ids;
 use crate::domain::time::date;
 use crate::domain::zip::{self, Inflate};
-use crate::store::archive_imports::{self as store, BoostRow, CopyRow, FileRow, ImportProgress, ImportRow, KnownRow};
+use crate::store::archive_imports::{self as store, BoostRow, FileRow, ImportProgress, ImportRow, KnownRow};
 use crate::store::db::decode;
 
 /// Every chunk but the last is this long (R2 wants equal parts of at least 5 MiB).
@@ -53,16 +54,8 @@ pub const POSTS_PER_DAY: i64 = 3_000;
 /// Outbox text inflated per read, and compressed bytes read for it at first.
 const INFLATE_WANT: usize = 128 * 1024;
 const READ_BYTES: u64 = 64 * 1024;
-/// Files copied per step, and the bytes that may pass through the Worker (deflated files, and
-/// small stored ones) in one.
-const FILES_PER_STEP: i64 = 12;
-const BYTES_PER_STEP: u64 = 2 * 1024 * 1024;
-/// Stored files larger than this are copied by R2 itself (a one-part multipart upload).
-const SMALL_FILE: u64 = 1024 * 1024;
-/// Deflated files are inflated here, in one step: larger ones are left out (with a record).
-pub const MAX_INFLATED_BYTES: u64 = 16 * 1024 * 1024;
 /// Directory records written per step (a statement each thousand).
-const FILES_PER_OPEN_STEP: usize = 10_000;
+const FILES_PER_OPEN_STEP: usize = 5_000;
 /// Records kept of what was left out.
 const SKIPPED_KEPT: usize = 100;
 /// Boosts looked at per step; at most one of them has its original fetched.
@@ -263,7 +256,7 @@ async fn run_step(ctx: &Ctx<'_>, row: &ImportRow, step: i64) -> Result<()> {
         "posts" => posts(ctx, row, &mut progress, &mut writes, &mut after).await?,
         "boosts" if progress.day_posts >= POSTS_PER_DAY => progress.state = "paused".into(),
         "boosts" => boosts(ctx, row, &mut progress, &mut writes).await?,
-        "media" => media(ctx, row, &mut progress).await?,
+        "media" => files::copy(ctx, row, &mut progress).await?,
         _ => progress.phase = "done".into(),
     }
     if progress.phase == "done" {
@@ -455,6 +448,11 @@ async fn read_outbox(ctx: &Ctx<'_>, row: &ImportRow, state: &mut Outbox, window:
 
 fn skip(progress: &mut ImportProgress, item: &str, why: &str) {
     progress.posts_skipped += 1;
+    record(progress, item, why);
+}
+
+/// Keeps what was left out and why, up to `SKIPPED_KEPT` records.
+pub(super) fn record(progress: &mut ImportProgress, item: &str, why: &str) {
     let mut skipped: Vec<(String, String)> = serde_json::from_str(&progress.skipped).unwrap_or_default();
     if skipped.len() < SKIPPED_KEPT {
         skipped.push((item.to_string(), why.to_string()));
@@ -482,11 +480,7 @@ async fn write_posts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgre
             Outcome::Existing => progress.posts_existing += 1,
             Outcome::Skipped(why) if item.contains(' ') => {
                 progress.media_skipped += 1;
-                let mut skipped: Vec<(String, String)> = serde_json::from_str(&progress.skipped).unwrap_or_default();
-                if skipped.len() < SKIPPED_KEPT {
-                    skipped.push((item, why));
-                    progress.skipped = serde_json::to_string(&skipped).unwrap_or_else(|_| "[]".into());
-                }
+                record(progress, &item, &why);
             }
             Outcome::Skipped(why) => skip(progress, &item, &why),
         }
@@ -541,74 +535,4 @@ async fn boosts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, w
         owner::invalidate(ctx);
     }
     Ok(())
-}
-
-/// Copies the files of the posts' media rows from the zip into R2, as many as a step allows.
-async fn media(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress) -> Result<()> {
-    let copies: Vec<CopyRow> = decode(ctx.db.rows(&store::copies_after(row.id, progress.cursor, FILES_PER_STEP)).await?)?;
-    if copies.is_empty() {
-        progress.phase = "done".into();
-        return Ok(());
-    }
-    let mut through = 0;
-    for copy in copies {
-        let passes = copy.method != 0 || (copy.size as u64) <= SMALL_FILE;
-        if passes && through > 0 && through + copy.size as u64 > BYTES_PER_STEP {
-            break;
-        }
-        match copy_file(ctx, row, &copy).await {
-            Ok(()) => progress.media_copied += 1,
-            Err(why) => {
-                progress.media_skipped += 1;
-                let mut skipped: Vec<(String, String)> = serde_json::from_str(&progress.skipped).unwrap_or_default();
-                if skipped.len() < SKIPPED_KEPT {
-                    skipped.push((copy.name.clone(), why));
-                    progress.skipped = serde_json::to_string(&skipped).unwrap_or_else(|_| "[]".into());
-                }
-            }
-        }
-        if passes {
-            through += copy.size as u64;
-        }
-        progress.cursor = copy.media_id;
-    }
-    Ok(())
-}
-
-/// One file from the zip into its media row's R2 key; `Err` says why it was left out (a fault
-/// of R2 itself fails the step, to be retried).
-async fn copy_file(ctx: &Ctx<'_>, row: &ImportRow, copy: &CopyRow) -> std::result::Result<(), String> {
-    let content_type = copy.content_type.clone().unwrap_or_else(|| "application/octet-stream".into());
-    let (size, compressed) = (copy.size as u64, copy.compressed_size as u64);
-    if copy.method == 8 && size > MAX_INFLATED_BYTES {
-        return Err(format!("deflated and larger than {} MiB: too large to inflate here", MAX_INFLATED_BYTES >> 20));
-    }
-    if !matches!(copy.method, 0 | 8) {
-        return Err(format!("compressed with method {}", copy.method));
-    }
-    // The local header, and as much after it as the data may take when it passes through.
-    let through = copy.method == 8 || size <= SMALL_FILE;
-    let head = zip::LOCAL_HEADER_BYTES as u64 + copy.name.len() as u64 + 1024;
-    let read = if through { head + compressed } else { head };
-    let offset = copy.offset as u64;
-    let (bytes, _) = ctx.blobs.get_range(&row.r2_key, offset, read).await.map_err(|e| e.to_string())?.ok_or("the archive is gone")?;
-    let start = zip::data_start(&bytes).map_err(|e| e.to_string())?;
-    if !through {
-        let upload = ctx.blobs.create_multipart(&copy.r2_key, &content_type).await.map_err(|e| e.to_string())?;
-        let part = ctx.blobs.upload_part_from(&copy.r2_key, &upload, 1, &[(row.r2_key.clone(), offset + start, size)]).await.map_err(|e| e.to_string())?;
-        return ctx.blobs.complete_multipart(&copy.r2_key, &upload, &[(1, part)]).await.map_err(|e| e.to_string());
-    }
-    let data = match bytes.get(start as usize..(start + compressed) as usize) {
-        Some(data) => data.to_vec(),
-        // A local header with a longer extra field than guessed: read the data exactly.
-        None => ctx.blobs.get_range(&row.r2_key, offset + start, compressed).await.map_err(|e| e.to_string())?.ok_or("the archive is gone")?.0,
-    };
-    let file = match copy.method {
-        8 => miniz_oxide::inflate::decompress_to_vec_with_limit(&data, size as usize).map_err(|e| format!("not inflated: {e}"))?,
-        _ => data,
-    };
-    if file.len() as u64 != size {
-        return Err(format!("{} bytes where the directory says {size}", file.len()));
-    }
-    ctx.blobs.put(&copy.r2_key, file, &content_type).await.map_err(|e| e.to_string())
 }

@@ -332,10 +332,18 @@ async fn a_bad_archive_fails_with_its_reason_and_creates_nothing() {
     let outbox = format!(
         r#"{{"type":"OrderedCollection","orderedItems":[{deep},{{"type":"Like"}},{},{{"type":"Create","object":{{"id":"javascript:alert(1)","type":"Note","content":"x"}}}},{}]}}"#,
         note(1, "<p>kept <script>alert(1)</script><a href=\"javascript:alert(2)\">link</a></p>"),
-        note(2, "second")
+        {
+            let mut with_video = note(2, "second");
+            with_video["object"]["attachment"] = json!([{"type": "Document", "mediaType": "video/mp4", "url": "media_attachments/v.mp4"}]);
+            with_video
+        }
     );
-    let done = import_in_place(&env, &token, &deflated_zip(&[("outbox.json", outbox.into_bytes())])).await;
+    // Deflated and larger than a step may inflate: left out with a record, the post kept.
+    let video: Vec<u8> = (0..5u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let done = import_in_place(&env, &token, &deflated_zip(&[("outbox.json", outbox.into_bytes()), ("media_attachments/v.mp4", video)])).await;
     assert_eq!((done["state"].as_str(), done["posts_created"].as_i64(), done["posts_skipped"].as_i64()), (Some("done"), Some(2), Some(3)), "{done}");
+    assert_eq!(done["media_skipped"].as_i64(), Some(1), "{done}");
+    assert!(done["skipped"].as_array().unwrap().iter().any(|s| s["reason"].as_str().unwrap().contains("too large to inflate")), "{done}");
     let kept = owner_statuses(&env, &token).await;
     let html = kept.iter().find(|s| s["content"].as_str().unwrap().contains("kept")).unwrap()["content"].as_str().unwrap().to_string();
     assert!(!html.contains("script") && !html.contains("javascript"), "sanitized as remote posts are: {html}");

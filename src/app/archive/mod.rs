@@ -12,6 +12,7 @@
 //! multipart upload (`writer`).
 pub mod export;
 pub mod import;
+mod import_files;
 mod ingest;
 mod items;
 mod phases;
