@@ -472,6 +472,7 @@ async function main() {
   const IMPORT_LOOKUPS = 2, IMPORT_ROWS = 25;
   // app::archive::import::POSTS_PER_STEP; enough posts in the outbox for every posts step.
   const IMPORT_POSTS_PER_STEP = 20, IMPORT_OUTBOX_POSTS = 4000;
+  const IMPORT_VIDEO = "media_attachments/files/000/000/025/original/v.mp4";
   // app::imports::formats::MAX_ROWS, the rows one file holds, and app::exports::MAX_ROWS.
   const IMPORT_MAX_ROWS = 2000, EXPORT_MAX_ROWS = 2000;
   const KNOWN_BATCHES_PER_IMPORT = Math.floor(IMPORT_MAX_ROWS / IMPORT_ROWS);
@@ -540,6 +541,8 @@ async function main() {
       make: () => importStep(), before: (item) => importState(item, "boosts") },
     { key: "import-media", label: "queue: archive import step, 2 deflated pictures of 1 MB inflated and stored in R2", kind: "queue", factor: 0.3, archiveImport: true,
       make: () => importStep(), before: (item) => importState(item, "media") },
+    { key: "import-stream", label: "queue: archive import step, 2 MiB more of a deflated 12 MB video inflated into a segment (a 5 MiB part joined by R2 every few steps)", kind: "queue", factor: 0.3, archiveImport: true,
+      make: () => importStep(), before: (item) => importState(item, "stream") },
   ].filter((s) => !ONLY.length || ONLY.includes(s.key));
   if (ONLY.includes("event") && !ONLY.includes("status")) throw new Error("BENCH_ONLY: event needs status (it fans out the statuses status posts)");
   for (const s of scenarios) s.n = Math.max(5, Math.round(N * (s.factor ?? 1)));
@@ -656,8 +659,8 @@ async function main() {
 
   // Archive import steps (app::archive::import): a Mastodon-shaped zip with deflated entries
   // (outbox.json of IMPORT_OUTBOX_POSTS posts of ~300 characters, a tenth with a hashtag, its
-  // first 40 items holding 10 boosts of earlier posts and 4 posts with a 1 MB picture that does
-  // not compress), uploaded through the API in one chunk and opened by an unmeasured step. Before
+  // first 40 items holding 10 boosts of earlier posts, 2 posts with a 1 MB picture that does
+  // not compress and one with a 12 MB video that does not either), uploaded through the API in one chunk and opened by an unmeasured step. Before
   // each measured step the row is put in the scenario's phase for the step the message names;
   // posts steps go on through the outbox from where the last one stopped, boosts and media steps
   // start their phase again (their writes are idempotent).
@@ -681,13 +684,20 @@ async function main() {
         object.attachment = [{ type: "Document", mediaType: "image/png", url: name, name: "alt text" }];
         files.push([name, picture(i)]);
       }
+      if (i === 25) {
+        object.attachment = [{ type: "Document", mediaType: "video/mp4", url: IMPORT_VIDEO, name: "a video" }];
+        files.push([IMPORT_VIDEO, randomBytes(12_000_000)]);
+      }
       items.push({ id: `${actor}/statuses/${i}/activity`, type: "Create", actor, published, object });
     }
     const outbox = Buffer.from(JSON.stringify({ "@context": "https://www.w3.org/ns/activitystreams", id: "outbox.json", type: "OrderedCollection", totalItems: items.length, orderedItems: items }));
     const zip = deflatedZip([["outbox.json", outbox], ...files]);
     const created = await api("POST", "/api/v1/topi/archive_imports", { size: String(zip.length) });
-    const put = await fetch(`${TOPI}/api/v1/topi/archive_imports/${created.id}/chunks/1`, { method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body: zip });
-    if (!put.ok) throw new Error(`archive chunk: ${put.status} ${await put.text()}`);
+    for (let n = 1; n <= created.chunks_total; n++) {
+      const body = zip.subarray((n - 1) * created.chunk_size, n * created.chunk_size);
+      const put = await fetch(`${TOPI}/api/v1/topi/archive_imports/${created.id}/chunks/${n}`, { method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body });
+      if (!put.ok) throw new Error(`archive chunk ${n}: ${put.status} ${await put.text()}`);
+    }
     await api("POST", `/api/v1/topi/archive_imports/${created.id}/finish`);
     importer.id = created.id;
     await invokeQueue(topiWorker, { event: "archive_import", import_id: importer.id, step: 0 });
@@ -695,8 +705,13 @@ async function main() {
     if (opened.phase !== "posts") throw new Error(`the import did not open: ${JSON.stringify(opened)}`);
   }
   const importStep = () => ({ event: "archive_import", import_id: importer.id, step: importer.step++ });
+  // "stream": the media phase at the video, going on with it from where the last step stopped
+  // (from its start once it is whole).
   const importState = async (item, phase) => {
-    await db.prepare("UPDATE archive_imports SET state = 'importing', step = ?1, phase = ?2, cursor = CASE WHEN ?2 = 'posts' THEN cursor ELSE 0 END, day_posts = 0 WHERE id = ?3")
+    const video = `(SELECT media_id - 1 FROM archive_import_media WHERE import_id = ?3 AND name = '${IMPORT_VIDEO}')`;
+    await db.prepare("UPDATE archive_imports SET state = 'importing', step = ?1, phase = CASE WHEN ?2 = 'stream' THEN 'media' ELSE ?2 END, " +
+      `cursor = CASE ?2 WHEN 'posts' THEN cursor WHEN 'stream' THEN CASE WHEN file IS NULL THEN ${video} ELSE cursor END ELSE 0 END, ` +
+      "file = CASE WHEN ?2 = 'stream' THEN file END, day_posts = 0 WHERE id = ?3")
       .bind(item.step, phase, importer.id).run();
   };
 

@@ -12,6 +12,7 @@ CREATE TABLE archive_imports (
   chunks TEXT NOT NULL DEFAULT '[]',    -- JSON [[number, etag]] of the chunks received
   outbox TEXT,                          -- JSON: where outbox.json is in the zip, and how far it was read
   cursor INTEGER NOT NULL DEFAULT 0,    -- directory records read, the last boost or media row done
+  file TEXT,                            -- JSON: a large deflated file being inflated across steps
   posts_total INTEGER,                  -- the outbox's totalItems
   posts_created INTEGER NOT NULL DEFAULT 0,
   posts_existing INTEGER NOT NULL DEFAULT 0,

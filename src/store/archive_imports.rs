@@ -24,6 +24,8 @@ pub struct ImportRow {
     pub outbox: Option<String>,
     #[serde(deserialize_with = "sqlite_id")]
     pub cursor: i64,
+    /// JSON: a large deflated file being inflated across steps (`app::archive::import_files`).
+    pub file: Option<String>,
     pub posts_total: Option<i64>,
     pub posts_created: i64,
     pub posts_existing: i64,
@@ -43,7 +45,7 @@ pub struct ImportRow {
 macro_rules! select_imports {
     ($($rest:expr),+) => {
         concat!(
-            "SELECT CAST(id AS TEXT) AS id, state, step, phase, r2_key, upload_id, size, chunks, outbox, CAST(cursor AS TEXT) AS cursor, ",
+            "SELECT CAST(id AS TEXT) AS id, state, step, phase, r2_key, upload_id, size, chunks, outbox, CAST(cursor AS TEXT) AS cursor, file, ",
             "posts_total, posts_created, posts_existing, posts_skipped, media_copied, media_skipped, skipped, day, day_posts, error, ",
             "created_at, updated_at, finished_at FROM archive_imports ", $($rest),+
         )
@@ -95,6 +97,7 @@ pub struct ImportProgress {
     pub phase: String,
     pub outbox: Option<String>,
     pub cursor: i64,
+    pub file: Option<String>,
     pub posts_total: Option<i64>,
     pub posts_created: i64,
     pub posts_existing: i64,
@@ -116,6 +119,7 @@ impl ImportProgress {
             phase: row.phase.clone(),
             outbox: row.outbox.clone(),
             cursor: row.cursor,
+            file: row.file.clone(),
             posts_total: row.posts_total,
             posts_created: row.posts_created,
             posts_existing: row.posts_existing,
@@ -134,10 +138,10 @@ pub fn advance(p: &ImportProgress) -> Query {
     query!(
         "UPDATE archive_imports SET step = ?2 + 1, state = ?3, phase = ?4, outbox = ?5, cursor = ?6, posts_total = ?7, posts_created = ?8, \
          posts_existing = ?9, posts_skipped = ?10, media_copied = ?11, media_skipped = ?12, skipped = ?13, day = ?14, day_posts = ?15, \
-         updated_at = ?16, finished_at = CASE WHEN ?3 IN ('done', 'failed') THEN ?16 END \
+         updated_at = ?16, finished_at = CASE WHEN ?3 IN ('done', 'failed') THEN ?16 END, file = ?17 \
          WHERE id = ?1 AND step = ?2 AND state IN ('importing', 'paused')",
         p.id, p.step, p.state.clone(), p.phase.clone(), p.outbox.clone(), p.cursor, p.posts_total, p.posts_created, p.posts_existing,
-        p.posts_skipped, p.media_copied, p.media_skipped, p.skipped.clone(), p.day.clone(), p.day_posts, p.now
+        p.posts_skipped, p.media_copied, p.media_skipped, p.skipped.clone(), p.day.clone(), p.day_posts, p.now, p.file.clone()
     )
 }
 

@@ -256,7 +256,7 @@ async fn run_step(ctx: &Ctx<'_>, row: &ImportRow, step: i64) -> Result<()> {
         "posts" => posts(ctx, row, &mut progress, &mut writes, &mut after).await?,
         "boosts" if progress.day_posts >= POSTS_PER_DAY => progress.state = "paused".into(),
         "boosts" => boosts(ctx, row, &mut progress, &mut writes).await?,
-        "media" => files::copy(ctx, row, &mut progress).await?,
+        "media" => files::copy(ctx, row, &mut progress, &mut after).await?,
         _ => progress.phase = "done".into(),
     }
     if progress.phase == "done" {
