@@ -541,7 +541,7 @@ async function main() {
       make: () => importStep(), before: (item) => importState(item, "boosts") },
     { key: "import-media", label: "queue: archive import step, 2 deflated pictures of 1 MB inflated and stored in R2", kind: "queue", factor: 0.3, archiveImport: true,
       make: () => importStep(), before: (item) => importState(item, "media") },
-    { key: "import-stream", label: "queue: archive import step, 2 MiB more of a deflated 12 MB video inflated into a segment (a 5 MiB part joined by R2 every few steps)", kind: "queue", factor: 0.3, archiveImport: true,
+    { key: "import-stream", label: "queue: archive import step, 1 MiB more of a deflated 12 MB video inflated into a segment (a 5 MiB part joined by R2 every few steps)", kind: "queue", factor: 0.3, archiveImport: true,
       make: () => importStep(), before: (item) => importState(item, "stream") },
   ].filter((s) => !ONLY.length || ONLY.includes(s.key));
   if (ONLY.includes("event") && !ONLY.includes("status")) throw new Error("BENCH_ONLY: event needs status (it fans out the statuses status posts)");

@@ -385,7 +385,9 @@ pub fn inflate_some(state: &mut Inflate, input: &[u8], last: bool, want: usize) 
     }
     let base = state.window.len();
     let mut out = std::mem::take(&mut state.window);
-    out.resize(base + want.max(WINDOW) * 2, 0);
+    // Room for what was asked and the block that passes it; a longer block grows it. Measured:
+    // zeroing twice what was asked was a fifth of a step's CPU.
+    out.resize(base + want + want / 8 + WINDOW, 0);
     let (mut in_pos, mut out_pos) = (0, base);
     // The last boundary reached: input used, output end, bits left, whether the stream ended.
     let mut boundary: Option<(usize, usize, u8, u8, bool)> = None;
