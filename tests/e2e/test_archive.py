@@ -316,8 +316,8 @@ def note(n: int, published: str, content: str, **extra) -> dict:
             "to": obj["to"], "cc": obj["cc"], "object": obj}
 
 
-def mastodon_zip(items: list[dict], files: dict[str, bytes], stored: set[str]) -> bytes:
-    """A zip as Mastodon's BackupService writes one: deflated entries (those in `stored` not)."""
+def mastodon_zip(items: list[dict], files: dict[str, bytes]) -> bytes:
+    """A zip as Mastodon's BackupService writes one (rubyzip's default): deflated entries."""
     outbox = {"@context": "https://www.w3.org/ns/activitystreams", "id": "outbox.json", "type": "OrderedCollection",
               "totalItems": len(items), "orderedItems": items}
     out = io.BytesIO()
@@ -325,16 +325,16 @@ def mastodon_zip(items: list[dict], files: dict[str, bytes], stored: set[str]) -
         z.writestr("actor.json", json.dumps({"id": OLD_ACTOR, "type": "Person", "preferredUsername": "alice"}))
         z.writestr("outbox.json", json.dumps(outbox))
         for name, data in files.items():
-            z.writestr(name, data, compress_type=zipfile.ZIP_STORED if name in stored else zipfile.ZIP_DEFLATED)
+            z.writestr(name, data)
     return out.getvalue()
 
 
 @pytest.fixture(scope="module")
 def mastodon_archive(mastodon_server, carol, snac):
     """snac2's bob posts, follows carol, and carol's archive from her old Mastodon server holds
-    a post, a reply to it, a content warning, a poll that ended, a picture with alt text (and a
-    9 MB file stored, so that the upload takes two chunks), a boost of bob's post, and a boost of
-    a post nobody serves."""
+    a post, a reply to it, a content warning, a poll that ended, a picture with alt text and a
+    9 MB file (deflated, so inflated across steps; the upload takes two chunks), a boost of bob's
+    post, and a boost of a post nobody serves."""
     bob_note = snac.note("bob's post that carol boosted on her old server")["uri"]
     snac.flush()
     me = carol.get("/api/v1/accounts/verify_credentials").json()
@@ -364,7 +364,7 @@ def mastodon_archive(mastodon_server, carol, snac):
         {"id": f"{OLD_ACTOR}/statuses/7/activity", "type": "Announce", "actor": OLD_ACTOR, "published": "2019-05-07T10:00:00Z",
          "to": [PUBLIC], "object": "http://127.0.0.1:9/statuses/gone"},
     ]
-    content = mastodon_zip(items, {media: picture, video: big}, stored={video})
+    content = mastodon_zip(items, {media: picture, video: big})
     assert len(content) > 8 * 1024 * 1024, "two chunks"
     return {"zip": content, "bob_note": bob_note, "picture": picture, "big": big}
 
