@@ -196,18 +196,10 @@ pub async fn finish_upload(ctx: &Ctx<'_>, id: &str) -> Result<ImportRow> {
 
 /// An import given up (by the queue, or an upload left unfinished): failed, its files removed.
 pub async fn give_up(ctx: &Ctx<'_>, id: &str) -> Result<()> {
-    let Some(row) = store::get(ctx.db, ids::parse(id).ok_or(Error::NotFound)?).await? else { return Ok(()) };
-    let mut writes = vec![store::fail(row.id, "given up", ctx.now_ms())];
-    writes.extend(store::forget_files(row.id));
-    ctx.db.batch(&writes).await?;
-    if row.state == "uploading" {
-        if let Some(upload_id) = &row.upload_id {
-            let _ = ctx.blobs.abort_multipart(&row.r2_key, upload_id).await;
-        }
-    } else {
-        forget(ctx, &row.r2_key).await;
+    match store::get(ctx.db, ids::parse(id).ok_or(Error::NotFound)?).await? {
+        Some(row) if matches!(row.state.as_str(), "uploading" | "importing" | "paused") => fail(ctx, &row, "given up").await,
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 async fn forget(ctx: &Ctx<'_>, key: &str) {
@@ -230,13 +222,26 @@ pub async fn step(ctx: &Ctx<'_>, import_id: &str, step: i64) -> Result<()> {
     }
 }
 
+/// Fails an import with `why`, and removes what it kept in R2: the upload, or the zip, the
+/// outbox's carried text and a file half inflated.
 async fn fail(ctx: &Ctx<'_>, row: &ImportRow, why: &str) -> Result<()> {
     let mut writes = vec![store::fail(row.id, why, ctx.now_ms())];
     writes.extend(store::forget_files(row.id));
     ctx.db.batch(&writes).await?;
+    if row.state == "uploading" {
+        if let Some(upload_id) = &row.upload_id {
+            if let Err(e) = ctx.blobs.abort_multipart(&row.r2_key, upload_id).await {
+                log_error(&format!("import: the upload of {} could not be aborted: {e}", row.r2_key));
+            }
+        }
+        return Ok(());
+    }
     forget(ctx, &row.r2_key).await;
     if let Some(carried) = serde_json::from_str::<Outbox>(row.outbox.as_deref().unwrap_or("{}")).ok().filter(|o| o.carry_step >= 0) {
         forget(ctx, &carry_key(row, carried.carry_step)).await;
+    }
+    for key in files::abandon(ctx, row).await {
+        forget(ctx, &key).await;
     }
     Ok(())
 }

@@ -38,6 +38,8 @@ type Range = (String, u64, u64);
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Streamed {
     media_id: i64,
+    /// The media row's R2 key, and its multipart upload.
+    key: String,
     upload_id: String,
     /// Where the file's compressed data starts in the zip.
     start: u64,
@@ -142,6 +144,18 @@ async fn copy_file(ctx: &Ctx<'_>, row: &ImportRow, copy: &CopyRow) -> std::resul
     ctx.blobs.put(&copy.r2_key, file, &content_type).await.map_err(|e| e.to_string())
 }
 
+/// What a failed import leaves of a file half inflated: its upload aborted here, and the keys
+/// of its pieces to remove.
+pub async fn abandon(ctx: &Ctx<'_>, row: &ImportRow) -> Vec<String> {
+    let Some(Ok(state)) = row.file.as_deref().map(serde_json::from_str::<Streamed>) else { return Vec::new() };
+    if let Err(e) = ctx.blobs.abort_multipart(&state.key, &state.upload_id).await {
+        log_error(&format!("import: the upload of {} could not be aborted: {e}", state.key));
+    }
+    let mut keys: Vec<String> = state.pending.into_iter().map(|(key, ..)| key).collect();
+    keys.push(window_key(row, state.media_id));
+    keys
+}
+
 /// The next piece of a large deflated file: `Ok(true)` once it is whole in R2, `Ok(false)`
 /// while more steps are needed, `Err` why it was left out (its upload aborted). A step that
 /// runs again writes the same segment and part numbers, which R2 replaces.
@@ -154,7 +168,7 @@ async fn stream(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, c
             let (bytes, _) = ctx.blobs.get_range(&row.r2_key, copy.offset as u64, head).await.map_err(|e| e.to_string())?.ok_or("the archive is gone")?;
             let start = copy.offset as u64 + zip::data_start(&bytes).map_err(|e| e.to_string())?;
             let upload_id = ctx.blobs.create_multipart(&copy.r2_key, &content_type).await.map_err(|e| e.to_string())?;
-            Streamed { media_id: copy.media_id, upload_id, start, read: STREAM_BYTES + READ_SLACK, ..Streamed::default() }
+            Streamed { media_id: copy.media_id, key: copy.r2_key.clone(), upload_id, start, read: STREAM_BYTES + READ_SLACK, ..Streamed::default() }
         }
     };
     match inflate_piece(ctx, row, copy, &mut state, after).await {

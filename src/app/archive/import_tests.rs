@@ -440,3 +440,34 @@ fn rows_written(before: &(std::collections::HashMap<String, i64>, u64), after: &
     entries + (after.1 - before.1) as i64
 }
 
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_import_given_up_halfway_through_a_large_file_leaves_nothing_in_r2() {
+    let env = TestEnv::new();
+    let token = env.owner_token().await;
+    let mut post = note(1, "with a video");
+    post["object"]["attachment"] = json!([{"type": "Document", "mediaType": "video/mp4", "url": "v.mp4"}]);
+    let video: Vec<u8> = (0..9u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8 ^ (i >> 9) as u8).collect();
+    let zip = deflated_zip(&[("outbox.json", outbox_of(vec![post])), ("v.mp4", video)]);
+    let (_, created) = env.send_as(&token, Post, "/api/v1/topi/archive_imports", &format!("size={}", zip.len())).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    for (n, body) in zip.chunks(import::CHUNK_BYTES as usize).enumerate() {
+        import::receive_chunk(&env.ctx(), &id, n as u64 + 1, body.to_vec()).await.unwrap();
+    }
+    import::finish_upload(&env.ctx(), &id).await.unwrap();
+    // Steps until a piece of the video is in R2 and more remain.
+    loop {
+        let (import_id, step) = env.jobs.take().into_iter().find_map(|job| match job {
+            Job::Task(Task::ArchiveImport { import_id, step }) => Some((import_id, step)),
+            _ => None,
+        }).unwrap();
+        import::step(&env.ctx(), &import_id, step).await.unwrap();
+        if env.blobs.keys().iter().any(|k| k.contains(".file-")) {
+            break;
+        }
+    }
+    import::give_up(&env.ctx(), &id).await.unwrap();
+    let (_, state) = env.send_as(&token, Get, &format!("/api/v1/topi/archive_imports/{id}"), "").await;
+    assert_eq!((state["state"].as_str(), state["error"].as_str()), (Some("failed"), Some("given up")), "{state}");
+    assert!(env.blobs.keys().iter().all(|k| !k.starts_with("imports/") && !k.starts_with("media/")), "{:?}", env.blobs.keys());
+}
