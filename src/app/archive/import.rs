@@ -18,8 +18,8 @@
 //! - `done`: the uploaded zip and its directory removed.
 //!
 //! Imported posts are not delivered to anyone, and a post imported before (by its id in the
-//! archive) is not imported again. Posts are paced to `POSTS_PER_DAY` (each writes ~15 D1 rows;
-//! the free plan allows 100,000 a day): past it the import waits for the next UTC day.
+//! archive) is not imported again. Posts are paced to `POSTS_PER_DAY` (each writes ~12.5 D1
+//! rows; the free plan allows 100,000 a day): past it the import waits for the next UTC day.
 //!
 //! The archive is hostile until read: the directory is bounded (`MAX_ENTRIES`, names without
 //! `..`, a total of `MAX_TOTAL_BYTES` inflated, no entry inflating more than `MAX_RATIO` times),
@@ -48,8 +48,8 @@ pub const CHUNK_BYTES: u64 = 8 * 1024 * 1024;
 pub const MAX_ARCHIVE_BYTES: u64 = 10 * 1024 * 1024 * 1024;
 /// Posts written per step: each is parsed, its HTML sanitized, and its rows built.
 pub const POSTS_PER_STEP: usize = 20;
-/// Posts imported per UTC day: ~15 D1 rows each keeps an import under half of the 100,000 rows
-/// the free plan writes a day.
+/// Posts imported per UTC day: ~12.5 D1 rows each (measured, docs/free-plan.md) keeps an
+/// import under 40 % of the 100,000 rows the free plan writes a day.
 pub const POSTS_PER_DAY: i64 = 3_000;
 /// Outbox text inflated per read, and compressed bytes read for it at first.
 const INFLATE_WANT: usize = 128 * 1024;
