@@ -334,19 +334,27 @@ async fn a_bad_archive_fails_with_its_reason_and_creates_nothing() {
         note(1, "<p>kept <script>alert(1)</script><a href=\"javascript:alert(2)\">link</a></p>"),
         {
             let mut with_video = note(2, "second");
-            with_video["object"]["attachment"] = json!([{"type": "Document", "mediaType": "video/mp4", "url": "media_attachments/v.mp4"}]);
+            with_video["object"]["attachment"] = json!([{"type": "Document", "mediaType": "video/mp4", "url": "media_attachments/v.mp4"},
+                {"type": "Document", "mediaType": "text/html", "url": "media_attachments/page.html"}]);
             with_video
         }
     );
     // Deflated and larger than a step may inflate: inflated across steps into a multipart
     // upload of 5 MiB parts.
     let video: Vec<u8> = (0..11u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 ^ (i >> 7) as u8).collect();
-    let done = import_in_place(&env, &token, &deflated_zip(&[("outbox.json", outbox.into_bytes()), ("media_attachments/v.mp4", video.clone())])).await;
+    let page = b"<script>alert(document.cookie)</script>".to_vec();
+    let zip = deflated_zip(&[("outbox.json", outbox.into_bytes()), ("media_attachments/v.mp4", video.clone()), ("media_attachments/page.html", page)]);
+    let done = import_in_place(&env, &token, &zip).await;
     assert_eq!((done["state"].as_str(), done["posts_created"].as_i64(), done["posts_skipped"].as_i64()), (Some("done"), Some(2), Some(3)), "{done}");
-    assert_eq!((done["media_copied"].as_i64(), done["media_skipped"].as_i64()), (Some(1), Some(0)), "{done}");
+    assert_eq!((done["media_copied"].as_i64(), done["media_skipped"].as_i64()), (Some(2), Some(0)), "{done}");
     let copied: Vec<String> = env.blobs.keys().into_iter().filter(|k| k.starts_with("media/")).collect();
-    assert_eq!(copied.len(), 1, "the file, and nothing left of its pieces: {:?}", env.blobs.keys());
-    assert!(env.blobs.bytes(&copied[0]).unwrap() == video, "inflated whole");
+    assert_eq!(copied.len(), 2, "the files, and nothing left of their pieces: {:?}", env.blobs.keys());
+    let video_key = copied.iter().find(|k| k.ends_with(".mp4")).unwrap();
+    assert!(env.blobs.bytes(video_key).unwrap() == video, "inflated whole");
+    // Served from this origin, HTML would run there: it is served as bytes to download.
+    let html_key = copied.iter().find(|k| k.ends_with(".html")).unwrap();
+    let (served, _) = env.send(Get, &format!("/media/{html_key}"), "").await;
+    assert_eq!(served.header_value("content-type"), Some("application/octet-stream"));
     let kept = owner_statuses(&env, &token).await;
     let html = kept.iter().find(|s| s["content"].as_str().unwrap().contains("kept")).unwrap()["content"].as_str().unwrap().to_string();
     assert!(!html.contains("script") && !html.contains("javascript"), "sanitized as remote posts are: {html}");

@@ -192,7 +192,7 @@ pub fn plan(ctx: &Ctx<'_>, owner: &Owner, items: &[Value], known: &[KnownRow], f
             };
             let media_id = ctx.new_id();
             let extension = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).filter(|e| e.len() <= 5 && !e.contains('/')).unwrap_or_else(|| "bin".into());
-            let content_type = attachment.media_type.clone().or_else(|| crate::content::images::type_of_extension(path).map(str::to_string));
+            let content_type = servable_type(attachment.media_type.as_deref().or_else(|| crate::content::images::type_of_extension(path)));
             let meta = match (attachment.width, attachment.height) {
                 (Some(w), Some(h)) => json!({"width": w, "height": h}),
                 _ => json!({}),
@@ -236,4 +236,27 @@ fn boost_of(item: &Value, now: i64) -> Result<(String, i64, Visibility), String>
         other => other,
     };
     Ok((object, published, visibility))
+}
+
+/// The type an imported file is served with from `/media/…`, on this server's origin: a
+/// picture, a video or a sound as the archive says, anything else (HTML, SVG, scripts, which a
+/// browser would run there) as bytes to download.
+///
+/// ```
+/// use topi::app::archive::servable_type;
+/// assert_eq!(servable_type(Some("image/png")), "image/png");
+/// assert_eq!(servable_type(Some("text/html")), "application/octet-stream");
+/// assert_eq!(servable_type(Some("image/svg+xml")), "application/octet-stream");
+/// assert_eq!(servable_type(Some("video/mp4; codecs=\"x\"")), "application/octet-stream");
+/// ```
+pub fn servable_type(declared: Option<&str>) -> String {
+    let declared = declared.unwrap_or_default().trim().to_ascii_lowercase();
+    let simple = declared.split_once('/').is_some_and(|(kind, sub)| {
+        matches!(kind, "image" | "video" | "audio") && !sub.is_empty() && sub.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    });
+    if simple && declared != "image/svg+xml" {
+        declared
+    } else {
+        "application/octet-stream".to_string()
+    }
 }

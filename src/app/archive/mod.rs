@@ -14,6 +14,7 @@ pub mod export;
 pub mod import;
 mod import_files;
 mod ingest;
+pub use ingest::servable_type;
 mod items;
 mod phases;
 mod scan;
