@@ -53,6 +53,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { crc32, deflateRawSync } from "node:zlib";
 import { form, migrate, options, root, tokenAndFirstStart, workerdPids } from "./cpu.mjs";
 
 const [outPrefix] = process.argv.slice(2);
@@ -469,6 +470,9 @@ async function main() {
   const imports = { fetch: null, known: [] };
   // app::imports::batch's LOOKUPS_PER_BATCH and ROWS_PER_BATCH.
   const IMPORT_LOOKUPS = 2, IMPORT_ROWS = 25;
+  // app::archive::import::POSTS_PER_STEP; enough posts in the outbox for every posts step.
+  const IMPORT_POSTS_PER_STEP = 20, IMPORT_OUTBOX_POSTS = 4000;
+  const IMPORT_VIDEO = "media_attachments/files/000/000/025/original/v.mp4";
   // app::imports::formats::MAX_ROWS, the rows one file holds, and app::exports::MAX_ROWS.
   const IMPORT_MAX_ROWS = 2000, EXPORT_MAX_ROWS = 2000;
   const KNOWN_BATCHES_PER_IMPORT = Math.floor(IMPORT_MAX_ROWS / IMPORT_ROWS);
@@ -531,6 +535,14 @@ async function main() {
       make: () => archiveStep(), before: (item) => archiveState(item, "media", []) },
     { key: "archive-part", label: "queue: archive export step that uploads a 5 MiB part from two sealed segments (4 and 2 MiB)", kind: "queue", factor: 0.3, archive: "media",
       make: () => archiveStep(), before: (item) => archiveState(item, "media", [4, 2]) },
+    { key: "import-posts", label: `queue: archive import step, ${IMPORT_POSTS_PER_STEP} posts of a deflated outbox.json (inflated, found, sanitized, written set-wise)`, kind: "queue", factor: 0.5, archiveImport: true,
+      make: () => importStep(), before: (item) => importState(item, "posts") },
+    { key: "import-boosts", label: "queue: archive import step, 10 boosts of posts stored here re-linked", kind: "queue", factor: 0.3, archiveImport: true,
+      make: () => importStep(), before: (item) => importState(item, "boosts") },
+    { key: "import-media", label: "queue: archive import step, 2 deflated pictures of 1 MB inflated and stored in R2", kind: "queue", factor: 0.3, archiveImport: true,
+      make: () => importStep(), before: (item) => importState(item, "media") },
+    { key: "import-stream", label: "queue: archive import step, 1 MiB more of a deflated 12 MB video inflated into a segment (a 5 MiB part joined by R2 every few steps)", kind: "queue", factor: 0.3, archiveImport: true,
+      make: () => importStep(), before: (item) => importState(item, "stream") },
   ].filter((s) => !ONLY.length || ONLY.includes(s.key));
   if (ONLY.includes("event") && !ONLY.includes("status")) throw new Error("BENCH_ONLY: event needs status (it fans out the statuses status posts)");
   for (const s of scenarios) s.n = Math.max(5, Math.round(N * (s.factor ?? 1)));
@@ -643,6 +655,64 @@ async function main() {
     await db.prepare("UPDATE archive_exports SET state = 'running', step = ?, phase = ?, cursor = 0, entry = NULL, parts = 0, pending = ?, " +
       "segments = ?, entries = 0, statuses_done = 0, media_done = 0, updated_at = ? WHERE id = ?")
       .bind(item.step, phase, archive.carry.byteLength, JSON.stringify(segments), Date.now(), archive.id).run();
+  };
+
+  // Archive import steps (app::archive::import): a Mastodon-shaped zip with deflated entries
+  // (outbox.json of IMPORT_OUTBOX_POSTS posts of ~300 characters, a tenth with a hashtag, its
+  // first 40 items holding 10 boosts of earlier posts, 2 posts with a 1 MB picture that does
+  // not compress and one with a 12 MB video that does not either), uploaded through the API in one chunk and opened by an unmeasured step. Before
+  // each measured step the row is put in the scenario's phase for the step the message names;
+  // posts steps go on through the outbox from where the last one stopped, boosts and media steps
+  // start their phase again (their writes are idempotent).
+  const importer = { id: null, step: 1 };
+  if (scenarios.some((s) => s.archiveImport)) {
+    const actor = "https://mastodon.example/users/alice";
+    const picture = (i) => randomBytes(1_000_000 - i);
+    const items = [];
+    const files = [];
+    for (let i = 0; i < IMPORT_OUTBOX_POSTS; i++) {
+      const published = new Date(Date.UTC(2020, 0, 1) + i * 3_600_000).toISOString();
+      if (i < 40 && i % 4 === 3) {
+        items.push({ id: `${actor}/statuses/${i}/activity`, type: "Announce", actor, published, to: ["https://www.w3.org/ns/activitystreams#Public"], object: `${actor}/statuses/${i - 2}` });
+        continue;
+      }
+      const object = { id: `${actor}/statuses/${i}`, type: "Note", attributedTo: actor, published, to: ["https://www.w3.org/ns/activitystreams#Public"],
+        cc: [`${actor}/followers`], content: `<p>imported post ${i}: ${"words ".repeat(45)}</p>`, contentMap: { en: "" }, sensitive: false,
+        tag: i % 10 === 0 ? [{ type: "Hashtag", name: "#bench", href: "https://mastodon.example/tags/bench" }] : [] };
+      if (i < 40 && i % 10 === 1) {
+        const name = `media_attachments/files/000/000/${String(i).padStart(3, "0")}/original/p.png`;
+        object.attachment = [{ type: "Document", mediaType: "image/png", url: name, name: "alt text" }];
+        files.push([name, picture(i)]);
+      }
+      if (i === 25) {
+        object.attachment = [{ type: "Document", mediaType: "video/mp4", url: IMPORT_VIDEO, name: "a video" }];
+        files.push([IMPORT_VIDEO, randomBytes(12_000_000)]);
+      }
+      items.push({ id: `${actor}/statuses/${i}/activity`, type: "Create", actor, published, object });
+    }
+    const outbox = Buffer.from(JSON.stringify({ "@context": "https://www.w3.org/ns/activitystreams", id: "outbox.json", type: "OrderedCollection", totalItems: items.length, orderedItems: items }));
+    const zip = deflatedZip([["outbox.json", outbox], ...files]);
+    const created = await api("POST", "/api/v1/topi/archive_imports", { size: String(zip.length) });
+    for (let n = 1; n <= created.chunks_total; n++) {
+      const body = zip.subarray((n - 1) * created.chunk_size, n * created.chunk_size);
+      const put = await fetch(`${TOPI}/api/v1/topi/archive_imports/${created.id}/chunks/${n}`, { method: "PUT", headers: { ...auth, "content-type": "application/octet-stream" }, body });
+      if (!put.ok) throw new Error(`archive chunk ${n}: ${put.status} ${await put.text()}`);
+    }
+    await api("POST", `/api/v1/topi/archive_imports/${created.id}/finish`);
+    importer.id = created.id;
+    await invokeQueue(topiWorker, { event: "archive_import", import_id: importer.id, step: 0 });
+    const opened = await db.prepare("SELECT phase, step FROM archive_imports WHERE id = ?").bind(importer.id).first();
+    if (opened.phase !== "posts") throw new Error(`the import did not open: ${JSON.stringify(opened)}`);
+  }
+  const importStep = () => ({ event: "archive_import", import_id: importer.id, step: importer.step++ });
+  // "stream": the media phase at the video, going on with it from where the last step stopped
+  // (from its start once it is whole).
+  const importState = async (item, phase) => {
+    const video = `(SELECT media_id - 1 FROM archive_import_media WHERE import_id = ?3 AND name = '${IMPORT_VIDEO}')`;
+    await db.prepare("UPDATE archive_imports SET state = 'importing', step = ?1, phase = CASE WHEN ?2 = 'stream' THEN 'media' ELSE ?2 END, " +
+      `cursor = CASE ?2 WHEN 'posts' THEN cursor WHEN 'stream' THEN CASE WHEN file IS NULL THEN ${video} ELSE cursor END ELSE 0 END, ` +
+      "file = CASE WHEN ?2 = 'stream' THEN file END, day_posts = 0 WHERE id = ?3")
+      .bind(item.step, phase, importer.id).run();
   };
 
   // --- Invocations --------------------------------------------------------------------------------
@@ -890,3 +960,29 @@ try {
   console.error(`invocation-cpu: ${e.stack ?? e}`);
 }
 await shutdown(code);
+
+// A zip of deflated entries, as Mastodon's (rubyzip's) are: `files` is [[name, Buffer]].
+function deflatedZip(files) {
+  const parts = [];
+  const central = [];
+  let offset = 0;
+  for (const [name, data] of files) {
+    const compressed = deflateRawSync(data, { level: 6 });
+    const nameBytes = Buffer.from(name);
+    const head = Buffer.alloc(30);
+    head.writeUInt32LE(0x04034b50, 0); head.writeUInt16LE(20, 4); head.writeUInt16LE(0x0800, 6); head.writeUInt16LE(8, 8);
+    head.writeUInt32LE(crc32(data), 14); head.writeUInt32LE(compressed.length, 18); head.writeUInt32LE(data.length, 22); head.writeUInt16LE(nameBytes.length, 26);
+    const record = Buffer.alloc(46);
+    record.writeUInt32LE(0x02014b50, 0); record.writeUInt16LE(20, 4); record.writeUInt16LE(20, 6); record.writeUInt16LE(0x0800, 8); record.writeUInt16LE(8, 10);
+    record.writeUInt32LE(crc32(data), 16); record.writeUInt32LE(compressed.length, 20); record.writeUInt32LE(data.length, 24); record.writeUInt16LE(nameBytes.length, 28);
+    record.writeUInt32LE(offset, 42);
+    parts.push(head, nameBytes, compressed);
+    central.push(record, nameBytes);
+    offset += head.length + nameBytes.length + compressed.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(files.length, 8); end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(directory.length, 12); end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, directory, end]);
+}

@@ -43,6 +43,20 @@ pub async fn streaming_broadcasts(ctx: &Ctx<'_>, happenings: &[crate::domain::st
     streaming::render(ctx, happenings).await.map_err(|e| e.to_string())
 }
 
+/// An archive chunk's upload, checked by its head (`mastodon::archive::chunk_target`): the
+/// platform pipes its body into R2, then answers with `chunk_piped`. `None`: not a chunk.
+pub async fn chunk_upload(ctx: &Ctx<'_>, head: &Request) -> Option<Result<crate::mastodon::archive::Chunk, Response>> {
+    archive::chunk_target(ctx, head).await.map(|checked| checked.map_err(|error| refuse(head, error)))
+}
+
+/// The answer to a chunk the platform piped (`etag`), or failed to.
+pub async fn chunk_piped(ctx: &Ctx<'_>, head: &Request, chunk: crate::mastodon::archive::Chunk, etag: Result<String, String>) -> Response {
+    match archive::chunk_piped(ctx, chunk, etag).await {
+        Ok(response) => finish(head, response),
+        Err(error) => refuse(head, error),
+    }
+}
+
 /// Which of the open sockets' tokens were revoked meanwhile.
 pub async fn streaming_revoked(ctx: &Ctx<'_>, token_ids: &[String]) -> Result<Vec<String>, String> {
     streaming::revoked(ctx, token_ids).await.map_err(|e| e.to_string())
@@ -177,6 +191,11 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Post, ["api", "v1", "topi", "archive"]) => archive::request(ctx, req).await,
         (Get, ["api", "v1", "topi", "archive"]) => archive::show(ctx, req, None).await,
         (Get, ["api", "v1", "topi", "archive", id]) => archive::show(ctx, req, Some(id)).await,
+        (Post, ["api", "v1", "topi", "archive_imports"]) => archive::create_import(ctx, req).await,
+        (Get, ["api", "v1", "topi", "archive_imports"]) => archive::show_import(ctx, req, None).await,
+        (Get, ["api", "v1", "topi", "archive_imports", id]) => archive::show_import(ctx, req, Some(id)).await,
+        (Put, ["api", "v1", "topi", "archive_imports", id, "chunks", number]) => archive::put_chunk(ctx, req, id, number).await,
+        (Post, ["api", "v1", "topi", "archive_imports", id, "finish"]) => archive::finish_import(ctx, req, id).await,
         (Get, ["api", "v1", "accounts", "lookup"]) => accounts::lookup(ctx, req).await,
         (Get, ["api", "v1", "accounts", "search"]) => search::accounts(ctx, req).await,
         (Get, ["api", "v2", "search"]) => search::v2(ctx, req).await,

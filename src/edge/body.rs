@@ -14,6 +14,8 @@ pub fn upload_scope(req: &Request) -> Option<&'static str> {
     match (req.method, req.path.trim_end_matches('/')) {
         (Method::Post, "/api/v1/media" | "/api/v2/media") => Some("write:media"),
         (Method::Patch, "/api/v1/accounts/update_credentials") => Some("write:accounts"),
+        // A chunk of an archive to import (the Worker pipes it into R2 without reading it).
+        (Method::Put, path) if path.starts_with("/api/v1/topi/archive_imports/") && path.contains("/chunks/") => Some("write"),
         _ => None,
     }
 }

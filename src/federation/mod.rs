@@ -45,6 +45,7 @@ pub async fn handle(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
         },
         Job::Task(Task::ImportBatch { import_id }) => Ok(crate::app::imports::run(ctx, import_id).await?),
         Job::Task(Task::ArchiveExport { archive_id, step }) => Ok(crate::app::archive::export::step(ctx, archive_id, *step).await?),
+        Job::Task(Task::ArchiveImport { import_id, step }) => Ok(crate::app::archive::import::step(ctx, import_id, *step).await?),
         Job::Event(event) => outbound::fan_out(ctx, event).await,
     }
 }
@@ -60,6 +61,7 @@ pub async fn dead_lettered(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
             Ok(crate::app::imports::give_up(ctx, import_id).await?)
         }
         Job::Task(Task::ArchiveExport { archive_id, .. }) => Ok(crate::app::archive::export::give_up(ctx, archive_id).await?),
+        Job::Task(Task::ArchiveImport { import_id, .. }) => Ok(crate::app::archive::import::give_up(ctx, import_id).await?),
         other => {
             crate::ctx::log_error(&format!("federation: gave up on {other:?}"));
             Ok(())

@@ -128,6 +128,22 @@ impl Blobs for R2 {
     }
 }
 
+impl R2 {
+    /// Part `number` of an upload, piped from a stream of `length` bytes (a request's body):
+    /// the runtime moves the bytes, they never enter wasm.
+    async fn pipe_part(&self, key: &str, upload_id: &str, number: u16, length: u64, body: web_sys::ReadableStream) -> Result<String, BlobError> {
+        use wasm_bindgen::JsCast;
+        Meter::add(&self.1.r2_operations, 1);
+        let fixed = worker::worker_sys::FixedLengthStream::new_big_int(js_sys::BigInt::from(length)).map_err(|e| BlobError(format!("{e:?}")))?;
+        let fixed: web_sys::TransformStream = fixed.unchecked_into();
+        let upload = self.0.resume_multipart_upload(key, upload_id).map_err(blob_error)?;
+        let uploading = async { upload.upload_part(number, fixed.readable()).await.map_err(blob_error) };
+        let piping = async { wasm_bindgen_futures::JsFuture::from(body.pipe_to(&fixed.writable())).await.map(|_| ()).map_err(|e| BlobError(format!("{e:?}"))) };
+        let (part, ()) = futures_util::future::try_join(uploading, piping).await?;
+        Ok(part.etag())
+    }
+}
+
 fn blob_error(e: worker::Error) -> BlobError {
     BlobError(e.to_string())
 }
@@ -263,6 +279,27 @@ async fn fetch(mut req: worker::Request, env: Env, invocation: Context) -> worke
             Ok(admitted) => hub::connect(&env, &req, &admitted.subscriber, admitted.protocol.as_deref()).await,
             Err(refusal) => to_worker_response(refusal),
         };
+    }
+    // A chunk of an archive to import goes from the request into R2 as it arrives.
+    if let Some(target) = router::chunk_upload(&ctx, &request).await {
+        let response = match target {
+            Ok(chunk) => {
+                let etag = match req.inner().body() {
+                    Some(body) => parts.blobs.pipe_part(&chunk.key, &chunk.upload_id, chunk.number as u16, chunk.length, body).await.map_err(|e| e.to_string()),
+                    None => Err("the request has no body".to_string()),
+                };
+                router::chunk_piped(&ctx, &request, chunk, etag).await
+            }
+            Err(refusal) => refusal,
+        };
+        let response = match parts.budget() {
+            Some(budget) => {
+                crate::ctx::log_info(&format!("budget {:?} {}: {budget}", request.method, request.path));
+                response.header("Server-Timing", &budget)
+            }
+            None => response,
+        };
+        return to_worker_response(response);
     }
     // The head is checked before a byte of the body is read (`router::admit`).
     let limit = match router::admit(&ctx, &request).await {

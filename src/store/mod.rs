@@ -2,6 +2,7 @@
 //! Reads return typed rows; writes return a `Query` so that one use case can batch them.
 pub mod accounts;
 pub mod announcements;
+pub mod archive_imports;
 pub mod archives;
 pub mod conversations;
 pub mod db;

@@ -1,5 +1,6 @@
 //! The owner's account as a Mastodon archive: written out (`export`) as Mastodon's
-//! `BackupService` lays one out, so that tools made for Mastodon archives read it.
+//! `BackupService` lays one out, so that tools made for Mastodon archives read it, and the posts
+//! of one read back in (`import`), from Mastodon or from another Topi.
 //!
 //! An archive is a zip of `outbox.json` (an `OrderedCollection` of the Create activity of every
 //! post, and the Announce of every boost, oldest first), `media_attachments/files/…` (each
@@ -10,12 +11,19 @@
 //! written a step at a time by queue tasks (`export::step`) into one R2 object through a
 //! multipart upload (`writer`).
 pub mod export;
+pub mod import;
+mod import_files;
+mod ingest;
+pub use ingest::servable_type;
 mod items;
 mod phases;
+mod scan;
 mod writer;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod import_tests;
 
 use serde_json::{json, Value};
 
