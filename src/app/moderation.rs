@@ -64,6 +64,19 @@ fn comment(text: Option<String>) -> Result<Option<String>> {
     }
 }
 
+/// `row` with what the admin wrote.
+fn written(row: BlockRow, command: &BlockDomain) -> Result<BlockRow> {
+    Ok(BlockRow {
+        severity: command.severity.as_str().into(),
+        reject_media: command.reject_media,
+        reject_reports: command.reject_reports,
+        private_comment: comment(command.private_comment.clone())?,
+        public_comment: comment(command.public_comment.clone())?,
+        obfuscate: command.obfuscate,
+        ..row
+    })
+}
+
 pub async fn create(ctx: &Ctx<'_>, domain: &str, command: BlockDomain) -> Result<BlockRow> {
     let domain = moderation::normalize(domain).ok_or_else(|| Error::Invalid(format!("Domain is not a valid domain name: {domain}")))?;
     if moderation::covers(&domain, &ctx.config.host) || moderation::covers(&domain, &ctx.config.handle_domain) {
@@ -76,17 +89,18 @@ pub async fn create(ctx: &Ctx<'_>, domain: &str, command: BlockDomain) -> Result
     if existing.len() as i64 >= MAX_BLOCKS {
         return Err(Error::Invalid(format!("An instance holds at most {MAX_BLOCKS} domain blocks")));
     }
-    let row = BlockRow {
+    let base = BlockRow {
         id: ctx.new_id(),
         domain,
-        severity: command.severity.as_str().into(),
-        reject_media: command.reject_media,
-        reject_reports: command.reject_reports,
-        private_comment: comment(command.private_comment)?,
-        public_comment: comment(command.public_comment)?,
-        obfuscate: command.obfuscate,
+        severity: String::new(),
+        reject_media: false,
+        reject_reports: false,
+        private_comment: None,
+        public_comment: None,
+        obfuscate: false,
         created_at: ctx.now_ms(),
     };
+    let row = written(base, &command)?;
     let mut queries = vec![store::insert(&row)];
     if command.severity == Severity::Suspend {
         queries.extend(store::suspend(&row.domain, row.created_at));
@@ -102,15 +116,7 @@ pub async fn create(ctx: &Ctx<'_>, domain: &str, command: BlockDomain) -> Result
 pub async fn update(ctx: &Ctx<'_>, id: i64, command: BlockDomain) -> Result<BlockRow> {
     let before = store::get(ctx.db, id).await?.ok_or(Error::NotFound)?;
     let was_suspended = before.severity == Severity::Suspend.as_str();
-    let row = BlockRow {
-        severity: command.severity.as_str().into(),
-        reject_media: command.reject_media,
-        reject_reports: command.reject_reports,
-        private_comment: comment(command.private_comment)?,
-        public_comment: comment(command.public_comment)?,
-        obfuscate: command.obfuscate,
-        ..before.clone()
-    };
+    let row = written(before.clone(), &command)?;
     let mut queries = vec![store::update(&row)];
     match (was_suspended, command.severity == Severity::Suspend) {
         (false, true) => queries.extend(store::suspend(&row.domain, ctx.now_ms())),

@@ -65,10 +65,7 @@ async fn page(ctx: &Ctx<'_>, csrf_token: &str, status: u16, error: Option<String
 
 /// `GET /admin/domain_blocks`
 pub async fn domain_blocks(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    match signed_in::require(ctx, req).await? {
-        Ok(session) => page(ctx, &session.csrf_token(), 200, None).await,
-        Err(away) => Ok(away),
-    }
+    show(ctx, req, AdminPage::DomainBlocks).await
 }
 
 /// The block a form describes. Unlike the API's, an unticked box means no (a form sends nothing
@@ -88,44 +85,23 @@ fn command(params: &Params) -> Result<BlockDomain, Error> {
 
 /// `POST /admin/domain_blocks`
 pub async fn create(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    let (session, params) = match signed_in::form(ctx, req).await? {
-        Ok(checked) => checked,
-        Err(refused) => return Ok(refused),
-    };
-    let domain = params.str("domain").unwrap_or_default();
-    let done = match command(&params) {
-        Ok(command) => moderation::create(ctx, &domain, command).await.map(|_| ()),
-        Err(e) => Err(e),
-    };
-    finish(ctx, &session.csrf_token(), done).await
+    submit(ctx, req, AdminPage::DomainBlocks, async |params: &Params| {
+        moderation::create(ctx, &params.str("domain").unwrap_or_default(), command(params)?).await.map(|_| ())
+    })
+    .await
 }
 
 /// `PUT /admin/domain_blocks/:id`, or `DELETE` (a form's `POST` with `_method`).
 pub async fn change(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
-    let (session, params) = match signed_in::form(ctx, req).await? {
-        Ok(checked) => checked,
-        Err(refused) => return Ok(refused),
-    };
     let id = crate::domain::ids::parse(id).ok_or(ApiError::NotFound)?;
-    let deleting = req.method == crate::edge::http::Method::Delete || params.str("_method").as_deref() == Some("delete");
-    let done = if deleting {
-        moderation::remove(ctx, id).await
-    } else {
-        match command(&params) {
-            Ok(command) => moderation::update(ctx, id, command).await.map(|_| ()),
-            Err(e) => Err(e),
+    submit(ctx, req, AdminPage::DomainBlocks, async |params: &Params| {
+        if deleting(req, params) {
+            moderation::remove(ctx, id).await
+        } else {
+            moderation::update(ctx, id, command(params)?).await.map(|_| ())
         }
-    };
-    finish(ctx, &session.csrf_token(), done).await
-}
-
-/// Back to the list after a change; the list again with the reason after a refusal.
-async fn finish(ctx: &Ctx<'_>, csrf_token: &str, done: Result<(), Error>) -> Result<Response, ApiError> {
-    match done {
-        Ok(()) => Ok(Response::redirect(303, "/admin/domain_blocks")),
-        Err(Error::Invalid(why)) => page(ctx, csrf_token, 422, Some(why)).await,
-        Err(e) => Err(e.into()),
-    }
+    })
+    .await
 }
 
 struct AnnouncementView {
@@ -194,10 +170,7 @@ async fn announcements_page(ctx: &Ctx<'_>, csrf_token: &str, status: u16, error:
 
 /// `GET /admin/announcements`
 pub async fn announcements(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    match signed_in::require(ctx, req).await? {
-        Ok(session) => announcements_page(ctx, &session.csrf_token(), 200, None).await,
-        Err(away) => Ok(away),
-    }
+    show(ctx, req, AdminPage::Announcements).await
 }
 
 fn announcement(ctx: &Ctx<'_>, params: &Params) -> Result<Announcement, Error> {
@@ -218,42 +191,23 @@ fn announcement(ctx: &Ctx<'_>, params: &Params) -> Result<Announcement, Error> {
 
 /// `POST /admin/announcements`
 pub async fn create_announcement(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    let (session, params) = match signed_in::form(ctx, req).await? {
-        Ok(checked) => checked,
-        Err(refused) => return Ok(refused),
-    };
-    let done = match announcement(ctx, &params) {
-        Ok(a) => announcements::create(ctx, a).await.map(|_| ()),
-        Err(e) => Err(e),
-    };
-    finish_announcements(ctx, &session.csrf_token(), done).await
+    submit(ctx, req, AdminPage::Announcements, async |params: &Params| {
+        announcements::create(ctx, announcement(ctx, params)?).await.map(|_| ())
+    })
+    .await
 }
 
 /// `PUT /admin/announcements/:id`, or `DELETE` (a form's `POST` with `_method`).
 pub async fn change_announcement(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
-    let (session, params) = match signed_in::form(ctx, req).await? {
-        Ok(checked) => checked,
-        Err(refused) => return Ok(refused),
-    };
     let id = crate::domain::ids::parse(id).ok_or(ApiError::NotFound)?;
-    let deleting = req.method == crate::edge::http::Method::Delete || params.str("_method").as_deref() == Some("delete");
-    let done = if deleting {
-        announcements::remove(ctx, id).await
-    } else {
-        match announcement(ctx, &params) {
-            Ok(a) => announcements::update(ctx, id, a).await,
-            Err(e) => Err(e),
+    submit(ctx, req, AdminPage::Announcements, async |params: &Params| {
+        if deleting(req, params) {
+            announcements::remove(ctx, id).await
+        } else {
+            announcements::update(ctx, id, announcement(ctx, params)?).await
         }
-    };
-    finish_announcements(ctx, &session.csrf_token(), done).await
-}
-
-async fn finish_announcements(ctx: &Ctx<'_>, csrf_token: &str, done: Result<(), Error>) -> Result<Response, ApiError> {
-    match done {
-        Ok(()) => Ok(Response::redirect(303, "/admin/announcements")),
-        Err(Error::Invalid(why)) => announcements_page(ctx, csrf_token, 422, Some(why)).await,
-        Err(e) => Err(e.into()),
-    }
+    })
+    .await
 }
 
 struct PeerView {
@@ -381,27 +335,12 @@ async fn settings_page(ctx: &Ctx<'_>, csrf_token: &str, status: u16, error: Opti
 
 /// `GET /admin/settings`: what `/about` and the instance entities say, and the rules.
 pub async fn settings(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    match signed_in::require(ctx, req).await? {
-        Ok(session) => settings_page(ctx, &session.csrf_token(), 200, None).await,
-        Err(away) => Ok(away),
-    }
-}
-
-async fn settings_form(ctx: &Ctx<'_>, req: &Request, change: impl AsyncFnOnce(&Params) -> Result<(), Error>) -> Result<Response, ApiError> {
-    let (session, params) = match signed_in::form(ctx, req).await? {
-        Ok(checked) => checked,
-        Err(refused) => return Ok(refused),
-    };
-    match change(&params).await {
-        Ok(()) => Ok(Response::redirect(303, "/admin/settings")),
-        Err(Error::Invalid(why)) => settings_page(ctx, &session.csrf_token(), 422, Some(why)).await,
-        Err(e) => Err(e.into()),
-    }
+    show(ctx, req, AdminPage::Settings).await
 }
 
 /// `PUT /admin/settings`
 pub async fn save_settings(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    settings_form(ctx, req, async |params: &Params| {
+    submit(ctx, req, AdminPage::Settings, async |params: &Params| {
         let text = |name: &str| params.str(name).unwrap_or_default();
         let settings = crate::app::instance::SiteSettings {
             description: text("description"),
@@ -416,7 +355,7 @@ pub async fn save_settings(ctx: &Ctx<'_>, req: &Request) -> Result<Response, Api
 
 /// `POST /admin/rules`
 pub async fn add_rule(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    settings_form(ctx, req, async |params: &Params| {
+    submit(ctx, req, AdminPage::Settings, async |params: &Params| {
         crate::app::instance::add_rule(ctx, &params.str("text").unwrap_or_default(), &params.str("hint").unwrap_or_default()).await
     })
     .await
@@ -425,5 +364,58 @@ pub async fn add_rule(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError
 /// `DELETE /admin/rules/:id`
 pub async fn delete_rule(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
     let id = crate::domain::ids::parse(id).ok_or(ApiError::NotFound)?;
-    settings_form(ctx, req, async |_: &Params| crate::app::instance::delete_rule(ctx, id).await).await
+    submit(ctx, req, AdminPage::Settings, async |_: &Params| crate::app::instance::delete_rule(ctx, id).await).await
+}
+
+/// The admin's pages that list something and take forms to change it.
+#[derive(Clone, Copy)]
+enum AdminPage {
+    DomainBlocks,
+    Announcements,
+    Settings,
+}
+
+impl AdminPage {
+    fn path(self) -> &'static str {
+        match self {
+            AdminPage::DomainBlocks => "/admin/domain_blocks",
+            AdminPage::Announcements => "/admin/announcements",
+            AdminPage::Settings => "/admin/settings",
+        }
+    }
+
+    async fn render(self, ctx: &Ctx<'_>, csrf_token: &str, status: u16, error: Option<String>) -> Result<Response, ApiError> {
+        match self {
+            AdminPage::DomainBlocks => page(ctx, csrf_token, status, error).await,
+            AdminPage::Announcements => announcements_page(ctx, csrf_token, status, error).await,
+            AdminPage::Settings => settings_page(ctx, csrf_token, status, error).await,
+        }
+    }
+}
+
+/// The page for the signed-in admin; strangers go to the sign-in page.
+async fn show(ctx: &Ctx<'_>, req: &Request, which: AdminPage) -> Result<Response, ApiError> {
+    match signed_in::require(ctx, req).await? {
+        Ok(session) => which.render(ctx, &session.csrf_token(), 200, None).await,
+        Err(away) => Ok(away),
+    }
+}
+
+/// A form of one of those pages: checked (session, CSRF token, Origin), applied, then back to
+/// the page; a change refused as invalid shows the page again with the reason (422).
+async fn submit(ctx: &Ctx<'_>, req: &Request, which: AdminPage, change: impl AsyncFnOnce(&Params) -> Result<(), Error>) -> Result<Response, ApiError> {
+    let (session, params) = match signed_in::form(ctx, req).await? {
+        Ok(checked) => checked,
+        Err(refused) => return Ok(refused),
+    };
+    match change(&params).await {
+        Ok(()) => Ok(Response::redirect(303, which.path())),
+        Err(Error::Invalid(why)) => which.render(ctx, &session.csrf_token(), 422, Some(why)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Forms send Mastodon's `DELETE` as a `POST` with `_method=delete`.
+fn deleting(req: &Request, params: &Params) -> bool {
+    req.method == crate::edge::http::Method::Delete || params.str("_method").as_deref() == Some("delete")
 }

@@ -116,6 +116,18 @@ impl State {
         self.open = None;
     }
 
+    /// A collection file (`outbox.json`, `likes.json`, …) is closed and its phase ends once a read
+    /// came back short (`done`); otherwise it stays open for the next step.
+    fn end_collection_if(&mut self, out: &mut Writer, mut open: Open, done: bool) {
+        if done {
+            out.append(&mut open, b"]}");
+            out.close(open);
+            self.next_phase();
+        } else {
+            self.open = Some(open);
+        }
+    }
+
     /// One piece of work of the current phase.
     pub async fn work(&mut self, ctx: &Ctx<'_>, owner: &Owner, row: &ExportRow, out: &mut Writer) -> Result<()> {
         match self.phase {
@@ -173,13 +185,7 @@ impl State {
         self.units += rows.len() as u64 * UNITS_PER_POST;
         self.statuses_done += rows.len() as i64;
         self.cursor = rows.last().map_or(self.cursor, |r| r.id);
-        if (rows.len() as i64) < limit {
-            out.append(&mut open, b"]}");
-            out.close(open);
-            self.next_phase();
-        } else {
-            self.open = Some(open);
-        }
+        self.end_collection_if(out, open, (rows.len() as i64) < limit);
         Ok(())
     }
 
@@ -284,13 +290,7 @@ impl State {
         }
         self.units += (rows.len() as u64).div_ceil(MARKS_PER_UNIT).max(1);
         self.cursor = rows.last().map_or(self.cursor, |r| r.id);
-        if (rows.len() as i64) < MARKS_PER_READ {
-            out.append(&mut open, b"]}");
-            out.close(open);
-            self.next_phase();
-        } else {
-            self.open = Some(open);
-        }
+        self.end_collection_if(out, open, (rows.len() as i64) < MARKS_PER_READ);
         Ok(())
     }
 
