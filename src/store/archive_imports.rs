@@ -88,60 +88,16 @@ pub fn start(id: i64, now: i64) -> Query {
     query!("UPDATE archive_imports SET state = 'importing', phase = 'open', step = 0, updated_at = ?2 WHERE id = ?1 AND state = 'uploading'", id, now)
 }
 
-/// What one step changed; `step` is the step it ran (a duplicate changes nothing).
-#[derive(Clone, Debug)]
-pub struct ImportProgress {
-    pub id: i64,
-    pub step: i64,
-    pub state: String,
-    pub phase: String,
-    pub outbox: Option<String>,
-    pub cursor: i64,
-    pub file: Option<String>,
-    pub posts_total: Option<i64>,
-    pub posts_created: i64,
-    pub posts_existing: i64,
-    pub posts_skipped: i64,
-    pub media_copied: i64,
-    pub media_skipped: i64,
-    pub skipped: String,
-    pub day: Option<String>,
-    pub day_posts: i64,
-    pub now: i64,
-}
-
-impl ImportProgress {
-    pub fn of(row: &ImportRow, now: i64) -> ImportProgress {
-        ImportProgress {
-            id: row.id,
-            step: row.step,
-            state: row.state.clone(),
-            phase: row.phase.clone(),
-            outbox: row.outbox.clone(),
-            cursor: row.cursor,
-            file: row.file.clone(),
-            posts_total: row.posts_total,
-            posts_created: row.posts_created,
-            posts_existing: row.posts_existing,
-            posts_skipped: row.posts_skipped,
-            media_copied: row.media_copied,
-            media_skipped: row.media_skipped,
-            skipped: row.skipped.clone(),
-            day: row.day.clone(),
-            day_posts: row.day_posts,
-            now,
-        }
-    }
-}
-
-pub fn advance(p: &ImportProgress) -> Query {
+/// The row as a step left it (a copy of the one it started from, changed as it went); `step`
+/// is the step it ran, so a duplicate changes nothing.
+pub fn advance(p: &ImportRow, now: i64) -> Query {
     query!(
         "UPDATE archive_imports SET step = ?2 + 1, state = ?3, phase = ?4, outbox = ?5, cursor = ?6, posts_total = ?7, posts_created = ?8, \
          posts_existing = ?9, posts_skipped = ?10, media_copied = ?11, media_skipped = ?12, skipped = ?13, day = ?14, day_posts = ?15, \
          updated_at = ?16, finished_at = CASE WHEN ?3 IN ('done', 'failed') THEN ?16 END, file = ?17 \
          WHERE id = ?1 AND step = ?2 AND state IN ('importing', 'paused')",
         p.id, p.step, p.state.clone(), p.phase.clone(), p.outbox.clone(), p.cursor, p.posts_total, p.posts_created, p.posts_existing,
-        p.posts_skipped, p.media_copied, p.media_skipped, p.skipped.clone(), p.day.clone(), p.day_posts, p.now, p.file.clone()
+        p.posts_skipped, p.media_copied, p.media_skipped, p.skipped.clone(), p.day.clone(), p.day_posts, now, p.file.clone()
     )
 }
 

@@ -39,7 +39,7 @@ use crate::ctx::{log_error, Ctx};
 use crate::domain::ids;
 use crate::domain::time::date;
 use crate::domain::zip::{self, Inflate};
-use crate::store::archive_imports::{self as store, BoostRow, FileRow, ImportProgress, ImportRow, KnownRow};
+use crate::store::archive_imports::{self as store, BoostRow, FileRow, ImportRow, KnownRow};
 use crate::store::db::decode;
 
 /// Every chunk but the last is this long (R2 wants equal parts of at least 5 MiB).
@@ -247,7 +247,7 @@ async fn fail(ctx: &Ctx<'_>, row: &ImportRow, why: &str) -> Result<()> {
 }
 
 async fn run_step(ctx: &Ctx<'_>, row: &ImportRow, step: i64) -> Result<()> {
-    let mut progress = ImportProgress::of(row, ctx.now_ms());
+    let mut progress = row.clone();
     progress.state = "importing".into();
     let today = date(ctx.now_ms());
     if progress.day.as_deref() != Some(today.as_str()) {
@@ -268,7 +268,7 @@ async fn run_step(ctx: &Ctx<'_>, row: &ImportRow, step: i64) -> Result<()> {
         progress.state = "done".into();
         writes.extend(store::forget_files(row.id));
     }
-    writes.insert(0, store::advance(&progress));
+    writes.insert(0, store::advance(&progress, ctx.now_ms()));
     ctx.db.batch(&writes).await?;
     for key in after {
         forget(ctx, &key).await;
@@ -287,7 +287,7 @@ async fn run_step(ctx: &Ctx<'_>, row: &ImportRow, step: i64) -> Result<()> {
 }
 
 /// The zip's directory into D1 (`FILES_PER_OPEN_STEP` records a step), and where the outbox is.
-async fn open(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, writes: &mut Vec<crate::store::db::Query>) -> Result<()> {
+async fn open(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportRow, writes: &mut Vec<crate::store::db::Query>) -> Result<()> {
     let total = row.size as u64;
     let tail_from = total.saturating_sub(zip::TAIL_BYTES);
     let (tail, _) = ctx.blobs.get_range(&row.r2_key, tail_from, total - tail_from).await?.ok_or(Error::NotFound)?;
@@ -355,7 +355,7 @@ pub fn admitted(entries: Vec<zip::Entry>, archive_size: u64) -> Result<Vec<zip::
 }
 
 /// Up to `POSTS_PER_STEP` posts of the outbox, written with the step's progress.
-async fn posts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, writes: &mut Vec<crate::store::db::Query>, after: &mut Vec<String>) -> Result<()> {
+async fn posts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportRow, writes: &mut Vec<crate::store::db::Query>, after: &mut Vec<String>) -> Result<()> {
     let mut state: Outbox = serde_json::from_str(row.outbox.as_deref().unwrap_or("{}")).map_err(Error::internal)?;
     let (mut window, mut text) = match state.carry_step {
         -1 => (Vec::new(), Vec::new()),
@@ -451,13 +451,13 @@ async fn read_outbox(ctx: &Ctx<'_>, row: &ImportRow, state: &mut Outbox, window:
     Ok(text)
 }
 
-fn skip(progress: &mut ImportProgress, item: &str, why: &str) {
+fn skip(progress: &mut ImportRow, item: &str, why: &str) {
     progress.posts_skipped += 1;
     record(progress, item, why);
 }
 
 /// Keeps what was left out and why, up to `SKIPPED_KEPT` records.
-pub(super) fn record(progress: &mut ImportProgress, item: &str, why: &str) {
+pub(super) fn record(progress: &mut ImportRow, item: &str, why: &str) {
     let mut skipped: Vec<(String, String)> = serde_json::from_str(&progress.skipped).unwrap_or_default();
     if skipped.len() < SKIPPED_KEPT {
         skipped.push((item.to_string(), why.to_string()));
@@ -467,7 +467,7 @@ pub(super) fn record(progress: &mut ImportProgress, item: &str, why: &str) {
 
 /// The posts of `items` as one batch of writes (after the progress, in the step's D1 batch);
 /// answers how many were created.
-async fn write_posts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, items: &[Value], writes: &mut Vec<crate::store::db::Query>) -> Result<i64> {
+async fn write_posts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportRow, items: &[Value], writes: &mut Vec<crate::store::db::Query>) -> Result<i64> {
     if items.is_empty() {
         return Ok(0);
     }
@@ -500,7 +500,7 @@ async fn write_posts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgre
 
 /// Boosts, re-linked to their originals in the archive's order: those whose original is
 /// stored here (imported, or known) set-wise, and at most one original fetched a step.
-async fn boosts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, writes: &mut Vec<crate::store::db::Query>) -> Result<()> {
+async fn boosts(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportRow, writes: &mut Vec<crate::store::db::Query>) -> Result<()> {
     let pending: Vec<BoostRow> = decode(ctx.db.rows(&store::boosts_after(row.id, progress.cursor, BOOSTS_PER_STEP)).await?)?;
     if pending.is_empty() {
         (progress.phase, progress.cursor) = ("media".into(), 0);

@@ -12,7 +12,7 @@ use super::import::record;
 use crate::app::error::Result;
 use crate::ctx::{log_error, Ctx};
 use crate::domain::zip::{self, Inflate};
-use crate::store::archive_imports::{self as store, CopyRow, ImportProgress, ImportRow};
+use crate::store::archive_imports::{self as store, CopyRow, ImportRow};
 use crate::store::db::decode;
 
 /// Files copied per step, and the bytes that may pass through the Worker (deflated files, and
@@ -64,7 +64,7 @@ fn segment_key(row: &ImportRow, media_id: i64, step: i64) -> String {
 
 /// Copies the files of the posts' media rows from the zip into R2, as many as a step allows.
 /// `after`: R2 objects this step used up, removed once its progress is saved.
-pub async fn copy(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, after: &mut Vec<String>) -> Result<()> {
+pub async fn copy(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportRow, after: &mut Vec<String>) -> Result<()> {
     let copies: Vec<CopyRow> = decode(ctx.db.rows(&store::copies_after(row.id, progress.cursor, FILES_PER_STEP)).await?)?;
     if copies.is_empty() {
         progress.phase = "done".into();
@@ -159,7 +159,7 @@ pub async fn abandon(ctx: &Ctx<'_>, row: &ImportRow) -> Vec<String> {
 /// The next piece of a large deflated file: `Ok(true)` once it is whole in R2, `Ok(false)`
 /// while more steps are needed, `Err` why it was left out (its upload aborted). A step that
 /// runs again writes the same segment and part numbers, which R2 replaces.
-async fn stream(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportProgress, copy: &CopyRow, after: &mut Vec<String>) -> std::result::Result<bool, String> {
+async fn stream(ctx: &Ctx<'_>, row: &ImportRow, progress: &mut ImportRow, copy: &CopyRow, after: &mut Vec<String>) -> std::result::Result<bool, String> {
     let mut state = match progress.file.as_deref().map(serde_json::from_str::<Streamed>) {
         Some(Ok(state)) if state.media_id == copy.media_id => state,
         _ => {
