@@ -66,9 +66,7 @@ pub async fn update(ctx: &Ctx<'_>, id: i64, mut announcement: Announcement) -> R
 }
 
 pub async fn remove(ctx: &Ctx<'_>, id: i64) -> Result<()> {
-    if !store::exists(ctx.db, id).await? {
-        return Err(Error::NotFound);
-    }
+    store::published_at(ctx.db, id).await?.ok_or(Error::NotFound)?;
     ctx.db.run(&store::delete(id)).await?;
     Ok(())
 }

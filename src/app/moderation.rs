@@ -43,6 +43,11 @@ pub async fn standing(ctx: &Ctx<'_>, authority: Option<&str>) -> Result<Standing
     }
 }
 
+/// `standing` for the fetch layer, whose errors are `FetchError`s.
+pub async fn standing_for_fetch(ctx: &Ctx<'_>, authority: Option<&str>) -> Result<Standing, crate::app::remote::fetch::FetchError> {
+    standing(ctx, authority).await.map_err(|e| crate::app::remote::fetch::FetchError::Network(e.to_string()))
+}
+
 /// A block as the admin writes it (`POST`/`PUT /api/v1/admin/domain_blocks`).
 #[derive(Clone, Debug)]
 pub struct BlockDomain {

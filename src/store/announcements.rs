@@ -86,10 +86,6 @@ pub fn delete(id: i64) -> Query {
     query!("DELETE FROM announcements WHERE id = ?1", id)
 }
 
-pub async fn exists(db: &dyn Db, id: i64) -> Result<bool, StoreError> {
-    db::exists(db, &query!("SELECT 1 FROM announcements WHERE id = ?1", id)).await
-}
-
 /// When an announcement was published: `None` if there is no such announcement.
 pub async fn published_at(db: &dyn Db, id: i64) -> Result<Option<Option<i64>>, StoreError> {
     #[derive(Deserialize)]

@@ -14,8 +14,7 @@ pub const STALE_AFTER_MS: i64 = 24 * 60 * 60 * 1000;
 pub async fn save(ctx: &Ctx<'_>, actor: &Actor) -> Result<AccountRow, FetchError> {
     let store_error = |e: crate::store::db::StoreError| FetchError::Network(e.to_string());
     let mut account = remote_account(actor);
-    let standing = crate::app::moderation::standing(ctx, Some(&actor.domain)).await.map_err(|e| FetchError::Network(e.to_string()))?;
-    if standing.reject_media {
+    if crate::app::moderation::standing_for_fetch(ctx, Some(&actor.domain)).await?.reject_media {
         account.avatar_remote_url = None;
         account.header_remote_url = None;
     }

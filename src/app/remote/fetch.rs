@@ -136,8 +136,7 @@ pub async fn send_answered(ctx: &Ctx<'_>, request: HttpRequest, max_bytes: usize
 async fn send_following(ctx: &Ctx<'_>, mut request: HttpRequest, max_bytes: usize, redirects: usize) -> Result<(HttpResponse, String), FetchError> {
     for _ in 0..=redirects {
         check_url(ctx.config.allow_private_addresses, &request.url)?;
-        let suspended = crate::app::moderation::standing(ctx, host_of(&request.url).as_deref()).await.map_err(|e| FetchError::Network(e.to_string()))?.suspended;
-        if suspended {
+        if crate::app::moderation::standing_for_fetch(ctx, host_of(&request.url).as_deref()).await?.suspended {
             return Err(FetchError::Refused(format!("{}: the server is suspended here", request.url)));
         }
         // Some servers (snac) close every connection without saying so; the runtime may have
