@@ -70,11 +70,19 @@ pub async fn admit(ctx: &Ctx<'_>, head: &Request) -> Result<usize, Response> {
     if body::declared_length(head).is_some_and(|length| length > limit) {
         return Err(refuse(head, ApiError::PayloadTooLarge));
     }
-    if let Some(scope) = body::upload_scope(head) {
-        // A token lookup is one D1 query; reading a 100 MiB body is far more.
-        if let Err(error) = auth::require_user(ctx, head, &[scope]).await {
-            return Err(refuse(head, error));
+    // A token or session lookup is one D1 query; reading a 100 MiB body is far more.
+    match body::uploader(head) {
+        Some(body::Uploader::Token(scope)) => {
+            if let Err(error) = auth::require_user(ctx, head, &[scope]).await {
+                return Err(refuse(head, error));
+            }
         }
+        Some(body::Uploader::Session) => match auth::session(ctx, head).await {
+            Ok(Some(session)) if !session.awaiting_second_factor() => {}
+            Ok(_) => return Err(refuse(head, ApiError::UserRequired)),
+            Err(error) => return Err(refuse(head, error)),
+        },
+        None => {}
     }
     Ok(limit)
 }
@@ -179,6 +187,7 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["api", "v1", "apps", "verify_credentials"]) => apps::verify_credentials(ctx, req).await,
         (Get, ["api", "v1", "accounts", "verify_credentials"]) => accounts::verify_credentials(ctx, req).await,
         (Patch, ["api", "v1", "accounts", "update_credentials"]) => accounts::update_credentials(ctx, req).await,
+        (Delete, ["api", "v1", "profile", which]) => accounts::remove_image(ctx, req, which).await,
         (Get, ["api", "v1", "topi", "aliases"]) => migration::list(ctx, req).await,
         (Post, ["api", "v1", "topi", "aliases"]) => migration::add(ctx, req).await,
         (Delete, ["api", "v1", "topi", "aliases"]) => migration::remove(ctx, req).await,
@@ -377,6 +386,10 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Post | Delete, ["auth", "sign_out"]) => web::html_errors(ctx, web::auth::sign_out(ctx, req)).await,
         (Get, ["auth", "edit"]) => web::html_errors(ctx, web::settings::account(ctx, req)).await,
         (Get, ["settings"]) => web::html_errors(ctx, web::settings::index(ctx, req)).await,
+        (Get, ["settings", "profile"]) => web::html_errors(ctx, web::edit_profile::edit_profile(ctx, req)).await,
+        (Post | Put | Patch, ["settings", "profile"]) => web::html_errors(ctx, web::edit_profile::update_profile(ctx, req)).await,
+        (Get, ["settings", "preferences"]) => web::html_errors(ctx, web::edit_profile::preferences(ctx, req)).await,
+        (Post | Put | Patch, ["settings", "preferences"]) => web::html_errors(ctx, web::edit_profile::update_preferences(ctx, req)).await,
         (Get, ["admin", "announcements"]) => web::html_errors(ctx, web::admin::announcements(ctx, req)).await,
         (Post, ["admin", "announcements"]) => web::html_errors(ctx, web::admin::create_announcement(ctx, req)).await,
         (Post | Put | Delete, ["admin", "announcements", id]) => web::html_errors(ctx, web::admin::change_announcement(ctx, req, id)).await,

@@ -64,6 +64,8 @@ pub enum Task {
     ArchiveExport { archive_id: String, step: i64 },
     /// The next piece of an archive import (`app::archive::import::step`), likewise.
     ArchiveImport { import_id: String, step: i64 },
+    /// Check the owner's profile links for a `rel="me"` link back (`app::profile::verify_links`).
+    VerifyLinks,
 }
 
 /// One queue message: a task when its tag names one, else an event.
@@ -80,7 +82,7 @@ impl<'de> Deserialize<'de> for Job {
         use serde::de::Error as _;
         let message = serde_json::Value::deserialize(deserializer)?;
         let job = match message.get("event").and_then(serde_json::Value::as_str) {
-            Some("deliver" | "deliver_many" | "fetch_thread" | "push" | "import_batch" | "archive_export" | "archive_import") => serde_json::from_value(message).map(Job::Task),
+            Some("deliver" | "deliver_many" | "fetch_thread" | "push" | "import_batch" | "archive_export" | "archive_import" | "verify_links") => serde_json::from_value(message).map(Job::Task),
             _ => serde_json::from_value(message).map(Job::Event),
         };
         job.map_err(D::Error::custom)

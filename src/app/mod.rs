@@ -27,6 +27,7 @@ pub mod imports;
 pub mod instance;
 pub mod jobs;
 pub mod live;
+pub mod media;
 pub mod moderation;
 pub mod owner;
 pub mod polls;

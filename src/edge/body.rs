@@ -8,23 +8,36 @@ use super::http::{Method, Request};
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
 
-/// The scope a request that may carry a file (media, avatar, header) needs, or `None` if it
+/// A settings form with files (the profile's avatar and header): two images and the rest.
+pub const MAX_FORM_UPLOAD_BYTES: usize = 2 * crate::app::profile::MAX_PROFILE_IMAGE_BYTES + 64 * 1024;
+
+/// Who may send a request that carries a file, which is read only once they are known.
+#[derive(Debug, PartialEq)]
+pub enum Uploader {
+    /// A user token with this scope (the APIs).
+    Token(&'static str),
+    /// The owner's browser session (a settings page's form).
+    Session,
+}
+
+/// Who may send a request that may carry a file (media, avatar, header), or `None` if it
 /// carries no file.
-pub fn upload_scope(req: &Request) -> Option<&'static str> {
+pub fn uploader(req: &Request) -> Option<Uploader> {
     match (req.method, req.path.trim_end_matches('/')) {
-        (Method::Post, "/api/v1/media" | "/api/v2/media") => Some("write:media"),
-        (Method::Patch, "/api/v1/accounts/update_credentials") => Some("write:accounts"),
+        (Method::Post, "/api/v1/media" | "/api/v2/media") => Some(Uploader::Token("write:media")),
+        (Method::Patch, "/api/v1/accounts/update_credentials") => Some(Uploader::Token("write:accounts")),
         // A chunk of an archive to import (the Worker pipes it into R2 without reading it).
-        (Method::Put, path) if path.starts_with("/api/v1/topi/archive_imports/") && path.contains("/chunks/") => Some("write"),
+        (Method::Put, path) if path.starts_with("/api/v1/topi/archive_imports/") && path.contains("/chunks/") => Some(Uploader::Token("write")),
+        (Method::Post, "/settings/profile") => Some(Uploader::Session),
         _ => None,
     }
 }
 
 pub fn limit(req: &Request) -> usize {
-    if upload_scope(req).is_some() {
-        MAX_UPLOAD_BYTES
-    } else {
-        MAX_BODY_BYTES
+    match uploader(req) {
+        Some(Uploader::Token(_)) => MAX_UPLOAD_BYTES,
+        Some(Uploader::Session) => MAX_FORM_UPLOAD_BYTES,
+        None => MAX_BODY_BYTES,
     }
 }
 
@@ -79,9 +92,11 @@ mod tests {
     #[test]
     fn uploads_get_the_larger_limit_and_need_their_scope() {
         let media = head(Method::Post, "/api/v2/media/", &[("content-length", "1048577")]);
-        assert_eq!((limit(&media), upload_scope(&media), declared_length(&media)), (MAX_UPLOAD_BYTES, Some("write:media"), Some(1_048_577)));
+        assert_eq!((limit(&media), uploader(&media), declared_length(&media)), (MAX_UPLOAD_BYTES, Some(Uploader::Token("write:media")), Some(1_048_577)));
         let status = head(Method::Post, "/api/v1/statuses", &[("content-length", "chunked?")]);
-        assert_eq!((limit(&status), upload_scope(&status), declared_length(&status)), (MAX_BODY_BYTES, None, None));
-        assert_eq!(upload_scope(&head(Method::Get, "/api/v1/media", &[])), None);
+        assert_eq!((limit(&status), uploader(&status), declared_length(&status)), (MAX_BODY_BYTES, None, None));
+        assert_eq!(uploader(&head(Method::Get, "/api/v1/media", &[])), None);
+        let profile = head(Method::Post, "/settings/profile", &[]);
+        assert_eq!((limit(&profile), uploader(&profile)), (MAX_FORM_UPLOAD_BYTES, Some(Uploader::Session)));
     }
 }

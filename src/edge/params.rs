@@ -16,6 +16,12 @@ pub struct FilePart {
     pub data: Vec<u8>,
 }
 
+impl FilePart {
+    pub fn upload(&self) -> crate::app::media::Upload<'_> {
+        crate::app::media::Upload { filename: &self.filename, declared_type: &self.content_type, data: &self.data }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Params {
     values: Map<String, Value>,

@@ -46,6 +46,7 @@ pub async fn handle(ctx: &Ctx<'_>, job: &Job) -> Result<(), ApiError> {
         Job::Task(Task::ImportBatch { import_id }) => Ok(crate::app::imports::run(ctx, import_id).await?),
         Job::Task(Task::ArchiveExport { archive_id, step }) => Ok(crate::app::archive::export::step(ctx, archive_id, *step).await?),
         Job::Task(Task::ArchiveImport { import_id, step }) => Ok(crate::app::archive::import::step(ctx, import_id, *step).await?),
+        Job::Task(Task::VerifyLinks) => Ok(crate::app::profile::verify_links(ctx).await?),
         Job::Event(event) => outbound::fan_out(ctx, event).await,
     }
 }

@@ -1,8 +1,8 @@
 //! <https://docs.joinmastodon.org/methods/accounts/> and preferences.
 use serde_json::{json, Value};
 
-use super::entities::account::{Account, CredentialAccount, Field, FieldSource};
-use crate::content::text;
+use super::entities::account::{Account, CredentialAccount};
+use crate::app::profile::{self, FieldSource, ImageChange, ProfileChange, MAX_FIELDS};
 use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::app::owner;
@@ -10,15 +10,8 @@ use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
 use crate::edge::params::Params;
-use crate::store::accounts::{self, ProfileUpdate};
+use crate::store::accounts;
 use crate::domain::visibility::Visibility;
-
-/// Mastodon's limits, also advertised in the instance entity.
-pub const MAX_DISPLAY_NAME: usize = 30;
-pub const MAX_NOTE: usize = 500;
-pub const MAX_FIELDS: usize = 4;
-pub const MAX_FIELD_NAME: usize = 255;
-pub const MAX_FIELD_VALUE: usize = 255;
 
 /// <https://docs.joinmastodon.org/methods/accounts/#verify_credentials>
 pub async fn verify_credentials(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
@@ -41,26 +34,32 @@ async fn credential_account(ctx: &Ctx<'_>, account_id: i64) -> Result<Credential
 pub async fn update_credentials(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, account_id) = auth::require_user(ctx, req, &["write:accounts"]).await?;
     let params = req.params()?;
-    let mut update = profile_update(&params, &ctx.config.public_url)?;
-    // Images go to R2 last, after everything else was found valid.
-    for (field, slot) in [("avatar", &mut update.avatar_url), ("header", &mut update.header_url)] {
-        if let Some(file) = params.file(field) {
-            if !super::media::file_type(file)?.starts_with("image/") {
-                return Err(ApiError::Invalid(format!("{field} must be an image")));
-            }
-            let (key, ..) = super::media::store_file(ctx, ctx.new_id(), file).await?;
-            *slot = Some(crate::app::profile::media_url(ctx.config, &key));
-        }
-    }
-    ctx.db.batch(&accounts::update_profile(account_id, &update, ctx.now_ms())).await?;
-    owner::invalidate(ctx);
+    let mut change = profile_change(&params)?;
+    change.avatar = params.file("avatar").map(|file| ImageChange::Replace(file.upload()));
+    change.header = params.file("header").map(|file| ImageChange::Replace(file.upload()));
+    profile::update(ctx, change).await?;
     Response::ok_json(&credential_account(ctx, account_id).await?)
 }
 
-/// Validates and renders a profile change. Nothing is written unless all of it is valid.
-fn profile_update(params: &Params, public_url: &str) -> Result<ProfileUpdate, ApiError> {
+/// <https://docs.joinmastodon.org/methods/profile/>: back to the default picture.
+pub async fn remove_image(ctx: &Ctx<'_>, req: &Request, which: &str) -> Result<Response, ApiError> {
+    let (_, account_id) = auth::require_user(ctx, req, &["write:accounts"]).await?;
+    let change = match which {
+        "avatar" => ProfileChange { avatar: Some(ImageChange::Remove), ..Default::default() },
+        "header" => ProfileChange { header: Some(ImageChange::Remove), ..Default::default() },
+        _ => return Err(ApiError::NotFound),
+    };
+    profile::update(ctx, change).await?;
+    Response::ok_json(&credential_account(ctx, account_id).await?.account)
+}
+
+/// The profile change a form or JSON body asks for; the use case checks it.
+fn profile_change(params: &Params) -> Result<ProfileChange<'static>, ApiError> {
     let bool_param = |key: &str| params.bool(key).map_err(|key| ApiError::Invalid(format!("{key} must be a boolean")));
-    let mut update = ProfileUpdate {
+    let mut change = ProfileChange {
+        display_name: params.str("display_name"),
+        note: params.str("note"),
+        fields: params.get("fields_attributes").map(field_sources).transpose()?,
         locked: bool_param("locked")?,
         bot: bool_param("bot")?,
         discoverable: bool_param("discoverable")?,
@@ -68,40 +67,17 @@ fn profile_update(params: &Params, public_url: &str) -> Result<ProfileUpdate, Ap
         hide_collections: bool_param("hide_collections")?,
         ..Default::default()
     };
-    if let Some(name) = params.str("display_name") {
-        if name.chars().count() > MAX_DISPLAY_NAME {
-            return Err(ApiError::Invalid(format!("Display name is too long (maximum is {MAX_DISPLAY_NAME} characters)")));
-        }
-        update.display_name = Some(name.trim().to_string());
-    }
-    if let Some(note) = params.str("note") {
-        if note.chars().count() > MAX_NOTE {
-            return Err(ApiError::Invalid(format!("Note is too long (maximum is {MAX_NOTE} characters)")));
-        }
-        update.note_html = Some(text::to_html(&note, public_url));
-        update.note_source = Some(note);
-    }
-    if let Some(fields) = params.get("fields_attributes") {
-        let sources = field_sources(fields)?;
-        let rendered: Vec<Field> = sources
-            .iter()
-            .map(|f| Field { name: f.name.clone(), value: text::inline_html(&f.value, public_url), verified_at: None })
-            .collect();
-        update.fields = Some((to_json(&rendered), to_json(&sources)));
-    }
     if let Some(source) = params.get("source") {
         let source = Params::from_value(source.clone());
         if let Some(privacy) = source.non_empty("privacy") {
-            if Visibility::parse(&privacy).is_none() {
-                return Err(ApiError::Invalid("Privacy is not a valid visibility".into()));
-            }
-            update.default_privacy = Some(privacy);
+            let visibility = Visibility::parse(&privacy).ok_or_else(|| ApiError::Invalid("Privacy is not a valid visibility".into()))?;
+            change.preferences.default_privacy = Some(visibility);
         }
-        update.default_sensitive =
+        change.preferences.default_sensitive =
             source.bool("sensitive").map_err(|_| ApiError::Invalid("Sensitive must be a boolean".into()))?;
-        update.default_language = source.str("language").map(|l| l.trim().to_string());
+        change.preferences.default_language = source.str("language");
     }
-    Ok(update)
+    Ok(change)
 }
 
 /// Profile fields from a form's indexed hash (already an array), or a JSON array or object.
@@ -111,24 +87,11 @@ fn field_sources(value: &Value) -> Result<Vec<FieldSource>, ApiError> {
         Value::Object(map) => map.values().collect(),
         _ => return Err(ApiError::Invalid("Fields must be a list".into())),
     };
-    let text = |item: &Value, key: &str| item.get(key).and_then(Value::as_str).unwrap_or("").trim().to_string();
-    let fields: Vec<FieldSource> = items
-        .into_iter()
-        .map(|item| FieldSource { name: text(item, "name"), value: text(item, "value") })
-        .filter(|f| !(f.name.is_empty() && f.value.is_empty()))
-        .collect();
-    if fields.len() > MAX_FIELDS {
+    if items.len() > 2 * MAX_FIELDS {
         return Err(ApiError::Invalid(format!("Fields are too many (maximum is {MAX_FIELDS})")));
     }
-    if fields.iter().any(|f| f.name.chars().count() > MAX_FIELD_NAME || f.value.chars().count() > MAX_FIELD_VALUE) {
-        return Err(ApiError::Invalid("Field is too long".into()));
-    }
-    Ok(fields)
-}
-
-/// Serializes our own field lists; they hold only strings, so this cannot fail.
-fn to_json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+    let text = |item: &Value, key: &str| item.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+    Ok(items.into_iter().map(|item| FieldSource { name: text(item, "name"), value: text(item, "value") }).collect())
 }
 
 /// <https://docs.joinmastodon.org/methods/accounts/#get>
@@ -184,34 +147,27 @@ mod tests {
     }
 
     #[test]
-    fn a_profile_update_renders_note_and_fields() {
-        let u = profile_update(
-            &form("display_name=Alice&note=Hi+%23rust&fields_attributes[0][name]=Web&fields_attributes[0][value]=https://a.example&locked=1&bot=false"),
-            "https://s.example",
-        )
-        .unwrap();
-        assert_eq!(u.display_name.as_deref(), Some("Alice"));
-        assert!(u.note_html.unwrap().contains("class=\"mention hashtag\""));
-        let (fields, source) = u.fields.unwrap();
-        assert!(fields.contains("<span class=\\\"invisible\\\">https://</span>"), "{fields}");
-        assert_eq!(source, r#"[{"name":"Web","value":"https://a.example"}]"#);
-        assert_eq!((u.locked, u.bot, u.discoverable), (Some(true), Some(false), None));
+    fn a_form_asks_for_each_part_of_a_profile_change() {
+        let change = profile_change(&form("display_name=Alice&note=Hi&fields_attributes[0][name]=Web&fields_attributes[0][value]=https://a.example&locked=1&bot=false&source[privacy]=unlisted&source[language]=fi")).unwrap();
+        assert_eq!((change.display_name.as_deref(), change.note.as_deref()), (Some("Alice"), Some("Hi")));
+        assert_eq!(change.fields.unwrap(), [FieldSource { name: "Web".into(), value: "https://a.example".into() }]);
+        assert_eq!((change.locked, change.bot, change.discoverable), (Some(true), Some(false), None));
+        assert_eq!(change.preferences.default_privacy, Some(Visibility::Unlisted));
+        assert_eq!(change.preferences.default_language.as_deref(), Some("fi"));
     }
 
     #[test]
-    fn invalid_profile_updates_are_refused_whole() {
-        let long_name = format!("display_name={}", "x".repeat(31));
-        assert!(profile_update(&form(&long_name), "").is_err());
-        let five = (0..5).map(|i| format!("fields_attributes[{i}][name]=n{i}&fields_attributes[{i}][value]=v")).collect::<Vec<_>>().join("&");
-        assert!(profile_update(&form(&five), "").is_err());
-        assert!(profile_update(&form("locked=perhaps"), "").is_err());
-        assert!(profile_update(&form("source[privacy]=everyone"), "").is_err());
+    fn malformed_profile_changes_are_refused() {
+        assert!(profile_change(&form("locked=perhaps")).is_err());
+        assert!(profile_change(&form("source[privacy]=everyone")).is_err());
+        let nine = (0..9).map(|i| format!("fields_attributes[{i}][name]=n{i}&fields_attributes[{i}][value]=v")).collect::<Vec<_>>().join("&");
+        assert!(profile_change(&form(&nine)).is_err());
     }
 
     #[test]
     fn json_fields_may_be_an_array_or_an_indexed_object() {
         let array = Params::parse("", Some("application/json"), br#"{"fields_attributes":[{"name":"a","value":"b"}]}"#).unwrap();
         let object = Params::parse("", Some("application/json"), br#"{"fields_attributes":{"0":{"name":"a","value":"b"}}}"#).unwrap();
-        assert_eq!(profile_update(&array, "").unwrap().fields, profile_update(&object, "").unwrap().fields);
+        assert_eq!(profile_change(&array).unwrap().fields, profile_change(&object).unwrap().fields);
     }
 }

@@ -2,7 +2,7 @@
 //! fail the whole login on one missing field, so every field of shared/CLIENT-COMPAT.md §5 is here.
 use serde_json::{json, Value};
 
-use super::accounts::{MAX_DISPLAY_NAME, MAX_FIELDS, MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_NOTE};
+use crate::app::profile::{MAX_DISPLAY_NAME, MAX_FIELDS, MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_NOTE};
 use super::entities::account::Account;
 use crate::app::profile::DEFAULT_HEADER_PATH;
 use crate::ctx::Ctx;
@@ -12,6 +12,7 @@ use crate::edge::error::ApiError;
 use crate::edge::http::Response;
 use crate::store::instance;
 
+use crate::app::media::SUPPORTED_MIME_TYPES;
 use crate::app::instance::{summary, MAX_CHARACTERS, MAX_MEDIA_ATTACHMENTS, SOFTWARE_VERSION};
 use crate::app::polls::{MAX_EXPIRATION_S, MAX_OPTIONS, MAX_OPTION_CHARS, MIN_EXPIRATION_S};
 
@@ -24,11 +25,6 @@ pub fn version() -> String {
 }
 
 pub const API_VERSION: u32 = 2;
-
-pub const SUPPORTED_MIME_TYPES: &[&str] = &[
-    "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "video/mp4", "video/webm",
-    "video/quicktime", "audio/mpeg", "audio/ogg", "audio/wave", "audio/wav", "audio/x-wav", "audio/mp4",
-];
 
 fn statuses_config() -> Value {
     json!({

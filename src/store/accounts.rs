@@ -385,8 +385,11 @@ pub struct ProfileUpdate {
     pub hide_collections: Option<bool>,
     pub default_privacy: Option<String>,
     pub default_sensitive: Option<bool>,
+    /// An empty one clears it.
     pub default_language: Option<String>,
-    /// URLs of newly uploaded images.
+    pub expand_spoilers: Option<bool>,
+    pub expand_media: Option<String>,
+    /// URLs of newly uploaded images; an empty one clears it (the default picture).
     pub avatar_url: Option<String>,
     pub header_url: Option<String>,
 }
@@ -403,7 +406,8 @@ pub fn update_profile(account_id: i64, u: &ProfileUpdate, now: i64) -> [Query; 2
              fields = COALESCE(?4, fields), locked = COALESCE(?5, locked), bot = COALESCE(?6, bot), \
              discoverable = COALESCE(?7, discoverable), indexable = COALESCE(?8, indexable), \
              hide_collections = COALESCE(?9, hide_collections), updated_at = ?10, \
-             avatar_remote_url = COALESCE(?11, avatar_remote_url), header_remote_url = COALESCE(?12, header_remote_url) WHERE id = ?1",
+             avatar_remote_url = CASE WHEN ?11 IS NULL THEN avatar_remote_url WHEN ?11 = '' THEN NULL ELSE ?11 END, \
+             header_remote_url = CASE WHEN ?12 IS NULL THEN header_remote_url WHEN ?12 = '' THEN NULL ELSE ?12 END WHERE id = ?1",
             account_id, u.display_name.clone(), u.note_html.clone(), fields, u.locked, u.bot,
             u.discoverable, u.indexable, u.hide_collections, now, u.avatar_url.clone(), u.header_url.clone()
         ),
@@ -411,12 +415,18 @@ pub fn update_profile(account_id: i64, u: &ProfileUpdate, now: i64) -> [Query; 2
             "UPDATE local_users SET note_source = COALESCE(?2, note_source), \
              fields_source = COALESCE(?3, fields_source), default_privacy = COALESCE(?4, default_privacy), \
              default_sensitive = COALESCE(?5, default_sensitive), \
-             default_language = CASE WHEN ?6 IS NULL THEN default_language WHEN ?6 = '' THEN NULL ELSE ?6 END \
+             default_language = CASE WHEN ?6 IS NULL THEN default_language WHEN ?6 = '' THEN NULL ELSE ?6 END, \
+             expand_spoilers = COALESCE(?7, expand_spoilers), expand_media = COALESCE(?8, expand_media) \
              WHERE account_id = ?1",
             account_id, u.note_source.clone(), fields_source, u.default_privacy.clone(),
-            u.default_sensitive, u.default_language.clone()
+            u.default_sensitive, u.default_language.clone(), u.expand_spoilers, u.expand_media.clone()
         ),
     ]
+}
+
+/// The rendered fields, as verification left them (the source the owner typed is unchanged).
+pub fn set_fields(account_id: i64, fields: &str) -> Query {
+    query!("UPDATE accounts SET fields = ?2 WHERE id = ?1", account_id, fields.to_string())
 }
 
 #[cfg(test)]

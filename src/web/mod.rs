@@ -9,6 +9,7 @@ pub mod assets;
 pub mod auth;
 pub mod authorize;
 pub mod authorized_apps;
+pub mod edit_profile;
 pub mod feeds;
 pub mod interact;
 pub mod profile;

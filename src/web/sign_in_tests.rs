@@ -107,7 +107,7 @@ async fn signing_in_sets_a_secure_http_only_lax_host_cookie() {
 #[tokio::test(flavor = "current_thread")]
 async fn settings_need_a_session() {
     let env = TestEnv::new();
-    for path in ["/settings", "/auth/edit", "/settings/two_factor_authentication_methods", "/settings/otp_authentication", "/oauth/authorized_applications"] {
+    for path in ["/settings", "/auth/edit", "/settings/two_factor_authentication_methods", "/settings/otp_authentication", "/oauth/authorized_applications", "/settings/profile", "/settings/preferences"] {
         let (response, _) = env.send(Get, path, "").await;
         assert_eq!((response.status, response.header_value("location")), (303, Some("/auth/sign_in")), "{path}");
     }
@@ -137,6 +137,8 @@ async fn every_form_refuses_a_post_without_its_token_or_from_another_origin() {
         "/settings/otp_authentication".to_string(),
         "/settings/two_factor_authentication_methods/disable".to_string(),
         "/oauth/authorized_applications".to_string(),
+        "/settings/profile".to_string(),
+        "/settings/preferences".to_string(),
     ];
     for path in &forms {
         for (form, origin) in [
@@ -304,4 +306,97 @@ async fn exports_open_with_the_session_cookie() {
     let csv = get_as(&env, &session, "/settings/exports/follows.csv").await;
     assert_eq!(csv.status, 200);
     assert_eq!(csv.header_value("content-type"), Some("text/csv"));
+}
+
+/// What the owner's account says through the API.
+async fn credentials(env: &TestEnv) -> serde_json::Value {
+    let token = env.owner_token().await;
+    env.send_as(&token, Get, "/api/v1/accounts/verify_credentials", "").await.1
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_profile_page_changes_the_profile_and_tells_other_servers() {
+    let env = TestEnv::new();
+    let session = sign_in(&env).await;
+    let page = html(&get_as(&env, &session, "/settings/profile").await);
+    assert!(page.contains("name=\"fields_attributes[3][value]\""), "four rows of fields");
+    let form = format!(
+        "authenticity_token={}&display_name=Alice+Example&note=Hello+%23rust&fields_attributes[0][name]=Site\
+         &fields_attributes[0][value]=https://alice.example/&fields_attributes[1][name]=Pronouns&fields_attributes[1][value]=she\
+         &locked=0&locked=1&bot=0&discoverable=0&discoverable=1&indexable=0&hide_collections=0",
+        csrf_of(&page)
+    );
+    env.jobs.take();
+    let (saved, _) = env.send_with(Post, "/settings/profile", &[("cookie", session.clone())], &form).await;
+    assert_eq!((saved.status, saved.header_value("location")), (303, Some("/settings/profile?saved=1")), "{}", html(&saved));
+    let account = credentials(&env).await;
+    assert_eq!(account["display_name"], "Alice Example");
+    assert!(account["note"].as_str().unwrap().contains("#<span>rust</span>"), "{}", account["note"]);
+    assert_eq!(account["source"]["note"], "Hello #rust");
+    assert_eq!((account["locked"].as_bool(), account["bot"].as_bool(), account["discoverable"].as_bool()), (Some(true), Some(false), Some(true)));
+    assert_eq!(account["fields"][1]["value"], "she");
+    let jobs = env.jobs.take();
+    assert!(jobs.contains(&crate::app::jobs::Event::ProfileUpdated.into()), "{jobs:?}");
+    assert!(jobs.contains(&crate::app::jobs::Task::VerifyLinks.into()), "the link is to be verified");
+    assert!(html(&get_as(&env, &session, "/settings/profile?saved=1").await).contains("Changes saved."));
+
+    let too_long = format!("authenticity_token={}&display_name={}", csrf_of(&page), "x".repeat(31));
+    let (refused, _) = env.send_with(Post, "/settings/profile", &[("cookie", session.clone())], &too_long).await;
+    assert_eq!(refused.status, 422);
+    assert!(html(&refused).contains("Display name is too long"));
+    assert_eq!(credentials(&env).await["display_name"], "Alice Example", "nothing changed");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_field_is_verified_when_its_page_links_back_with_rel_me() {
+    let env = TestEnv::new();
+    let token = env.owner_token().await;
+    let profile_url = credentials(&env).await["url"].as_str().unwrap().to_string();
+    let page = |html: String| crate::ctx::HttpResponse { status: 200, headers: vec![("content-type".into(), "text/html".into())], body: html.into_bytes() };
+    env.http.answers.borrow_mut().insert("https://alice.example/".into(), page(format!("<html><a rel=\"me\" href=\"{profile_url}\">me</a></html>")));
+    env.http.answers.borrow_mut().insert("https://elsewhere.example/".into(), page("<a rel=me href=https://impostor.example/@alice>".into()));
+    let form = "fields_attributes[0][name]=Site&fields_attributes[0][value]=https://alice.example/\
+                &fields_attributes[1][name]=Other&fields_attributes[1][value]=https://elsewhere.example/\
+                &fields_attributes[2][name]=Mail&fields_attributes[2][value]=alice@mail.example";
+    let (updated, _) = env.send_as(&token, crate::edge::http::Method::Patch, "/api/v1/accounts/update_credentials", form).await;
+    assert_eq!(updated.status, 200);
+    assert!(env.jobs.take().contains(&crate::app::jobs::Task::VerifyLinks.into()));
+    crate::app::profile::verify_links(&env.ctx()).await.unwrap();
+    let fields = credentials(&env).await["fields"].clone();
+    assert!(fields[0]["verified_at"].is_string(), "{fields}");
+    assert!(fields[1]["verified_at"].is_null(), "the page links elsewhere");
+    assert!(fields[2]["verified_at"].is_null());
+    assert_eq!(env.http.requests_to("https://alice.example/") + env.http.requests_to("https://elsewhere.example/"), 2, "the address is not fetched");
+
+    // Saving again keeps the verification, and asks for no fetch of a verified page.
+    let (again, _) = env.send_as(&token, crate::edge::http::Method::Patch, "/api/v1/accounts/update_credentials", form).await;
+    assert!(again.status == 200 && credentials(&env).await["fields"][0]["verified_at"].is_string());
+    crate::app::profile::verify_links(&env.ctx()).await.unwrap();
+    assert_eq!(env.http.requests_to("https://alice.example/"), 1);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_preferences_page_sets_what_apps_read() {
+    let env = TestEnv::new();
+    let session = sign_in(&env).await;
+    let token = csrf_of(&html(&get_as(&env, &session, "/settings/preferences").await));
+    let form = format!(
+        "authenticity_token={token}&_method=put&default_privacy=unlisted&default_sensitive=0&default_sensitive=1\
+         &default_language=fi&expand_media=show_all&expand_spoilers=0&expand_spoilers=1"
+    );
+    env.jobs.take();
+    let (saved, _) = env.send_with(Post, "/settings/preferences", &[("cookie", session.clone())], &form).await;
+    assert_eq!(saved.status, 303, "{}", html(&saved));
+    assert!(env.jobs.take().is_empty(), "preferences are not federated");
+    let api = env.owner_token().await;
+    let (_, preferences) = env.send_as(&api, Get, "/api/v1/preferences", "").await;
+    assert_eq!(preferences["posting:default:visibility"], "unlisted");
+    assert_eq!(preferences["posting:default:sensitive"], true);
+    assert_eq!(preferences["posting:default:language"], "fi");
+    assert_eq!(preferences["reading:expand:media"], "show_all");
+    assert_eq!(preferences["reading:expand:spoilers"], true);
+    let bad = format!("authenticity_token={token}&default_privacy=everyone");
+    let (refused, _) = env.send_with(Post, "/settings/preferences", &[("cookie", session.clone())], &bad).await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(env.send_as(&api, Get, "/api/v1/preferences", "").await.1["posting:default:visibility"], "unlisted");
 }

@@ -1,5 +1,5 @@
 //! Account and CredentialAccount (<https://docs.joinmastodon.org/entities/Account/>).
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::app::profile;
@@ -7,13 +7,7 @@ use crate::config::Config;
 use crate::domain::time::{date, iso8601};
 use crate::store::accounts::{AccountRow, LocalUserRow};
 
-pub use crate::app::profile::Field;
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct FieldSource {
-    pub name: String,
-    pub value: String,
-}
+pub use crate::app::profile::{Field, FieldSource};
 
 #[derive(Debug, Serialize)]
 pub struct Account {
