@@ -50,7 +50,7 @@ pub async fn remove_image(ctx: &Ctx<'_>, req: &Request, which: &str) -> Result<R
         _ => return Err(ApiError::NotFound),
     };
     profile::update(ctx, change).await?;
-    Response::ok_json(&credential_account(ctx, account_id).await?.account)
+    Response::ok_json(&credential_account(ctx, account_id).await?)
 }
 
 /// The profile change a form or JSON body asks for; the use case checks it.

@@ -113,7 +113,7 @@ async fn render_profile(ctx: &Ctx<'_>, req: &Request, owner: &AccountRow, tagged
     og.username = Some(handle.clone());
     let fields = profile::fields(owner)
         .into_iter()
-        .map(|f| FieldView { name: f.name, value_html: crate::content::text::with_rel_me(&f.value) })
+        .map(|f| FieldView { name: f.name, value_html: crate::content::text::with_rel_me(&f.value), verified: f.verified_at.is_some() })
         .collect();
     let featured = found.featured.iter().map(|name| FeaturedView { url: format!("{profile_url}/tagged/{}", tag_segment(name)), name: name.clone() }).collect();
     let page = ProfilePage {

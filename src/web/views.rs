@@ -259,6 +259,8 @@ pub fn page_link(base: &str, key: &str, id: Option<i64>) -> Option<String> {
 pub struct FieldView {
     pub name: String,
     pub value_html: String,
+    /// The linked page links back (`app::profile::verify_links`).
+    pub verified: bool,
 }
 
 #[cfg(test)]

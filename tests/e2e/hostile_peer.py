@@ -185,6 +185,12 @@ class HostilePeer:
             self.routes[path] = Route(status, content_type if document is not None else None, body)
         return self.url(path)
 
+    def serve_text(self, path: str, body: str, content_type: str = "text/html; charset=utf-8") -> str:
+        """`body` as it is (an HTML page, say) at `path`."""
+        with self._lock:
+            self.routes[path] = Route(200, content_type, body.encode())
+        return self.url(path)
+
     def person_document(self, username: str, key: RsaKey, *, id: str | None = None, key_id: str | None = None,
                         **extra) -> dict:
         """A minimal Person `username` (its id `id`, by default `/users/USERNAME` here) publishing
