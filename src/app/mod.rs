@@ -18,6 +18,7 @@
 //! - `archive`    the owner's account as a Mastodon archive (a zip written by queue steps).
 //! - `sessions`   the owner's browser sessions; `two_factor` TOTP and recovery codes.
 //! - `tokens`     the owner's OAuth tokens: which apps hold one, revoking them.
+//! - `moving`     aliases and moving the owner's account elsewhere; `media` uploaded files.
 pub mod announcements;
 pub mod archive;
 pub mod documents;
@@ -28,6 +29,7 @@ pub mod instance;
 pub mod jobs;
 pub mod live;
 pub mod media;
+pub mod moving;
 pub mod moderation;
 pub mod owner;
 pub mod polls;

@@ -139,8 +139,9 @@ pub async fn show(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, Ap
 }
 
 /// The failed rows as Mastodon's failures file (`Settings::ImportsController#failures`).
+/// Opens with the owner's browser session too, for the import page's links.
 pub async fn failures_csv(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
-    let (_, owner) = auth::require_user(ctx, req, READ_SCOPES).await?;
+    let owner = auth::require_user_or_session(ctx, req, READ_SCOPES).await?;
     let import = imports::get(ctx, owner, id).await?;
     let (kind, csv) = imports::failures_csv(ctx, &import).await?;
     Ok(super::exports::csv_file(&kind.failures_filename(), csv))

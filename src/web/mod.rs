@@ -11,6 +11,8 @@ pub mod authorize;
 pub mod authorized_apps;
 pub mod edit_profile;
 pub mod feeds;
+pub mod imports;
+pub mod moving;
 pub mod interact;
 pub mod profile;
 pub mod settings;

@@ -107,7 +107,7 @@ async fn signing_in_sets_a_secure_http_only_lax_host_cookie() {
 #[tokio::test(flavor = "current_thread")]
 async fn settings_need_a_session() {
     let env = TestEnv::new();
-    for path in ["/settings", "/auth/edit", "/settings/two_factor_authentication_methods", "/settings/otp_authentication", "/oauth/authorized_applications", "/settings/profile", "/settings/preferences"] {
+    for path in ["/settings", "/auth/edit", "/settings/two_factor_authentication_methods", "/settings/otp_authentication", "/oauth/authorized_applications", "/settings/profile", "/settings/preferences", "/settings/imports", "/settings/migration", "/settings/aliases"] {
         let (response, _) = env.send(Get, path, "").await;
         assert_eq!((response.status, response.header_value("location")), (303, Some("/auth/sign_in")), "{path}");
     }
@@ -139,6 +139,9 @@ async fn every_form_refuses_a_post_without_its_token_or_from_another_origin() {
         "/oauth/authorized_applications".to_string(),
         "/settings/profile".to_string(),
         "/settings/preferences".to_string(),
+        "/settings/imports".to_string(),
+        "/settings/aliases".to_string(),
+        "/settings/migration".to_string(),
     ];
     for path in &forms {
         for (form, origin) in [

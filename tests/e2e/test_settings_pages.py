@@ -1,9 +1,10 @@
-"""The owner's profile and preferences pages (`/settings/profile`, `/settings/preferences`;
+"""The owner's settings pages (`/settings/profile`, `/settings/preferences`, `/settings/imports`;
 docs/web.md "Settings") in headless Chromium: a change made on the page is what the API and the
 public profile show and what a follower's server is sent (`Update`); a profile link to a page that
 links back with rel="me" is verified by the queue; an avatar is uploaded, served and removed; a
-file that is not an image is refused with its reason and changes nothing; a form without its
-token, or an upload without a session, changes nothing. The module has a server of its own."""
+file that is not an image is refused with its reason and changes nothing; a CSV file uploaded on
+the import page is imported by the queue; a form without its token, or an upload without a
+session, changes nothing. The module has a server of its own."""
 from __future__ import annotations
 
 import json
@@ -202,3 +203,32 @@ def test_the_api_removes_the_header_and_federates_profile_changes(server, owner)
     assert removed.status_code == 200, removed.text
     assert removed.json_body["header"].endswith("/headers/original/missing.png")
     assert owner.delete("/api/v1/profile/banner").status_code == 404
+
+
+def test_the_import_page_imports_a_file_and_shows_its_failures(page, server, owner, tmp_path):
+    open_page(page, server, "/settings/imports")
+    check_page(page)
+    tab_reaches(page, "#import-type")
+    blocklist = tmp_path / "blocked_domains.csv"
+    blocklist.write_text("spam.example\nnot a domain!\nads.example\n")
+    page.get_by_label("What the file holds").select_option("domain_blocking")
+    page.get_by_label("File (at most").set_input_files(str(blocklist))
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_load_state()
+    check_page(page)
+
+    def blocked():
+        resp = owner.get("/api/v1/domain_blocks")
+        assert resp.status_code == 200
+        return sorted(resp.json_body) == ["ads.example", "spam.example"]
+    wait_for(blocked, timeout=60, message="the queue imports the file")
+    page.reload()
+    row = page.locator("tbody tr").first
+    wait_for(lambda: "finished" in (page.reload() or row.inner_text()), timeout=30, message="the page shows it finished")
+    assert "blocked_domains.csv" in row.inner_text() and "3 of 3, 1 failed" in row.inner_text(), row.inner_text()
+    screenshot(page, "settings-imports")
+    failures = page.request.get(server.url + row.get_by_role("link", name="failures.csv").get_attribute("href"))
+    assert failures.status == 200 and "not a domain!" in failures.text(), "the failures file opens with the session"
+
+    page.get_by_role("button", name="Upload").click()  # no file chosen: the browser asks for one
+    assert page.url.endswith("/settings/imports")
