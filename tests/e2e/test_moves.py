@@ -141,7 +141,7 @@ def test_moving_out_takes_the_followers_along(topi, owner_actor, new_home, snacs
     page.get_by_role("button", name="Move followers").click()
     page.wait_for_load_state()
     assert "being moved" in page.get_by_role("status").inner_text()
-    assert f"This account has moved to {new_home.base_url}/@alice" in page.content()
+    assert f"This account has moved to {new_home.base_url}/@alice" in page.locator("main").inner_text()
     screenshot(page, "settings-moving")
     account = me(topi)
     assert account["moved"]["url"] == f"{new_home.base_url}/@alice", account.get("moved")

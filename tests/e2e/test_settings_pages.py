@@ -222,9 +222,12 @@ def test_the_import_page_imports_a_file_and_shows_its_failures(page, server, own
         assert resp.status_code == 200
         return sorted(resp.json_body) == ["ads.example", "spam.example"]
     wait_for(blocked, timeout=60, message="the queue imports the file")
-    page.reload()
     row = page.locator("tbody tr").first
-    wait_for(lambda: "finished" in (page.reload() or row.inner_text()), timeout=30, message="the page shows it finished")
+
+    def finished_row():
+        page.reload()
+        return "finished" in row.inner_text()
+    wait_for(finished_row, timeout=30, message="the page shows it finished")
     assert "blocked_domains.csv" in row.inner_text() and "3 of 3, 1 failed" in row.inner_text(), row.inner_text()
     screenshot(page, "settings-imports")
     failures = page.request.get(server.url + row.get_by_role("link", name="failures.csv").get_attribute("href"))
