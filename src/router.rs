@@ -379,6 +379,7 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["interact"]) => web::interact::show(ctx, req).await,
         (Post, ["interact"]) => web::interact::submit(ctx, req).await,
         (Get, ["authorize_interaction"]) => web::interact::authorize(ctx, req).await,
+        (Post, ["authorize_interaction"]) => web::interact::follow(ctx, req).await,
 
         // The owner's sign-in and settings (docs/web.md, "Signing in"), at Mastodon's paths
         (Get, ["auth", "sign_in"]) => web::html_errors(ctx, web::auth::show(ctx, req)).await,

@@ -37,6 +37,7 @@ pub mod profile;
 pub mod public;
 pub mod push;
 pub mod posting;
+pub mod relationships;
 pub mod remote;
 pub mod retention;
 pub mod sessions;

@@ -10,12 +10,13 @@ use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::app::jobs::{self, Event};
 use crate::app::owner;
+use crate::app::relationships::{self, Follow};
 use crate::edge::auth;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
 use crate::store::accounts::{self, AccountRow};
 use crate::store::db::decode;
-use crate::store::relationships::{self as store, AccountList, NewFollow, RelationshipRow};
+use crate::store::relationships::{self as store, AccountList, RelationshipRow};
 
 #[derive(Debug, Serialize)]
 pub struct Relationship {
@@ -173,22 +174,8 @@ pub async fn act(ctx: &Ctx<'_>, req: &Request, id: &str, action: Action) -> Resu
     let target_id = account.id.to_string();
     match action {
         Action::Follow => {
-            let languages = params.strings("languages");
-            let languages = (!languages.is_empty()).then(|| serde_json::to_string(&languages).unwrap_or_default());
-            let follow_id = ctx.new_id();
-            let uri = format!("{}#follows/{follow_id}", ctx.config.actor_url(&ctx.config.admin_username));
-            let follow = NewFollow {
-                id: follow_id,
-                follower: owner,
-                target: account.id,
-                uri,
-                show_reblogs: flag("reblogs", true)?,
-                notify: flag("notify", false)?,
-                languages,
-                now,
-            };
-            ctx.db.run(&store::follow(follow)).await?;
-            jobs::publish(ctx, Event::Followed { account_id: target_id }).await?;
+            let options = Follow { show_reblogs: flag("reblogs", true)?, notify: flag("notify", false)?, languages: params.strings("languages") };
+            relationships::follow(ctx, owner, &account, options).await?;
         }
         Action::Unfollow => {
             let follow_uri = store::follow_uri(ctx.db, owner, account.id).await?;

@@ -8,14 +8,19 @@
 //!   answer names.
 //! - `/authorize_interaction?uri=…`: where other servers send the owner (our WebFinger's
 //!   `http://ostatus.org/schema/1.0/subscribe` template) to follow or answer something there.
-//!   Our own objects lead to their pages; anything else is shown with what to do in an app, as
-//!   the signed-in pages cannot follow or reply yet (TODO(#13)). Nothing is fetched for an
-//!   anonymous request.
+//!   Our own objects lead to their pages. Signed in, the owner sees the account (or the post and
+//!   its author), fetched if new, and follows it with one button (`POST`, CSRF-checked, through
+//!   `app::relationships::follow`); replying stays with the apps. Nothing is fetched for an
+//!   anonymous request, which is shown what to do in an app.
 use askama::Template;
 
-use super::views::{http_url, InteractForm};
+use super::signed_in;
+use super::views::{display_name, excerpt, http_url, InteractForm};
+use crate::app::error::Error;
 use crate::app::remote::interaction::{self, Refusal};
-use crate::app::{owner, posting};
+use crate::app::remote::{self, actors, Resolved};
+use crate::app::sessions::Session;
+use crate::app::{owner, posting, profile, relationships};
 use crate::ctx::Ctx;
 use crate::edge::error::ApiError;
 use crate::edge::http::{Request, Response};
@@ -133,8 +138,91 @@ pub async fn authorize(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiErro
         if let Some(path) = local_page(ctx, &owner, &uri) {
             return Ok(Response::redirect(302, &path));
         }
+        if let Ok(session) = signed_in::require(ctx, req).await? {
+            return follow_page(ctx, &session, &uri).await;
+        }
         let page = AuthorizePage { instance_title: &ctx.config.title, noindex: true, uri: &uri, link: http_url(&uri) };
         Ok(super::render(200, &page))
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "authorize_follow.html")]
+struct FollowPage<'a> {
+    instance_title: &'a str,
+    csrf_token: &'a str,
+    uri: &'a str,
+    acct: String,
+    name: &'a str,
+    avatar: String,
+    note: String,
+    following: bool,
+    requested: bool,
+    post_excerpt: Option<String>,
+    link: Option<&'a str>,
+}
+
+/// The account `uri` names (a handle, an actor or a post, whose author it is) and the post,
+/// fetched and stored when new.
+async fn resolve(ctx: &Ctx<'_>, uri: &str) -> Result<(AccountRow, Option<String>), Error> {
+    let handle = uri.strip_prefix("acct:").unwrap_or(uri).trim_start_matches('@');
+    if let Some((username, domain)) = handle.split_once('@').filter(|_| http_url(uri).is_none()) {
+        return Ok((actors::resolve_handle(ctx, username, domain).await?, None));
+    }
+    if http_url(uri).is_none() {
+        return Err(Error::Invalid("The address is neither a handle nor a web address".into()));
+    }
+    match remote::resolve_url(ctx, uri).await? {
+        Resolved::Account(account) => Ok((account, None)),
+        Resolved::Status(status) => {
+            let author = crate::store::accounts::get(ctx.db, status.account_id).await?.ok_or(Error::NotFound)?;
+            Ok((author, Some(excerpt(&status.content, 500))))
+        }
+        Resolved::Nothing => Err(Error::NotFound),
+    }
+}
+
+/// The signed-in owner's view of `uri`: whom it names, and following them.
+async fn follow_page(ctx: &Ctx<'_>, session: &Session, uri: &str) -> Result<Response, ApiError> {
+    let (account, post_excerpt) = match resolve(ctx, uri).await {
+        Ok(found) => found,
+        Err(Error::NotFound) => return Ok(super::message(404, &ctx.config.title, "Not found", "Nothing could be found at this address.")),
+        Err(Error::Invalid(why)) => return Ok(super::message(422, &ctx.config.title, "Nothing to interact with", &why)),
+        Err(error) => return Ok(super::message(502, &ctx.config.title, "Not reachable", &format!("The address could not be read: {error}"))),
+    };
+    let relationship = crate::store::relationships::relationships(ctx.db, session.row.account_id, &[account.id]).await?.pop();
+    let page = FollowPage {
+        instance_title: &ctx.config.title,
+        csrf_token: &session.csrf_token(),
+        uri,
+        acct: format!("@{}@{}", account.username, account.domain.as_deref().unwrap_or(&ctx.config.handle_domain)),
+        name: display_name(&account),
+        avatar: profile::avatar_url(&account, ctx.config),
+        note: excerpt(&account.note, 300),
+        following: relationship.as_ref().is_some_and(|r| r.following),
+        requested: relationship.as_ref().is_some_and(|r| r.requested),
+        post_excerpt,
+        link: http_url(uri),
+    };
+    Ok(signed_in::private(super::render(200, &page)))
+}
+
+/// `POST /authorize_interaction` (`uri`): the signed-in owner follows whom it names.
+pub async fn follow(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    super::html_errors(ctx, async {
+        let (session, params) = match signed_in::form(ctx, req).await? {
+            Ok(checked) => checked,
+            Err(refused) => return Ok(refused),
+        };
+        let uri = params.str("uri").map(|u| u.trim().to_string()).unwrap_or_default();
+        if uri.is_empty() || uri.len() > MAX_URI {
+            return Ok(super::message(400, &ctx.config.title, "Nothing to interact with", "The form names no account."));
+        }
+        let (account, _) = resolve(ctx, &uri).await?;
+        relationships::follow(ctx, session.row.account_id, &account, relationships::Follow::default()).await?;
+        let back = format!("/authorize_interaction?uri={}", form_urlencoded::byte_serialize(uri.as_bytes()).collect::<String>());
+        Ok(Response::redirect(303, &back))
     })
     .await
 }

@@ -403,3 +403,32 @@ async fn the_preferences_page_sets_what_apps_read() {
     assert_eq!(refused.status, 422);
     assert_eq!(env.send_as(&api, Get, "/api/v1/preferences", "").await.1["posting:default:visibility"], "unlisted");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn signed_in_the_owner_follows_from_the_remote_interaction_page() {
+    let env = TestEnv::new();
+    let dana = "https://remote.example/users/dana";
+    env.http.answer_json(
+        dana,
+        200,
+        &serde_json::json!({"id": dana, "type": "Person", "preferredUsername": "dana", "name": "Dana <b>D</b>", "inbox": format!("{dana}/inbox")}),
+    );
+    let path = "/authorize_interaction?uri=https%3A%2F%2Fremote.example%2Fusers%2Fdana";
+    let (anonymous, _) = env.send(Get, path, "").await;
+    assert!(anonymous.status == 200 && !html(&anonymous).contains("<form"));
+    assert_eq!(env.http.requests_to(dana), 0, "nothing is fetched for a stranger");
+
+    let session = sign_in(&env).await;
+    let page = html(&get_as(&env, &session, path).await);
+    assert!(page.contains("Follow @dana@remote.example") && page.contains("Dana &#60;b&#62;D") && !page.contains("<b>D</b>"), "{page}");
+    let form = format!("authenticity_token={}&uri=https://remote.example/users/dana", csrf_of(&page));
+    let (forged, _) = env.send_with(Post, "/authorize_interaction", &[("cookie", session.clone())], "uri=https://remote.example/users/dana").await;
+    assert_eq!(forged.status, 403);
+    env.jobs.take();
+    let (followed, _) = env.send_with(Post, "/authorize_interaction", &[("cookie", session.clone())], &form).await;
+    assert_eq!((followed.status, followed.header_value("location")), (303, Some(path)));
+    let jobs = env.jobs.take();
+    assert!(matches!(jobs.as_slice(), [crate::app::jobs::Job::Event(crate::app::jobs::Event::Followed { .. })]), "{jobs:?}");
+    assert!(html(&get_as(&env, &session, path).await).contains("You asked to follow @dana@remote.example"));
+    assert_eq!(env.http.requests_to(dana), 1, "fetched once, then known");
+}

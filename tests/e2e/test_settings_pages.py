@@ -235,3 +235,22 @@ def test_the_import_page_imports_a_file_and_shows_its_failures(page, server, own
 
     page.get_by_role("button", name="Upload").click()  # no file chosen: the browser asks for one
     assert page.url.endswith("/settings/imports")
+
+
+def test_the_owner_follows_from_the_remote_interaction_page(page, server, owner):
+    key = RsaKey()
+    with HostilePeer() as peer:
+        dana = peer.person(unique("dana"), key, name="Dana from afar")
+        open_page(page, server, "/settings")
+        page.goto(f"{server.url}/authorize_interaction?uri={dana}")
+        check_page(page)
+        assert "Dana from afar" in page.locator("main").inner_text()
+        page.get_by_role("button", name="Follow @").click()
+        page.wait_for_load_state()
+        assert "You asked to follow" in page.get_by_role("status").inner_text()
+        screenshot(page, "authorize-interaction")
+
+        def follow_seen():
+            return [p for p in peer.seen("POST") if json.loads(p.body or b"{}").get("type") == "Follow"]
+        [follow] = wait_for(follow_seen, timeout=60, message="the Follow reaches the peer")
+        assert json.loads(follow.body)["object"] == dana
