@@ -1,8 +1,10 @@
 //! What the instance tells about itself, to every surface: its software version, the limits
 //! posting enforces, and its counts (NodeInfo, the instance entities).
 use super::error::Error;
+use super::media::{self, Upload};
 use crate::ctx::Ctx;
 use crate::store;
+use crate::store::instance::SiteImage;
 
 pub const SOFTWARE_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The longest status, counted as Mastodon counts (a URL is 23 characters).
@@ -35,6 +37,12 @@ pub struct Site {
     /// The admin's own policy; `None` shows the default one.
     pub privacy_policy: Option<String>,
     pub updated_at: Option<i64>,
+    /// The uploaded thumbnail's URL; `None` shows the default.
+    pub thumbnail_url: Option<String>,
+    /// The uploaded icon's URL and `WIDTHxHEIGHT`.
+    pub icon: Option<(String, String)>,
+    /// The terms of service, if the admin wrote any, and when they last changed.
+    pub terms_of_service: Option<(String, i64)>,
 }
 
 pub async fn site(ctx: &Ctx<'_>) -> Result<Site, Error> {
@@ -50,6 +58,9 @@ pub fn site_of(ctx: &Ctx<'_>, summary: &store::instance::Summary) -> Site {
         contact_email: or_config(row.contact_email, &ctx.config.admin_email),
         privacy_policy: row.privacy_policy.filter(|p| !p.is_empty()),
         updated_at: summary.site.as_ref().map(|s| s.updated_at),
+        thumbnail_url: row.thumbnail_key.map(|key| super::profile::media_url(ctx.config, &key)),
+        icon: row.icon_key.map(|key| (super::profile::media_url(ctx.config, &key), row.icon_size.unwrap_or_default())),
+        terms_of_service: row.terms_of_service.filter(|t| !t.is_empty()).map(|t| (t, row.terms_updated_at.unwrap_or(row.updated_at))),
     }
 }
 
@@ -60,6 +71,7 @@ pub struct SiteSettings {
     pub extended_description: String,
     pub contact_email: String,
     pub privacy_policy: String,
+    pub terms_of_service: String,
 }
 
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
@@ -85,10 +97,53 @@ pub async fn save_site(ctx: &Ctx<'_>, settings: SiteSettings) -> Result<(), Erro
         extended_description: bounded("Extended description", &settings.extended_description, MAX_LONG_TEXT_CHARS)?,
         contact_email: email,
         privacy_policy: bounded("Privacy policy", &settings.privacy_policy, MAX_LONG_TEXT_CHARS)?,
+        terms_of_service: bounded("Terms of service", &settings.terms_of_service, MAX_LONG_TEXT_CHARS)?,
         updated_at: ctx.now_ms(),
+        ..Default::default()
     };
     ctx.db.run(&store::instance::save_site(&row)).await?;
     forget_summary(ctx);
+    Ok(())
+}
+
+/// The site's pictures are at most this large (Mastodon takes 10 MB; an icon or a banner needs
+/// far less).
+pub const MAX_SITE_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+
+/// Replaces one of the site's pictures with an uploaded image, or with `None` removes it (the
+/// default is shown again). The file it replaces is deleted.
+pub async fn set_site_image(ctx: &Ctx<'_>, image: SiteImage, upload: Option<Upload<'_>>) -> Result<(), Error> {
+    let what = match image {
+        SiteImage::Thumbnail => "Thumbnail",
+        SiteImage::Icon => "Icon",
+    };
+    let stored = match upload {
+        Some(upload) => {
+            if !media::file_type(&upload)?.starts_with("image/") {
+                return Err(Error::Invalid(format!("{what} must be an image")));
+            }
+            if upload.data.len() > MAX_SITE_IMAGE_BYTES {
+                return Err(Error::Invalid(format!("{what} must be at most {} MB", MAX_SITE_IMAGE_BYTES / (1024 * 1024))));
+            }
+            let stored = media::store(ctx, ctx.new_id(), &upload).await?;
+            let size = serde_json::from_str::<serde_json::Value>(&stored.meta)
+                .ok()
+                .map(|meta| format!("{}x{}", meta["width"], meta["height"]))
+                .unwrap_or_default();
+            Some((stored.r2_key, size))
+        }
+        None => None,
+    };
+    let previous = store::instance::summary(ctx.db).await?.site.and_then(|site| match image {
+        SiteImage::Thumbnail => site.thumbnail_key,
+        SiteImage::Icon => site.icon_key,
+    });
+    ctx.db.run(&store::instance::save_site_image(image, stored.as_ref().map(|(key, size)| (key.as_str(), size.as_str())), ctx.now_ms())).await?;
+    forget_summary(ctx);
+    if let Some(key) = previous {
+        // Best effort: an orphan file costs storage, not correctness.
+        let _ = ctx.blobs.delete(&key).await;
+    }
     Ok(())
 }
 

@@ -28,7 +28,7 @@ pub fn uploader(req: &Request) -> Option<Uploader> {
         (Method::Patch, "/api/v1/accounts/update_credentials") => Some(Uploader::Token("write:accounts")),
         // A chunk of an archive to import (the Worker pipes it into R2 without reading it).
         (Method::Put, path) if path.starts_with("/api/v1/topi/archive_imports/") && path.contains("/chunks/") => Some(Uploader::Token("write")),
-        (Method::Post, "/settings/profile") => Some(Uploader::Session),
+        (Method::Post, "/settings/profile" | "/admin/settings/images") => Some(Uploader::Session),
         _ => None,
     }
 }

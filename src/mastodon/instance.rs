@@ -13,7 +13,7 @@ use crate::edge::http::Response;
 use crate::store::instance;
 
 use crate::app::media::SUPPORTED_MIME_TYPES;
-use crate::app::instance::{summary, MAX_CHARACTERS, MAX_MEDIA_ATTACHMENTS, SOFTWARE_VERSION};
+use crate::app::instance::{summary, Site, MAX_CHARACTERS, MAX_MEDIA_ATTACHMENTS, SOFTWARE_VERSION};
 use crate::app::polls::{MAX_EXPIRATION_S, MAX_OPTIONS, MAX_OPTION_CHARS, MIN_EXPIRATION_S};
 
 /// The Mastodon version we claim (shared/CLIENT-COMPAT.md §4.2). 4.3 and API version 2 switch
@@ -60,8 +60,8 @@ async fn contact_account(ctx: &Ctx<'_>) -> Result<Value, ApiError> {
     Ok(serde_json::to_value(Account::from_row(&owner, ctx.config)).unwrap_or(Value::Null))
 }
 
-fn thumbnail_url(ctx: &Ctx<'_>) -> String {
-    ctx.config.url(DEFAULT_HEADER_PATH)
+fn thumbnail_url(ctx: &Ctx<'_>, site: &Site) -> String {
+    site.thumbnail_url.clone().unwrap_or_else(|| ctx.config.url(DEFAULT_HEADER_PATH))
 }
 
 /// <https://docs.joinmastodon.org/methods/instance/#v1>
@@ -79,7 +79,7 @@ pub async fn v1(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         "version": version(),
         "urls": {"streaming_api": config.streaming_url()},
         "stats": {"user_count": 1, "status_count": stats.statuses, "domain_count": stats.domains},
-        "thumbnail": thumbnail_url(ctx),
+        "thumbnail": thumbnail_url(ctx, &site),
         "languages": ["en"],
         "registrations": false,
         "approval_required": false,
@@ -110,8 +110,8 @@ pub async fn v2(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         "source_url": config.source_url,
         "description": site.description,
         "usage": {"users": {"active_month": 1}},
-        "thumbnail": {"url": thumbnail_url(ctx), "blurhash": null, "versions": {}},
-        "icon": [],
+        "thumbnail": {"url": thumbnail_url(ctx, &site), "blurhash": null, "versions": {}},
+        "icon": site.icon.iter().map(|(src, size)| json!({"src": src, "size": size})).collect::<Vec<_>>(),
         "languages": ["en"],
         "configuration": {
             "urls": {
@@ -119,7 +119,7 @@ pub async fn v2(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
                 "status": null,
                 "about": config.url("/about"),
                 "privacy_policy": config.url("/privacy-policy"),
-                "terms_of_service": null,
+                "terms_of_service": site.terms_of_service.as_ref().map(|_| config.url("/terms-of-service")),
             },
             "vapid": {"public_key": vapid_key},
             "accounts": {
@@ -186,6 +186,24 @@ pub async fn privacy_policy(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     Response::ok_json(&json!({
         "updated_at": iso8601(site.updated_at.unwrap_or(owner.created_at)),
         "content": crate::content::text::to_html(&text, &ctx.config.public_url),
+    }))
+}
+
+/// <https://docs.joinmastodon.org/methods/instance/#terms_of_service>: one version, in effect
+/// since its text last changed; 404 when the admin wrote none. `/:date` answers that version
+/// only.
+pub async fn terms_of_service(ctx: &Ctx<'_>, date: Option<&str>) -> Result<Response, ApiError> {
+    let site = crate::app::instance::site(ctx).await?;
+    let (text, changed_at) = site.terms_of_service.ok_or(ApiError::NotFound)?;
+    let effective_date = crate::domain::time::date(changed_at);
+    if date.is_some_and(|wanted| wanted != effective_date) {
+        return Err(ApiError::NotFound);
+    }
+    Response::ok_json(&json!({
+        "effective_date": effective_date,
+        "effective": true,
+        "content": crate::content::text::to_html(&text, &ctx.config.public_url),
+        "succeeded_by": null,
     }))
 }
 

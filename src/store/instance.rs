@@ -112,6 +112,12 @@ pub struct SiteRow {
     pub contact_email: Option<String>,
     pub privacy_policy: Option<String>,
     pub updated_at: i64,
+    pub thumbnail_key: Option<String>,
+    pub icon_key: Option<String>,
+    /// `WIDTHxHEIGHT` of the icon.
+    pub icon_size: Option<String>,
+    pub terms_of_service: Option<String>,
+    pub terms_updated_at: Option<i64>,
 }
 
 /// What the instance and NodeInfo documents show besides configuration.
@@ -124,21 +130,54 @@ pub struct Summary {
 
 /// The counts, the rules and the site settings, in one round trip.
 pub async fn summary(db: &dyn Db) -> Result<Summary, StoreError> {
-    let site = query!("SELECT description, extended_description, contact_email, privacy_policy, updated_at FROM site_settings WHERE id = 1");
+    let site = query!(
+        "SELECT description, extended_description, contact_email, privacy_policy, updated_at, thumbnail_key, icon_key, \
+         icon_size, terms_of_service, terms_updated_at FROM site_settings WHERE id = 1"
+    );
     let mut answers = db.batch_rows(&[stats_query(), rules_query(), site]).await?.into_iter();
     let stats = db::decode::<Stats>(answers.next().unwrap_or_default())?.pop().unwrap_or(Stats { statuses: 0, domains: 0 });
     let rules = db::decode(answers.next().unwrap_or_default())?;
     Ok(Summary { stats, rules, site: db::decode::<SiteRow>(answers.next().unwrap_or_default())?.pop() })
 }
 
+/// Saves the texts; the terms' date moves only when their text changes. The pictures stay.
 pub fn save_site(row: &SiteRow) -> Query {
     query!(
-        "INSERT INTO site_settings (id, description, extended_description, contact_email, privacy_policy, updated_at) \
-         VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET description = excluded.description, \
+        "INSERT INTO site_settings (id, description, extended_description, contact_email, privacy_policy, updated_at, \
+         terms_of_service, terms_updated_at) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?6 IS NULL THEN NULL ELSE ?5 END) \
+         ON CONFLICT (id) DO UPDATE SET description = excluded.description, \
          extended_description = excluded.extended_description, contact_email = excluded.contact_email, \
-         privacy_policy = excluded.privacy_policy, updated_at = excluded.updated_at",
-        row.description.clone(), row.extended_description.clone(), row.contact_email.clone(), row.privacy_policy.clone(), row.updated_at
+         privacy_policy = excluded.privacy_policy, updated_at = excluded.updated_at, \
+         terms_updated_at = CASE WHEN terms_of_service IS excluded.terms_of_service THEN terms_updated_at ELSE excluded.updated_at END, \
+         terms_of_service = excluded.terms_of_service",
+        row.description.clone(), row.extended_description.clone(), row.contact_email.clone(), row.privacy_policy.clone(), row.updated_at,
+        row.terms_of_service.clone()
     )
+}
+
+/// Which of the site's pictures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SiteImage {
+    Thumbnail,
+    Icon,
+}
+
+/// Sets (or, with `None`, clears) one of the site's pictures; `size` is `WIDTHxHEIGHT`.
+pub fn save_site_image(image: SiteImage, stored: Option<(&str, &str)>, now: i64) -> Query {
+    let key = stored.map(|(key, _)| key.to_string());
+    let size = stored.map(|(_, size)| size.to_string());
+    match image {
+        SiteImage::Thumbnail => query!(
+            "INSERT INTO site_settings (id, updated_at, thumbnail_key) VALUES (1, ?1, ?2) \
+             ON CONFLICT (id) DO UPDATE SET thumbnail_key = excluded.thumbnail_key, updated_at = excluded.updated_at",
+            now, key
+        ),
+        SiteImage::Icon => query!(
+            "INSERT INTO site_settings (id, updated_at, icon_key, icon_size) VALUES (1, ?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET icon_key = excluded.icon_key, icon_size = excluded.icon_size, updated_at = excluded.updated_at",
+            now, key, size
+        ),
+    }
 }
 
 pub fn add_rule(id: i64, text: &str, hint: &str) -> Query {

@@ -1,5 +1,6 @@
 //! `/about`: the instance's title and description, its administrator and contact, its rules
-//! (the admin's site settings, `/admin/settings`, else configuration); and `/privacy-policy`.
+//! (the admin's site settings, `/admin/settings`, else configuration); `/privacy-policy` and
+//! `/terms-of-service`.
 use askama::Template;
 
 use super::views::{self, display_name, OpenGraph};
@@ -25,6 +26,8 @@ struct AboutPage<'a> {
     posts_count: i64,
     domains_count: i64,
     source_url: &'a str,
+    thumbnail_url: Option<String>,
+    has_terms: bool,
 }
 
 pub async fn get(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
@@ -33,11 +36,15 @@ pub async fn get(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         let owner = owner::account(ctx).await?;
         let summary = instance::summary(ctx).await?;
         let site = instance::site_of(ctx, &summary);
+        let thumbnail_url = site.thumbnail_url.clone();
+        let has_terms = site.terms_of_service.is_some();
         let description = if site.description.is_empty() { format!("A single-user server of the Fediverse: {}", config.host) } else { site.description.clone() };
+        let mut og = OpenGraph::new("website", config.title.clone(), views::shorten(&description, 300), config.url("/about"));
+        og.image = thumbnail_url.clone();
         let page = AboutPage {
             instance_title: &config.title,
             noindex: !owner.indexable,
-            og: OpenGraph::new("website", config.title.clone(), views::shorten(&description, 300), config.url("/about")),
+            og,
             description_html: crate::content::text::to_html(&site.extended_description, &config.public_url),
             display_name: display_name(&owner),
             handle: views::handle(&owner, config),
@@ -48,6 +55,8 @@ pub async fn get(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
             posts_count: summary.stats.statuses,
             domains_count: summary.stats.domains,
             source_url: &config.source_url,
+            thumbnail_url,
+            has_terms,
         };
         Ok(super::render(200, &page))
     })
@@ -59,6 +68,8 @@ pub async fn get(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
 struct PrivacyPage<'a> {
     instance_title: &'a str,
     noindex: bool,
+    heading: &'a str,
+    updated: Option<String>,
     policy_html: String,
 }
 
@@ -71,6 +82,26 @@ pub async fn privacy(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
         let page = PrivacyPage {
             instance_title: &ctx.config.title,
             noindex: !owner.indexable,
+            heading: "Privacy policy",
+            updated: None,
+            policy_html: crate::content::text::to_html(&text, &ctx.config.public_url),
+        };
+        Ok(super::render(200, &page))
+    })
+    .await
+}
+
+/// `/terms-of-service` (Mastodon's path; `configuration.urls.terms_of_service` points here when
+/// the admin wrote terms).
+pub async fn terms(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
+    super::html_errors(ctx, async {
+        let owner = owner::account(ctx).await?;
+        let Some((text, changed_at)) = instance::site(ctx).await?.terms_of_service else { return Ok(super::not_found()) };
+        let page = PrivacyPage {
+            instance_title: &ctx.config.title,
+            noindex: !owner.indexable,
+            heading: "Terms of service",
+            updated: Some(crate::domain::time::date(changed_at)),
             policy_html: crate::content::text::to_html(&text, &ctx.config.public_url),
         };
         Ok(super::render(200, &page))

@@ -313,12 +313,17 @@ struct SettingsPage<'a> {
     extended_description: String,
     contact_email: String,
     privacy_policy: String,
+    terms_of_service: String,
+    thumbnail_url: Option<String>,
+    icon_url: Option<String>,
+    max_image_mb: usize,
     rules: Vec<crate::store::instance::RuleRow>,
     error: Option<String>,
 }
 
 async fn settings_page(ctx: &Ctx<'_>, csrf_token: &str, status: u16, error: Option<String>) -> Result<Response, ApiError> {
     let summary = crate::app::instance::summary(ctx).await?;
+    let site = crate::app::instance::site_of(ctx, &summary);
     let saved = summary.site.clone().unwrap_or_default();
     let page = SettingsPage {
         instance_title: &ctx.config.title,
@@ -327,6 +332,10 @@ async fn settings_page(ctx: &Ctx<'_>, csrf_token: &str, status: u16, error: Opti
         extended_description: saved.extended_description.unwrap_or_default(),
         contact_email: saved.contact_email.unwrap_or_default(),
         privacy_policy: saved.privacy_policy.unwrap_or_default(),
+        terms_of_service: saved.terms_of_service.unwrap_or_default(),
+        thumbnail_url: site.thumbnail_url,
+        icon_url: site.icon.map(|(url, _)| url),
+        max_image_mb: crate::app::instance::MAX_SITE_IMAGE_BYTES / (1024 * 1024),
         rules: summary.rules,
         error,
     };
@@ -347,8 +356,26 @@ pub async fn save_settings(ctx: &Ctx<'_>, req: &Request) -> Result<Response, Api
             extended_description: text("extended_description"),
             contact_email: text("contact_email"),
             privacy_policy: text("privacy_policy"),
+            terms_of_service: text("terms_of_service"),
         };
         crate::app::instance::save_site(ctx, settings).await
+    })
+    .await
+}
+
+/// `POST /admin/settings/images` (multipart): the thumbnail and the icon, each replaced by an
+/// uploaded file or removed by its box; a file input left empty changes nothing.
+pub async fn save_site_images(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    use crate::store::instance::SiteImage;
+    submit(ctx, req, AdminPage::Settings, async |params: &Params| {
+        for (image, field, remove) in [(SiteImage::Thumbnail, "thumbnail", "remove_thumbnail"), (SiteImage::Icon, "icon", "remove_icon")] {
+            match params.file(field).filter(|file| !file.data.is_empty()) {
+                Some(file) => crate::app::instance::set_site_image(ctx, image, Some(file.upload())).await?,
+                None if params.str(remove).as_deref() == Some("1") => crate::app::instance::set_site_image(ctx, image, None).await?,
+                None => {}
+            }
+        }
+        Ok(())
     })
     .await
 }

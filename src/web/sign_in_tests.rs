@@ -432,3 +432,30 @@ async fn signed_in_the_owner_follows_from_the_remote_interaction_page() {
     assert!(html(&get_as(&env, &session, path).await).contains("You asked to follow @dana@remote.example"));
     assert_eq!(env.http.requests_to(dana), 1, "fetched once, then known");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn terms_of_service_are_dated_when_their_text_changes() {
+    let env = TestEnv::new();
+    let session = sign_in(&env).await;
+    assert_eq!(env.send(Get, "/api/v1/instance/terms_of_service", "").await.0.status, 404);
+    assert_eq!(env.send(Get, "/terms-of-service", "").await.0.status, 404);
+    let save = |terms: &str, token: &str| format!("authenticity_token={token}&_method=put&description=&terms_of_service={terms}");
+    let token = csrf_for(&env, &session).await;
+    let (saved, _) = env.send_with(Post, "/admin/settings", &[("cookie", session.clone())], &save("Be+nice.", &token)).await;
+    assert_eq!(saved.status, 303, "{}", html(&saved));
+    let (_, first) = env.send(Get, "/api/v1/instance/terms_of_service", "").await;
+    assert_eq!((first["effective"].as_bool(), first["content"].as_str()), (Some(true), Some("<p>Be nice.</p>")));
+    let effective = first["effective_date"].as_str().unwrap().to_string();
+    assert_eq!(env.send(Get, &format!("/api/v1/instance/terms_of_service/{effective}"), "").await.0.status, 200);
+
+    env.advance(3 * 86_400_000);
+    env.send_with(Post, "/admin/settings", &[("cookie", session.clone())], &save("Be+nice.", &token)).await;
+    let (_, same) = env.send(Get, "/api/v1/instance/terms_of_service", "").await;
+    assert_eq!(same["effective_date"], effective, "saving the same text keeps the date");
+    env.send_with(Post, "/admin/settings", &[("cookie", session.clone())], &save("Be+very+nice.", &token)).await;
+    let (_, changed) = env.send(Get, "/api/v1/instance/terms_of_service", "").await;
+    assert_ne!(changed["effective_date"], effective);
+    let (_, v2) = env.send(Get, "/api/v2/instance", "").await;
+    assert_eq!(v2["configuration"]["urls"]["terms_of_service"], "https://social.example/terms-of-service");
+    assert!(html(&env.send(Get, "/terms-of-service", "").await.0).contains("Be very nice."));
+}

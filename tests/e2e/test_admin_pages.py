@@ -256,3 +256,55 @@ def test_site_settings_and_rules_reach_about_and_the_instance_entities(page, ser
     page.wait_for_load_state()
     with CheckedSession(server.url, spec) as anonymous:
         assert [r["text"] for r in anonymous.get("/api/v1/instance/rules").json_body] == ["No spam"]
+
+
+def test_site_pictures_and_terms_reach_about_and_the_instance_entities(page, server, spec, tmp_path):
+    from test_settings_pages import png
+    page.goto(f"{server.url}/admin/settings")
+    if "/auth/sign_in" in page.url:
+        sign_in_in_browser(page, server.url)
+        page.goto(f"{server.url}/admin/settings")
+    with CheckedSession(server.url, spec) as anonymous:
+        assert anonymous.get("/api/v1/instance/terms_of_service").status_code == 404, "no terms yet"
+    page.get_by_label("Terms of service").fill("Be excellent to each other.")
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_load_state()
+    thumbnail, icon = tmp_path / "thumb.png", tmp_path / "icon.png"
+    thumbnail.write_bytes(png(64, 20, (10, 120, 60)))
+    icon.write_bytes(png(48, 48, (200, 200, 0)))
+    page.get_by_label("Thumbnail, shown").set_input_files(str(thumbnail))
+    page.get_by_label("Icon, for apps").set_input_files(str(icon))
+    page.get_by_role("button", name="Save pictures").click()
+    page.wait_for_load_state()
+    check_page(page)
+    screenshot(page, "admin-settings-pictures")
+
+    with CheckedSession(server.url, spec) as anonymous:
+        v1 = anonymous.get("/api/v1/instance").json_body
+        v2 = anonymous.get("/api/v2/instance").json_body
+        terms = anonymous.get("/api/v1/instance/terms_of_service")
+        assert terms.status_code == 200
+        dated = anonymous.get(f"/api/v1/instance/terms_of_service/{terms.json_body['effective_date']}")
+        assert dated.status_code == 200 and anonymous.get("/api/v1/instance/terms_of_service/2001-01-01").status_code == 404
+    assert "Be excellent" in terms.json_body["content"] and terms.json_body["effective"] is True
+    assert v2["configuration"]["urls"]["terms_of_service"] == f"{server.url}/terms-of-service"
+    assert "/media/" in v2["thumbnail"]["url"] and v1["thumbnail"] == v2["thumbnail"]["url"]
+    assert requests.get(v2["thumbnail"]["url"], timeout=30).content == thumbnail.read_bytes()
+    [shown_icon] = v2["icon"]
+    assert shown_icon["size"] == "48x48" and requests.get(shown_icon["src"], timeout=30).content == icon.read_bytes()
+
+    page.goto(f"{server.url}/about")
+    assert page.locator("img.banner").get_attribute("src") == v2["thumbnail"]["url"]
+    assert page.locator('meta[property="og:image"]').get_attribute("content") == v2["thumbnail"]["url"]
+    page.get_by_role("link", name="terms of service").click()
+    page.wait_for_load_state()
+    assert "Be excellent to each other." in page.content() and "In effect since" in page.content()
+
+    page.goto(f"{server.url}/admin/settings")
+    page.get_by_label("Remove the thumbnail").check()
+    page.get_by_role("button", name="Save pictures").click()
+    page.wait_for_load_state()
+    with CheckedSession(server.url, spec) as anonymous:
+        after = anonymous.get("/api/v2/instance").json_body
+    assert after["thumbnail"]["url"].endswith("/headers/original/missing.png") and after["icon"] == v2["icon"]
+    assert requests.get(v2["thumbnail"]["url"], timeout=30).status_code == 404, "the old file is deleted"
