@@ -1,5 +1,7 @@
 //! The admin's announcements (Mastodon's `Announcement`, which apps show above the home
-//! timeline): written, scheduled, edited and deleted on the admin's page.
+//! timeline): written, scheduled, edited and deleted on the admin's page. Streaming clients
+//! hear of one published now or changed (`announcement`) and of one deleted or withdrawn
+//! (`announcement.delete`); a scheduled one appears in the list at its time, without an event.
 use super::error::{Error, Result};
 use crate::content::text;
 use crate::ctx::Ctx;
@@ -48,7 +50,19 @@ fn row(ctx: &Ctx<'_>, id: i64, a: Announcement) -> Result<DraftRow> {
 pub async fn create(ctx: &Ctx<'_>, announcement: Announcement) -> Result<i64> {
     let row = row(ctx, ctx.new_id(), announcement)?;
     ctx.db.run(&store::save(&row)).await?;
+    tell(ctx, None, &row);
     Ok(row.id)
+}
+
+/// What streaming clients hear of a saved announcement that was published (`before`) or not.
+fn tell(ctx: &Ctx<'_>, before: Option<i64>, row: &DraftRow) {
+    let now = ctx.now_ms();
+    let shown = |published: Option<i64>| published.is_some_and(|at| at <= now);
+    match (shown(before), shown(row.published_at)) {
+        (_, true) => super::live::announcement(ctx, row.id),
+        (true, false) => super::live::announcement_deleted(ctx, row.id),
+        (false, false) => {}
+    }
 }
 
 /// An announcement already shown that stays published keeps its publication time: apps sort
@@ -61,12 +75,58 @@ pub async fn update(ctx: &Ctx<'_>, id: i64, mut announcement: Announcement) -> R
             announcement.publish_at = Some(before);
         }
     }
-    ctx.db.run(&store::save(&row(ctx, id, announcement)?)).await?;
+    let row = row(ctx, id, announcement)?;
+    ctx.db.run(&store::save(&row)).await?;
+    tell(ctx, was_published, &row);
     Ok(())
 }
 
 pub async fn remove(ctx: &Ctx<'_>, id: i64) -> Result<()> {
-    store::published_at(ctx.db, id).await?.ok_or(Error::NotFound)?;
+    let was_published = store::published_at(ctx.db, id).await?.ok_or(Error::NotFound)?;
     ctx.db.run(&store::delete(id)).await?;
+    if was_published.is_some_and(|at| at <= ctx.now_ms()) {
+        super::live::announcement_deleted(ctx, id);
+    }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::domain::streams::{Happening, Stream};
+    use crate::testing::TestEnv;
+
+    fn notice(text: &str, publish_at: Option<i64>) -> Announcement {
+        Announcement { text: text.into(), starts_at: None, ends_at: None, all_day: false, publish_at }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn streaming_clients_hear_of_published_announcements_only() {
+        let env = TestEnv::new();
+        let ctx = env.ctx();
+        let now = ctx.now_ms();
+        let shown = create(&ctx, notice("Maintenance tonight", Some(now))).await.unwrap();
+        let scheduled = create(&ctx, notice("Later", Some(now + 86_400_000))).await.unwrap();
+        create(&ctx, notice("Draft", None)).await.unwrap();
+        assert_eq!(env.live.take(), [Happening::Announcement(shown.to_string())], "the scheduled one and the draft are not announced");
+        let broadcasts = crate::router::streaming_broadcasts(&ctx, &[Happening::Announcement(shown.to_string())]).await.unwrap();
+        let [broadcast] = broadcasts.as_slice() else { panic!("{broadcasts:?}") };
+        assert_eq!((broadcast.event.as_str(), broadcast.streams.as_slice()), ("announcement", [Stream::User].as_slice()));
+        let payload: serde_json::Value = serde_json::from_str(broadcast.payload.as_deref().unwrap()).unwrap();
+        assert_eq!((payload["id"].as_str(), payload["content"].as_str()), (Some(shown.to_string().as_str()), Some("<p>Maintenance tonight</p>")));
+
+        update(&ctx, shown, notice("Maintenance tomorrow", Some(now))).await.unwrap();
+        assert_eq!(env.live.take(), [Happening::Announcement(shown.to_string())]);
+        update(&ctx, shown, notice("Withdrawn", None)).await.unwrap();
+        assert_eq!(env.live.take(), [Happening::AnnouncementDeleted(shown.to_string())]);
+        remove(&ctx, scheduled).await.unwrap();
+        assert!(env.live.take().is_empty(), "it was never shown");
+        let deleted = create(&ctx, notice("Gone soon", Some(now))).await.unwrap();
+        env.live.take();
+        remove(&ctx, deleted).await.unwrap();
+        assert_eq!(env.live.take(), [Happening::AnnouncementDeleted(deleted.to_string())]);
+        let broadcasts = crate::router::streaming_broadcasts(&ctx, &[Happening::AnnouncementDeleted(deleted.to_string())]).await.unwrap();
+        assert_eq!((broadcasts[0].event.as_str(), broadcasts[0].payload.as_deref()), ("announcement.delete", Some(deleted.to_string().as_str())));
+    }
 }

@@ -32,3 +32,11 @@ pub fn filters_changed(ctx: &Ctx<'_>) {
 pub fn token_revoked(ctx: &Ctx<'_>, token_id: i64) {
     ctx.live.record(Happening::TokenRevoked(token_id.to_string()));
 }
+
+pub fn announcement(ctx: &Ctx<'_>, id: i64) {
+    ctx.live.record(Happening::Announcement(id.to_string()));
+}
+
+pub fn announcement_deleted(ctx: &Ctx<'_>, id: i64) {
+    ctx.live.record(Happening::AnnouncementDeleted(id.to_string()));
+}

@@ -122,6 +122,10 @@ pub enum Happening {
     FiltersChanged,
     /// The hub closes the token's sockets.
     TokenRevoked(String),
+    /// An announcement was published, or a published one changed.
+    Announcement(String),
+    /// A published announcement was deleted or withdrawn.
+    AnnouncementDeleted(String),
 }
 
 /// What a rendered event is and where it belongs. The hub sends it to each socket subscribed to

@@ -11,10 +11,16 @@ use crate::store::announcements as store;
 
 pub async fn index(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     let (_, owner) = auth::require_user(ctx, req, &["read:accounts"]).await?;
-    let items: Vec<Value> = store::announcements(ctx.db, owner, ctx.now_ms())
-        .await?
-        .iter()
-        .map(|a| {
+    let items: Vec<Value> = store::announcements(ctx.db, owner, ctx.now_ms()).await?.iter().map(entity).collect();
+    Response::ok_json(&items)
+}
+
+/// The shown announcement `id` as the owner reads it (for the streaming `announcement` event).
+pub async fn shown(ctx: &Ctx<'_>, owner: i64, id: i64) -> Result<Option<Value>, ApiError> {
+    Ok(store::announcements(ctx.db, owner, ctx.now_ms()).await?.iter().find(|a| a.id == id).map(entity))
+}
+
+fn entity(a: &store::AnnouncementRow) -> Value {
             json!({
                 "id": a.id.to_string(),
                 "content": a.content,
@@ -27,9 +33,6 @@ pub async fn index(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
                 "read": a.read,
                 "mentions": [], "statuses": [], "tags": [], "emojis": [], "reactions": [],
             })
-        })
-        .collect();
-    Response::ok_json(&items)
 }
 
 pub async fn dismiss(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {

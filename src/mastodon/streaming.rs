@@ -90,6 +90,15 @@ pub async fn render(ctx: &Ctx<'_>, happenings: &[Happening]) -> Result<Vec<Broad
             }
             Happening::FiltersChanged => out.push(Broadcast { event: "filters_changed".into(), payload: None, streams: vec![Stream::User] }),
             Happening::TokenRevoked(_) => {}
+            Happening::Announcement(id) => {
+                let Some(id) = ids::parse(id) else { continue };
+                if let Some(entity) = super::announcements::shown(ctx, owner, id).await? {
+                    out.push(Broadcast { event: "announcement".into(), payload: Some(entity.to_string()), streams: vec![Stream::User] });
+                }
+            }
+            Happening::AnnouncementDeleted(id) => {
+                out.push(Broadcast { event: "announcement.delete".into(), payload: Some(id.clone()), streams: vec![Stream::User] });
+            }
         }
     }
     Ok(out)
