@@ -18,8 +18,10 @@
 //! - `archive`    the owner's account as a Mastodon archive (a zip written by queue steps).
 //! - `sessions`   the owner's browser sessions; `two_factor` TOTP and recovery codes.
 //! - `tokens`     the owner's OAuth tokens: which apps hold one, revoking them.
+//! - `custom_emojis` the instance's emoji: uploads, state, and which ones a text uses.
 pub mod announcements;
 pub mod archive;
+pub mod custom_emojis;
 pub mod documents;
 pub mod error;
 pub mod exports;

@@ -42,6 +42,13 @@ pub async fn update_credentials(ctx: &Ctx<'_>, req: &Request) -> Result<Response
     let (_, account_id) = auth::require_user(ctx, req, &["write:accounts"]).await?;
     let params = req.params()?;
     let mut update = profile_update(&params, &ctx.config.public_url)?;
+    if update.display_name.is_some() || update.note_source.is_some() {
+        // The emoji of the name and bio as they will be, whichever of the two changes.
+        let owner = owner::load(ctx).await?;
+        let name = update.display_name.as_deref().unwrap_or(&owner.account.display_name);
+        let note = update.note_source.as_deref().unwrap_or(&owner.user.note_source);
+        update.emojis = Some(crate::app::custom_emojis::used_in(ctx, &[name, note]).await?);
+    }
     // Images go to R2 last, after everything else was found valid.
     for (field, slot) in [("avatar", &mut update.avatar_url), ("header", &mut update.header_url)] {
         if let Some(file) = params.file(field) {

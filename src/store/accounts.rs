@@ -389,6 +389,8 @@ pub struct ProfileUpdate {
     /// URLs of newly uploaded images.
     pub avatar_url: Option<String>,
     pub header_url: Option<String>,
+    /// The custom emoji of the name and bio (JSON, as `AccountRow::emojis`).
+    pub emojis: Option<String>,
 }
 
 /// Writes a profile change; `COALESCE` keeps every column the update leaves out.
@@ -403,9 +405,10 @@ pub fn update_profile(account_id: i64, u: &ProfileUpdate, now: i64) -> [Query; 2
              fields = COALESCE(?4, fields), locked = COALESCE(?5, locked), bot = COALESCE(?6, bot), \
              discoverable = COALESCE(?7, discoverable), indexable = COALESCE(?8, indexable), \
              hide_collections = COALESCE(?9, hide_collections), updated_at = ?10, \
-             avatar_remote_url = COALESCE(?11, avatar_remote_url), header_remote_url = COALESCE(?12, header_remote_url) WHERE id = ?1",
+             avatar_remote_url = COALESCE(?11, avatar_remote_url), header_remote_url = COALESCE(?12, header_remote_url), \
+             emojis = COALESCE(?13, emojis) WHERE id = ?1",
             account_id, u.display_name.clone(), u.note_html.clone(), fields, u.locked, u.bot,
-            u.discoverable, u.indexable, u.hide_collections, now, u.avatar_url.clone(), u.header_url.clone()
+            u.discoverable, u.indexable, u.hide_collections, now, u.avatar_url.clone(), u.header_url.clone(), u.emojis.clone()
         ),
         query!(
             "UPDATE local_users SET note_source = COALESCE(?2, note_source), \
