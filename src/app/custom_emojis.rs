@@ -237,4 +237,43 @@ mod tests {
         assert_eq!(tags, vec![json!({"id": "https://me.example/emojis/7", "type": "Emoji", "name": ":blob:", "updated": "1970-01-01T00:00:00Z",
             "icon": {"type": "Image", "mediaType": "image/png", "url": "https://me.example/media/emojis/7.png"}})]);
     }
+
+    /// Posting with a `:shortcode:` costs one round trip more (the emoji read), and none without;
+    /// the status lists the emoji with Mastodon's fields only, the Note tags it.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_post_with_a_shortcode_lists_and_tags_its_emoji_for_one_more_round_trip() {
+        use crate::edge::http::Method::{Get, Post};
+        let env = crate::testing::TestEnv::new();
+        let token = env.owner_token().await;
+        let ctx = env.ctx();
+        let png = include_bytes!("../../frontend/static/missing.png");
+        create(&ctx, Upload { shortcode: "blob", category: Some("Blobs"), image: png }).await.unwrap();
+        let off = create(&ctx, Upload { shortcode: "off", category: None, image: png }).await.unwrap();
+        update(&ctx, off, Change { enabled: Some(false), visible_in_picker: None, category: None }).await.unwrap();
+        assert_eq!(env.blobs.keys().len(), 2);
+        assert!(matches!(create(&ctx, Upload { shortcode: "blob", category: None, image: png }).await, Err(Error::Invalid(_))));
+        assert_eq!(env.blobs.keys().len(), 2, "a refused upload stores nothing");
+
+        let (_, listed) = env.send(Get, "/api/v1/custom_emojis", "").await;
+        assert_eq!(listed.as_array().unwrap().iter().map(|e| e["shortcode"].as_str().unwrap()).collect::<Vec<_>>(), vec!["blob"]);
+
+        env.send_as(&token, Post, "/api/v1/statuses", "status=warm").await;
+        env.db.round_trips.set(0);
+        env.send_as(&token, Post, "/api/v1/statuses", "status=plain+text").await;
+        let plain = env.db.round_trips.get();
+        env.db.round_trips.set(0);
+        let (response, status) = env.send_as(&token, Post, "/api/v1/statuses", "status=hi+:blob:+:off:+:nope:&spoiler_text=:blob:").await;
+        let with_emoji = env.db.round_trips.get();
+        assert_eq!((response.status, with_emoji), (200, plain + 1), "{status}");
+        assert_eq!(status["emojis"], json!([{"shortcode": "blob", "url": status["emojis"][0]["url"], "static_url": status["emojis"][0]["url"],
+            "visible_in_picker": true, "category": "Blobs"}]));
+        let path = status["uri"].as_str().unwrap().split_once("://").unwrap().1.split_once('/').unwrap().1;
+        let (_, note) = env.send_with(Get, &format!("/{path}"), &[("accept", "application/activity+json".into())], "").await;
+        let emoji_tags: Vec<&Value> = note["tag"].as_array().unwrap().iter().filter(|t| t["type"] == "Emoji").collect();
+        assert_eq!(emoji_tags.len(), 1, "{note}");
+        assert_eq!((emoji_tags[0]["name"].as_str(), emoji_tags[0]["icon"]["mediaType"].as_str()), (Some(":blob:"), Some("image/png")));
+        let emoji_path = emoji_tags[0]["id"].as_str().unwrap().split_once("://").unwrap().1.split_once('/').unwrap().1.to_string();
+        let (response, object) = env.send(Get, &format!("/{emoji_path}"), "").await;
+        assert_eq!((response.status, &object["name"], &object["icon"]), (200, &emoji_tags[0]["name"], &emoji_tags[0]["icon"]));
+    }
 }
