@@ -491,5 +491,11 @@ mod tests {
         assert_eq!(admit(&ctx, &head("/api/v2/media", body::MAX_UPLOAD_BYTES + 1, Some(&media))).await.unwrap_err().status, 413);
         assert_eq!(admit(&ctx, &head("/api/v1/statuses", body::MAX_BODY_BYTES + 1, None)).await.unwrap_err().status, 413);
         assert_eq!(admit(&ctx, &head("/api/v1/statuses", 10, None)).await.ok(), Some(body::MAX_BODY_BYTES));
+        // A custom emoji's form (256 KB of image at most) comes with a session cookie, not a
+        // token: it gets the ordinary limit, which holds a stranger's body as small as any form's.
+        let emoji_form = 256 * 1024 + 4096;
+        assert!(emoji_form < body::MAX_BODY_BYTES);
+        assert_eq!(admit(&ctx, &head("/admin/custom_emojis", emoji_form, None)).await.ok(), Some(body::MAX_BODY_BYTES));
+        assert_eq!(admit(&ctx, &head("/admin/custom_emojis", body::MAX_BODY_BYTES + 1, None)).await.unwrap_err().status, 413);
     }
 }

@@ -9,7 +9,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
 
 /// The scope a request that may carry a file (media, avatar, header) needs, or `None` if it
-/// carries no file.
+/// carries no file. A custom emoji's upload (`/admin/custom_emojis`) is not one of them: it is
+/// at most 256 KB, so the ordinary limit admits its form, and it is signed in by a cookie that
+/// the page's handler checks, not by a token.
 pub fn upload_scope(req: &Request) -> Option<&'static str> {
     match (req.method, req.path.trim_end_matches('/')) {
         (Method::Post, "/api/v1/media" | "/api/v2/media") => Some("write:media"),

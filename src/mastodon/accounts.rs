@@ -43,10 +43,14 @@ pub async fn update_credentials(ctx: &Ctx<'_>, req: &Request) -> Result<Response
     let params = req.params()?;
     let mut update = profile_update(&params, &ctx.config.public_url)?;
     if update.display_name.is_some() || update.note_source.is_some() {
-        // The emoji of the name and bio as they will be, whichever of the two changes.
-        let owner = owner::load(ctx).await?;
-        let name = update.display_name.as_deref().unwrap_or(&owner.account.display_name);
-        let note = update.note_source.as_deref().unwrap_or(&owner.user.note_source);
+        // The emoji of the name and bio as they will be, whichever of the two changes (the
+        // other is read only when one is left out).
+        let owner = match (&update.display_name, &update.note_source) {
+            (Some(_), Some(_)) => None,
+            _ => Some(owner::load(ctx).await?),
+        };
+        let name = update.display_name.as_deref().or(owner.as_ref().map(|o| o.account.display_name.as_str())).unwrap_or_default();
+        let note = update.note_source.as_deref().or(owner.as_ref().map(|o| o.user.note_source.as_str())).unwrap_or_default();
         update.emojis = Some(crate::app::custom_emojis::used_in(ctx, &[name, note]).await?);
     }
     // Images go to R2 last, after everything else was found valid.
