@@ -308,4 +308,24 @@ mod tests {
         assert_eq!(http_url("data:text/html,x"), None);
         assert_eq!(http_url("//x.example"), None);
     }
+
+    #[test]
+    fn only_emoji_on_https_or_here_become_images() {
+        let config = crate::config::for_tests();
+        let column = serde_json::json!([
+            {"shortcode": "cow", "url": "https://x.example/cow.png"},
+            {"shortcode": "ours", "url": format!("{}/media/emojis/1.png", config.public_url)},
+            {"shortcode": "plain", "url": "http://x.example/plain.png"},
+            {"shortcode": "evil", "url": "javascript:alert(1)"},
+            {"shortcode": "bad code", "url": "https://x.example/b.png"},
+            {"shortcode": "nourl"}
+        ])
+        .to_string();
+        let emojis = emojis(&column);
+        let shown: Vec<&str> = shown(&emojis, &config).iter().map(|e| e.shortcode).collect();
+        assert_eq!(shown, vec!["cow", "ours"]);
+        let html = emoji::images_in_html("<p>:cow: :evil: :plain:</p>", &super::shown(&emojis, &config));
+        assert_eq!(html.matches("<img").count(), 1, "{html}");
+        assert!(html.contains(":evil: :plain:"), "{html}");
+    }
 }
