@@ -166,6 +166,7 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["users", username, "followers"]) => collections::follows(ctx, req, username, AccountList::Followers).await,
         (Get, ["users", username, "following"]) => collections::follows(ctx, req, username, AccountList::Following).await,
         (Get, ["users", username, "collections", "featured"]) => collections::featured(ctx, username).await,
+        (Get, ["emojis", id]) => actors::emoji(ctx, id).await,
 
         // ActivityPub inboxes (personal, shared, and the instance actor's)
         (Post, ["inbox"] | ["actor", "inbox"]) => inbox::post(ctx, req, None).await,
@@ -406,6 +407,9 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Post | Put | Delete, ["admin", "announcements", id]) => web::html_errors(ctx, web::admin::change_announcement(ctx, req, id)).await,
         (Get, ["admin", "federation"]) => web::html_errors(ctx, web::admin::federation(ctx, req)).await,
         (Post, ["admin", "federation", domain, "retry"]) => web::html_errors(ctx, web::admin::retry_peer(ctx, req, domain)).await,
+        (Get, ["admin", "custom_emojis"]) => web::html_errors(ctx, web::admin::custom_emojis(ctx, req)).await,
+        (Post, ["admin", "custom_emojis"]) => web::html_errors(ctx, web::admin::upload_emoji(ctx, req)).await,
+        (Post | Put | Delete, ["admin", "custom_emojis", id]) => web::html_errors(ctx, web::admin::change_emoji(ctx, req, id)).await,
         (Get, ["admin", "domain_blocks"]) => web::html_errors(ctx, web::admin::domain_blocks(ctx, req)).await,
         (Post, ["admin", "domain_blocks"]) => web::html_errors(ctx, web::admin::create(ctx, req)).await,
         (Post | Put | Delete, ["admin", "domain_blocks", id]) => web::html_errors(ctx, web::admin::change(ctx, req, id)).await,
@@ -511,5 +515,11 @@ mod tests {
         assert_eq!(admit(&ctx, &head("/api/v2/media", body::MAX_UPLOAD_BYTES + 1, Some(&media))).await.unwrap_err().status, 413);
         assert_eq!(admit(&ctx, &head("/api/v1/statuses", body::MAX_BODY_BYTES + 1, None)).await.unwrap_err().status, 413);
         assert_eq!(admit(&ctx, &head("/api/v1/statuses", 10, None)).await.ok(), Some(body::MAX_BODY_BYTES));
+        // A custom emoji's form (256 KB of image at most) comes with a session cookie, not a
+        // token: it gets the ordinary limit, which holds a stranger's body as small as any form's.
+        let emoji_form = 256 * 1024 + 4096;
+        assert!(emoji_form < body::MAX_BODY_BYTES);
+        assert_eq!(admit(&ctx, &head("/admin/custom_emojis", emoji_form, None)).await.ok(), Some(body::MAX_BODY_BYTES));
+        assert_eq!(admit(&ctx, &head("/admin/custom_emojis", body::MAX_BODY_BYTES + 1, None)).await.unwrap_err().status, 413);
     }
 }

@@ -18,6 +18,7 @@ pub fn note_context() -> Value {
             "blurhash": "toot:blurhash",
             "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
             "votersCount": "toot:votersCount",
+            "Emoji": "toot:Emoji",
         }
     ])
 }
@@ -85,6 +86,23 @@ pub fn answer_follow(kind: &str, us: &str, follower: &str, follow_id: Option<&st
 
 pub fn simple(kind: &str, id: &str, actor: &str, object: &str, to: &[String], cc: &[String]) -> Value {
     json!({"@context": ACTIVITYSTREAMS, "id": id, "type": kind, "actor": actor, "object": object, "to": to, "cc": cc})
+}
+
+/// A custom emoji as Mastodon tags it (and serves it at its `id`): the `name` is the
+/// `:shortcode:` as it appears in the text.
+pub fn emoji(id: &str, shortcode: &str, media_type: &str, url: &str, updated: &str) -> Value {
+    json!({
+        "id": id,
+        "type": "Emoji",
+        "name": format!(":{shortcode}:"),
+        "updated": updated,
+        "icon": {"type": "Image", "mediaType": media_type, "url": url},
+    })
+}
+
+/// The terms an `Emoji` object uses, for when it is a document of its own.
+pub fn emoji_context() -> Value {
+    json!([ACTIVITYSTREAMS, {"toot": "http://joinmastodon.org/ns#", "Emoji": "toot:Emoji"}])
 }
 
 pub fn tombstone(uri: &str) -> Value {

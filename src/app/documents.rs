@@ -49,6 +49,7 @@ pub fn note(p: &NoteParts, config: &Config) -> Value {
     tag.extend(p.tags.iter().map(|name| {
         json!({"type": "Hashtag", "href": crate::content::tag_url(&config.public_url, name), "name": format!("#{name}")})
     }));
+    tag.extend(super::custom_emojis::tags(&s.emojis));
     let attachment: Vec<Value> = p
         .media
         .iter()
@@ -142,6 +143,7 @@ fn context() -> Value {
             "discoverable": "toot:discoverable",
             "indexable": "toot:indexable",
             "memorial": "toot:memorial",
+            "Emoji": "toot:Emoji",
         }
     ])
 }
@@ -204,7 +206,7 @@ pub fn person(owner: &AccountRow, ed25519_public_key: &[u8], config: &Config) ->
         "published": iso8601(owner.created_at),
         "icon": image(&profile::avatar_url(owner, config)),
         "image": image(&profile::header_url(owner, config)),
-        "tag": [],
+        "tag": super::custom_emojis::tags(&owner.emojis),
         "attachment": attachment,
         "publicKey": {
             "id": format!("{id}#main-key"),

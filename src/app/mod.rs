@@ -19,8 +19,10 @@
 //! - `sessions`   the owner's browser sessions; `two_factor` TOTP and recovery codes.
 //! - `tokens`     the owner's OAuth tokens: which apps hold one, revoking them.
 //! - `moving`     aliases and moving the owner's account elsewhere; `media` uploaded files.
+//! - `custom_emojis` the instance's emoji: uploads, state, and which ones a text uses.
 pub mod announcements;
 pub mod archive;
+pub mod custom_emojis;
 pub mod documents;
 pub mod error;
 pub mod exports;

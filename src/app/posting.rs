@@ -52,6 +52,8 @@ pub struct Composed {
     pub rendered: Rendered,
     /// Local and remote accounts the text mentions (found ones only).
     pub mentioned: Vec<i64>,
+    /// The enabled custom emoji the text and content warning use, as the `emojis` column holds them.
+    pub emojis: String,
 }
 
 /// What a post or an edit says. `editing`: the status being edited, whose own media may stay
@@ -130,7 +132,8 @@ pub async fn compose(ctx: &Ctx<'_>, text: &str, spoiler_text: &str, media_ids: &
     }
     mentioned.sort_unstable();
     mentioned.dedup();
-    Ok(Composed { media_ids, text: text.to_string(), spoiler_text, rendered, mentioned })
+    let emojis = super::custom_emojis::used_in(ctx, &[text, &spoiler_text]).await?;
+    Ok(Composed { media_ids, text: text.to_string(), spoiler_text, rendered, mentioned, emojis })
 }
 
 /// New hashtag rows' ids for the names a text uses (existing tags keep theirs).
@@ -213,6 +216,9 @@ pub async fn publish(ctx: &Ctx<'_>, account_id: i64, app_id: Option<i64>, post: 
     }
     if !composed.media_ids.is_empty() {
         queries.push(crate::store::media::attach(id, &composed.media_ids));
+    }
+    if composed.emojis != "[]" {
+        queries.push(store::set_emojis(id, &composed.emojis));
     }
     ctx.db.batch(&queries).await?;
     owner::count_status(ctx, new.visibility, 1);

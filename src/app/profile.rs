@@ -116,6 +116,12 @@ pub struct PreferencesChange {
 pub async fn update(ctx: &Ctx<'_>, change: ProfileChange<'_>) -> Result<()> {
     let owner = owner::load(ctx).await?;
     let mut update = validate(&change, &fields(&owner.account), &ctx.config.public_url)?;
+    if change.display_name.is_some() || change.note.is_some() {
+        // The emoji of the name and bio as they will be, whichever of the two changes.
+        let name = update.display_name.as_deref().unwrap_or(&owner.account.display_name);
+        let note = update.note_source.as_deref().unwrap_or(&owner.user.note_source);
+        update.emojis = Some(super::custom_emojis::used_in(ctx, &[name, note]).await?);
+    }
     let links_changed = update.fields.is_some();
     // Images go to R2 last, after everything else was found valid.
     let mut replaced = Vec::new();

@@ -1,5 +1,6 @@
 //! Text the owner writes, rendered to the HTML that clients parse (shared/CLIENT-COMPAT.md §2.3).
 //! Pure: no I/O, no `worker` types.
+pub mod emoji;
 pub mod images;
 pub mod links;
 mod nesting;

@@ -45,3 +45,11 @@ pub async fn instance_actor(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
     Ok(Response::typed_json(200, ACTIVITY_JSON, &document).header("Cache-Control", "max-age=300, public"))
 }
 
+
+/// `GET /emojis/:id`: one of our custom emoji, the object its `Emoji` tags name (Mastodon serves
+/// the same path), for browsers and ActivityPub clients alike.
+pub async fn emoji(ctx: &Ctx<'_>, id: &str) -> Result<Response, ApiError> {
+    let id = crate::domain::ids::parse(id).ok_or(ApiError::NotFound)?;
+    let document = crate::app::custom_emojis::object(ctx, id).await?;
+    Ok(Response::typed_json(200, ACTIVITY_JSON, &document).header("Cache-Control", "max-age=300, public"))
+}

@@ -211,15 +211,8 @@ pub fn translation_languages() -> Result<Response, ApiError> {
     Response::ok_json(&json!({}))
 }
 
-/// <https://docs.joinmastodon.org/methods/custom_emojis/>
+/// <https://docs.joinmastodon.org/methods/custom_emojis/>: the enabled ones.
 pub async fn custom_emojis(ctx: &Ctx<'_>) -> Result<Response, ApiError> {
-    let emojis: Vec<Value> = instance::local_emojis(ctx.db)
-        .await?
-        .into_iter()
-        .map(|e| {
-            json!({"shortcode": e.shortcode, "url": e.image_url, "static_url": e.image_url,
-                   "visible_in_picker": e.visible_in_picker, "category": e.category})
-        })
-        .collect();
+    let emojis: Vec<Value> = crate::store::custom_emojis::enabled(ctx.db).await?.iter().map(crate::app::custom_emojis::entity).collect();
     Response::ok_json(&emojis)
 }

@@ -175,6 +175,9 @@ pub async fn update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
         queries.push(crate::store::media::detach_all_but(row.id, &composed.media_ids));
         queries.push(crate::store::media::attach(row.id, &composed.media_ids));
     }
+    if composed.emojis != row.emojis {
+        queries.push(store::set_emojis(row.id, &composed.emojis));
+    }
     ctx.db.batch(&queries).await?;
     live::status_edited(ctx, row.id);
     jobs::publish(ctx, Event::StatusUpdated { status_id: row.id.to_string() }).await?;

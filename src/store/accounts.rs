@@ -392,6 +392,8 @@ pub struct ProfileUpdate {
     /// URLs of newly uploaded images; an empty one clears it (the default picture).
     pub avatar_url: Option<String>,
     pub header_url: Option<String>,
+    /// The custom emoji of the name and bio (JSON, as `AccountRow::emojis`).
+    pub emojis: Option<String>,
 }
 
 /// Writes a profile change; `COALESCE` keeps every column the update leaves out.
@@ -407,9 +409,10 @@ pub fn update_profile(account_id: i64, u: &ProfileUpdate, now: i64) -> [Query; 2
              discoverable = COALESCE(?7, discoverable), indexable = COALESCE(?8, indexable), \
              hide_collections = COALESCE(?9, hide_collections), updated_at = ?10, \
              avatar_remote_url = CASE WHEN ?11 IS NULL THEN avatar_remote_url WHEN ?11 = '' THEN NULL ELSE ?11 END, \
-             header_remote_url = CASE WHEN ?12 IS NULL THEN header_remote_url WHEN ?12 = '' THEN NULL ELSE ?12 END WHERE id = ?1",
+             header_remote_url = CASE WHEN ?12 IS NULL THEN header_remote_url WHEN ?12 = '' THEN NULL ELSE ?12 END, \
+             emojis = COALESCE(?13, emojis) WHERE id = ?1",
             account_id, u.display_name.clone(), u.note_html.clone(), fields, u.locked, u.bot,
-            u.discoverable, u.indexable, u.hide_collections, now, u.avatar_url.clone(), u.header_url.clone()
+            u.discoverable, u.indexable, u.hide_collections, now, u.avatar_url.clone(), u.header_url.clone(), u.emojis.clone()
         ),
         query!(
             "UPDATE local_users SET note_source = COALESCE(?2, note_source), \

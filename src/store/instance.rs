@@ -1,4 +1,4 @@
-//! Instance-wide keys (made by scripts/provision.mjs), counts, rules and emoji.
+//! Instance-wide keys (made by scripts/provision.mjs), counts, rules and site settings (custom emoji: `custom_emojis`).
 use serde::Deserialize;
 
 use super::db::{self, Db, Query, StoreError};
@@ -82,26 +82,6 @@ pub async fn rules(db: &dyn Db) -> Result<Vec<RuleRow>, StoreError> {
 
 fn rules_query() -> Query {
     query!("SELECT CAST(id AS TEXT) AS id, text, hint FROM instance_rules ORDER BY position, id")
-}
-
-#[derive(Debug, Deserialize)]
-pub struct EmojiRow {
-    pub shortcode: String,
-    pub image_url: String,
-    pub category: Option<String>,
-    #[serde(deserialize_with = "super::db::sqlite_bool")]
-    pub visible_in_picker: bool,
-}
-
-pub async fn local_emojis(db: &dyn Db) -> Result<Vec<EmojiRow>, StoreError> {
-    db::all(
-        db,
-        &query!(
-            "SELECT shortcode, image_url, category, visible_in_picker FROM custom_emojis WHERE domain IS NULL \
-             ORDER BY shortcode"
-        ),
-    )
-    .await
 }
 
 /// The site settings the admin saved (`/admin/settings`); `None` columns were never set.

@@ -5,6 +5,7 @@ pub mod announcements;
 pub mod archive_imports;
 pub mod archives;
 pub mod conversations;
+pub mod custom_emojis;
 pub mod db;
 pub mod domain_blocks;
 pub mod exports;

@@ -1,12 +1,14 @@
 //! The admin's pages (`/admin/…`, Mastodon's paths; docs/web.md, "Administration"): the
 //! instance's domain blocks (the list, a new block, changing and lifting one; through the same
 //! use cases as `/api/v1/admin/domain_blocks`, `app::moderation`) and announcements (written,
-//! scheduled, edited, deleted; `app::announcements`).
+//! scheduled, edited, deleted; `app::announcements`), and custom emoji (uploaded, turned on and
+//! off, shown in or hidden from the picker, categorised, deleted; `app::custom_emojis`).
 use askama::Template;
 
 use super::signed_in;
 use super::views::date_label;
 use crate::app::announcements::{self, Announcement};
+use crate::app::custom_emojis;
 use crate::app::error::Error;
 use crate::app::moderation::{self, BlockDomain};
 use crate::ctx::Ctx;
@@ -394,11 +396,85 @@ pub async fn delete_rule(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Respo
     submit(ctx, req, AdminPage::Settings, async |_: &Params| crate::app::instance::delete_rule(ctx, id).await).await
 }
 
+struct EmojiView {
+    id: i64,
+    shortcode: String,
+    url: String,
+    category: String,
+    enabled: bool,
+    visible_in_picker: bool,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_custom_emojis.html")]
+struct EmojisPage<'a> {
+    instance_title: &'a str,
+    csrf_token: &'a str,
+    emojis: Vec<EmojiView>,
+    error: Option<String>,
+}
+
+async fn emojis_page(ctx: &Ctx<'_>, csrf_token: &str, status: u16, error: Option<String>) -> Result<Response, ApiError> {
+    let emojis = crate::store::custom_emojis::all(ctx.db)
+        .await?
+        .into_iter()
+        .map(|row| EmojiView {
+            id: row.id,
+            enabled: !row.disabled,
+            visible_in_picker: row.visible_in_picker,
+            category: row.category.unwrap_or_default(),
+            created: date_label(row.created_at),
+            url: row.image_url,
+            shortcode: row.shortcode,
+        })
+        .collect();
+    let page = EmojisPage { instance_title: &ctx.config.title, csrf_token, emojis, error };
+    Ok(signed_in::private(super::render(status, &page)))
+}
+
+/// `GET /admin/custom_emojis`
+pub async fn custom_emojis(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    show(ctx, req, AdminPage::CustomEmojis).await
+}
+
+/// `POST /admin/custom_emojis`: a multipart form with the image. Its body is held to the
+/// ordinary 1 MiB limit before anyone is known (`edge::body`), which a 256 KB image fits.
+pub async fn upload_emoji(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    submit(ctx, req, AdminPage::CustomEmojis, async |params: &Params| {
+        let image = params.file("image").map(|f| f.data.as_slice()).unwrap_or_default();
+        let category = params.str("category");
+        let upload = custom_emojis::Upload { shortcode: &params.str("shortcode").unwrap_or_default(), category: category.as_deref(), image };
+        custom_emojis::create(ctx, upload).await.map(|_| ())
+    })
+    .await
+}
+
+/// `PUT /admin/custom_emojis/:id` (enabled, shown in the picker, category; an unticked box is
+/// off), or `DELETE` (a form's `POST` with `_method`).
+pub async fn change_emoji(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let id = crate::domain::ids::parse(id).ok_or(ApiError::NotFound)?;
+    submit(ctx, req, AdminPage::CustomEmojis, async |params: &Params| {
+        if deleting(req, params) {
+            return custom_emojis::delete(ctx, id).await;
+        }
+        let ticked = |name: &str| params.str(name).is_some_and(|v| v != "0");
+        let change = custom_emojis::Change {
+            enabled: Some(ticked("enabled")),
+            visible_in_picker: Some(ticked("visible_in_picker")),
+            category: Some(custom_emojis::category(params.str("category").as_deref())?),
+        };
+        custom_emojis::update(ctx, id, change).await
+    })
+    .await
+}
+
 /// The admin's pages that list something and take forms to change it.
 #[derive(Clone, Copy)]
 enum AdminPage {
     DomainBlocks,
     Announcements,
+    CustomEmojis,
     Settings,
 }
 
@@ -407,6 +483,7 @@ impl AdminPage {
         match self {
             AdminPage::DomainBlocks => "/admin/domain_blocks",
             AdminPage::Announcements => "/admin/announcements",
+            AdminPage::CustomEmojis => "/admin/custom_emojis",
             AdminPage::Settings => "/admin/settings",
         }
     }
@@ -415,6 +492,7 @@ impl AdminPage {
         match self {
             AdminPage::DomainBlocks => page(ctx, csrf_token, status, error).await,
             AdminPage::Announcements => announcements_page(ctx, csrf_token, status, error).await,
+            AdminPage::CustomEmojis => emojis_page(ctx, csrf_token, status, error).await,
             AdminPage::Settings => settings_page(ctx, csrf_token, status, error).await,
         }
     }

@@ -25,10 +25,12 @@ struct ProfilePage<'a> {
     rss: String,
     atom: String,
     display_name: &'a str,
+    /// The name escaped, with its custom emoji as images.
+    display_name_html: String,
     handle: String,
     avatar: String,
     header: Option<&'a str>,
-    note_html: &'a str,
+    note_html: String,
     fields: Vec<FieldView>,
     statuses_count: i64,
     following_count: i64,
@@ -102,6 +104,7 @@ async fn render_profile(ctx: &Ctx<'_>, req: &Request, owner: &AccountRow, tagged
         None => profile_url.clone(),
     };
     let name = display_name(owner);
+    let emojis = views::emojis(&owner.emojis);
     let handle = views::handle(owner, config);
     let avatar = profile::avatar_url(owner, config);
     let description = match excerpt(&owner.note, 300) {
@@ -125,10 +128,11 @@ async fn render_profile(ctx: &Ctx<'_>, req: &Request, owner: &AccountRow, tagged
         rss: format!("{profile_url}.rss"),
         atom: format!("{profile_url}.atom"),
         display_name: name,
+        display_name_html: crate::content::emoji::images_in_text(name, &views::shown(&emojis, config)),
         handle,
         avatar,
         header: owner.header_remote_url.as_deref().and_then(views::http_url),
-        note_html: &owner.note,
+        note_html: crate::content::emoji::images_in_html(&owner.note, &views::shown(&emojis, config)),
         fields,
         statuses_count: owner.statuses_count,
         following_count: owner.following_count,

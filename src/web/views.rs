@@ -4,6 +4,7 @@
 use crate::app::profile;
 use crate::app::public::Post;
 use crate::config::Config;
+use crate::content::emoji;
 use crate::domain::time::iso8601;
 use crate::store::accounts::AccountRow;
 use crate::store::media::MediaRow;
@@ -14,6 +15,8 @@ pub struct PostView {
     /// Its page here (the owner's posts) or where it lives (others').
     pub permalink: String,
     pub author_name: String,
+    /// The name escaped, with its custom emoji as images.
+    pub author_name_html: String,
     /// `user@domain`.
     pub author_handle: String,
     pub author_url: String,
@@ -23,6 +26,8 @@ pub struct PostView {
     pub published_label: String,
     pub edited: bool,
     pub spoiler_text: String,
+    /// The content warning escaped, with its custom emoji as images.
+    pub spoiler_html: String,
     pub sensitive: bool,
     pub content_html: String,
     pub media: Vec<MediaView>,
@@ -49,6 +54,28 @@ pub struct MediaView {
 pub fn http_url(url: &str) -> Option<&str> {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     (lower.starts_with("https://") || lower.starts_with("http://")).then_some(url)
+}
+
+/// A post's or an account's custom emoji (its `emojis` JSON), as (shortcode, image URL).
+pub fn emojis(column: &str) -> Vec<(String, String)> {
+    let entries: Vec<serde_json::Value> = serde_json::from_str(column).unwrap_or_default();
+    entries
+        .iter()
+        .filter_map(|e| Some((e["shortcode"].as_str()?.to_string(), e["url"].as_str()?.to_string())))
+        .take(emoji::MAX_SHORTCODES)
+        .collect()
+}
+
+/// The emoji a page may show as images: valid shortcodes whose image is ours or on https (the
+/// CSP loads no other images, and a `javascript:` or `data:` URL is never a source).
+pub fn shown<'a>(emojis: &'a [(String, String)], config: &Config) -> Vec<emoji::Shown<'a>> {
+    emojis
+        .iter()
+        .filter(|(code, url)| {
+            emoji::valid_shortcode(code) && (url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) || url.starts_with(&format!("{}/", config.public_url)))
+        })
+        .map(|(shortcode, url)| emoji::Shown { shortcode, url })
+        .collect()
 }
 
 pub fn display_name(account: &AccountRow) -> &str {
@@ -89,10 +116,12 @@ pub fn permalink(post: &Post, config: &Config) -> String {
 impl PostView {
     pub fn new(post: &Post, config: &Config) -> PostView {
         let (status, author) = (&post.status, &post.author);
+        let (status_emojis, author_emojis) = (emojis(&status.emojis), emojis(&author.emojis));
         PostView {
             id: status.id.to_string(),
             permalink: permalink(post, config),
             author_name: display_name(author).to_string(),
+            author_name_html: emoji::images_in_text(display_name(author), &shown(&author_emojis, config)),
             author_handle: handle(author, config),
             author_url: account_url(author, config),
             avatar: author.is_local().then(|| profile::avatar_url(author, config)),
@@ -100,8 +129,9 @@ impl PostView {
             published_label: date_label(status.created_at),
             edited: status.edited_at.is_some(),
             spoiler_text: status.spoiler_text.clone(),
+            spoiler_html: emoji::images_in_text(&status.spoiler_text, &shown(&status_emojis, config)),
             sensitive: status.sensitive,
-            content_html: status.content.clone(),
+            content_html: emoji::images_in_html(&status.content, &shown(&status_emojis, config)),
             media: post.media.iter().filter_map(|m| MediaView::new(m, config)).collect(),
             replies_count: status.replies_count,
             reblogs_count: status.reblogs_count,
@@ -279,5 +309,25 @@ mod tests {
         assert_eq!(http_url("javascript:alert(1)"), None);
         assert_eq!(http_url("data:text/html,x"), None);
         assert_eq!(http_url("//x.example"), None);
+    }
+
+    #[test]
+    fn only_emoji_on_https_or_here_become_images() {
+        let config = crate::config::for_tests();
+        let column = serde_json::json!([
+            {"shortcode": "cow", "url": "https://x.example/cow.png"},
+            {"shortcode": "ours", "url": format!("{}/media/emojis/1.png", config.public_url)},
+            {"shortcode": "plain", "url": "http://x.example/plain.png"},
+            {"shortcode": "evil", "url": "javascript:alert(1)"},
+            {"shortcode": "bad code", "url": "https://x.example/b.png"},
+            {"shortcode": "nourl"}
+        ])
+        .to_string();
+        let emojis = emojis(&column);
+        let shown: Vec<&str> = shown(&emojis, &config).iter().map(|e| e.shortcode).collect();
+        assert_eq!(shown, vec!["cow", "ours"]);
+        let html = emoji::images_in_html("<p>:cow: :evil: :plain:</p>", &super::shown(&emojis, &config));
+        assert_eq!(html.matches("<img").count(), 1, "{html}");
+        assert!(html.contains(":evil: :plain:"), "{html}");
     }
 }

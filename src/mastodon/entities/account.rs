@@ -105,7 +105,7 @@ impl Account {
             followers_count: row.followers_count,
             following_count: row.following_count,
             fields: profile::fields(row),
-            emojis: serde_json::from_str(&row.emojis).unwrap_or_default(),
+            emojis: super::custom_emojis(&row.emojis),
             roles: Vec::new(),
             moved: None,
         }

@@ -274,7 +274,7 @@ fn to_status(row: &StatusRow, with_viewer: bool, related: &Related, config: &Con
             // The name as first written (Mastodon's display name); the URL is the normalized one.
             .map(|t| Tag { name: t.name.clone(), url: crate::content::tag_url(&config.public_url, &t.name) })
             .collect(),
-        emojis: serde_json::from_str(&row.emojis).unwrap_or_default(),
+        emojis: super::custom_emojis(&row.emojis),
         card: None,
         poll: related.polls.get(&row.id).map(|p| Poll::from_row(p, with_viewer, with_viewer && account.is_local(), related.now)),
         viewer: with_viewer.then(|| ViewerFlags {

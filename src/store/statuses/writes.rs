@@ -195,7 +195,7 @@ pub fn tombstone(id: i64, uri: &str, account_id: i64, now: i64) -> Query {
     )
 }
 
-/// Sets a remote post's custom emoji (JSON, as `StatusRow::emojis`).
+/// Sets a post's custom emoji (JSON, as `StatusRow::emojis`).
 pub fn set_emojis(status_id: i64, emojis: &str) -> Query {
     query!("UPDATE statuses SET emojis = ?2 WHERE id = ?1", status_id, emojis)
 }
