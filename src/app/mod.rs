@@ -18,6 +18,7 @@
 //! - `archive`    the owner's account as a Mastodon archive (a zip written by queue steps).
 //! - `sessions`   the owner's browser sessions; `two_factor` TOTP and recovery codes.
 //! - `tokens`     the owner's OAuth tokens: which apps hold one, revoking them.
+//! - `moderation` instance domain blocks and what federation asks of them; `reports` the queue.
 pub mod announcements;
 pub mod archive;
 pub mod documents;
@@ -35,6 +36,7 @@ pub mod public;
 pub mod push;
 pub mod posting;
 pub mod remote;
+pub mod reports;
 pub mod retention;
 pub mod sessions;
 pub mod tokens;

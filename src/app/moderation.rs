@@ -1,29 +1,33 @@
 //! Instance-level domain blocks: the admin's commands and what federation asks of them. The list
-//! is read from every path that meets another server (the inbox, fetches, deliveries, stored
-//! actors and posts), so each isolate keeps it for `FRESH_MS`; this isolate's own changes take
-//! effect at once.
+//! (with the accounts the admin suspended, `app::reports`) is read from every path that meets
+//! another server (the inbox, fetches, deliveries, stored actors and posts), so each isolate
+//! keeps it for `FRESH_MS`; this isolate's own changes take effect at once.
 use std::rc::Rc;
 
 use super::error::{Error, Result};
 use crate::ctx::Ctx;
-use crate::domain::moderation::{self, Block, Severity, Standing};
+use crate::domain::moderation::{self, Block, Policy, Severity, Standing};
+use crate::store::db::decode;
 use crate::store::instance_domain_blocks::{self as store, BlockRow, MAX_BLOCKS};
 
 /// How long an isolate trusts its copy of the list: another isolate's block applies here within
 /// this time (Mastodon applies its own through a background job, no faster).
 pub const FRESH_MS: i64 = 30_000;
 
-/// The blocks every enforcement point reads.
-pub async fn blocks(ctx: &Ctx<'_>) -> Result<Rc<Vec<Block>>> {
+/// What every enforcement point reads: one round trip per isolate every `FRESH_MS`.
+pub async fn policy(ctx: &Ctx<'_>) -> Result<Rc<Policy>> {
     let now = ctx.now_ms();
-    if let Some((loaded_at, blocks)) = ctx.cache.domain_blocks.borrow().as_ref() {
+    if let Some((loaded_at, policy)) = ctx.cache.moderation.borrow().as_ref() {
         if now - loaded_at < FRESH_MS {
-            return Ok(blocks.clone());
+            return Ok(policy.clone());
         }
     }
-    let blocks: Rc<Vec<Block>> = Rc::new(store::all(ctx.db).await?.iter().filter_map(block_of).collect());
-    *ctx.cache.domain_blocks.borrow_mut() = Some((now, blocks.clone()));
-    Ok(blocks)
+    let mut answers = ctx.db.batch_rows(&[store::all_query(), crate::store::accounts::locally_suspended_query()]).await?.into_iter();
+    let blocks = decode::<BlockRow>(answers.next().unwrap_or_default())?.iter().filter_map(block_of).collect();
+    let suspended_actors = decode::<crate::store::accounts::UriRow>(answers.next().unwrap_or_default())?.into_iter().map(|r| r.uri).collect();
+    let policy = Rc::new(Policy { blocks, suspended_actors });
+    *ctx.cache.moderation.borrow_mut() = Some((now, policy.clone()));
+    Ok(policy)
 }
 
 fn block_of(row: &BlockRow) -> Option<Block> {
@@ -38,7 +42,7 @@ fn block_of(row: &BlockRow) -> Option<Block> {
 /// What the blocks say about the server at `authority` (an account's domain, `host[:port]`).
 pub async fn standing(ctx: &Ctx<'_>, authority: Option<&str>) -> Result<Standing> {
     match authority {
-        Some(authority) => Ok(moderation::standing(&blocks(ctx).await?, authority)),
+        Some(authority) => Ok(policy(ctx).await?.standing(authority)),
         None => Ok(Standing::default()),
     }
 }
@@ -147,6 +151,12 @@ pub async fn remove(ctx: &Ctx<'_>, id: i64) -> Result<()> {
     Ok(())
 }
 
-fn forget(ctx: &Ctx<'_>) {
-    *ctx.cache.domain_blocks.borrow_mut() = None;
+/// This isolate's copy is stale after a change of the admin's.
+pub fn forget(ctx: &Ctx<'_>) {
+    *ctx.cache.moderation.borrow_mut() = None;
+}
+
+/// Whether the admin suspended the actor `uri`.
+pub async fn actor_suspended(ctx: &Ctx<'_>, uri: &str) -> Result<bool> {
+    Ok(policy(ctx).await?.actor_suspended(uri))
 }

@@ -118,6 +118,25 @@ pub fn standing(blocks: &[Block], authority: &str) -> Standing {
     })
 }
 
+/// Everything federation asks of the admin's moderation: the domain blocks and the accounts the
+/// admin suspended (by actor id: the inbox checks them before it fetches the signer's key).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub blocks: Vec<Block>,
+    pub suspended_actors: std::collections::BTreeSet<String>,
+}
+
+impl Policy {
+    pub fn standing(&self, authority: &str) -> Standing {
+        standing(&self.blocks, authority)
+    }
+
+    /// Whether the admin suspended the actor `uri` (a report's action): nothing of theirs is accepted.
+    pub fn actor_suspended(&self, uri: &str) -> bool {
+        self.suspended_actors.contains(uri)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,7 +58,12 @@ macro_rules! covered_accounts {
 
 /// Every block, newest first (at most `MAX_BLOCKS`).
 pub async fn all(db: &dyn Db) -> Result<Vec<BlockRow>, StoreError> {
-    db::all(db, &query!(select_blocks!("ORDER BY id DESC LIMIT ?1"), MAX_BLOCKS)).await
+    db::all(db, &all_query()).await
+}
+
+/// `all` as a query, for a batch of reads.
+pub fn all_query() -> Query {
+    query!(select_blocks!("ORDER BY id DESC LIMIT ?1"), MAX_BLOCKS)
 }
 
 pub async fn get(db: &dyn Db, id: i64) -> Result<Option<BlockRow>, StoreError> {

@@ -12,6 +12,7 @@ pub mod authorized_apps;
 pub mod feeds;
 pub mod interact;
 pub mod profile;
+pub mod reports;
 pub mod settings;
 pub mod signed_in;
 pub mod tags;
@@ -20,6 +21,8 @@ pub mod views;
 
 #[cfg(test)]
 mod sign_in_tests;
+#[cfg(test)]
+mod reports_tests;
 #[cfg(test)]
 mod tests;
 
