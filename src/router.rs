@@ -8,7 +8,7 @@ use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
 use crate::mastodon::{
-    accounts, admin, announcements, apps, archive, conversations, domain_blocks, exports, imports, instance, lists, markers, media, migration, notifications, oauth, polls,
+    accounts, admin, admin_reports, announcements, apps, archive, conversations, domain_blocks, exports, imports, instance, lists, markers, media, migration, notifications, oauth, polls,
     reports, scheduled_statuses, search, push, streaming, tags, timelines,
 };
 use crate::mastodon::relationships::{self, Action};
@@ -253,6 +253,10 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Delete, ["api", "v1", "conversations", id]) => conversations::remove(ctx, req, id).await,
         (Get, ["api", "v1", "announcements"]) => announcements::index(ctx, req).await,
         (Post, ["api", "v1", "announcements", id, "dismiss"]) => announcements::dismiss(ctx, req, id).await,
+        (Get, ["api", "v1", "admin", "reports"]) => admin_reports::index(ctx, req).await,
+        (Get, ["api", "v1", "admin", "reports", id]) => admin_reports::show(ctx, req, id).await,
+        (Post, ["api", "v1", "admin", "reports", id, "resolve"]) => admin_reports::act(ctx, req, id, crate::app::reports::ReportAction::Resolve).await,
+        (Post, ["api", "v1", "admin", "reports", id, "reopen"]) => admin_reports::act(ctx, req, id, crate::app::reports::ReportAction::Reopen).await,
         (Get, ["api", "v1", "admin", "domain_blocks"]) => admin::index(ctx, req).await,
         (Post, ["api", "v1", "admin", "domain_blocks"]) => admin::create(ctx, req).await,
         (Get, ["api", "v1", "admin", "domain_blocks", id]) => admin::show(ctx, req, id).await,

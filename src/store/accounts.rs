@@ -294,6 +294,16 @@ pub fn remove_remote(account_id: i64, now: i64) -> Vec<Query> {
     ]
 }
 
+#[derive(Deserialize)]
+pub struct EmailRow {
+    pub email: String,
+}
+
+/// A local account's e-mail address (the admin API shows the owner's).
+pub fn email_query(account_id: i64) -> Query {
+    query!("SELECT email FROM local_users WHERE account_id = ?1", account_id)
+}
+
 /// How many accounts the admin may suspend: every isolate keeps their actor ids in memory
 /// (`app::moderation::policy`), as it keeps the domain blocks.
 pub const MAX_SUSPENDED: i64 = 5_000;

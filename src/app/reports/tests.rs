@@ -139,3 +139,30 @@ async fn limit_marks_the_account_and_block_domain_suspends_its_server() {
     file(&env, 12, owner, owner, "[]").await;
     assert!(matches!(act(&ctx, 12, ReportAction::Suspend).await, Err(Error::Invalid(_))), "nobody remote to act on");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_admin_api_lists_resolves_and_reopens() {
+    let (env, owner) = setup().await;
+    file(&env, 10, REMOTE, owner, "[\"901\"]").await;
+    let token = env.owner_token_with("read admin:read admin:write").await;
+    let before = env.db.round_trips.get();
+    let (listed, body) = env.send_as(&token, crate::edge::http::Method::Get, "/api/v1/admin/reports", "").await;
+    assert_eq!(listed.status, 200, "{body}");
+    // The token, the reports, and their accounts, posts and rules in one batch (plus what
+    // rendering the posts reads).
+    assert!(env.db.round_trips.get() - before <= 5, "{} round trips", env.db.round_trips.get() - before);
+    let report = &body[0];
+    assert_eq!((report["id"].as_str(), report["action_taken"].as_bool()), (Some("10"), Some(false)));
+    assert_eq!(report["account"]["domain"], "evil.example");
+    assert_eq!(report["target_account"]["role"]["name"], "Owner");
+    assert_eq!(report["statuses"][0]["id"], "901");
+    let (_, resolved) = env.send_as(&token, crate::edge::http::Method::Post, "/api/v1/admin/reports/10/resolve", "").await;
+    assert_eq!(resolved["action_taken"], true);
+    let (_, open) = env.send_as(&token, crate::edge::http::Method::Get, "/api/v1/admin/reports", "").await;
+    assert_eq!(open, serde_json::json!([]));
+    let (_, reopened) = env.send_as(&token, crate::edge::http::Method::Post, "/api/v1/admin/reports/10/reopen", "").await;
+    assert_eq!((reopened["action_taken"].as_bool(), reopened["action_taken_at"].is_null()), (Some(false), true));
+    let plain = env.owner_token().await;
+    let (refused, _) = env.send_as(&plain, crate::edge::http::Method::Get, "/api/v1/admin/reports", "").await;
+    assert_eq!(refused.status, 403);
+}
