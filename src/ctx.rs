@@ -38,8 +38,9 @@ pub struct IsolateCache {
     pub vapid_tokens: RefCell<Vec<(String, String, i64)>>,
     /// The owner's filters; every timeline page consults them.
     pub filters: RefCell<Option<(i64, Vec<crate::store::filters::Filter>)>>,
-    /// The instance's domain blocks; every exchange with another server consults them.
-    pub domain_blocks: RefCell<Option<(i64, std::rc::Rc<Vec<crate::domain::moderation::Block>>)>>,
+    /// The instance's domain blocks and suspended actors; every exchange with another server
+    /// consults them.
+    pub moderation: RefCell<Option<(i64, std::rc::Rc<crate::domain::moderation::Policy>)>>,
 }
 
 /// Happenings recorded during one invocation; `platform/` hands them to the streaming hub when

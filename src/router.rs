@@ -8,7 +8,7 @@ use crate::ctx::Ctx;
 use crate::mastodon::statuses::{self, Actors, Interaction};
 use crate::mastodon::filters::{self, Change};
 use crate::mastodon::{
-    accounts, admin, announcements, apps, archive, conversations, domain_blocks, exports, imports, instance, lists, markers, media, migration, notifications, oauth, polls,
+    accounts, admin, admin_reports, announcements, apps, archive, conversations, domain_blocks, exports, imports, instance, lists, markers, media, migration, notifications, oauth, polls,
     reports, scheduled_statuses, search, push, streaming, tags, timelines,
 };
 use crate::mastodon::relationships::{self, Action};
@@ -263,6 +263,14 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Delete, ["api", "v1", "conversations", id]) => conversations::remove(ctx, req, id).await,
         (Get, ["api", "v1", "announcements"]) => announcements::index(ctx, req).await,
         (Post, ["api", "v1", "announcements", id, "dismiss"]) => announcements::dismiss(ctx, req, id).await,
+        (Get, ["api", "v1", "admin", "domain_allows"]) => admin::allows(ctx, req).await,
+        (Post, ["api", "v1", "admin", "domain_allows"]) => admin::create_allow(ctx, req).await,
+        (Get, ["api", "v1", "admin", "domain_allows", id]) => admin::show_allow(ctx, req, id).await,
+        (Delete, ["api", "v1", "admin", "domain_allows", id]) => admin::delete_allow(ctx, req, id).await,
+        (Get, ["api", "v1", "admin", "reports"]) => admin_reports::index(ctx, req).await,
+        (Get, ["api", "v1", "admin", "reports", id]) => admin_reports::show(ctx, req, id).await,
+        (Post, ["api", "v1", "admin", "reports", id, "resolve"]) => admin_reports::act(ctx, req, id, crate::app::reports::ReportAction::Resolve).await,
+        (Post, ["api", "v1", "admin", "reports", id, "reopen"]) => admin_reports::act(ctx, req, id, crate::app::reports::ReportAction::Reopen).await,
         (Get, ["api", "v1", "admin", "domain_blocks"]) => admin::index(ctx, req).await,
         (Post, ["api", "v1", "admin", "domain_blocks"]) => admin::create(ctx, req).await,
         (Get, ["api", "v1", "admin", "domain_blocks", id]) => admin::show(ctx, req, id).await,
@@ -410,7 +418,15 @@ async fn route(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
         (Get, ["admin", "custom_emojis"]) => web::html_errors(ctx, web::admin::custom_emojis(ctx, req)).await,
         (Post, ["admin", "custom_emojis"]) => web::html_errors(ctx, web::admin::upload_emoji(ctx, req)).await,
         (Post | Put | Delete, ["admin", "custom_emojis", id]) => web::html_errors(ctx, web::admin::change_emoji(ctx, req, id)).await,
+        (Get, ["admin", "reports"]) => web::html_errors(ctx, web::reports::index(ctx, req)).await,
+        (Get, ["admin", "reports", id]) => web::html_errors(ctx, web::reports::show(ctx, req, id)).await,
+        (Post, ["admin", "reports", id, action]) => web::html_errors(ctx, web::reports::act(ctx, req, id, action)).await,
         (Get, ["admin", "domain_blocks"]) => web::html_errors(ctx, web::admin::domain_blocks(ctx, req)).await,
+        (Get, ["admin", "export_domain_blocks", "export.csv"]) => web::html_errors(ctx, web::admin::export_blocks(ctx, req)).await,
+        (Post, ["admin", "export_domain_blocks", "import"]) => web::html_errors(ctx, web::admin::import_blocks(ctx, req)).await,
+        (Post | Put, ["admin", "allow_list_mode"]) => web::html_errors(ctx, web::admin::allow_list_mode(ctx, req)).await,
+        (Post, ["admin", "domain_allows"]) => web::html_errors(ctx, web::admin::create_allow(ctx, req)).await,
+        (Post | Delete, ["admin", "domain_allows", id]) => web::html_errors(ctx, web::admin::delete_allow(ctx, req, id)).await,
         (Post, ["admin", "domain_blocks"]) => web::html_errors(ctx, web::admin::create(ctx, req)).await,
         (Post | Put | Delete, ["admin", "domain_blocks", id]) => web::html_errors(ctx, web::admin::change(ctx, req, id)).await,
         (Post | Delete, ["settings", "sessions", "others"]) => web::html_errors(ctx, web::settings::revoke_other_sessions(ctx, req)).await,

@@ -20,6 +20,7 @@
 //! - `tokens`     the owner's OAuth tokens: which apps hold one, revoking them.
 //! - `moving`     aliases and moving the owner's account elsewhere; `media` uploaded files.
 //! - `custom_emojis` the instance's emoji: uploads, state, and which ones a text uses.
+//! - `moderation` instance domain blocks and what federation asks of them; `reports` the queue.
 pub mod announcements;
 pub mod archive;
 pub mod custom_emojis;
@@ -41,6 +42,7 @@ pub mod push;
 pub mod posting;
 pub mod relationships;
 pub mod remote;
+pub mod reports;
 pub mod retention;
 pub mod sessions;
 pub mod tokens;

@@ -1,4 +1,5 @@
 //! Small pure rules with no better home. Nothing here does I/O or names `worker` types.
+pub mod blocklist;
 pub mod csv;
 pub mod filters;
 pub mod ids;

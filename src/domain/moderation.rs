@@ -118,6 +118,38 @@ pub fn standing(blocks: &[Block], authority: &str) -> Standing {
     })
 }
 
+/// Everything federation asks of the admin's moderation: the domain blocks, the accounts the
+/// admin suspended (by actor id: the inbox checks them before it fetches the signer's key), and
+/// in allow-list mode the domains allowed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub blocks: Vec<Block>,
+    pub suspended_actors: std::collections::BTreeSet<String>,
+    /// Allow-list mode: only servers these domains cover federate (the caller adds this
+    /// server's own). `None`: the mode is off.
+    pub allowed: Option<Vec<String>>,
+}
+
+impl Policy {
+    /// What the blocks say about the server at `authority`; in allow-list mode a server no
+    /// allowed domain covers stands as if suspended (refused at the inbox, never fetched from
+    /// or delivered to), whatever its blocks say.
+    pub fn standing(&self, authority: &str) -> Standing {
+        let blocked = standing(&self.blocks, authority);
+        match &self.allowed {
+            Some(allowed) if !allowed.iter().any(|domain| covers(domain, authority)) => {
+                Standing { suspended: true, silenced: blocked.silenced, reject_media: true, reject_reports: true }
+            }
+            _ => blocked,
+        }
+    }
+
+    /// Whether the admin suspended the actor `uri` (a report's action): nothing of theirs is accepted.
+    pub fn actor_suspended(&self, uri: &str) -> bool {
+        self.suspended_actors.contains(uri)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +190,26 @@ mod tests {
         assert_eq!(standing(&blocks, "x.bad.example.com"), Standing { silenced: true, reject_media: true, ..Default::default() });
         let suspended = [Block { domain: "evil.example".into(), severity: Severity::Suspend, reject_media: false, reject_reports: false }];
         assert_eq!(standing(&suspended, "evil.example"), Standing { suspended: true, silenced: false, reject_media: true, reject_reports: true });
+    }
+
+    #[test]
+    fn in_allow_list_mode_only_allowed_servers_federate_and_blocks_still_apply() {
+        let off = Policy::default();
+        assert_eq!(off.standing("anyone.example"), Standing::default());
+        let on = Policy {
+            allowed: Some(vec!["friends.example".into(), "127.0.0.1:8101".into()]),
+            blocks: vec![Block { domain: "loud.friends.example".into(), severity: Severity::Silence, reject_media: false, reject_reports: false }],
+            ..Default::default()
+        };
+        assert_eq!(on.standing("friends.example:443"), Standing::default());
+        assert_eq!(on.standing("127.0.0.1:8101"), Standing::default());
+        assert_eq!(on.standing("loud.friends.example"), Standing { silenced: true, ..Default::default() }, "an allowed server's block still applies");
+        let refused = Standing { suspended: true, silenced: false, reject_media: true, reject_reports: true };
+        assert_eq!(on.standing("stranger.example"), refused);
+        assert_eq!(on.standing("127.0.0.1:8102"), refused, "another port is another server");
+        assert_eq!(on.standing("notfriends.example"), refused);
+        let nobody = Policy { allowed: Some(Vec::new()), ..Default::default() };
+        assert!(nobody.standing("friends.example").suspended, "on with an empty list: nobody");
     }
 
     #[test]

@@ -50,8 +50,10 @@ async fn receive(ctx: &Ctx<'_>, req: &Request) -> Result<(Outcome, String), ApiE
     if !activity_id.is_empty() && vocab::host_of(&activity_id).is_none_or(|host| Some(host) != vocab::host_of(actor_uri)) {
         return Err(ApiError::BadRequest("activity id is not on the actor's host".into()));
     }
-    // A suspended server is refused before its signature costs a fetch or a verification.
-    if crate::app::moderation::standing(ctx, vocab::host_of(actor_uri).as_deref()).await?.suspended {
+    // A suspended server, or an actor the admin suspended, is refused before its signature
+    // costs a fetch or a verification (both read from the same in-memory policy).
+    let policy = crate::app::moderation::policy(ctx).await?;
+    if vocab::host_of(actor_uri).is_some_and(|host| policy.standing(&host).suspended) || policy.actor_suspended(actor_uri) {
         return Err(ApiError::Forbidden);
     }
     let actor = authenticate(ctx, req, &activity, actor_uri).await.map_err(|refusal| refusal.answer())?;

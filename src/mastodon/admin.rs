@@ -1,6 +1,8 @@
 //! <https://docs.joinmastodon.org/methods/admin/domain_blocks/>: the instance's domain blocks,
 //! for the owner (the admin) and the moderation apps that speak Mastodon's admin API; and the
 //! public list of them (`GET /api/v1/instance/domain_blocks`) when the owner chooses to show it.
+//! <https://docs.joinmastodon.org/methods/admin/domain_allows/>: the domains the allow-list mode
+//! lets federate (the mode itself is a setting of the web page, as Mastodon's is configuration).
 use serde_json::{json, Value};
 
 use crate::app::moderation::{self, BlockDomain};
@@ -114,4 +116,36 @@ pub async fn public_list(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiEr
         })
         .collect();
     Response::ok_json(&list)
+}
+
+const READ_ALLOWS: &str = "admin:read:domain_allows";
+const WRITE_ALLOWS: &str = "admin:write:domain_allows";
+
+/// The `Admin::DomainAllow` entity.
+fn allow_entity(row: &crate::store::instance_domain_allows::AllowRow) -> Value {
+    json!({"id": row.id.to_string(), "domain": row.domain, "created_at": iso8601(row.created_at)})
+}
+
+pub async fn allows(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    auth::require_user(ctx, req, &[READ_ALLOWS]).await?;
+    let rows = crate::store::instance_domain_allows::all(ctx.db).await?;
+    Response::ok_json(&rows.iter().map(allow_entity).collect::<Vec<_>>())
+}
+
+pub async fn show_allow(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    auth::require_user(ctx, req, &[READ_ALLOWS]).await?;
+    let row = crate::store::instance_domain_allows::get(ctx.db, block_id(id)?).await?.ok_or(ApiError::NotFound)?;
+    Response::ok_json(&allow_entity(&row))
+}
+
+pub async fn create_allow(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    auth::require_user(ctx, req, &[WRITE_ALLOWS]).await?;
+    let domain = req.params()?.non_empty("domain").ok_or_else(|| ApiError::Invalid("Domain can't be blank".into()))?;
+    Response::ok_json(&allow_entity(&moderation::allow(ctx, &domain).await?))
+}
+
+pub async fn delete_allow(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    auth::require_user(ctx, req, &[WRITE_ALLOWS]).await?;
+    moderation::disallow(ctx, block_id(id)?).await?;
+    Response::ok_json(&json!({}))
 }

@@ -3,6 +3,7 @@
 //! render entities; they never build SQL or name `worker` types.
 pub mod accounts;
 pub mod admin;
+pub mod admin_reports;
 pub mod announcements;
 pub mod apps;
 pub mod archive;

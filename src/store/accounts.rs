@@ -14,7 +14,7 @@ macro_rules! select_accounts {
             "a.discoverable, a.indexable, a.hide_collections, a.emojis, a.actor_type, a.inbox_url, ",
             "a.shared_inbox_url, a.public_key_id, a.public_key_pem, a.also_known_as, ",
             "CAST(a.moved_to_account_id AS TEXT) AS moved_to_account_id, a.followers_count, a.following_count, ",
-            "a.statuses_count, a.last_status_at, a.fetched_at, a.created_at, a.updated_at FROM accounts a ",
+            "a.statuses_count, a.last_status_at, a.fetched_at, a.created_at, a.updated_at, a.silenced_at FROM accounts a ",
             $($where),+
         )
     };
@@ -62,6 +62,9 @@ pub struct AccountRow {
     pub fetched_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Limited by the admin (a report's action): see `limit`.
+    #[serde(default)]
+    pub silenced_at: Option<i64>,
 }
 
 impl AccountRow {
@@ -243,7 +246,8 @@ pub fn upsert_remote(id: i64, a: &RemoteAccount, now: i64) -> [Query; 2] {
              avatar_remote_url = ?9, header_remote_url = ?10, locked = ?11, bot = ?12, group_actor = ?13, discoverable = ?14, \
              indexable = ?15, actor_type = ?16, inbox_url = ?17, shared_inbox_url = ?18, outbox_url = ?19, followers_url = ?20, \
              following_url = ?21, featured_url = ?22, public_key_id = ?23, public_key_pem = ?24, also_known_as = ?25, \
-             fetched_at = ?26, updated_at = ?26, assertion_keys = ?28, emojis = ?29, suspended_at = NULL",
+             fetched_at = ?26, updated_at = ?26, assertion_keys = ?28, emojis = ?29, \
+             suspended_at = CASE WHEN suspension_origin IS NULL THEN NULL ELSE suspended_at END",
             id, a.username, a.domain, a.uri, a.url, a.display_name, a.note, a.fields, a.avatar_remote_url, a.header_remote_url,
             a.locked, a.bot, a.group_actor, a.discoverable, a.indexable, a.actor_type, a.inbox_url, a.shared_inbox_url,
             a.outbox_url, a.followers_url, a.following_url, a.featured_url, a.public_key_id, a.public_key_pem,
@@ -288,6 +292,44 @@ pub fn remove_remote(account_id: i64, now: i64) -> Vec<Query> {
         query!("DELETE FROM notifications WHERE from_account_id = ?1", account_id),
         query!("DELETE FROM favourites WHERE account_id = ?1", account_id),
     ]
+}
+
+#[derive(Deserialize)]
+pub struct EmailRow {
+    pub email: String,
+}
+
+/// A local account's e-mail address (the admin API shows the owner's).
+pub fn email_query(account_id: i64) -> Query {
+    query!("SELECT email FROM local_users WHERE account_id = ?1", account_id)
+}
+
+/// How many accounts the admin may suspend: every isolate keeps their actor ids in memory
+/// (`app::moderation::policy`), as it keeps the domain blocks.
+pub const MAX_SUSPENDED: i64 = 5_000;
+
+#[derive(Deserialize)]
+pub struct UriRow {
+    pub uri: String,
+}
+
+/// The actor ids of the accounts the admin suspended (newest first, at most `MAX_SUSPENDED`).
+pub fn locally_suspended_query() -> Query {
+    query!("SELECT uri FROM accounts WHERE suspension_origin = 'local' ORDER BY suspended_at DESC LIMIT ?1", MAX_SUSPENDED)
+}
+
+/// Mastodon's "limit" of a remote account: its posts leave the public timelines (unless the
+/// viewer follows it) and its follows wait for approval.
+pub fn limit(account_id: i64, now: i64) -> Query {
+    query!("UPDATE accounts SET silenced_at = ?2 WHERE id = ?1 AND domain IS NOT NULL AND silenced_at IS NULL", account_id, now)
+}
+
+/// The admin's suspension of a remote account: what `remove_remote` does, and it stays
+/// suspended when its actor is fetched again (`upsert_remote` keeps a local suspension).
+pub fn suspend(account_id: i64, now: i64) -> Vec<Query> {
+    let mut queries = remove_remote(account_id, now);
+    queries.push(query!("UPDATE accounts SET suspension_origin = 'local' WHERE id = ?1 AND domain IS NOT NULL", account_id));
+    queries
 }
 
 pub async fn count_local(db: &dyn Db) -> Result<i64, StoreError> {

@@ -80,7 +80,7 @@ pub async fn rules(db: &dyn Db) -> Result<Vec<RuleRow>, StoreError> {
     db::all(db, &rules_query()).await
 }
 
-fn rules_query() -> Query {
+pub fn rules_query() -> Query {
     query!("SELECT CAST(id AS TEXT) AS id, text, hint FROM instance_rules ORDER BY position, id")
 }
 

@@ -49,16 +49,30 @@ macro_rules! select_blocks {
     };
 }
 
-/// The ids of the remote accounts a block of `?1` covers.
+/// The ids of the remote accounts a block of any domain of the JSON array `?1` covers.
 macro_rules! covered_accounts {
     () => {
-        concat!("SELECT id FROM accounts WHERE domain IS NOT NULL AND ", covered_by!("domain", "?1"))
+        concat!(
+            "SELECT id FROM accounts WHERE domain IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(?1) j WHERE ",
+            covered_by!("domain", "j.value"),
+            ")"
+        )
     };
+}
+
+/// Domains as the JSON array `covered_accounts!` reads.
+fn domain_list(domains: &[&str]) -> String {
+    serde_json::to_string(domains).unwrap_or_else(|_| "[]".into())
 }
 
 /// Every block, newest first (at most `MAX_BLOCKS`).
 pub async fn all(db: &dyn Db) -> Result<Vec<BlockRow>, StoreError> {
-    db::all(db, &query!(select_blocks!("ORDER BY id DESC LIMIT ?1"), MAX_BLOCKS)).await
+    db::all(db, &all_query()).await
+}
+
+/// `all` as a query, for a batch of reads.
+pub fn all_query() -> Query {
+    query!(select_blocks!("ORDER BY id DESC LIMIT ?1"), MAX_BLOCKS)
 }
 
 pub async fn get(db: &dyn Db, id: i64) -> Result<Option<BlockRow>, StoreError> {
@@ -71,6 +85,28 @@ pub fn insert(row: &BlockRow) -> Query {
          public_comment, obfuscate, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         row.id, row.domain.clone(), row.severity.clone(), row.reject_media, row.reject_reports,
         row.private_comment.clone(), row.public_comment.clone(), row.obfuscate, row.created_at
+    )
+}
+
+/// Several blocks in one statement (an imported blocklist: D1 counts statements per invocation).
+pub fn insert_all(rows: &[BlockRow]) -> Query {
+    let list: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id.to_string(), "domain": r.domain, "severity": r.severity, "reject_media": r.reject_media,
+                "reject_reports": r.reject_reports, "private_comment": r.private_comment, "public_comment": r.public_comment,
+                "obfuscate": r.obfuscate, "created_at": r.created_at,
+            })
+        })
+        .collect();
+    query!(
+        "INSERT INTO instance_domain_blocks (id, domain, severity, reject_media, reject_reports, private_comment, public_comment, \
+         obfuscate, created_at) SELECT json_extract(value, '$.id'), json_extract(value, '$.domain'), json_extract(value, '$.severity'), \
+         json_extract(value, '$.reject_media'), json_extract(value, '$.reject_reports'), json_extract(value, '$.private_comment'), \
+         json_extract(value, '$.public_comment'), json_extract(value, '$.obfuscate'), json_extract(value, '$.created_at') \
+         FROM json_each(?1)",
+        serde_json::Value::Array(list).to_string()
     )
 }
 
@@ -91,12 +127,18 @@ pub fn delete(id: i64) -> Query {
 /// did here removed, follows both ways severed (as Mastodon's domain suspension does; lifting
 /// the block does not bring the content back).
 pub fn suspend(domain: &str, now: i64) -> Vec<Query> {
+    suspend_all(&[domain], now)
+}
+
+/// `suspend` of several domains at once, in as many statements as one.
+pub fn suspend_all(domains: &[&str], now: i64) -> Vec<Query> {
+    let domain = domain_list(domains);
     vec![
-        query!(concat!("UPDATE statuses SET deleted_at = ?2 WHERE deleted_at IS NULL AND account_id IN (", covered_accounts!(), ")"), domain, now),
-        query!(concat!("DELETE FROM home_feed WHERE status_id IN (SELECT id FROM statuses WHERE account_id IN (", covered_accounts!(), "))"), domain),
-        query!(concat!("DELETE FROM follows WHERE account_id IN (", covered_accounts!(), ") OR target_account_id IN (", covered_accounts!(), ")"), domain),
-        query!(concat!("DELETE FROM notifications WHERE from_account_id IN (", covered_accounts!(), ")"), domain),
-        query!(concat!("DELETE FROM favourites WHERE account_id IN (", covered_accounts!(), ")"), domain),
+        query!(concat!("UPDATE statuses SET deleted_at = ?2 WHERE deleted_at IS NULL AND account_id IN (", covered_accounts!(), ")"), domain.clone(), now),
+        query!(concat!("DELETE FROM home_feed WHERE status_id IN (SELECT id FROM statuses WHERE account_id IN (", covered_accounts!(), "))"), domain.clone()),
+        query!(concat!("DELETE FROM follows WHERE account_id IN (", covered_accounts!(), ") OR target_account_id IN (", covered_accounts!(), ")"), domain.clone()),
+        query!(concat!("DELETE FROM notifications WHERE from_account_id IN (", covered_accounts!(), ")"), domain.clone()),
+        query!(concat!("DELETE FROM favourites WHERE account_id IN (", covered_accounts!(), ")"), domain.clone()),
         query!(concat!("UPDATE accounts SET suspended_at = ?2 WHERE suspended_at IS NULL AND id IN (", covered_accounts!(), ")"), domain, now),
     ]
 }
@@ -113,8 +155,14 @@ pub fn unsuspend(domain: &str, since: i64) -> Query {
 
 /// Media from `domain` is rejected: what was stored of it goes (attachments, avatars, headers).
 pub fn reject_media(domain: &str) -> Vec<Query> {
+    reject_media_all(&[domain])
+}
+
+/// `reject_media` of several domains at once.
+pub fn reject_media_all(domains: &[&str]) -> Vec<Query> {
+    let domain = domain_list(domains);
     vec![
-        query!(concat!("DELETE FROM media_attachments WHERE status_id IN (SELECT id FROM statuses WHERE account_id IN (", covered_accounts!(), "))"), domain),
+        query!(concat!("DELETE FROM media_attachments WHERE status_id IN (SELECT id FROM statuses WHERE account_id IN (", covered_accounts!(), "))"), domain.clone()),
         query!(concat!("UPDATE accounts SET avatar_remote_url = NULL, header_remote_url = NULL WHERE id IN (", covered_accounts!(), ")"), domain),
     ]
 }

@@ -12,6 +12,7 @@ pub mod exports;
 pub mod federation;
 pub mod filters;
 pub mod imports;
+pub mod instance_domain_allows;
 pub mod instance_domain_blocks;
 pub mod instance;
 pub mod kept_jobs;

@@ -1,8 +1,9 @@
 //! The admin's pages (`/admin/…`, Mastodon's paths; docs/web.md, "Administration"): the
-//! instance's domain blocks (the list, a new block, changing and lifting one; through the same
-//! use cases as `/api/v1/admin/domain_blocks`, `app::moderation`) and announcements (written,
-//! scheduled, edited, deleted; `app::announcements`), and custom emoji (uploaded, turned on and
-//! off, shown in or hidden from the picker, categorised, deleted; `app::custom_emojis`).
+//! instance's domain blocks (the list, a new block, changing and lifting one, blocklist import
+//! and export, the allow-list mode; through the same use cases as
+//! `/api/v1/admin/domain_blocks`, `app::moderation`), announcements (written, scheduled, edited,
+//! deleted; `app::announcements`), and custom emoji (uploaded, turned on and off, shown in or
+//! hidden from the picker, categorised, deleted; `app::custom_emojis`).
 use askama::Template;
 
 use super::signed_in;
@@ -32,6 +33,12 @@ struct BlockView {
     created: String,
 }
 
+struct AllowView {
+    id: i64,
+    domain: String,
+    created: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin_domain_blocks.html")]
 struct BlocksPage<'a> {
@@ -39,7 +46,10 @@ struct BlocksPage<'a> {
     csrf_token: &'a str,
     blocks: Vec<BlockView>,
     error: Option<String>,
+    notice: Option<String>,
     severities: &'a [(&'a str, &'a str)],
+    allow_list_mode: bool,
+    allows: Vec<AllowView>,
 }
 
 /// What each severity is called on the page, in the order it offers them.
@@ -59,15 +69,79 @@ fn view(row: BlockRow) -> BlockView {
     }
 }
 
-async fn page(ctx: &Ctx<'_>, csrf_token: &str, status: u16, error: Option<String>) -> Result<Response, ApiError> {
-    let blocks = store::all(ctx.db).await?.into_iter().map(view).collect();
-    let page = BlocksPage { instance_title: &ctx.config.title, csrf_token, blocks, error, severities: SEVERITIES };
+/// The blocks, the allow-list mode and its domains: one D1 round trip.
+async fn page(ctx: &Ctx<'_>, csrf_token: &str, status: u16, error: Option<String>, notice: Option<String>) -> Result<Response, ApiError> {
+    use crate::store::db::decode;
+    use crate::store::instance_domain_allows::{self as allows, AllowRow, ModeRow};
+    let mut answers = ctx.db.batch_rows(&[store::all_query(), allows::mode_query(), allows::all_query()]).await?.into_iter();
+    let blocks = decode::<BlockRow>(answers.next().unwrap_or_default())?.into_iter().map(view).collect();
+    let allow_list_mode = decode::<ModeRow>(answers.next().unwrap_or_default())?.pop().is_some_and(|m| m.allow_list_mode);
+    let allows = decode::<AllowRow>(answers.next().unwrap_or_default())?
+        .into_iter()
+        .map(|a| AllowView { id: a.id, created: date_label(a.created_at), domain: a.domain })
+        .collect();
+    let page = BlocksPage { instance_title: &ctx.config.title, csrf_token, blocks, error, notice, severities: SEVERITIES, allow_list_mode, allows };
     Ok(signed_in::private(super::render(status, &page)))
 }
 
-/// `GET /admin/domain_blocks`
+/// `GET /admin/domain_blocks`; after an import, `?imported=N&kept=M` says what it did.
 pub async fn domain_blocks(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
-    show(ctx, req, AdminPage::DomainBlocks).await
+    let session = match signed_in::require(ctx, req).await? {
+        Ok(session) => session,
+        Err(away) => return Ok(away),
+    };
+    let query = req.query_params();
+    let count = |name: &str| query.str(name).and_then(|n| n.parse::<usize>().ok());
+    // Only numbers are read back, so that a link cannot put words on the page.
+    let notice = count("imported").map(|n| format!("Imported {n} blocks; {} domains were already blocked and kept as they were.", count("kept").unwrap_or(0)));
+    page(ctx, &session.csrf_token(), 200, None, notice).await
+}
+
+/// `GET /admin/export_domain_blocks/export.csv`: every block, as Mastodon exports them.
+pub async fn export_blocks(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    if let Err(away) = signed_in::require(ctx, req).await? {
+        return Ok(away);
+    }
+    let csv = moderation::export(ctx).await?;
+    let response = Response::new(200, "text/csv; charset=utf-8", csv.into_bytes())
+        .header("Content-Disposition", "attachment; filename=\"domain_blocks.csv\"");
+    Ok(signed_in::private(response))
+}
+
+/// `POST /admin/export_domain_blocks/import` (multipart, the file as `data`): all or nothing.
+pub async fn import_blocks(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let (session, params) = match signed_in::form(ctx, req).await? {
+        Ok(checked) => checked,
+        Err(refused) => return Ok(refused),
+    };
+    let file = params.file("data").map(|f| f.data.clone()).or_else(|| params.str("data").map(String::into_bytes)).unwrap_or_default();
+    match moderation::import(ctx, &file).await {
+        Ok(done) => Ok(Response::redirect(303, &format!("/admin/domain_blocks?imported={}&kept={}", done.created, done.kept.len()))),
+        Err(Error::Invalid(why)) => page(ctx, &session.csrf_token(), 422, Some(why), None).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /admin/allow_list_mode` (`enabled` ticked or not).
+pub async fn allow_list_mode(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    submit(ctx, req, AdminPage::DomainBlocks, async |params: &Params| {
+        moderation::set_allow_list_mode(ctx, params.str("enabled").is_some_and(|v| v != "0")).await
+    })
+    .await
+}
+
+/// `POST /admin/domain_allows`
+pub async fn create_allow(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    submit(ctx, req, AdminPage::DomainBlocks, async |params: &Params| {
+        moderation::allow(ctx, &params.str("domain").unwrap_or_default()).await.map(|_| ())
+    })
+    .await
+}
+
+/// `DELETE /admin/domain_allows/:id` (a form's `POST` with `_method`).
+pub async fn delete_allow(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, ApiError> {
+    let id = crate::domain::ids::parse(id).ok_or(ApiError::NotFound)?;
+    submit(ctx, req, AdminPage::DomainBlocks, async |_: &Params| moderation::disallow(ctx, id).await).await
 }
 
 /// The block a form describes. Unlike the API's, an unticked box means no (a form sends nothing
@@ -490,7 +564,7 @@ impl AdminPage {
 
     async fn render(self, ctx: &Ctx<'_>, csrf_token: &str, status: u16, error: Option<String>) -> Result<Response, ApiError> {
         match self {
-            AdminPage::DomainBlocks => page(ctx, csrf_token, status, error).await,
+            AdminPage::DomainBlocks => page(ctx, csrf_token, status, error, None).await,
             AdminPage::Announcements => announcements_page(ctx, csrf_token, status, error).await,
             AdminPage::CustomEmojis => emojis_page(ctx, csrf_token, status, error).await,
             AdminPage::Settings => settings_page(ctx, csrf_token, status, error).await,

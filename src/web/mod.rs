@@ -15,6 +15,7 @@ pub mod imports;
 pub mod moving;
 pub mod interact;
 pub mod profile;
+pub mod reports;
 pub mod settings;
 pub mod signed_in;
 pub mod tags;
@@ -23,6 +24,8 @@ pub mod views;
 
 #[cfg(test)]
 mod sign_in_tests;
+#[cfg(test)]
+mod reports_tests;
 #[cfg(test)]
 mod tests;
 

@@ -7,7 +7,7 @@ use crate::edge::http::Method::{Delete, Get, Post};
 use crate::edge::http::Response;
 use crate::testing::TestEnv;
 
-fn html(response: &Response) -> String {
+pub(super) fn html(response: &Response) -> String {
     String::from_utf8_lossy(&response.body).into_owned()
 }
 
@@ -22,7 +22,7 @@ fn cookie_pair(response: &Response, name: &str) -> String {
 }
 
 /// The value of the form's hidden `authenticity_token`.
-fn csrf_of(page: &str) -> String {
+pub(super) fn csrf_of(page: &str) -> String {
     let start = page.find("name=\"authenticity_token\" value=\"").unwrap() + "name=\"authenticity_token\" value=\"".len();
     page[start..].split('"').next().unwrap().to_string()
 }
@@ -34,7 +34,7 @@ fn hidden(page: &str, name: &str) -> String {
 }
 
 /// Signs in with the password: the session cookie (`name=value`).
-async fn sign_in(env: &TestEnv) -> String {
+pub(super) async fn sign_in(env: &TestEnv) -> String {
     let (form, _) = env.send(Get, "/auth/sign_in", "").await;
     let cookie = cookie_pair(&form, "__Host-topi_sign_in");
     let token = csrf_of(&html(&form));
@@ -44,7 +44,7 @@ async fn sign_in(env: &TestEnv) -> String {
     cookie_pair(&signed_in, "__Host-topi_session")
 }
 
-async fn get_as(env: &TestEnv, session: &str, path: &str) -> Response {
+pub(super) async fn get_as(env: &TestEnv, session: &str, path: &str) -> Response {
     env.send_with(Get, path, &[("cookie", session.to_string())], "").await.0
 }
 

@@ -53,7 +53,7 @@ def test_blocks_are_made_changed_and_lifted_on_the_page(page, server, admin_api,
     tab_reaches(page, "#new-domain")
 
     page.get_by_label("Domain", exact=True).fill("not a domain")
-    page.get_by_role("button", name="Block").click()
+    page.get_by_role("button", name="Block", exact=True).click()
     page.wait_for_load_state()
     assert "not a valid domain" in page.get_by_role("alert").inner_text()
     assert blocks(admin_api) == [], "a refused form makes nothing"
@@ -61,7 +61,7 @@ def test_blocks_are_made_changed_and_lifted_on_the_page(page, server, admin_api,
     page.get_by_label("Domain", exact=True).fill(fedify_oracle.host)
     page.locator("#new-severity").select_option("suspend")
     page.locator("#new-public").fill("spam waves")
-    page.get_by_role("button", name="Block").click()
+    page.get_by_role("button", name="Block", exact=True).click()
     page.wait_for_load_state()
     check_page(page)
     screenshot(page, "admin-domain-blocks")

@@ -1,15 +1,22 @@
 """Instance domain blocks (Mastodon's admin API) and what each severity does to a real peer: the
 Fedify oracle's server is silenced (its follow waits for approval, its posts leave the public
 timeline), has its media and reports rejected, is suspended (its activities are refused before
-any fetch, what it sent is removed, nothing is fetched from it) and unblocked. The module has a
-server of its own, started with the public list shown (`SHOW_DOMAIN_BLOCKS=all`)."""
+any fetch, what it sent is removed, nothing is fetched from it) and unblocked. Then blocklists
+(Mastodon's CSV export imports back as it was; a bad or oversized file imports nothing) and the
+allow-list mode set on the page in Chromium (the Fedify oracle listed is heard, the hostile peer
+not listed is refused before any fetch). The module has a server of its own, started with the
+public list shown (`SHOW_DOMAIN_BLOCKS=all`)."""
 from __future__ import annotations
 
 import pytest
+import requests
 
+from browser import page, screenshot  # noqa: F401 (the fixture)
 from client import CheckedSession
 from conftest import FEDERATION_VARS, _extra_server
 from helpers import d1_rows, password_token, register_app, unique, wait_for
+from hostile_peer import HostilePeer, RsaKey, signed_post
+from test_sign_in import check_page, hidden, sign_in_in_browser, sign_in_over_http
 
 AS = "https://www.w3.org/ns/activitystreams"
 PUBLIC = f"{AS}#Public"
@@ -145,3 +152,97 @@ def test_a_suspended_server_is_cut_off_and_can_come_back(admin, server, owner_ur
     again = note(fedify_oracle, owner_uri, "welcome back")
     assert fedify_oracle.send(f"{server.url}/users/alice/inbox", again)["status"] == 202
     wait_for(lambda: stored(server, again["object"]["id"]), message="accepted again once unblocked")
+
+
+# -- blocklists and the allow-list mode (the admin's page, /admin/domain_blocks) --------------------
+
+def blocks_as_rows(admin) -> list[tuple]:
+    return sorted((b["domain"], b["severity"], b["reject_media"], b["reject_reports"], b["public_comment"] or "", b["obfuscate"])
+                  for b in ok(admin.get("/api/v1/admin/domain_blocks")))
+
+
+def import_file(server, cookie: str, token: str | None, content: bytes) -> requests.Response:
+    data = {"authenticity_token": token} if token else {}
+    return requests.post(f"{server.url}/admin/export_domain_blocks/import", headers={"Cookie": cookie}, data=data,
+                         files={"data": ("blocklist.csv", content, "text/csv")}, timeout=30, allow_redirects=False)
+
+
+def test_a_blocklist_export_imports_back_and_a_bad_file_imports_nothing(admin, server):
+    ok(admin.post("/api/v1/admin/domain_blocks", data={"domain": "loud.example:8443", "severity": "silence", "reject_media": "true",
+                                                      "public_comment": "shouting, \"a lot\""}))
+    before = blocks_as_rows(admin)
+    assert len(before) == 2, before
+    cookie = sign_in_over_http(server.url)
+    exported = requests.get(f"{server.url}/admin/export_domain_blocks/export.csv", headers={"Cookie": cookie}, timeout=30)
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv"), exported.text
+    assert exported.text.splitlines()[0] == "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate"
+    assert requests.get(f"{server.url}/admin/export_domain_blocks/export.csv", timeout=30,
+                        allow_redirects=False).status_code == 303, "signed in only"
+
+    for block in ok(admin.get("/api/v1/admin/domain_blocks")):
+        ok(admin.delete(f"/api/v1/admin/domain_blocks/{block['id']}"))
+    page = requests.get(f"{server.url}/admin/domain_blocks", headers={"Cookie": cookie}, timeout=30)
+    token = hidden(page.text, "authenticity_token")
+    assert import_file(server, cookie, None, exported.content).status_code == 403, "no token, no import"
+    assert blocks_as_rows(admin) == []
+    done = import_file(server, cookie, token, exported.content)
+    assert done.status_code == 303 and done.headers["location"].endswith("imported=2&kept=0"), done.text
+    assert blocks_as_rows(admin) == before, "the export imports back as it was"
+
+    bad = import_file(server, cookie, token, b"fine.example\nnot a domain\n" + b"x.example\n")
+    assert bad.status_code == 422 and "line 2: not a domain" in bad.text, bad.text
+    too_big = import_file(server, cookie, token, b"a.example\n" * 7000)
+    assert too_big.status_code == 422 and "64 KiB" in too_big.text
+    assert blocks_as_rows(admin) == before, "a bad file changes nothing"
+    bare = import_file(server, cookie, token, b"spam-one.example\nhttps://Spam-Two.example/\nloud.example:8443\n")
+    assert bare.status_code == 303 and bare.headers["location"].endswith("imported=2&kept=1"), bare.headers
+    after = {b[0]: b[1] for b in blocks_as_rows(admin)}
+    assert (after["spam-one.example"], after["spam-two.example"], after["loud.example:8443"]) == ("suspend", "suspend", "silence")
+
+
+def test_in_allow_list_mode_only_listed_peers_are_heard(page, admin, server, spec, owner_uri, fedify_oracle):
+    sign_in_in_browser(page, server.url)
+    page.goto(f"{server.url}/admin/domain_blocks")
+    check_page(page)
+    page.get_by_label("Allowed domain").fill(fedify_oracle.host)
+    page.get_by_role("button", name="Allow", exact=True).click()
+    page.wait_for_load_state()
+    page.get_by_label("Federate only with allowed servers").check()
+    page.get_by_role("button", name="Save the mode").click()
+    page.wait_for_load_state()
+    check_page(page)
+    screenshot(page, "admin-domain-allows")
+    assert page.get_by_label("Federate only with allowed servers").is_checked()
+    [allowed] = ok(admin.get("/api/v1/admin/domain_allows"))
+    spec.validate_component("AdminDomainAllow", allowed)
+    assert allowed["domain"] == fedify_oracle.host
+
+    heard = note(fedify_oracle, owner_uri, "from an allowed server")
+    assert fedify_oracle.send(f"{server.url}/users/alice/inbox", heard)["status"] == 202
+    wait_for(lambda: stored(server, heard["object"]["id"]), message="an allowed server is heard")
+    with HostilePeer() as stranger:
+        key = RsaKey()
+        actor = stranger.person(unique("stranger"), key)
+        create = {"@context": AS, "id": f"{actor}/notes/1/activity", "type": "Create", "actor": actor,
+                  "object": {"id": f"{actor}/notes/1", "type": "Note", "attributedTo": actor, "content": "hi",
+                             "to": [PUBLIC], "cc": [owner_uri], "tag": [{"type": "Mention", "href": owner_uri}]}}
+        refused = signed_post(f"{server.url}/users/alice/inbox", create, f"{actor}#main-key", key)
+        assert refused.status_code == 403, refused.text
+        assert stranger.gets(f"/users/{actor.rsplit('/', 1)[1]}") == 0, "a server not listed is refused before its key is fetched"
+        found = ok(admin.get("/api/v2/search", params={"q": actor, "resolve": "true"}))
+        assert found["accounts"] == [] and stranger.seen("GET") == [], "and nothing is fetched from it"
+
+    page.locator(f"#allow-{allowed['id']}").get_by_role("button", name=f"Stop allowing {fedify_oracle.host}").click()
+    page.wait_for_load_state()
+    assert ok(admin.get("/api/v1/admin/domain_allows")) == []
+    assert fedify_oracle.send(f"{server.url}/users/alice/inbox", note(fedify_oracle, owner_uri, "now refused"))["status"] == 403
+    page.get_by_label("Federate only with allowed servers").uncheck()
+    page.get_by_role("button", name="Save the mode").click()
+    page.wait_for_load_state()
+    later = note(fedify_oracle, owner_uri, "the mode is off")
+    assert fedify_oracle.send(f"{server.url}/users/alice/inbox", later)["status"] == 202, "off again, everyone federates"
+    again = ok(admin.post("/api/v1/admin/domain_allows", data={"domain": "friends.example"}))
+    spec.validate_component("AdminDomainAllow", again)
+    assert ok(admin.post("/api/v1/admin/domain_allows", data={"domain": "friends.example"}))["id"] == again["id"]
+    assert admin.post("/api/v1/admin/domain_allows", data={"domain": "not a domain"}).status_code == 422
+    ok(admin.delete(f"/api/v1/admin/domain_allows/{again['id']}"))

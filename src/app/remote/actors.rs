@@ -13,6 +13,7 @@ pub const STALE_AFTER_MS: i64 = 24 * 60 * 60 * 1000;
 /// Stores a fetched actor document and returns the account.
 pub async fn save(ctx: &Ctx<'_>, actor: &Actor) -> Result<AccountRow, FetchError> {
     let store_error = |e: crate::store::db::StoreError| FetchError::Network(e.to_string());
+    refuse_suspended(ctx, &actor.id).await?;
     let mut account = remote_account(actor);
     if crate::app::moderation::standing_for_fetch(ctx, Some(&actor.domain)).await?.reject_media {
         account.avatar_remote_url = None;
@@ -22,8 +23,18 @@ pub async fn save(ctx: &Ctx<'_>, actor: &Actor) -> Result<AccountRow, FetchError
     accounts::get_by_uri(ctx.db, &actor.id).await.map_err(store_error)?.ok_or_else(|| FetchError::Gone(actor.id.clone()))
 }
 
+/// An actor the admin suspended is neither stored again nor taken as anything's author (the
+/// policy is in memory: this costs no round trip).
+async fn refuse_suspended(ctx: &Ctx<'_>, uri: &str) -> Result<(), FetchError> {
+    match crate::app::moderation::actor_suspended(ctx, uri).await {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(FetchError::Refused(format!("{uri}: the account is suspended here"))),
+        Err(e) => Err(FetchError::Network(e.to_string())),
+    }
+}
+
 /// What the store keeps of an actor document.
-fn remote_account(a: &Actor) -> accounts::RemoteAccount<'_> {
+pub(crate) fn remote_account(a: &Actor) -> accounts::RemoteAccount<'_> {
     accounts::RemoteAccount {
         uri: &a.id,
         username: &a.username,
@@ -71,6 +82,7 @@ pub async fn save_document(ctx: &Ctx<'_>, document: &Value, uri: &str) -> Result
 /// The account of an actor id: stored, refreshed when stale (the stale copy is kept when the
 /// refresh fails), or fetched. Our own actor is never fetched.
 pub async fn get_or_fetch(ctx: &Ctx<'_>, uri: &str) -> Result<AccountRow, FetchError> {
+    refuse_suspended(ctx, uri).await?;
     let stored = accounts::get_by_uri(ctx.db, uri).await.map_err(|e| FetchError::Network(e.to_string()))?;
     match stored {
         Some(account) if account.is_local() => Ok(account),

@@ -26,7 +26,7 @@ pub async fn apply(ctx: &Ctx<'_>, actor: &AccountRow, activity: &Value) -> Resul
     }
     let object_type = activity.get("object").map(type_of).unwrap_or("");
     match kind {
-        "Follow" => social::follow(ctx, &owner, actor, activity, blocked, standing.silenced).await,
+        "Follow" => social::follow(ctx, &owner, actor, activity, blocked, standing.silenced || actor.silenced_at.is_some()).await,
         "Accept" => social::accept(ctx, &owner, actor, activity).await,
         "Reject" => social::reject(ctx, &owner, actor).await,
         "Undo" => social::undo(ctx, &owner, actor, activity).await,

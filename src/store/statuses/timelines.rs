@@ -106,15 +106,16 @@ impl Locality {
     }
 }
 
-/// Public timelines leave out accounts of silenced servers (instance domain blocks), unless the
-/// viewer (`?1`) follows them, as Mastodon's limited servers.
+/// Public timelines leave out limited accounts (the admin's, `silenced_at`) and accounts of
+/// silenced servers (instance domain blocks), unless the viewer (`?1`) follows them, as
+/// Mastodon's limited accounts and servers.
 macro_rules! not_silenced {
     () => {
         concat!(
-            " AND (s.local = 1 OR NOT EXISTS (SELECT 1 FROM accounts sa JOIN instance_domain_blocks b ON b.severity = 'silence' \
-               WHERE sa.id = s.account_id AND sa.domain IS NOT NULL AND ",
+            " AND (s.local = 1 OR NOT EXISTS (SELECT 1 FROM accounts sa WHERE sa.id = s.account_id AND sa.domain IS NOT NULL \
+               AND (sa.silenced_at IS NOT NULL OR EXISTS (SELECT 1 FROM instance_domain_blocks b WHERE b.severity = 'silence' AND ",
             $crate::covered_by!("sa.domain", "b.domain"),
-            " AND NOT EXISTS (SELECT 1 FROM follows sf WHERE sf.account_id = ?1 AND sf.target_account_id = sa.id \
+            ")) AND NOT EXISTS (SELECT 1 FROM follows sf WHERE sf.account_id = ?1 AND sf.target_account_id = sa.id \
                AND sf.accepted_at IS NOT NULL)))"
         )
     };
