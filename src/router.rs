@@ -77,7 +77,7 @@ pub async fn admit(ctx: &Ctx<'_>, head: &Request) -> Result<usize, Response> {
                 return Err(refuse(head, error));
             }
         }
-        Some(body::Uploader::Session) => match auth::session(ctx, head).await {
+        Some(body::Uploader::Session(_)) => match auth::session(ctx, head).await {
             Ok(Some(session)) if !session.awaiting_second_factor() => {}
             Ok(_) => return Err(refuse(head, ApiError::UserRequired)),
             Err(error) => return Err(refuse(head, error)),

@@ -119,12 +119,7 @@ pub async fn set_site_image(ctx: &Ctx<'_>, image: SiteImage, upload: Option<Uplo
     };
     let stored = match upload {
         Some(upload) => {
-            if !media::file_type(&upload)?.starts_with("image/") {
-                return Err(Error::Invalid(format!("{what} must be an image")));
-            }
-            if upload.data.len() > MAX_SITE_IMAGE_BYTES {
-                return Err(Error::Invalid(format!("{what} must be at most {} MB", MAX_SITE_IMAGE_BYTES / (1024 * 1024))));
-            }
+            media::check_image(&upload, what, MAX_SITE_IMAGE_BYTES)?;
             let stored = media::store(ctx, ctx.new_id(), &upload).await?;
             let size = serde_json::from_str::<serde_json::Value>(&stored.meta)
                 .ok()

@@ -73,16 +73,16 @@ pub async fn store(ctx: &Ctx<'_>, id: i64, upload: &Upload<'_>) -> Result<Stored
     Ok(Stored { r2_key, kind, meta, content_type })
 }
 
-/// Stores an image for the owner's profile (avatar or header): an image of at most `limit`
+/// Checks a picture (an avatar, a header, the site's thumbnail): an image of at most `limit`
 /// bytes, or refused naming `what`.
-pub async fn store_profile_image(ctx: &Ctx<'_>, upload: &Upload<'_>, what: &str, limit: usize) -> Result<String> {
+pub fn check_image(upload: &Upload<'_>, what: &str, limit: usize) -> Result<()> {
     if !file_type(upload)?.starts_with("image/") {
         return Err(Error::Invalid(format!("{what} must be an image")));
     }
     if upload.data.len() > limit {
         return Err(Error::Invalid(format!("{what} must be at most {} MB", limit / (1024 * 1024))));
     }
-    Ok(store(ctx, ctx.new_id(), upload).await?.r2_key)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ use super::jobs::{self, Event};
 use super::owner;
 use super::remote::actors;
 use crate::ctx::Ctx;
-use crate::query;
 use crate::store::accounts::{self, AccountRow};
 
 /// Aliases an account may list; more would make every actor document longer for nothing.
@@ -33,7 +32,7 @@ pub fn aliases_of(account: &AccountRow) -> Vec<String> {
 
 async fn save_aliases(ctx: &Ctx<'_>, owner_id: i64, aliases: &[String]) -> Result<()> {
     let json = serde_json::to_string(aliases).unwrap_or_else(|_| "[]".into());
-    ctx.db.run(&query!("UPDATE accounts SET also_known_as = ?2, updated_at = ?3 WHERE id = ?1", owner_id, json, ctx.now_ms())).await?;
+    ctx.db.run(&accounts::set_aliases(owner_id, &json, ctx.now_ms())).await?;
     owner::invalidate(ctx);
     jobs::publish(ctx, Event::ProfileUpdated).await?;
     Ok(())

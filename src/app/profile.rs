@@ -52,8 +52,9 @@ pub const MAX_FIELD_NAME: usize = 255;
 pub const MAX_FIELD_VALUE: usize = 255;
 /// Mastodon's bound on an avatar or header (with libvips, since 4.3).
 pub const MAX_PROFILE_IMAGE_BYTES: usize = 8 * 1024 * 1024;
-/// A linked page is read this far for its `rel="me"` links.
-const MAX_LINKED_PAGE_BYTES: usize = 1024 * 1024;
+/// A linked page is read this far for its `rel="me"` links: four pages an invocation stay
+/// within the free plan's 10 ms of CPU.
+const MAX_LINKED_PAGE_BYTES: usize = 256 * 1024;
 
 /// A profile field as the owner typed it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -123,18 +124,21 @@ pub async fn update(ctx: &Ctx<'_>, change: ProfileChange<'_>) -> Result<()> {
         update.emojis = Some(super::custom_emojis::used_in(ctx, &[name, note]).await?);
     }
     let links_changed = update.fields.is_some();
-    // Images go to R2 last, after everything else was found valid.
-    let mut replaced = Vec::new();
-    for (image, slot, current, what) in [
+    // Images go to R2 last, after everything else (both of them too) was found valid.
+    let images = [
         (change.avatar, &mut update.avatar_url, &owner.account.avatar_remote_url, "Avatar"),
         (change.header, &mut update.header_url, &owner.account.header_remote_url, "Header"),
-    ] {
+    ];
+    for (image, _, _, what) in &images {
+        if let Some(ImageChange::Replace(upload)) = image {
+            media::check_image(upload, what, MAX_PROFILE_IMAGE_BYTES)?;
+        }
+    }
+    let mut replaced = Vec::new();
+    for (image, slot, current, _) in images {
         match image {
             None => continue,
-            Some(ImageChange::Replace(upload)) => {
-                let key = media::store_profile_image(ctx, &upload, what, MAX_PROFILE_IMAGE_BYTES).await?;
-                *slot = Some(media_url(ctx.config, &key));
-            }
+            Some(ImageChange::Replace(upload)) => *slot = Some(media_url(ctx.config, &media::store(ctx, ctx.new_id(), &upload).await?.r2_key)),
             // An empty URL clears the column: the default picture is shown.
             Some(ImageChange::Remove) => *slot = Some(String::new()),
         }
@@ -149,7 +153,7 @@ pub async fn update(ctx: &Ctx<'_>, change: ProfileChange<'_>) -> Result<()> {
     if change.is_public() {
         jobs::publish(ctx, Event::ProfileUpdated).await?;
     }
-    if links_changed && !unverified_links(&owner::load(ctx).await?).is_empty() {
+    if links_changed && !unverified_links(&owner::load(ctx).await?, &ctx.config.public_url).is_empty() {
         jobs::publish(ctx, Task::VerifyLinks).await?;
     }
     Ok(())
@@ -243,16 +247,25 @@ fn field_sources(owner: &Owner) -> Vec<FieldSource> {
     serde_json::from_str(&owner.user.fields_source).unwrap_or_default()
 }
 
-/// The fields still to verify: unverified, and their value a web address.
-fn unverified_links(owner: &Owner) -> Vec<(usize, url::Url)> {
+/// The fields still to verify: unverified, their value a web address, and the rendered field
+/// at the same place rendered from that very value (so a verification lands on the field whose
+/// page was read, even if the two lists ever disagreed).
+fn unverified_links(owner: &Owner, public_url: &str) -> Vec<(usize, url::Url)> {
     let rendered = fields(&owner.account);
     field_sources(owner)
         .iter()
         .zip(&rendered)
         .enumerate()
-        .filter(|(_, (_, field))| field.verified_at.is_none())
+        .filter(|(_, (source, field))| field.verified_at.is_none() && field.value == text::inline_html(&source.value, public_url))
         .filter_map(|(index, (source, _))| Some((index, verifiable_url(&source.value)?)))
         .collect()
+}
+
+/// Whether an answer is a web page (a JSON API or a text file that echoes what it is asked
+/// must not verify anything).
+fn is_html(response: &crate::ctx::HttpResponse) -> bool {
+    let media_type = response.header("content-type").unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    matches!(media_type.as_str(), "text/html" | "application/xhtml+xml")
 }
 
 /// Checks each unverified field that names a web page (the queue's `VerifyLinks`): the page is
@@ -260,11 +273,14 @@ fn unverified_links(owner: &Owner) -> Vec<(usize, url::Url)> {
 /// is verified when the page links back to the profile with `rel="me"`. A page that cannot be
 /// read leaves its field unverified; the next change of the fields tries again.
 pub async fn verify_links(ctx: &Ctx<'_>) -> Result<()> {
+    // Read afresh, not from this isolate's cache: the write below must start from what is stored.
+    owner::invalidate(ctx);
     let owner = owner::load(ctx).await?;
     let mut fields = fields(&owner.account);
-    let profile_urls = [owner.account.url.as_deref().unwrap_or_default(), owner.account.uri.as_str()];
+    let profile_urls: Vec<&str> = [owner.account.url.as_deref().unwrap_or_default(), owner.account.uri.as_str()].into_iter().filter(|u| !u.is_empty()).collect();
+    let our_host = ctx.config.host.to_ascii_lowercase();
     let mut verified = false;
-    for (index, url) in unverified_links(&owner) {
+    for (index, url) in unverified_links(&owner, &ctx.config.public_url) {
         let request = HttpRequest {
             method: "GET",
             url: url.to_string(),
@@ -272,16 +288,22 @@ pub async fn verify_links(ctx: &Ctx<'_>) -> Result<()> {
             body: None,
         };
         let page = match fetch::send(ctx, request, MAX_LINKED_PAGE_BYTES).await {
-            Ok(response) if response.status == 200 => response.body,
+            Ok(response) if response.status == 200 && is_html(&response) => String::from_utf8_lossy(&response.body).into_owned(),
             _ => continue,
         };
-        if links_back(&rel_me_links(&String::from_utf8_lossy(&page)), &profile_urls) {
+        // A page that never names our host cannot link back: it is not tokenized at all.
+        if !page.to_ascii_lowercase().contains(&our_host) {
+            continue;
+        }
+        if links_back(&rel_me_links(&page), &profile_urls) {
             fields[index].verified_at = Some(iso8601(ctx.now_ms()));
             verified = true;
         }
     }
     if verified {
-        ctx.db.run(&accounts::set_fields(owner.account.id, &to_json(&fields))).await?;
+        // Only over the fields that were read: a profile saved meanwhile wins, and its own
+        // verification is queued with it.
+        ctx.db.run(&accounts::set_fields(owner.account.id, &to_json(&fields), &owner.account.fields)).await?;
         owner::invalidate(ctx);
     }
     Ok(())

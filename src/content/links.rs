@@ -9,7 +9,7 @@ use html5ever::tokenizer::{BufferQueue, Tag, TagKind, Token, TokenSink, TokenSin
 
 /// Mastodon's bound on a verifiable value; longer ones are never fetched.
 const MAX_VERIFIABLE_URL: usize = 255;
-/// A page naming more `rel="me"` links than this is read no further (they are kept in order).
+/// A page naming more `rel="me"` links than this has only its first ones kept.
 const MAX_LINKS: usize = 100;
 
 /// The URL a field's value names, if it can be verified: one http(s) URL with a host, nothing
@@ -64,7 +64,9 @@ impl TokenSink for RelMe {
                 TokenSinkResult::Continue
             }
             "script" => TokenSinkResult::RawData(RawKind::ScriptData),
-            "style" | "xmp" | "iframe" | "noembed" | "noframes" => TokenSinkResult::RawData(RawKind::Rawtext),
+            // `noscript` as a browser with scripts on reads it (as text).
+            "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => TokenSinkResult::RawData(RawKind::Rawtext),
+            "plaintext" => TokenSinkResult::Plaintext,
             "textarea" | "title" => TokenSinkResult::RawData(RawKind::Rcdata),
             _ => TokenSinkResult::Continue,
         }

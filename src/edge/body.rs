@@ -8,16 +8,18 @@ use super::http::{Method, Request};
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
 
-/// A settings form with files (the profile's avatar and header): two images and the rest.
+/// A settings form with files: two pictures and the rest (the profile's avatar and header).
 pub const MAX_FORM_UPLOAD_BYTES: usize = 2 * crate::app::profile::MAX_PROFILE_IMAGE_BYTES + 64 * 1024;
+/// The site's thumbnail and icon.
+pub const MAX_SITE_FORM_BYTES: usize = 2 * crate::app::instance::MAX_SITE_IMAGE_BYTES + 64 * 1024;
 
 /// Who may send a request that carries a file, which is read only once they are known.
 #[derive(Debug, PartialEq)]
 pub enum Uploader {
     /// A user token with this scope (the APIs).
     Token(&'static str),
-    /// The owner's browser session (a settings page's form).
-    Session,
+    /// The owner's browser session (a settings page's form), for a body of at most this many bytes.
+    Session(usize),
 }
 
 /// Who may send a request that may carry a file (media, avatar, header), or `None` if it
@@ -29,7 +31,8 @@ pub fn uploader(req: &Request) -> Option<Uploader> {
         (Method::Patch, "/api/v1/accounts/update_credentials") => Some(Uploader::Token("write:accounts")),
         // A chunk of an archive to import (the Worker pipes it into R2 without reading it).
         (Method::Put, path) if path.starts_with("/api/v1/topi/archive_imports/") && path.contains("/chunks/") => Some(Uploader::Token("write")),
-        (Method::Post, "/settings/profile" | "/admin/settings/images") => Some(Uploader::Session),
+        (Method::Post | Method::Put | Method::Patch, "/settings/profile") => Some(Uploader::Session(MAX_FORM_UPLOAD_BYTES)),
+        (Method::Post, "/admin/settings/images") => Some(Uploader::Session(MAX_SITE_FORM_BYTES)),
         _ => None,
     }
 }
@@ -37,7 +40,7 @@ pub fn uploader(req: &Request) -> Option<Uploader> {
 pub fn limit(req: &Request) -> usize {
     match uploader(req) {
         Some(Uploader::Token(_)) => MAX_UPLOAD_BYTES,
-        Some(Uploader::Session) => MAX_FORM_UPLOAD_BYTES,
+        Some(Uploader::Session(limit)) => limit,
         None => MAX_BODY_BYTES,
     }
 }
@@ -98,6 +101,8 @@ mod tests {
         assert_eq!((limit(&status), uploader(&status), declared_length(&status)), (MAX_BODY_BYTES, None, None));
         assert_eq!(uploader(&head(Method::Get, "/api/v1/media", &[])), None);
         let profile = head(Method::Post, "/settings/profile", &[]);
-        assert_eq!((limit(&profile), uploader(&profile)), (MAX_FORM_UPLOAD_BYTES, Some(Uploader::Session)));
+        assert_eq!((limit(&profile), uploader(&profile)), (MAX_FORM_UPLOAD_BYTES, Some(Uploader::Session(MAX_FORM_UPLOAD_BYTES))));
+        let pictures = head(Method::Post, "/admin/settings/images", &[]);
+        assert_eq!(limit(&pictures), MAX_SITE_FORM_BYTES);
     }
 }

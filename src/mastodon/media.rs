@@ -81,9 +81,14 @@ pub async fn update(ctx: &Ctx<'_>, req: &Request, id: &str) -> Result<Response, 
     Response::ok_json(&media::from_row(&store::get(ctx.db, media.id).await?.ok_or(ApiError::NotFound)?, ctx.config))
 }
 
+/// What `/media/…` serves: attachments, avatars, headers and site pictures (`media/`), and
+/// custom emoji (`emojis/`). The bucket also holds the owner's archives and imports, which only
+/// their own signed-in paths may read.
+const SERVED_PREFIXES: [&str; 2] = ["media/", "emojis/"];
+
 /// `GET /media/…`: a stored file, cached for a long time (keys never change content).
 pub async fn serve(ctx: &Ctx<'_>, key: &str) -> Result<Response, ApiError> {
-    if key.contains("..") {
+    if key.contains("..") || !SERVED_PREFIXES.iter().any(|prefix| key.starts_with(prefix)) {
         return Err(ApiError::NotFound);
     }
     let (bytes, content_type) = ctx.blobs.get(key).await.map_err(|e| ApiError::Internal(Box::new(e)))?.ok_or(ApiError::NotFound)?;

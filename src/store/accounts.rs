@@ -469,9 +469,15 @@ pub fn update_profile(account_id: i64, u: &ProfileUpdate, now: i64) -> [Query; 2
     ]
 }
 
-/// The rendered fields, as verification left them (the source the owner typed is unchanged).
-pub fn set_fields(account_id: i64, fields: &str) -> Query {
-    query!("UPDATE accounts SET fields = ?2 WHERE id = ?1", account_id, fields.to_string())
+/// The account's `alsoKnownAs` (a JSON array of actor ids).
+pub fn set_aliases(account_id: i64, aliases_json: &str, now: i64) -> Query {
+    query!("UPDATE accounts SET also_known_as = ?2, updated_at = ?3 WHERE id = ?1", account_id, aliases_json.to_string(), now)
+}
+
+/// The rendered fields, as verification left them (the source the owner typed is unchanged),
+/// if they are still `read` (what the verification started from).
+pub fn set_fields(account_id: i64, fields: &str, read: &str) -> Query {
+    query!("UPDATE accounts SET fields = ?2 WHERE id = ?1 AND fields = ?3", account_id, fields.to_string(), read.to_string())
 }
 
 #[cfg(test)]

@@ -444,7 +444,14 @@ pub async fn save_settings(ctx: &Ctx<'_>, req: &Request) -> Result<Response, Api
 pub async fn save_site_images(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
     use crate::store::instance::SiteImage;
     submit(ctx, req, AdminPage::Settings, async |params: &Params| {
-        for (image, field, remove) in [(SiteImage::Thumbnail, "thumbnail", "remove_thumbnail"), (SiteImage::Icon, "icon", "remove_icon")] {
+        let forms = [(SiteImage::Thumbnail, "thumbnail", "remove_thumbnail"), (SiteImage::Icon, "icon", "remove_icon")];
+        // Both checked before either is saved: a refused form changes nothing.
+        for (_, field, _) in forms {
+            if let Some(file) = params.file(field).filter(|file| !file.data.is_empty()) {
+                crate::app::media::check_image(&file.upload(), field, crate::app::instance::MAX_SITE_IMAGE_BYTES)?;
+            }
+        }
+        for (image, field, remove) in forms {
             match params.file(field).filter(|file| !file.data.is_empty()) {
                 Some(file) => crate::app::instance::set_site_image(ctx, image, Some(file.upload())).await?,
                 None if params.str(remove).as_deref() == Some("1") => crate::app::instance::set_site_image(ctx, image, None).await?,

@@ -189,7 +189,11 @@ async fn follow_page(ctx: &Ctx<'_>, session: &Session, uri: &str) -> Result<Resp
         Ok(found) => found,
         Err(Error::NotFound) => return Ok(super::message(404, &ctx.config.title, "Not found", "Nothing could be found at this address.")),
         Err(Error::Invalid(why)) => return Ok(super::message(422, &ctx.config.title, "Nothing to interact with", &why)),
-        Err(error) => return Ok(super::message(502, &ctx.config.title, "Not reachable", &format!("The address could not be read: {error}"))),
+        Err(Error::Internal(source)) => return Err(ApiError::Internal(source)),
+        Err(error) => {
+            crate::ctx::log_info(&format!("authorize_interaction {uri}: {error}"));
+            return Ok(super::message(502, &ctx.config.title, "Not reachable", "The address could not be read. Try again later."));
+        }
     };
     let relationship = crate::store::relationships::relationships(ctx.db, session.row.account_id, &[account.id]).await?.pop();
     let page = FollowPage {

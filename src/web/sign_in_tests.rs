@@ -358,9 +358,17 @@ async fn a_field_is_verified_when_its_page_links_back_with_rel_me() {
     let page = |html: String| crate::ctx::HttpResponse { status: 200, headers: vec![("content-type".into(), "text/html".into())], body: html.into_bytes() };
     env.http.answers.borrow_mut().insert("https://alice.example/".into(), page(format!("<html><a rel=\"me\" href=\"{profile_url}\">me</a></html>")));
     env.http.answers.borrow_mut().insert("https://elsewhere.example/".into(), page("<a rel=me href=https://impostor.example/@alice>".into()));
+    // An API that echoes what it is asked is no page of the field's owner.
+    let echo = crate::ctx::HttpResponse {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: format!("{{\"q\":\"<a rel=me href={profile_url}>\"}}").into_bytes(),
+    };
+    env.http.answers.borrow_mut().insert("https://api.example/search".into(), echo);
     let form = "fields_attributes[0][name]=Site&fields_attributes[0][value]=https://alice.example/\
                 &fields_attributes[1][name]=Other&fields_attributes[1][value]=https://elsewhere.example/\
-                &fields_attributes[2][name]=Mail&fields_attributes[2][value]=alice@mail.example";
+                &fields_attributes[2][name]=Mail&fields_attributes[2][value]=alice@mail.example\
+                &fields_attributes[3][name]=Echo&fields_attributes[3][value]=https://api.example/search";
     let (updated, _) = env.send_as(&token, crate::edge::http::Method::Patch, "/api/v1/accounts/update_credentials", form).await;
     assert_eq!(updated.status, 200);
     assert!(env.jobs.take().contains(&crate::app::jobs::Task::VerifyLinks.into()));
@@ -369,6 +377,7 @@ async fn a_field_is_verified_when_its_page_links_back_with_rel_me() {
     assert!(fields[0]["verified_at"].is_string(), "{fields}");
     assert!(fields[1]["verified_at"].is_null(), "the page links elsewhere");
     assert!(fields[2]["verified_at"].is_null());
+    assert!(fields[3]["verified_at"].is_null(), "only a web page verifies");
     assert_eq!(env.http.requests_to("https://alice.example/") + env.http.requests_to("https://elsewhere.example/"), 2, "the address is not fetched");
 
     // Saving again keeps the verification, and asks for no fetch of a verified page.

@@ -66,14 +66,14 @@ pub fn emojis(column: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The emoji a page may show as images: valid shortcodes whose image is ours or on https (the
-/// CSP loads no other images, and a `javascript:` or `data:` URL is never a source).
+/// The emoji a page may show as images: valid shortcodes whose image is ours. A remote emoji
+/// stays `:text:`, as remote media stays a link: the pages never make a visitor's browser load
+/// from another server (their address and browser would be told to it).
 pub fn shown<'a>(emojis: &'a [(String, String)], config: &Config) -> Vec<emoji::Shown<'a>> {
+    let ours = format!("{}/", config.public_url);
     emojis
         .iter()
-        .filter(|(code, url)| {
-            emoji::valid_shortcode(code) && (url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) || url.starts_with(&format!("{}/", config.public_url)))
-        })
+        .filter(|(code, url)| emoji::valid_shortcode(code) && url.starts_with(&ours))
         .map(|(shortcode, url)| emoji::Shown { shortcode, url })
         .collect()
 }
@@ -312,7 +312,7 @@ mod tests {
     }
 
     #[test]
-    fn only_emoji_on_https_or_here_become_images() {
+    fn only_our_own_emoji_become_images() {
         let config = crate::config::for_tests();
         let column = serde_json::json!([
             {"shortcode": "cow", "url": "https://x.example/cow.png"},
@@ -325,9 +325,9 @@ mod tests {
         .to_string();
         let emojis = emojis(&column);
         let shown: Vec<&str> = shown(&emojis, &config).iter().map(|e| e.shortcode).collect();
-        assert_eq!(shown, vec!["cow", "ours"]);
-        let html = emoji::images_in_html("<p>:cow: :evil: :plain:</p>", &super::shown(&emojis, &config));
+        assert_eq!(shown, vec!["ours"]);
+        let html = emoji::images_in_html("<p>:ours: :cow: :evil: :plain:</p>", &super::shown(&emojis, &config));
         assert_eq!(html.matches("<img").count(), 1, "{html}");
-        assert!(html.contains(":evil: :plain:"), "{html}");
+        assert!(html.contains(":cow: :evil: :plain:"), "{html}");
     }
 }
