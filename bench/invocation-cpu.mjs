@@ -211,6 +211,13 @@ function peerHandler(req, res) {
       res.writeHead(202, { "content-type": "application/json" });
       return res.end("{}");
     }
+    // A personal page that links back to the owner with rel="me", among ~60 KB of ordinary markup
+    // (profile link verification reads it).
+    if (req.method === "GET" && path === "/me.html" && PEER_HOSTS.includes(host)) {
+      peer.pages = (peer.pages ?? 0) + 1;
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      return res.end(ME_PAGE);
+    }
     // A push service: Web Push messages to the bench's subscription (the body is encrypted for
     // a phone; its decryption is tests/e2e/test_push.py's to check).
     if (req.method === "POST" && path === "/push/bench" && host === PEER_HOSTS[0]) {
@@ -223,6 +230,9 @@ function peerHandler(req, res) {
     res.end();
   });
 }
+const ME_PAGE = "<!doctype html><html><head><title>Me</title><style>p{margin:0}</style></head><body>" +
+  Array.from({ length: 600 }, (_, i) => `<p class="entry"><a href="/posts/${i}">Entry ${i}</a> some words about nothing in particular, ${i}.</p>`).join("\n") +
+  `<footer><a rel="me" href="${OWNER_URI.replace("/users/alice", "/@alice")}">Mastodon</a></footer></body></html>`;
 const peerServers = PEER_HOSTS.map(() => http.createServer(peerHandler));
 
 // Draft-cavage signed POST to the owner's inbox from `actor` (rsa-sha256 over
@@ -525,6 +535,14 @@ async function main() {
       make: () => uploadRequest("following", UPLOAD_FILE) },
     { key: "export", label: `\`GET /settings/exports/follows.csv\`: ${EXPORT_MAX_ROWS} follows (the most one answer holds; one D1 query per 1,000)`, kind: "http", factor: 0.5,
       make: () => ({ method: "GET", path: "/settings/exports/follows.csv", headers: auth, expect: 200 }) },
+    { key: "profile", label: "`PATCH /api/v1/accounts/update_credentials`: name, bio, 4 fields linking to web pages (an `Update` and the link check queued)", kind: "http",
+      make: (i) => ({ method: "PATCH", path: "/api/v1/accounts/update_credentials", expect: 200,
+        headers: { ...auth, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ display_name: `Alice ${i % 1000}`, note: `Bio ${i} #bench`,
+          ...Object.fromEntries(PEER_HOSTS.slice(0, 4).flatMap((host, k) => [[`fields_attributes[${k}][name]`, `Site ${k}`], [`fields_attributes[${k}][value]`, `http://${host}/me.html`]])) }).toString() }) },
+    { key: "verify-links", label: "queue: `VerifyLinks`, 4 fields whose ~60 KB pages link back with rel=\"me\" (4 fetches, tokenized)", kind: "queue", factor: 0.5,
+      before: () => db.prepare("UPDATE accounts SET fields = (SELECT json_group_array(json_set(value, '$.verified_at', NULL)) FROM json_each(accounts.fields)) WHERE domain IS NULL").run(),
+      make: () => ({ event: "verify_links" }) },
     { key: "floor-cron", label: "JS no-op worker, a cron run (floor; Miniflare RPC)", where: "floor", kind: "cron", make: () => ({}) },
     { key: "cron", label: "cron run, nothing due (5 housekeeping statements)", kind: "cron", make: () => ({}) },
     { key: "cron-due1", label: "cron run, 1 scheduled status due (published)", kind: "cron", factor: 0.5, due: 1, make: () => ({}) },
