@@ -540,7 +540,7 @@ async function main() {
         headers: { ...auth, "content-type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({ display_name: `Alice ${i % 1000}`, note: `Bio ${i} #bench`,
           ...Object.fromEntries(PEER_HOSTS.slice(0, 4).flatMap((host, k) => [[`fields_attributes[${k}][name]`, `Site ${k}`], [`fields_attributes[${k}][value]`, `http://${host}/me.html`]])) }).toString() }) },
-    { key: "verify-links", label: "queue: `VerifyLinks`, 4 fields whose ~60 KB pages link back with rel=\"me\" (4 fetches, tokenized)", kind: "queue", factor: 0.5,
+    { key: "verify-links", label: "queue: `VerifyLinks`, 4 fields whose ~60 KB pages link back with rel=\"me\" (4 fetches; the tags naming the profile tokenized)", kind: "queue", factor: 0.5,
       before: () => db.prepare("UPDATE accounts SET fields = (SELECT json_group_array(json_set(value, '$.verified_at', NULL)) FROM json_each(accounts.fields)) WHERE domain IS NULL").run(),
       make: () => ({ event: "verify_links" }) },
     { key: "floor-cron", label: "JS no-op worker, a cron run (floor; Miniflare RPC)", where: "floor", kind: "cron", make: () => ({}) },
