@@ -17,10 +17,28 @@ fn is_code_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// Mastodon's boundary around a `:shortcode:` (`Account::Field`'s and `CustomEmoji::SCAN_RE`):
+/// the text's start or end, or a character that is neither alphanumeric nor a colon, so that
+/// `12:30:45` or `std::vec` name no emoji.
+fn is_boundary(c: Option<char>) -> bool {
+    c.is_none_or(|c| !c.is_alphanumeric() && c != ':')
+}
+
+/// Whether the colon at byte `at` may open a shortcode (a colon is ASCII: `at` and `at + 1` are
+/// char boundaries, and each look is one character).
+fn opens(text: &str, at: usize) -> bool {
+    is_boundary(text[..at].chars().next_back())
+}
+
+/// Whether the colon at byte `at` may close one.
+fn closes(text: &str, at: usize) -> bool {
+    is_boundary(text[at + 1..].chars().next())
+}
+
 /// The distinct `:shortcode:`s in `texts`, in order of first use, at most `MAX_SHORTCODES`.
-/// One pass over each text: a colon either closes a candidate or starts the next one, so that
-/// `:a:b:` finds `a` and `b` as Mastodon's scanner does. The dedup list is bounded, so the whole
-/// is linear in the text.
+/// One pass over each text; a code needs Mastodon's boundary on both sides (`is_boundary`), so
+/// `:a::b:` and `12:30:45` find none. The dedup list is bounded, so the whole is linear in the
+/// text.
 pub fn shortcodes<'a>(texts: &[&'a str]) -> Vec<&'a str> {
     let mut found: Vec<&str> = Vec::new();
     for text in texts {
@@ -30,14 +48,14 @@ pub fn shortcodes<'a>(texts: &[&'a str]) -> Vec<&'a str> {
             if b == b':' {
                 if let Some(start) = open {
                     let code = &text[start..i];
-                    if valid_shortcode(code) && !found.contains(&code) {
+                    if valid_shortcode(code) && closes(text, i) && !found.contains(&code) {
                         found.push(code);
                         if found.len() == MAX_SHORTCODES {
                             return found;
                         }
                     }
                 }
-                open = Some(i + 1);
+                open = opens(text, i).then_some(i + 1);
             } else if !is_code_byte(b) || open.is_some_and(|start| i - start >= MAX_SHORTCODE_LEN) {
                 open = None;
             }
@@ -76,7 +94,7 @@ pub fn images_in_html(html: &str, emojis: &[Shown]) -> String {
                 open = None;
             }
             b':' => {
-                if let Some(start) = open {
+                if let Some(start) = open.filter(|_| closes(html, i)) {
                     let code = &html[start..i];
                     if let Some(emoji) = emojis.iter().find(|e| e.shortcode == code) {
                         out.push_str(&html[copied..start - 1]);
@@ -86,7 +104,7 @@ pub fn images_in_html(html: &str, emojis: &[Shown]) -> String {
                         continue;
                     }
                 }
-                open = Some(i + 1);
+                open = opens(html, i).then_some(i + 1);
             }
             _ if !is_code_byte(b) || open.is_some_and(|start| i - start >= MAX_SHORTCODE_LEN) => open = None,
             _ => {}
@@ -115,8 +133,12 @@ mod tests {
 
     #[test]
     fn shortcodes_are_found_once_each_in_order() {
-        assert_eq!(shortcodes(&["hi :blob: and :cat_2::blob: :x: :no space: :a-b:"]), vec!["blob", "cat_2"]);
-        assert_eq!(shortcodes(&[":a1:b2:", "warning :a1: :c3:"]), vec!["a1", "b2", "c3"]);
+        assert_eq!(shortcodes(&["hi :blob: and (:cat_2:) :blob: :x: :no space: :a-b:"]), vec!["blob", "cat_2"]);
+        assert_eq!(shortcodes(&[":a1:b2:", "warning :a1: :c3:"]), vec!["a1", "c3"]);
+        // Mastodon's boundary: no letter, digit or colon right outside either colon.
+        for text in ["12:30:45", "std::vec::Vec", "é:blob:", ":blob:é", ":cat_2::blob:", "a:blob: b"] {
+            assert!(shortcodes(&[text]).is_empty(), "{text}");
+        }
         assert!(shortcodes(&["no emoji here", "https://x.example:8080/"]).is_empty());
         assert!(shortcodes(&[&format!(":{}:", "a".repeat(65))]).is_empty());
         assert_eq!(shortcodes(&[&format!(":{}:", "a".repeat(64))]).len(), 1);
@@ -145,10 +167,10 @@ mod tests {
     #[test]
     fn images_replace_codes_in_text_only_and_are_escaped() {
         let emojis = [Shown { shortcode: "blob", url: "https://x.example/b.png?a=1&b=\"2\"" }];
-        let html = "<p><a href=\"https://x.example/:blob:\">:blob:</a> hi :blob::other:</p>";
+        let html = "<p><a href=\"https://x.example/:blob:\">:blob:</a> hi :blob: :other: 1:blob:</p>";
         let out = images_in_html(html, &emojis);
         assert!(out.starts_with("<p><a href=\"https://x.example/:blob:\"><img class=\"custom-emoji\" src=\"https://x.example/b.png?a=1&amp;b=&quot;2&quot;\" alt=\":blob:\""));
-        assert!(out.ends_with(" height=\"20\"></a> hi <img class=\"custom-emoji\" src=\"https://x.example/b.png?a=1&amp;b=&quot;2&quot;\" alt=\":blob:\" title=\":blob:\" width=\"20\" height=\"20\">:other:</p>"));
+        assert!(out.ends_with(" height=\"20\"></a> hi <img class=\"custom-emoji\" src=\"https://x.example/b.png?a=1&amp;b=&quot;2&quot;\" alt=\":blob:\" title=\":blob:\" width=\"20\" height=\"20\"> :other: 1:blob:</p>"));
         assert_eq!(images_in_text("<b>:blob", &emojis), "&lt;b&gt;:blob");
         assert_eq!(images_in_html("no codes", &emojis), "no codes");
     }
