@@ -63,6 +63,23 @@ pub struct FieldSource {
     pub value: String,
 }
 
+/// The fields of a change as clients send them (`fields_attributes`): a form's indexed hash
+/// (already an array), a JSON array, or a JSON object of indexed members. More entries than
+/// twice `MAX_FIELDS` (empty rows included) are refused before anything is read of them.
+pub fn field_sources(value: &serde_json::Value) -> Result<Vec<FieldSource>> {
+    use serde_json::Value;
+    let items: Vec<&Value> = match value {
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(map) => map.values().collect(),
+        _ => return Err(Error::Invalid("Fields must be a list".into())),
+    };
+    if items.len() > 2 * MAX_FIELDS {
+        return Err(Error::Invalid(format!("Fields are too many (maximum is {MAX_FIELDS})")));
+    }
+    let text = |item: &Value, key: &str| item.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+    Ok(items.into_iter().map(|item| FieldSource { name: text(item, "name"), value: text(item, "value") }).collect())
+}
+
 /// What becomes of the avatar or the header.
 #[derive(Clone, Copy, Debug)]
 pub enum ImageChange<'a> {
@@ -243,7 +260,7 @@ fn to_json(value: &impl Serialize) -> String {
 }
 
 /// The owner's fields as typed, in the order of the rendered ones.
-fn field_sources(owner: &Owner) -> Vec<FieldSource> {
+pub fn typed_fields(owner: &Owner) -> Vec<FieldSource> {
     serde_json::from_str(&owner.user.fields_source).unwrap_or_default()
 }
 
@@ -252,7 +269,7 @@ fn field_sources(owner: &Owner) -> Vec<FieldSource> {
 /// page was read, even if the two lists ever disagreed).
 fn unverified_links(owner: &Owner, public_url: &str) -> Vec<(usize, url::Url)> {
     let rendered = fields(&owner.account);
-    field_sources(owner)
+    typed_fields(owner)
         .iter()
         .zip(&rendered)
         .enumerate()

@@ -1,8 +1,8 @@
 //! <https://docs.joinmastodon.org/methods/accounts/> and preferences.
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::entities::account::{Account, CredentialAccount};
-use crate::app::profile::{self, FieldSource, ImageChange, ProfileChange, MAX_FIELDS};
+use crate::app::profile::{self, ImageChange, ProfileChange};
 use crate::ctx::Ctx;
 use crate::domain::ids;
 use crate::app::owner;
@@ -59,7 +59,7 @@ fn profile_change(params: &Params) -> Result<ProfileChange<'static>, ApiError> {
     let mut change = ProfileChange {
         display_name: params.str("display_name"),
         note: params.str("note"),
-        fields: params.get("fields_attributes").map(field_sources).transpose()?,
+        fields: params.get("fields_attributes").map(profile::field_sources).transpose()?,
         locked: bool_param("locked")?,
         bot: bool_param("bot")?,
         discoverable: bool_param("discoverable")?,
@@ -78,20 +78,6 @@ fn profile_change(params: &Params) -> Result<ProfileChange<'static>, ApiError> {
         change.preferences.default_language = source.str("language");
     }
     Ok(change)
-}
-
-/// Profile fields from a form's indexed hash (already an array), or a JSON array or object.
-fn field_sources(value: &Value) -> Result<Vec<FieldSource>, ApiError> {
-    let items: Vec<&Value> = match value {
-        Value::Array(items) => items.iter().collect(),
-        Value::Object(map) => map.values().collect(),
-        _ => return Err(ApiError::Invalid("Fields must be a list".into())),
-    };
-    if items.len() > 2 * MAX_FIELDS {
-        return Err(ApiError::Invalid(format!("Fields are too many (maximum is {MAX_FIELDS})")));
-    }
-    let text = |item: &Value, key: &str| item.get(key).and_then(Value::as_str).unwrap_or("").to_string();
-    Ok(items.into_iter().map(|item| FieldSource { name: text(item, "name"), value: text(item, "value") }).collect())
 }
 
 /// <https://docs.joinmastodon.org/methods/accounts/#get>
@@ -141,6 +127,7 @@ pub async fn preferences(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::profile::FieldSource;
 
     fn form(body: &str) -> Params {
         Params::parse("", Some("application/x-www-form-urlencoded"), body.as_bytes()).unwrap()

@@ -146,17 +146,11 @@ pub async fn get_active_by_uri(db: &dyn Db, uri: &str) -> Result<Option<AccountR
 
 /// The ids of the accounts among `uris` that we know, in one statement.
 pub async fn ids_by_uris(db: &dyn Db, uris: &[String]) -> Result<Vec<i64>, StoreError> {
-    #[derive(Deserialize)]
-    struct Row {
-        #[serde(deserialize_with = "sqlite_id")]
-        id: i64,
-    }
     if uris.is_empty() {
         return Ok(Vec::new());
     }
     let uris = serde_json::to_string(uris).unwrap_or_else(|_| "[]".into());
-    let rows: Vec<Row> = db::all(db, &query!("SELECT CAST(id AS TEXT) AS id FROM accounts WHERE uri IN (SELECT value FROM json_each(?1))", uris)).await?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    db::ids(db, &query!("SELECT CAST(id AS TEXT) AS id FROM accounts WHERE uri IN (SELECT value FROM json_each(?1))", uris)).await
 }
 
 /// The accounts we know among `handles` (`(username, domain)`, `None` for ours), in one statement

@@ -110,6 +110,16 @@ pub async fn all<T: DeserializeOwned>(db: &dyn Db, query: &Query) -> Result<Vec<
     decode(db.rows(query).await?)
 }
 
+/// The `id` column of every row (selected `CAST(… AS TEXT) AS id`, as ids pass 2^53).
+pub async fn ids(db: &dyn Db, query: &Query) -> Result<Vec<i64>, StoreError> {
+    #[derive(Deserialize)]
+    struct Id {
+        #[serde(deserialize_with = "sqlite_id")]
+        id: i64,
+    }
+    Ok(all::<Id>(db, query).await?.into_iter().map(|r| r.id).collect())
+}
+
 /// Whether a query returns any row (`SELECT 1 … WHERE …`).
 pub async fn exists(db: &dyn Db, query: &Query) -> Result<bool, StoreError> {
     Ok(!db.rows(query).await?.is_empty())

@@ -135,29 +135,18 @@ pub fn use_code(code_hash: &str, now: i64) -> Query {
 
 /// Which of `ids` are tokens still live (the streaming hub drops sockets of the others).
 pub async fn live_ids(db: &dyn Db, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
-    #[derive(Deserialize)]
-    struct Id {
-        #[serde(deserialize_with = "sqlite_id")]
-        id: i64,
-    }
-    let rows: Vec<Id> = db::all(
+    db::ids(
         db,
         &query!("SELECT CAST(id AS TEXT) AS id FROM oauth_tokens WHERE id IN (SELECT value FROM json_each(?1)) AND revoked_at IS NULL", id_list(ids)),
     )
-    .await?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    .await
 }
 
 /// RFC 6749 §4.1.2: when a code is presented twice, the tokens issued from it are revoked. We
 /// don't link tokens to codes, so these are the app's live tokens for the account issued since
 /// the code was first used.
 pub async fn tokens_of_reused_code(db: &dyn Db, app_id: i64, account_id: i64, since: i64) -> Result<Vec<i64>, StoreError> {
-    #[derive(Deserialize)]
-    struct Id {
-        #[serde(deserialize_with = "sqlite_id")]
-        id: i64,
-    }
-    let rows: Vec<Id> = db::all(
+    db::ids(
         db,
         &query!(
             "SELECT CAST(id AS TEXT) AS id FROM oauth_tokens WHERE app_id = ?1 AND account_id = ?2 AND created_at >= ?3 \
@@ -165,8 +154,7 @@ pub async fn tokens_of_reused_code(db: &dyn Db, app_id: i64, account_id: i64, si
             app_id, account_id, since
         ),
     )
-    .await?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    .await
 }
 
 /// Revokes the tokens `ids` (those still live).
@@ -180,12 +168,7 @@ pub fn revoke_tokens(ids: &[i64], now: i64) -> Query {
 /// The live user tokens of `account_id`, of one app or of all: what the authorized-apps page
 /// revokes.
 pub async fn live_tokens_of(db: &dyn Db, account_id: i64, app_id: Option<i64>) -> Result<Vec<i64>, StoreError> {
-    #[derive(Deserialize)]
-    struct Id {
-        #[serde(deserialize_with = "sqlite_id")]
-        id: i64,
-    }
-    let rows: Vec<Id> = db::all(
+    db::ids(
         db,
         &query!(
             "SELECT CAST(id AS TEXT) AS id FROM oauth_tokens WHERE account_id = ?1 AND (?2 IS NULL OR app_id = ?2) \
@@ -193,8 +176,7 @@ pub async fn live_tokens_of(db: &dyn Db, account_id: i64, app_id: Option<i64>) -
             account_id, app_id
         ),
     )
-    .await?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    .await
 }
 
 /// An app that holds live tokens of the account, with what they allow and when one was last used.

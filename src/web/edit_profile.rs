@@ -7,7 +7,7 @@ use askama::Template;
 use super::signed_in;
 use crate::app::error::Error;
 use crate::app::owner::{self, Owner};
-use crate::app::profile::{self, FieldSource, ImageChange, PreferencesChange, ProfileChange, EXPAND_MEDIA};
+use crate::app::profile::{self, ImageChange, PreferencesChange, ProfileChange, EXPAND_MEDIA};
 use crate::ctx::Ctx;
 use crate::domain::visibility::Visibility;
 use crate::edge::error::ApiError;
@@ -48,9 +48,8 @@ struct ProfilePage<'a> {
 
 /// The owner's fields as typed, with as many empty rows as are still free.
 fn field_views(owner: &Owner) -> Vec<FieldView> {
-    let sources: Vec<FieldSource> = serde_json::from_str(&owner.user.fields_source).unwrap_or_default();
     let rendered = profile::fields(&owner.account);
-    let mut views: Vec<FieldView> = sources
+    let mut views: Vec<FieldView> = profile::typed_fields(owner)
         .into_iter()
         .enumerate()
         .map(|(i, source)| FieldView {
@@ -106,15 +105,7 @@ pub async fn edit_profile(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiE
 /// input left empty sends an empty part, which changes nothing.
 fn profile_change(params: &Params) -> Result<ProfileChange<'_>, Error> {
     let ticked = |name: &str| Some(params.str(name).is_some_and(|v| v == "1"));
-    let fields = params.get("fields_attributes").map(|value| {
-        let items: Vec<&serde_json::Value> = match value {
-            serde_json::Value::Array(items) => items.iter().collect(),
-            serde_json::Value::Object(map) => map.values().collect(),
-            _ => Vec::new(),
-        };
-        let text = |item: &serde_json::Value, key: &str| item.get(key).and_then(|v| v.as_str()).unwrap_or("").to_string();
-        items.into_iter().take(2 * profile::MAX_FIELDS).map(|item| FieldSource { name: text(item, "name"), value: text(item, "value") }).collect()
-    });
+    let fields = params.get("fields_attributes").map(profile::field_sources).transpose()?;
     let image = |name: &str, remove: &str| match params.file(name).filter(|file| !file.data.is_empty()) {
         Some(file) => Some(ImageChange::Replace(file.upload())),
         None if ticked(remove) == Some(true) => Some(ImageChange::Remove),
@@ -141,7 +132,11 @@ pub async fn update_profile(ctx: &Ctx<'_>, req: &Request) -> Result<Response, Ap
         Ok(checked) => checked,
         Err(refused) => return Ok(refused),
     };
-    match profile::update(ctx, profile_change(&params)?).await {
+    let result = match profile_change(&params) {
+        Ok(change) => profile::update(ctx, change).await,
+        Err(refused) => Err(refused),
+    };
+    match result {
         Ok(()) => Ok(Response::redirect(303, "/settings/profile?saved=1")),
         Err(Error::Invalid(why)) => profile_page(ctx, &session.csrf_token(), 422, Some(why), false).await,
         Err(error) => Err(error.into()),

@@ -11,7 +11,7 @@
 use serde::Deserialize;
 
 use crate::query;
-use crate::store::db::{self, id_list, sqlite_id, sqlite_opt_id, Db, Query, StoreError};
+use crate::store::db::{self, id_list, sqlite_opt_id, Db, Query, StoreError};
 
 /// The sweep's row in `housekeeping_cursors`.
 const TASK: &str = "remote_content";
@@ -70,20 +70,14 @@ pub async fn retention_window(db: &dyn Db, before_id: i64, limit: i64) -> Result
 
 /// The oldest `limit` statuses of the window that nobody needs (`forgettable!`), oldest first.
 pub async fn forgettable(db: &dyn Db, owner: i64, window: &RetentionWindow, limit: i64) -> Result<Vec<i64>, StoreError> {
-    #[derive(Deserialize)]
-    struct Id {
-        #[serde(deserialize_with = "sqlite_id")]
-        id: i64,
-    }
-    let rows: Vec<Id> = db::all(
+    db::ids(
         db,
         &query!(
             concat!("SELECT CAST(s.id AS TEXT) AS id FROM statuses s WHERE s.id BETWEEN ?2 AND ?3 AND ", forgettable!(), " ORDER BY s.id LIMIT ?4"),
             owner, window.first, window.last, limit
         ),
     )
-    .await?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    .await
 }
 
 /// Deletes the statuses `ids` that are still forgettable (the owner may have acted since they
