@@ -140,7 +140,12 @@ pub async fn update(ctx: &Ctx<'_>, change: ProfileChange<'_>) -> Result<()> {
         let note = update.note_source.as_deref().unwrap_or(&owner.user.note_source);
         update.emojis = Some(super::custom_emojis::used_in(ctx, &[name, note]).await?);
     }
-    let links_changed = update.fields.is_some();
+    // Decided from the change itself: reading the owner back after the write would cost a round trip.
+    let links_to_check = update.fields.as_ref().is_some_and(|(rendered, typed)| {
+        let rendered: Vec<Field> = serde_json::from_str(rendered).unwrap_or_default();
+        let typed: Vec<FieldSource> = serde_json::from_str(typed).unwrap_or_default();
+        !unverified_links_of(&rendered, &typed, &ctx.config.public_url).is_empty()
+    });
     // Images go to R2 last, after everything else (both of them too) was found valid.
     let images = [
         (change.avatar, &mut update.avatar_url, &owner.account.avatar_remote_url, "Avatar"),
@@ -170,7 +175,7 @@ pub async fn update(ctx: &Ctx<'_>, change: ProfileChange<'_>) -> Result<()> {
     if change.is_public() {
         jobs::publish(ctx, Event::ProfileUpdated).await?;
     }
-    if links_changed && !unverified_links(&owner::load(ctx).await?, &ctx.config.public_url).is_empty() {
+    if links_to_check {
         jobs::publish(ctx, Task::VerifyLinks).await?;
     }
     Ok(())
@@ -268,10 +273,13 @@ pub fn typed_fields(owner: &Owner) -> Vec<FieldSource> {
 /// at the same place rendered from that very value (so a verification lands on the field whose
 /// page was read, even if the two lists ever disagreed).
 fn unverified_links(owner: &Owner, public_url: &str) -> Vec<(usize, url::Url)> {
-    let rendered = fields(&owner.account);
-    typed_fields(owner)
+    unverified_links_of(&fields(&owner.account), &typed_fields(owner), public_url)
+}
+
+fn unverified_links_of(rendered: &[Field], typed: &[FieldSource], public_url: &str) -> Vec<(usize, url::Url)> {
+    typed
         .iter()
-        .zip(&rendered)
+        .zip(rendered)
         .enumerate()
         .filter(|(_, (source, field))| field.verified_at.is_none() && field.value == text::inline_html(&source.value, public_url))
         .filter_map(|(index, (source, _))| Some((index, verifiable_url(&source.value)?)))
